@@ -1,0 +1,61 @@
+//! The command line (clap derive). Each experiment's own options live beside
+//! the experiment (`experiments::<name>::Args`); the options every experiment
+//! shares live here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::experiments;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "memlab",
+    version,
+    about = "Run the experiments of a Linux memory-management chapter on this host, \
+             measure them with the kernel's own counters, and check each claim.",
+    after_help = "Every experiment: memlab list. Its page: memlab explain NAME."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Every experiment, one line each, with what it needs
+    List,
+    /// Print an experiment's page (what it shows, columns, checks, a real run)
+    Explain {
+        /// Experiment name, e.g. cow
+        name: String,
+    },
+    /// Read /proc/meminfo as `free` does, with the document's definitions
+    Free(experiments::free::Args),
+    /// A child writes to NULL (or another invalid address) and dies of SIGSEGV
+    Segv(experiments::segv::Args),
+    /// mmap SIZE anonymous memory and show the diff of /proc/self/maps
+    Mmap(experiments::mmap::Args),
+}
+
+/// Outputs every experiment takes.
+#[derive(Args, Clone, Debug, Default)]
+pub struct OutputArgs {
+    /// Write the rows as CSV to PATH (no PATH or `-`: stdout)
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "-")]
+    pub csv: Option<PathBuf>,
+    /// Write {experiment, meta, params, summary, rows, checks} as JSON to PATH (no PATH or `-`: stdout)
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "-")]
+    pub json: Option<PathBuf>,
+    /// No narration and no progress bar
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--plot PATH` for experiments that draw a chart.
+#[derive(Args, Clone, Debug, Default)]
+pub struct PlotArgs {
+    /// Draw an SVG chart to PATH
+    #[arg(long, value_name = "PATH.svg")]
+    pub plot: Option<PathBuf>,
+}

@@ -1,0 +1,215 @@
+//! The registry of experiments and the dispatch from the command line.
+//!
+//! Each experiment module reads top-down like the document's procedure:
+//! set up → measure → act → measure → checks → Report.
+
+pub mod free;
+pub mod mmap;
+pub mod segv;
+
+use anyhow::Result;
+
+use crate::cli::{Command, OutputArgs, PlotArgs};
+use crate::error::{exit, usage};
+use crate::output::{Plan, Ui};
+use crate::probe::host::Meta;
+use crate::report::Report;
+
+/// What an experiment gets besides its own options.
+pub struct Ctx {
+    pub meta: Meta,
+    pub ui: Ui,
+}
+
+/// One line of `memlab list`.
+pub struct Info {
+    pub name: &'static str,
+    /// The document's section it comes from.
+    pub section: &'static str,
+    pub summary: &'static str,
+    /// What it needs beyond an ordinary user ("-" for nothing).
+    pub needs: &'static str,
+    /// Its page (experiments/NAME.md), once the experiment is built.
+    pub page: Option<&'static str>,
+}
+
+impl Info {
+    pub fn built(&self) -> bool {
+        self.page.is_some()
+    }
+}
+
+/// Every experiment of SPEC section 3, in the document's order.
+pub const ALL: &[Info] = &[
+    Info {
+        name: "free",
+        section: "メモリに関する統計情報",
+        summary: "system memory as `free` shows it, with the document's definitions",
+        needs: "-",
+        page: Some(include_str!("../../experiments/free.md")),
+    },
+    Info {
+        name: "segv",
+        section: "不正なアドレスにアクセスする実験",
+        summary: "a child writes to NULL and dies of SIGSEGV; other invalid addresses",
+        needs: "-",
+        page: Some(include_str!("../../experiments/segv.md")),
+    },
+    Info {
+        name: "mmap",
+        section: "プロセスへのメモリ割り当て",
+        summary: "mmap 100 MiB and diff /proc/self/maps: VSZ grows, RSS does not",
+        needs: "-",
+        page: Some(include_str!("../../experiments/mmap.md")),
+    },
+    Info {
+        name: "malloc",
+        section: "上位レイヤによるメモリ割り当て",
+        summary: "glibc malloc pools small blocks and mmaps large ones",
+        needs: "-",
+        page: None,
+    },
+    Info {
+        name: "isolation",
+        section: "問題の解決",
+        summary: "per-process address spaces; scattered physical frames",
+        needs: "root for physical frame numbers (the rest runs without)",
+        page: None,
+    },
+    Info {
+        name: "filemap",
+        section: "ファイルマップ",
+        summary: "map a file MAP_SHARED, write through memory, read it back",
+        needs: "-",
+        page: None,
+    },
+    Info {
+        name: "demand-paging",
+        section: "デマンドページング",
+        summary: "reserve 100 MiB, touch it at 10 MiB/s, sample VSZ/RSS/faults",
+        needs: "-",
+        page: None,
+    },
+    Info {
+        name: "oom",
+        section: "仮想メモリの枯渇と物理メモリの枯渇",
+        summary: "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
+        needs: "root or a delegated memory cgroup for the physical part",
+        page: None,
+    },
+    Info {
+        name: "cow",
+        section: "コピーオンライト",
+        summary: "fork copies page tables only; the child's writes copy pages",
+        needs: "-",
+        page: None,
+    },
+    Info {
+        name: "page-table",
+        section: "階層型ページテーブル",
+        summary: "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
+        needs: "-",
+        page: None,
+    },
+    Info {
+        name: "hugepage",
+        section: "ヒュージページ",
+        summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
+        needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
+        page: None,
+    },
+    Info {
+        name: "watch",
+        section: "(the document's ps loop)",
+        summary: "sample any process's VSZ/RSS/faults every 1 ms or more",
+        needs: "-",
+        page: None,
+    },
+    Info {
+        name: "all",
+        section: "(the whole chapter)",
+        summary: "run every experiment with quick defaults into a lab report",
+        needs: "-",
+        page: None,
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Info> {
+    ALL.iter().find(|i| i.name == name)
+}
+
+/// Run the command; returns the exit status.
+pub fn dispatch(cmd: Command) -> Result<i32> {
+    match cmd {
+        Command::List => {
+            list();
+            Ok(exit::OK)
+        }
+        Command::Explain { name } => explain(&name),
+        Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
+        Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
+        Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
+    }
+}
+
+/// Validate the outputs, gather the host facts once, run, export, and turn
+/// the report into an exit status.
+pub fn run_one(
+    out: &OutputArgs,
+    plot: Option<&PlotArgs>,
+    body: impl FnOnce(&Ctx) -> Result<Report>,
+) -> Result<i32> {
+    let plan = Plan::new(out, plot.and_then(|p| p.plot.as_ref()))?;
+    let ctx = Ctx {
+        meta: Meta::gather(),
+        ui: plan.ui(),
+    };
+    let mut report = body(&ctx)?;
+    if crate::sys::interrupted() {
+        report.interrupted = true;
+    }
+    plan.emit(&report)?;
+    Ok(if report.interrupted {
+        exit::INTERRUPTED
+    } else if report.all_hold() {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
+}
+
+fn list() {
+    let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0);
+    println!(
+        "{:<w$}  {:<13}  {:<60}  needs",
+        "experiment", "status", "what it shows"
+    );
+    for i in ALL {
+        let status = if i.built() {
+            "available"
+        } else {
+            "not yet built"
+        };
+        println!(
+            "{:<w$}  {:<13}  {:<60}  {}",
+            i.name, status, i.summary, i.needs
+        );
+    }
+}
+
+fn explain(name: &str) -> Result<i32> {
+    match find(name) {
+        Some(Info { page: Some(p), .. }) => {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(p.as_bytes())?;
+            Ok(exit::OK)
+        }
+        Some(i) => Err(usage(format!(
+            "experiment '{}' is not built yet, so it has no page (see memlab list)",
+            i.name
+        ))),
+        None => Err(usage(format!(
+            "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)"
+        ))),
+    }
+}

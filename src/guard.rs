@@ -1,0 +1,31 @@
+//! The safety guard (SPEC section 4): never touch more than half of what is
+//! available, counting memlab's own cgroup limit, unless `--force`.
+
+use anyhow::Result;
+
+use crate::error::usage;
+use crate::probe::{cgroup::MemCgroup, meminfo::MemInfo};
+use crate::units::{Size, human_bytes};
+
+/// Refuse `size` (exit 2) when it is above 50% of what is available.
+pub fn check(size: Size, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    let avail = MemInfo::read()?.available_kib * 1024;
+    let cg = MemCgroup::current().and_then(|c| c.headroom_bytes());
+    let (limit, source) = match cg {
+        Some(h) if h < avail => (h, "left under memlab's cgroup memory limit"),
+        _ => (avail, "available (MemAvailable)"),
+    };
+    if size.bytes() > limit / 2 {
+        return Err(usage(format!(
+            "size {} is more than half of the {} {}; use a smaller size (e.g. --size {}M) or --force",
+            human_bytes(size.bytes()),
+            human_bytes(limit),
+            source,
+            ((limit / 4) >> 20).max(1)
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! memlab: the experiments of a Linux memory-management chapter, run on the
+//! real host and checked against the kernel's own counters.
+//!
+//! Data flows one way: CLI → experiment → (sys acts, probe reads) → Report →
+//! output.
+
+pub mod cli;
+pub mod error;
+pub mod experiments;
+pub mod guard;
+pub mod output;
+pub mod probe;
+pub mod report;
+pub mod sys;
+pub mod units;
+
+use clap::Parser;
+
+use error::{UsageError, exit};
+
+/// Parse the command line, run, and return the exit status.
+pub fn run() -> i32 {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return clap_error(e),
+    };
+    if let Err(e) = sys::install_interrupt_handlers() {
+        eprintln!("memlab: error: {e:#}");
+        return exit::FAILED;
+    }
+    let result = experiments::dispatch(cli.command);
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => error_code(&e),
+    };
+    if sys::interrupted() && code != exit::USAGE {
+        return exit::INTERRUPTED;
+    }
+    code
+}
+
+/// Help and version print as clap does; every usage error is one line.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                exit::USAGE
+            } else {
+                exit::OK
+            }
+        }
+        _ => {
+            let text = e.render().to_string();
+            let line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad command line")
+                .trim_start_matches("error: ");
+            eprintln!("memlab: error: {line} (see memlab --help)");
+            exit::USAGE
+        }
+    }
+}
+
+fn error_code(e: &anyhow::Error) -> i32 {
+    if e.downcast_ref::<UsageError>().is_some() {
+        eprintln!("memlab: error: {e}");
+        return exit::USAGE;
+    }
+    let broken_pipe = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        // The reader went away (`memlab ... --csv | head`): end quietly.
+        return exit::OK;
+    }
+    if sys::interrupted() {
+        return exit::INTERRUPTED;
+    }
+    eprintln!("memlab: error: {e:#}");
+    exit::FAILED
+}

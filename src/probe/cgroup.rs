@@ -1,0 +1,196 @@
+//! Where memlab sits in the memory cgroup hierarchy (v1 or v2), and the
+//! memory limit that applies to it.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Version {
+    V1,
+    V2,
+}
+
+/// memlab's own memory cgroup.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemCgroup {
+    pub version: Version,
+    /// The cgroup's folder, e.g. /sys/fs/cgroup/memory/user.slice.
+    pub dir: PathBuf,
+    /// The memory limit in bytes, `None` when unlimited.
+    pub limit_bytes: Option<u64>,
+    /// Current usage in bytes (what counts against the limit).
+    pub usage_bytes: Option<u64>,
+}
+
+/// v1 reports "no limit" as a huge page-aligned number near i64::MAX.
+const V1_UNLIMITED_FLOOR: u64 = 1 << 62;
+
+impl MemCgroup {
+    /// Find memlab's memory cgroup from /proc/self/cgroup and mountinfo.
+    pub fn current() -> Option<MemCgroup> {
+        let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let (version, dir) = locate(&cgroup, &mountinfo)?;
+        Some(Self::at(version, dir))
+    }
+
+    /// Read the limit and usage of the cgroup at `dir`.
+    pub fn at(version: Version, dir: PathBuf) -> MemCgroup {
+        let (limit, usage) = match version {
+            Version::V1 => (
+                read_limit(&dir.join("memory.limit_in_bytes"), version),
+                crate::probe::read_u64(&dir.join("memory.usage_in_bytes").to_string_lossy()),
+            ),
+            Version::V2 => (
+                read_limit(&dir.join("memory.max"), version),
+                crate::probe::read_u64(&dir.join("memory.current").to_string_lossy()),
+            ),
+        };
+        MemCgroup {
+            version,
+            dir,
+            limit_bytes: limit,
+            usage_bytes: usage,
+        }
+    }
+
+    /// Bytes that may still be charged before the limit is hit.
+    pub fn headroom_bytes(&self) -> Option<u64> {
+        Some(
+            self.limit_bytes?
+                .saturating_sub(self.usage_bytes.unwrap_or(0)),
+        )
+    }
+}
+
+fn read_limit(path: &Path, version: Version) -> Option<u64> {
+    parse_limit(&std::fs::read_to_string(path).ok()?, version)
+}
+
+/// `max` (v2) or a near-i64::MAX value (v1) mean no limit.
+pub fn parse_limit(text: &str, version: Version) -> Option<u64> {
+    let t = text.trim();
+    if t == "max" {
+        return None;
+    }
+    let v: u64 = t.parse().ok()?;
+    (version == Version::V2 || v < V1_UNLIMITED_FLOOR).then_some(v)
+}
+
+/// From the contents of /proc/self/cgroup and /proc/self/mountinfo, find the
+/// memory cgroup's version and folder. A v1 memory hierarchy wins over v2
+/// (on hybrid hosts the memory controller is on v1).
+pub fn locate(cgroup: &str, mountinfo: &str) -> Option<(Version, PathBuf)> {
+    let mut v2_path = None;
+    for line in cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_id, ctrls, path) = (parts.next()?, parts.next()?, parts.next()?);
+        if ctrls.split(',').any(|c| c == "memory") {
+            let (root, mount) = mount_of(mountinfo, "cgroup", Some("memory"))?;
+            return Some((Version::V1, join_cgroup(&mount, &root, path)));
+        }
+        if ctrls.is_empty() {
+            v2_path = Some(path.to_string());
+        }
+    }
+    let path = v2_path?;
+    let (root, mount) = mount_of(mountinfo, "cgroup2", None)?;
+    let controllers =
+        std::fs::read_to_string(Path::new(&mount).join("cgroup.controllers")).unwrap_or_default();
+    if !controllers.split_whitespace().any(|c| c == "memory") {
+        return None;
+    }
+    Some((Version::V2, join_cgroup(&mount, &root, &path)))
+}
+
+/// The (root, mount point) of the first mount of `fstype` whose super options
+/// include `option`.
+fn mount_of(mountinfo: &str, fstype: &str, option: Option<&str>) -> Option<(String, String)> {
+    for line in mountinfo.lines() {
+        // id parent major:minor root mountpoint opts [optional...] - fstype source superopts
+        let (left, right) = line.split_once(" - ")?;
+        let l: Vec<&str> = left.split(' ').collect();
+        let r: Vec<&str> = right.split(' ').collect();
+        if l.len() < 5 || r.len() < 3 || r[0] != fstype {
+            continue;
+        }
+        if let Some(opt) = option
+            && !r[2].split(',').any(|o| o == opt)
+        {
+            continue;
+        }
+        return Some((unescape(l[3]), unescape(l[4])));
+    }
+    None
+}
+
+/// mountinfo escapes spaces and the like as octal `\040`.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8)
+        {
+            out.push(v as char);
+            i += 4;
+            continue;
+        }
+        out.push(b[i] as char);
+        i += 1;
+    }
+    out
+}
+
+/// The folder of cgroup `path` under a mount of hierarchy `root` at `mount`.
+fn join_cgroup(mount: &str, root: &str, path: &str) -> PathBuf {
+    let rel = if root != "/" {
+        path.strip_prefix(root).unwrap_or(path)
+    } else {
+        path
+    };
+    Path::new(mount).join(rel.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO_V1: &str = "\
+30 25 0:26 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+35 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+40 30 0:36 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+
+    #[test]
+    fn v1_memory_hierarchy_is_found() {
+        let cg = "4:memory:/process_api/abc\n0::/\n";
+        let (v, dir) = locate(cg, MOUNTINFO_V1).unwrap();
+        assert_eq!(v, Version::V1);
+        assert_eq!(dir, PathBuf::from("/sys/fs/cgroup/memory/process_api/abc"));
+    }
+
+    #[test]
+    fn nested_root_is_stripped() {
+        let mi = "35 30 0:31 /docker/x /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
+        let (_, dir) = locate("4:memory:/docker/x/sub\n", mi).unwrap();
+        assert_eq!(dir, PathBuf::from("/sys/fs/cgroup/memory/sub"));
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(parse_limit("max\n", Version::V2), None);
+        assert_eq!(parse_limit("67108864\n", Version::V2), Some(64 << 20));
+        assert_eq!(parse_limit("9223372036854771712\n", Version::V1), None);
+        assert_eq!(parse_limit("67108864", Version::V1), Some(64 << 20));
+        assert_eq!(parse_limit("garbage", Version::V1), None);
+    }
+
+    #[test]
+    fn octal_escapes() {
+        assert_eq!(unescape("/a\\040b"), "/a b");
+    }
+}

@@ -1,0 +1,151 @@
+//! System memory as procps `free` computes it, from /proc/meminfo, plus the
+//! free pages parked in per-CPU lists (/proc/zoneinfo) that `MemFree` misses.
+
+use anyhow::{Context, Result};
+use procfs::Current;
+use serde::Serialize;
+
+/// The columns of `free -k` (KiB), with the document's `used`.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct MemInfo {
+    pub total_kib: u64,
+    /// The document's `used` (procps before 4.0.1): total - free - buff/cache.
+    pub used_kib: u64,
+    pub free_kib: u64,
+    pub shared_kib: u64,
+    /// Buffers + Cached + SReclaimable, as procps counts "cache".
+    pub buff_cache_kib: u64,
+    pub available_kib: u64,
+    /// total - available: what procps 4.0.1 and later print as `used`.
+    pub unavailable_kib: u64,
+    pub swap_total_kib: u64,
+    pub swap_used_kib: u64,
+    pub swap_free_kib: u64,
+    /// Free pages in the per-CPU page lists (zoneinfo `count:` × page size).
+    pub pcp_free_kib: u64,
+    /// `used_kib - pcp_free_kib`: `used` without the per-CPU noise.
+    pub used_adj_kib: u64,
+}
+
+impl MemInfo {
+    /// One reading of /proc/meminfo and /proc/zoneinfo.
+    pub fn read() -> Result<MemInfo> {
+        let m = procfs::Meminfo::current().context("reading /proc/meminfo")?;
+        let pcp = pcp_free_kib().unwrap_or(0);
+        Ok(Self::from_fields(
+            Fields {
+                total: m.mem_total / 1024,
+                free: m.mem_free / 1024,
+                available: m.mem_available.map(|v| v / 1024),
+                buffers: m.buffers / 1024,
+                cached: m.cached / 1024,
+                s_reclaimable: m.s_reclaimable.unwrap_or(0) / 1024,
+                shmem: m.shmem.unwrap_or(0) / 1024,
+                swap_total: m.swap_total / 1024,
+                swap_free: m.swap_free / 1024,
+            },
+            pcp,
+        ))
+    }
+
+    /// The arithmetic of procps `free`, kept pure so it can be tested.
+    pub fn from_fields(f: Fields, pcp_free_kib: u64) -> MemInfo {
+        let buff_cache = f.buffers + f.cached + f.s_reclaimable;
+        // procps: used = total - free - buff/cache, or total - free if that
+        // would go negative.
+        let used = f
+            .total
+            .checked_sub(f.free + buff_cache)
+            .unwrap_or(f.total.saturating_sub(f.free));
+        // Kernels before 3.14 have no MemAvailable; procps then estimates it
+        // as free (we do the same and it shows).
+        let available = f.available.unwrap_or(f.free).min(f.total);
+        MemInfo {
+            total_kib: f.total,
+            used_kib: used,
+            free_kib: f.free,
+            shared_kib: f.shmem,
+            buff_cache_kib: buff_cache,
+            available_kib: available,
+            unavailable_kib: f.total - available,
+            swap_total_kib: f.swap_total,
+            swap_used_kib: f.swap_total.saturating_sub(f.swap_free),
+            swap_free_kib: f.swap_free,
+            pcp_free_kib,
+            used_adj_kib: used.saturating_sub(pcp_free_kib),
+        }
+    }
+}
+
+/// Raw /proc/meminfo fields in KiB.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fields {
+    pub total: u64,
+    pub free: u64,
+    pub available: Option<u64>,
+    pub buffers: u64,
+    pub cached: u64,
+    pub s_reclaimable: u64,
+    pub shmem: u64,
+    pub swap_total: u64,
+    pub swap_free: u64,
+}
+
+/// Free pages held in the per-CPU page lists, in KiB.
+pub fn pcp_free_kib() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/zoneinfo").ok()?;
+    Some(parse_pcp_pages(&text) * crate::sys::page_size() / 1024)
+}
+
+/// Sum the `count:` lines of the `pagesets` sections of /proc/zoneinfo.
+pub fn parse_pcp_pages(zoneinfo: &str) -> u64 {
+    zoneinfo
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("count:"))
+        .filter_map(|v| v.trim().parse::<u64>().ok())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn used_is_total_minus_free_minus_buff_cache() {
+        // The document's `free` output.
+        let f = Fields {
+            total: 1014672,
+            free: 70996,
+            available: Some(100876),
+            buffers: 0,
+            cached: 201872,
+            s_reclaimable: 0,
+            shmem: 15636,
+            swap_total: 1048572,
+            swap_free: 1021568,
+        };
+        let m = MemInfo::from_fields(f, 0);
+        assert_eq!(m.used_kib, 741804);
+        assert_eq!(m.buff_cache_kib, 201872);
+        assert_eq!(m.unavailable_kib, 1014672 - 100876);
+        assert_eq!(m.swap_used_kib, 27004);
+    }
+
+    #[test]
+    fn used_never_goes_negative() {
+        let f = Fields {
+            total: 100,
+            free: 60,
+            available: Some(90),
+            cached: 80,
+            ..Fields::default()
+        };
+        assert_eq!(MemInfo::from_fields(f, 0).used_kib, 40);
+    }
+
+    #[test]
+    fn pcp_counts_are_summed() {
+        let z = "Node 0, zone DMA32\n  pagesets\n    cpu: 0\n              count:    12\n              high:     0\n    cpu: 1\n              count: 30\n";
+        assert_eq!(parse_pcp_pages(z), 42);
+    }
+}

@@ -1,0 +1,735 @@
+//! The only place in memlab that says `unsafe`.
+//!
+//! Everything that maps memory, forks, handles signals or pokes at an address
+//! on purpose lives here, behind small safe wrappers. Each `unsafe` block has a
+//! `// SAFETY:` line saying what makes it sound at that spot.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+// ---------------------------------------------------------------------------
+// Page size
+// ---------------------------------------------------------------------------
+
+/// The size of a base page on this host (4096 on x86_64).
+pub fn page_size() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .map(|v| v as u64)
+        .unwrap_or(4096)
+}
+
+// ---------------------------------------------------------------------------
+// Signals: SIGINT / SIGTERM set a flag that every loop polls.
+// ---------------------------------------------------------------------------
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Install the SIGINT/SIGTERM handlers. No `SA_RESTART`: a blocking wait or
+/// sleep returns `EINTR`, so the run notices within a fraction of a second.
+pub fn install_interrupt_handlers() -> Result<()> {
+    let action = SigAction::new(
+        SigHandler::Handler(on_interrupt),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe { signal::sigaction(sig, &action) }.context("installing signal handlers")?;
+    }
+    Ok(())
+}
+
+/// True once SIGINT or SIGTERM has arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Sleep until `deadline` (CLOCK_MONOTONIC, absolute, so sampling does not
+/// drift). Returns early, with `false`, when the run is interrupted.
+pub fn sleep_until(deadline: std::time::Instant) -> bool {
+    loop {
+        if interrupted() {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        let left = deadline - now;
+        let ts = libc::timespec {
+            tv_sec: left.as_secs() as libc::time_t,
+            tv_nsec: left.subsec_nanos() as libc::c_long,
+        };
+        // SAFETY: nanosleep only reads `ts`; a null remainder pointer is allowed.
+        unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+    }
+}
+
+/// Sleep for `d`, returning early (false) when interrupted.
+pub fn sleep_for(d: Duration) -> bool {
+    sleep_until(std::time::Instant::now() + d)
+}
+
+// ---------------------------------------------------------------------------
+// Memory regions
+// ---------------------------------------------------------------------------
+
+/// How a region is backed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    Private,
+    Shared,
+}
+
+/// Huge-page advice for an anonymous region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HugeAdvice {
+    /// `MADV_NOHUGEPAGE`: 4 KiB pages whatever the host's THP mode, so fault
+    /// counts follow the document's reasoning.
+    NoHuge,
+    /// `MADV_HUGEPAGE`: ask for transparent huge pages.
+    Huge,
+    /// Leave the host's default.
+    Default,
+}
+
+/// Options for [`Region::map`].
+#[derive(Clone, Copy, Debug)]
+pub struct MapOptions {
+    pub sharing: Sharing,
+    pub populate: bool,
+    pub noreserve: bool,
+    /// `MAP_HUGETLB`: pages from the hugetlbfs reserve.
+    pub hugetlb: bool,
+    pub read_only: bool,
+}
+
+impl Default for MapOptions {
+    fn default() -> Self {
+        Self {
+            sharing: Sharing::Private,
+            populate: false,
+            noreserve: false,
+            hugetlb: false,
+            read_only: false,
+        }
+    }
+}
+
+/// A mapping owned by this process, unmapped on drop.
+pub struct Region {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+impl Region {
+    /// Map `len` bytes of anonymous memory.
+    pub fn anon(len: u64, opts: MapOptions) -> Result<Region> {
+        Self::map(len, opts, None, 0)
+    }
+
+    /// Map `len` bytes of the file `fd` from `offset`.
+    pub fn file(len: u64, opts: MapOptions, fd: BorrowedFd<'_>, offset: u64) -> Result<Region> {
+        Self::map(len, opts, Some(fd.as_raw_fd()), offset)
+    }
+
+    fn map(len: u64, opts: MapOptions, fd: Option<RawFd>, offset: u64) -> Result<Region> {
+        let len_usize = usize::try_from(len).context("size does not fit in the address space")?;
+        if len_usize == 0 {
+            bail!("cannot map 0 bytes");
+        }
+        let mut flags = match opts.sharing {
+            Sharing::Private => libc::MAP_PRIVATE,
+            Sharing::Shared => libc::MAP_SHARED,
+        };
+        if fd.is_none() {
+            flags |= libc::MAP_ANONYMOUS;
+        }
+        if opts.populate {
+            flags |= libc::MAP_POPULATE;
+        }
+        if opts.noreserve {
+            flags |= libc::MAP_NORESERVE;
+        }
+        if opts.hugetlb {
+            flags |= libc::MAP_HUGETLB;
+        }
+        let prot = if opts.read_only {
+            libc::PROT_READ
+        } else {
+            libc::PROT_READ | libc::PROT_WRITE
+        };
+        // SAFETY: a fresh mapping chosen by the kernel (addr NULL) cannot alias
+        // any Rust object; the result is checked for MAP_FAILED.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len_usize,
+                prot,
+                flags,
+                fd.unwrap_or(-1),
+                offset as libc::off_t,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error()).context(format!("mmap of {len} bytes"));
+        }
+        Ok(Region {
+            ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,
+            len: len_usize,
+        })
+    }
+
+    /// The start address the kernel chose.
+    pub fn addr(&self) -> u64 {
+        self.ptr.as_ptr() as u64
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Apply huge-page advice to the whole region.
+    pub fn advise_huge(&self, advice: HugeAdvice) -> Result<()> {
+        let adv = match advice {
+            HugeAdvice::NoHuge => libc::MADV_NOHUGEPAGE,
+            HugeAdvice::Huge => libc::MADV_HUGEPAGE,
+            HugeAdvice::Default => return Ok(()),
+        };
+        // SAFETY: the range is exactly this live mapping; madvise with these
+        // flags changes no contents.
+        let r = unsafe { libc::madvise(self.ptr.as_ptr() as *mut libc::c_void, self.len, adv) };
+        if r != 0 {
+            return Err(io::Error::last_os_error()).context("madvise");
+        }
+        Ok(())
+    }
+
+    /// Write one byte in every `stride`-byte step of `[from, to)` (offsets in
+    /// the region), so each page is touched once. The write is volatile so the
+    /// compiler keeps every store: the page fault is what is measured.
+    pub fn write_range(&self, from: u64, to: u64, stride: u64, value: u8) {
+        let to = to.min(self.len as u64);
+        let mut off = from;
+        while off < to {
+            // SAFETY: off < len, so the byte lies inside this live, writable mapping.
+            unsafe { std::ptr::write_volatile(self.ptr.as_ptr().add(off as usize), value) };
+            off += stride;
+        }
+    }
+
+    /// Read one byte in every `stride`-byte step of `[from, to)`; returns their
+    /// sum so the reads cannot be optimised away.
+    pub fn read_range(&self, from: u64, to: u64, stride: u64) -> u64 {
+        let to = to.min(self.len as u64);
+        let mut off = from;
+        let mut sum = 0u64;
+        while off < to {
+            // SAFETY: off < len, so the byte lies inside this live, readable mapping.
+            sum += unsafe { std::ptr::read_volatile(self.ptr.as_ptr().add(off as usize)) } as u64;
+            off += stride;
+        }
+        sum
+    }
+
+    /// Copy `data` into the region at `offset`.
+    pub fn write_bytes(&self, offset: u64, data: &[u8]) {
+        let end = (offset as usize).saturating_add(data.len());
+        assert!(end <= self.len, "write past the end of the region");
+        // SAFETY: the destination range was just checked to lie inside this
+        // writable mapping, and it cannot overlap `data`, which is Rust memory.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.ptr.as_ptr().add(offset as usize),
+                data.len(),
+            )
+        };
+    }
+
+    /// Read `n` bytes at `offset`.
+    pub fn read_bytes(&self, offset: u64, n: usize) -> Vec<u8> {
+        let end = (offset as usize).saturating_add(n);
+        assert!(end <= self.len, "read past the end of the region");
+        let mut out = vec![0u8; n];
+        // SAFETY: the source range lies inside this readable mapping (checked above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.ptr.as_ptr().add(offset as usize),
+                out.as_mut_ptr(),
+                n,
+            )
+        };
+        out
+    }
+
+    /// `msync(MS_SYNC)`: write a shared file mapping back to its file.
+    pub fn sync(&self) -> Result<()> {
+        // SAFETY: the range is exactly this live mapping.
+        let r = unsafe {
+            libc::msync(
+                self.ptr.as_ptr() as *mut libc::c_void,
+                self.len,
+                libc::MS_SYNC,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error()).context("msync");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: this mapping is owned by the Region and no reference into it
+        // outlives it (all accessors copy data out).
+        unsafe { libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, self.len) };
+    }
+}
+
+/// Map one page with no access rights after it has been unmapped: returns an
+/// address that is guaranteed not to be mapped (an "unmapped hole").
+pub fn unmapped_address() -> Result<u64> {
+    let r = Region::anon(page_size(), MapOptions::default())?;
+    let addr = r.addr();
+    drop(r);
+    Ok(addr)
+}
+
+// ---------------------------------------------------------------------------
+// Deliberate invalid accesses (segv)
+// ---------------------------------------------------------------------------
+
+/// Write one byte to `addr` with a plain CPU store. The compiler never sees a
+/// pointer, so it cannot turn the store into a trap or a debug-build panic:
+/// whatever happens next is the hardware's and the kernel's business.
+///
+/// # Safety
+/// Only call this in a child process that exists to die of the fault.
+pub unsafe fn store_byte_at(addr: u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the caller is a throwaway child; the store faults by design.
+    unsafe {
+        std::arch::asm!("mov byte ptr [{0}], 1", in(reg) addr, options(nostack));
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: the caller is a throwaway child; the store faults by design.
+    unsafe {
+        std::arch::asm!("strb wzr, [{0}]", in(reg) addr, options(nostack));
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    // SAFETY: the caller is a throwaway child; the store faults by design.
+    unsafe {
+        std::ptr::write_volatile(addr as *mut u8, 1)
+    };
+}
+
+static FAULT_FD: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let fd = FAULT_FD.load(Ordering::SeqCst);
+    // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
+    let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as u64) };
+    let mut buf = [0u8; 20];
+    buf[0..4].copy_from_slice(&sig.to_ne_bytes());
+    buf[4..8].copy_from_slice(&code.to_ne_bytes());
+    buf[8..16].copy_from_slice(&addr.to_ne_bytes());
+    // SAFETY: write(2) and signal(2) are async-signal-safe. Restoring the
+    // default action and returning re-runs the faulting store, so the process
+    // really dies of the signal (the parent sees it in waitpid).
+    unsafe {
+        libc::write(fd, buf.as_ptr() as *const libc::c_void, 16);
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}
+
+/// In a child about to fault: report the fault's `si_code` and `si_addr` on
+/// `fd` (16 bytes: signal, code, address) before dying of the signal.
+pub fn report_fault_on(fd: RawFd) -> Result<()> {
+    FAULT_FD.store(fd, Ordering::SeqCst);
+    let action = SigAction::new(
+        SigHandler::SigAction(on_fault),
+        SaFlags::SA_SIGINFO | SaFlags::SA_RESETHAND,
+        SigSet::empty(),
+    );
+    for sig in [Signal::SIGSEGV, Signal::SIGBUS, Signal::SIGILL] {
+        // SAFETY: the handler only uses async-signal-safe calls (see on_fault).
+        unsafe { signal::sigaction(sig, &action) }.context("installing fault handler")?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------
+
+/// Write all of `data` to `fd` straight through write(2) (no stdio buffer:
+/// a line written before a crash is never lost).
+pub fn write_fd(fd: BorrowedFd<'_>, data: &[u8]) -> io::Result<()> {
+    let mut rest = data;
+    while !rest.is_empty() {
+        match nix::unistd::write(fd, rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// A child process, killed (SIGKILL) and reaped when dropped unless it was
+/// already reaped: no child ever outlives memlab's handling of it.
+pub struct Child {
+    pid: Pid,
+    reaped: bool,
+}
+
+/// How a child ended, with its resource usage from `wait4`.
+#[derive(Clone, Debug)]
+pub struct ChildExit {
+    pub exit_code: Option<i32>,
+    pub signal: Option<Signal>,
+    pub core_dumped: bool,
+    pub rusage_minflt: u64,
+    pub rusage_majflt: u64,
+    pub rusage_maxrss_kib: u64,
+}
+
+impl Child {
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Wait for the child to end, collecting its rusage (`wait4`). Returns
+    /// `Ok(None)` when interrupted by SIGINT/SIGTERM (the child is then killed
+    /// and reaped on drop).
+    pub fn wait(&mut self) -> Result<Option<ChildExit>> {
+        loop {
+            if interrupted() {
+                return Ok(None);
+            }
+            let mut status: libc::c_int = 0;
+            // SAFETY: zeroed rusage is a valid value for wait4 to overwrite.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: wait4 writes only into the two out-parameters given.
+            let r = unsafe { libc::wait4(self.pid.as_raw(), &mut status, 0, &mut ru) };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return Err(e).context(format!("waiting for child {}", self.pid));
+            }
+            self.reaped = true;
+            let signal = if libc::WIFSIGNALED(status) {
+                Signal::try_from(libc::WTERMSIG(status)).ok()
+            } else {
+                None
+            };
+            return Ok(Some(ChildExit {
+                exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+                signal,
+                core_dumped: libc::WIFSIGNALED(status) && libc::WCOREDUMP(status),
+                rusage_minflt: ru.ru_minflt as u64,
+                rusage_majflt: ru.ru_majflt as u64,
+                rusage_maxrss_kib: ru.ru_maxrss as u64,
+            }));
+        }
+    }
+
+    /// True while the child has not exited (without reaping it).
+    pub fn is_running(&self) -> bool {
+        if self.reaped {
+            return false;
+        }
+        let mut info: libc::siginfo_t = unsafe_zeroed_siginfo();
+        // SAFETY: waitid with WNOWAIT|WNOHANG only inspects the child's state.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                self.pid.as_raw() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid is valid to read after waitid filled (or zeroed) info.
+        r == 0 && unsafe { info.si_pid() } == 0
+    }
+
+    /// Kill (SIGKILL) and reap now.
+    pub fn kill(&mut self) {
+        if !self.reaped {
+            let _ = signal::kill(self.pid, Signal::SIGKILL);
+            loop {
+                match waitpid(self.pid, Some(WaitPidFlag::__WALL)) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Ok(WaitStatus::StillAlive) => continue,
+                    _ => break,
+                }
+            }
+            self.reaped = true;
+        }
+    }
+}
+
+fn unsafe_zeroed_siginfo() -> libc::siginfo_t {
+    // SAFETY: siginfo_t is a plain C struct for which all-zero is valid.
+    unsafe { std::mem::zeroed() }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Fork a child that runs `body` and `_exit`s with its return value.
+///
+/// The child dies with its parent (`PR_SET_PDEATHSIG`), never dumps core
+/// (`PR_SET_DUMPABLE 0`, `RLIMIT_CORE 0`, which also stops piped core
+/// handlers), and takes SIGINT/SIGTERM with the default action. Must be called
+/// while memlab is single-threaded (checked).
+pub fn fork_child<F: FnOnce() -> i32>(body: F) -> Result<Child> {
+    ensure_single_threaded()?;
+    let parent = nix::unistd::getpid();
+    // SAFETY: memlab is single-threaded here (checked above), so the child
+    // inherits no lock held by another thread; it runs `body` and `_exit`s.
+    match unsafe { nix::unistd::fork() }.context("fork")? {
+        nix::unistd::ForkResult::Parent { child } => Ok(Child {
+            pid: child,
+            reaped: false,
+        }),
+        nix::unistd::ForkResult::Child => {
+            child_setup(parent);
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101);
+            // SAFETY: _exit ends the child without running the parent's
+            // atexit handlers or flushing its copied stdio buffers.
+            unsafe { libc::_exit(code) }
+        }
+    }
+}
+
+/// What every child does first.
+fn child_setup(parent: Pid) {
+    // SAFETY: prctl/setrlimit/signal with these constant arguments only
+    // change this (child) process's own attributes.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        let zero = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(libc::SIGTERM, libc::SIG_DFL);
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // The parent may have died between fork and prctl.
+    if nix::unistd::getppid() != parent {
+        // SAFETY: leaving at once is the right thing for an orphaned child.
+        unsafe { libc::_exit(1) };
+    }
+}
+
+/// The calling process's thread count, from /proc/self/status.
+fn ensure_single_threaded() -> Result<()> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or(1);
+    if threads > 1 {
+        bail!("internal error: fork requested while memlab runs {threads} threads");
+    }
+    Ok(())
+}
+
+/// Replace the child's program with `argv` (for `watch -- CMD`).
+pub fn exec(argv: &[std::ffi::CString]) -> nix::errno::Errno {
+    match nix::unistd::execvp(&argv[0], argv) {
+        Err(e) => e,
+        Ok(never) => match never {},
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pipes between parent and child
+// ---------------------------------------------------------------------------
+
+/// One end of a pipe used to step parent and child through the stages of an
+/// experiment. Messages are fixed-size arrays of `u64`.
+pub struct Chan {
+    fd: OwnedFd,
+}
+
+/// A pipe: (read end, write end).
+pub fn chan() -> Result<(Chan, Chan)> {
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")?;
+    Ok((Chan { fd: r }, Chan { fd: w }))
+}
+
+impl Chan {
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.fd.as_fd()
+    }
+
+    pub fn raw(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    pub fn send(&self, words: &[u64]) -> io::Result<()> {
+        let mut bytes = Vec::with_capacity(words.len() * 8);
+        for w in words {
+            bytes.extend_from_slice(&w.to_ne_bytes());
+        }
+        write_fd(self.fd(), &bytes)
+    }
+
+    /// Read exactly `n` words. `Ok(None)` when the other end closed first, or
+    /// when memlab is interrupted while waiting.
+    pub fn recv(&self, n: usize) -> io::Result<Option<Vec<u64>>> {
+        let bytes = match self.recv_bytes(n * 8)? {
+            Some(b) => b,
+            None => return Ok(None),
+        };
+        Ok(Some(
+            bytes
+                .chunks_exact(8)
+                .map(|c| u64::from_ne_bytes(c.try_into().expect("8-byte chunk")))
+                .collect(),
+        ))
+    }
+
+    /// Read exactly `n` bytes (see [`Chan::recv`]).
+    pub fn recv_bytes(&self, n: usize) -> io::Result<Option<Vec<u8>>> {
+        let mut buf = vec![0u8; n];
+        let mut got = 0;
+        while got < n {
+            match nix::unistd::read(self.fd.as_raw_fd(), &mut buf[got..]) {
+                Ok(0) => return Ok(None),
+                Ok(k) => got += k,
+                Err(nix::errno::Errno::EINTR) => {
+                    if interrupted() {
+                        return Ok(None);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Some(buf))
+    }
+
+    /// Read everything until the other end closes (or interruption).
+    pub fn read_to_end(&self) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match nix::unistd::read(self.fd.as_raw_fd(), &mut buf) {
+                Ok(0) => return Ok(out),
+                Ok(k) => out.extend_from_slice(&buf[..k]),
+                Err(nix::errno::Errno::EINTR) => {
+                    if interrupted() {
+                        return Ok(out);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small wrappers
+// ---------------------------------------------------------------------------
+
+/// Minor and major faults of the calling process, from `getrusage(RUSAGE_SELF)`.
+pub fn rusage_self_faults() -> (u64, u64) {
+    match nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF) {
+        Ok(ru) => (ru.minor_page_faults() as u64, ru.major_page_faults() as u64),
+        Err(_) => (0, 0),
+    }
+}
+
+/// Turn address-space randomisation off for this process and what it execs
+/// (`personality(ADDR_NO_RANDOMIZE)`).
+pub fn disable_aslr() -> Result<()> {
+    use nix::sys::personality::{self, Persona};
+    let cur = personality::get().context("personality")?;
+    personality::set(cur | Persona::ADDR_NO_RANDOMIZE).context("personality")?;
+    Ok(())
+}
+
+/// glibc's `malloc`, called directly (not Rust's allocator), so what the
+/// document says about glibc is what is measured.
+pub fn c_malloc(n: usize) -> Option<NonNull<u8>> {
+    // SAFETY: malloc may be called with any size; NULL is handled by NonNull::new.
+    NonNull::new(unsafe { libc::malloc(n) } as *mut u8)
+}
+
+/// Fill `n` bytes at `p` (from [`c_malloc`]) so its pages are touched.
+pub fn c_fill(p: NonNull<u8>, n: usize, value: u8) {
+    // SAFETY: `p` came from malloc(n) and has not been freed by the caller.
+    unsafe { std::ptr::write_bytes(p.as_ptr(), value, n) };
+}
+
+/// glibc's `free`.
+pub fn c_free(p: NonNull<u8>) {
+    // SAFETY: `p` came from c_malloc and is freed once by the caller.
+    unsafe { libc::free(p.as_ptr() as *mut libc::c_void) };
+}
+
+/// `mallinfo2()` figures: (arena bytes from brk, bytes in mmapped chunks,
+/// bytes in use by the program).
+#[cfg(target_env = "gnu")]
+pub fn mallinfo() -> Option<(u64, u64, u64)> {
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct.
+    let mi = unsafe { libc::mallinfo2() };
+    Some((mi.arena as u64, mi.hblkhd as u64, mi.uordblks as u64))
+}
+
+#[cfg(not(target_env = "gnu"))]
+pub fn mallinfo() -> Option<(u64, u64, u64)> {
+    None
+}
+
+/// `posix_fadvise(POSIX_FADV_DONTNEED)` on a whole file: drop its clean pages
+/// from the page cache (this file only; no global setting is touched).
+pub fn fadvise_dontneed(fd: BorrowedFd<'_>) -> Result<()> {
+    nix::fcntl::posix_fadvise(
+        fd.as_raw_fd(),
+        0,
+        0,
+        nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
+    )
+    .context("posix_fadvise(DONTNEED)")?;
+    Ok(())
+}

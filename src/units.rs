@@ -1,0 +1,324 @@
+//! Sizes, rates and intervals as the user types them, in binary units.
+//!
+//! The document's "100Mバイト" is 100×1024×1024 bytes, so `100M`, `100MiB`
+//! and `100MB` all mean that here.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+const KIB: u64 = 1024;
+
+/// A number of bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Size(pub u64);
+
+impl Size {
+    pub fn bytes(self) -> u64 {
+        self.0
+    }
+    pub fn kib(self) -> u64 {
+        self.0 / KIB
+    }
+    pub fn mib_f64(self) -> f64 {
+        self.0 as f64 / (KIB * KIB) as f64
+    }
+}
+
+/// Split "100MiB" into ("100", "MiB").
+fn split_number(s: &str) -> (&str, &str) {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    (&s[..end], &s[end..])
+}
+
+fn unit_multiplier(unit: &str) -> Option<u64> {
+    let u = unit.trim().to_ascii_lowercase();
+    let base = u
+        .strip_suffix("ib")
+        .or_else(|| u.strip_suffix('b'))
+        .unwrap_or(&u);
+    Some(match base {
+        "" => 1,
+        "k" => KIB,
+        "m" => KIB * KIB,
+        "g" => KIB * KIB * KIB,
+        "t" => KIB * KIB * KIB * KIB,
+        _ => return None,
+    })
+}
+
+impl FromStr for Size {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Size, String> {
+        let s = raw.trim();
+        let example = "e.g. 100M, 4K, 1G or 4096";
+        if s.is_empty() {
+            return Err(format!("empty size ({example})"));
+        }
+        if s.starts_with('-') {
+            return Err(format!("size '{raw}' is negative ({example})"));
+        }
+        let (num, unit) = split_number(s);
+        if num.is_empty() {
+            return Err(format!("size '{raw}' has no number ({example})"));
+        }
+        let mult = unit_multiplier(unit)
+            .ok_or_else(|| format!("size '{raw}' has an unknown unit '{unit}' ({example})"))?;
+        let bytes = if num.contains('.') {
+            let v: f64 = num
+                .parse()
+                .map_err(|_| format!("size '{raw}' is not a number ({example})"))?;
+            let b = v * mult as f64;
+            if !b.is_finite() || b >= u64::MAX as f64 {
+                return Err(format!("size '{raw}' is too large ({example})"));
+            }
+            b.round() as u64
+        } else {
+            let v: u64 = num
+                .parse()
+                .map_err(|_| format!("size '{raw}' is too large ({example})"))?;
+            v.checked_mul(mult)
+                .ok_or_else(|| format!("size '{raw}' is too large ({example})"))?
+        };
+        if bytes == 0 {
+            return Err(format!("size '{raw}' must be more than 0 ({example})"));
+        }
+        // No machine has an exabyte: anything past 1 EiB is a typo.
+        if bytes > 1 << 60 {
+            return Err(format!("size '{raw}' is too large ({example})"));
+        }
+        Ok(Size(bytes))
+    }
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&human_bytes(self.0))
+    }
+}
+
+/// `104857600` → `100.0 MiB`.
+pub fn human_bytes(b: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+/// A signed KiB figure as a human size (`-1.5 MiB`).
+pub fn human_kib(kib: f64) -> String {
+    let sign = if kib < 0.0 { "-" } else { "" };
+    format!("{sign}{}", human_bytes((kib.abs() * 1024.0).round() as u64))
+}
+
+/// `25600` → `25 600`.
+pub fn group_digits(v: i128) -> String {
+    let s = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+/// How fast to touch memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rate {
+    /// Bytes per second.
+    PerSecond(Size),
+    /// As fast as the CPU and the kernel's fault path allow.
+    Max,
+}
+
+impl FromStr for Rate {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Rate, String> {
+        let s = raw.trim();
+        let example = "e.g. 10M/s or max";
+        if s.eq_ignore_ascii_case("max") {
+            return Ok(Rate::Max);
+        }
+        let size = s
+            .strip_suffix("/s")
+            .ok_or_else(|| format!("rate '{raw}' needs '/s' ({example})"))?;
+        let size: Size = size
+            .parse()
+            .map_err(|e: String| format!("rate '{raw}': {e}"))?;
+        Ok(Rate::PerSecond(size))
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rate::PerSecond(s) => write!(f, "{s}/s"),
+            Rate::Max => f.write_str("max"),
+        }
+    }
+}
+
+/// A time interval such as `100ms`, `1s`, `500us`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Interval(pub Duration);
+
+impl FromStr for Interval {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Interval, String> {
+        let s = raw.trim();
+        let example = "e.g. 100ms, 1s or 500us";
+        if s.starts_with('-') {
+            return Err(format!("interval '{raw}' is negative ({example})"));
+        }
+        let (num, unit) = split_number(s);
+        if num.is_empty() {
+            return Err(format!("interval '{raw}' has no number ({example})"));
+        }
+        let nanos_per: f64 = match unit.trim() {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" | "min" => 60e9,
+            "" => return Err(format!("interval '{raw}' needs a unit ({example})")),
+            other => {
+                return Err(format!(
+                    "interval '{raw}' has an unknown unit '{other}' ({example})"
+                ));
+            }
+        };
+        let v: f64 = num
+            .parse()
+            .map_err(|_| format!("interval '{raw}' is not a number ({example})"))?;
+        let nanos = v * nanos_per;
+        if !nanos.is_finite() || nanos > 7.0 * 24.0 * 3600.0 * 1e9 {
+            return Err(format!(
+                "interval '{raw}' is too long (at most a week; {example})"
+            ));
+        }
+        if nanos < 1.0 {
+            return Err(format!("interval '{raw}' must be more than 0 ({example})"));
+        }
+        Ok(Interval(Duration::from_nanos(nanos.round() as u64)))
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0.as_nanos();
+        if ns.is_multiple_of(1_000_000_000) {
+            write!(f, "{}s", ns / 1_000_000_000)
+        } else if ns.is_multiple_of(1_000_000) {
+            write!(f, "{}ms", ns / 1_000_000)
+        } else if ns.is_multiple_of(1_000) {
+            write!(f, "{}us", ns / 1_000)
+        } else {
+            write!(f, "{ns}ns")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_binary() {
+        for (s, v) in [
+            ("100M", 100 << 20),
+            ("100MiB", 100 << 20),
+            ("100MB", 100 << 20),
+            ("100m", 100 << 20),
+            ("1G", 1 << 30),
+            ("4096", 4096),
+            ("4K", 4096),
+            ("4KiB", 4096),
+            ("1.5K", 1536),
+            ("2T", 2 << 40),
+            (" 16M ", 16 << 20),
+        ] {
+            assert_eq!(s.parse::<Size>(), Ok(Size(v)), "{s}");
+        }
+    }
+
+    #[test]
+    fn bad_sizes_name_the_value_and_an_example() {
+        for s in [
+            "",
+            "0",
+            "0M",
+            "-1M",
+            "10X",
+            "M",
+            "abc",
+            "1.2.3M",
+            "99999999999999999999",
+            "2000000T",
+        ] {
+            let e = s.parse::<Size>().unwrap_err();
+            assert!(e.contains("e.g."), "{s}: {e}");
+            if !s.is_empty() {
+                assert!(e.contains(s.trim()), "{s}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!("10M/s".parse::<Rate>(), Ok(Rate::PerSecond(Size(10 << 20))));
+        assert_eq!("max".parse::<Rate>(), Ok(Rate::Max));
+        assert_eq!("MAX".parse::<Rate>(), Ok(Rate::Max));
+        for s in ["10M", "0/s", "-1M/s", "fast", "10X/s"] {
+            let e = s.parse::<Rate>().unwrap_err();
+            assert!(e.contains(s), "{s}: {e}");
+        }
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(
+            "100ms".parse::<Interval>(),
+            Ok(Interval(Duration::from_millis(100)))
+        );
+        assert_eq!(
+            "1s".parse::<Interval>(),
+            Ok(Interval(Duration::from_secs(1)))
+        );
+        assert_eq!(
+            "500us".parse::<Interval>(),
+            Ok(Interval(Duration::from_micros(500)))
+        );
+        assert_eq!(
+            "1.5s".parse::<Interval>(),
+            Ok(Interval(Duration::from_millis(1500)))
+        );
+        for s in ["100", "0ms", "-1s", "1h", "ms", "fast", "1000000s"] {
+            let e = s.parse::<Interval>().unwrap_err();
+            assert!(e.contains(s), "{s}: {e}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in ["100ms", "1s", "500us"] {
+            assert_eq!(s.parse::<Interval>().unwrap().to_string(), s);
+        }
+        assert_eq!(Size(100 << 20).to_string(), "100.0 MiB");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(group_digits(25600), "25 600");
+        assert_eq!(group_digits(-1234567), "-1 234 567");
+        assert_eq!(group_digits(12), "12");
+    }
+}

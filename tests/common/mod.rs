@@ -1,0 +1,106 @@
+//! Helpers every integration test shares: run the real binary, load its CSV
+//! and JSON with real parsers.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The built `memlab` binary, quiet and without a terminal.
+pub fn memlab() -> Command {
+    let mut c = Command::cargo_bin("memlab").expect("memlab binary");
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Run memlab with `args`; returns the process output (any exit status).
+pub fn run(args: &[&str]) -> Output {
+    memlab().args(args).output().expect("running memlab")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Run memlab with `args` plus `--json -`, assert it exited with one of
+/// `codes`, and parse the JSON report.
+pub fn json_run(args: &[&str], codes: &[i32]) -> Value {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--json", "-", "-q"]);
+    let o = run(&all);
+    let code = o.status.code().unwrap_or(-1);
+    assert!(
+        codes.contains(&code),
+        "memlab {all:?} exited {code}, wanted {codes:?}\nstderr: {}\nstdout: {}",
+        stderr(&o),
+        stdout(&o)
+    );
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!("memlab {all:?}: JSON does not parse: {e}\n{}", stdout(&o))
+    })
+}
+
+/// CSV text as rows of column → cell.
+pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let headers = rdr.headers().expect("CSV header").clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("CSV record");
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    parse_csv(&std::fs::read_to_string(path).expect("reading CSV"))
+}
+
+/// A numeric CSV cell.
+pub fn num(row: &HashMap<String, String>, col: &str) -> f64 {
+    row.get(col)
+        .unwrap_or_else(|| panic!("no column {col} in {row:?}"))
+        .parse()
+        .unwrap_or_else(|_| panic!("column {col} is not a number in {row:?}"))
+}
+
+/// The check named `name` in a JSON report.
+pub fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .expect("checks array")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {}", report["checks"]))
+}
+
+/// Assert every check in the report held or was inconclusive.
+pub fn assert_no_failed_checks(report: &Value) {
+    for c in report["checks"].as_array().expect("checks array") {
+        assert_ne!(c["holds"], Value::Bool(false), "check failed: {c}");
+    }
+}
+
+/// Files in `dir` (for "nothing was left behind" assertions).
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}

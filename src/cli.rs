@@ -36,6 +36,11 @@ pub enum Command {
     Segv(experiments::segv::Args),
     /// mmap SIZE anonymous memory and show the diff of /proc/self/maps
     Mmap(experiments::mmap::Args),
+    /// Reserve 100 MiB, touch it at 10 MiB/s, sample VSZ/RSS/faults and system used
+    #[command(name = "demand-paging")]
+    DemandPaging(experiments::demand_paging::Args),
+    /// Sample any process's VSZ/RSS/faults/CPU every INTERVAL (down to 1 ms) until it exits
+    Watch(experiments::watch::Args),
 }
 
 /// Outputs every experiment takes.

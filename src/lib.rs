@@ -11,6 +11,7 @@ pub mod guard;
 pub mod output;
 pub mod probe;
 pub mod report;
+pub mod sampler;
 pub mod sys;
 pub mod units;
 

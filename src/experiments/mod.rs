@@ -3,9 +3,11 @@
 //! Each experiment module reads top-down like the document's procedure:
 //! set up → measure → act → measure → checks → Report.
 
+pub mod demand_paging;
 pub mod free;
 pub mod mmap;
 pub mod segv;
+pub mod watch;
 
 use anyhow::Result;
 
@@ -88,7 +90,7 @@ pub const ALL: &[Info] = &[
         section: "デマンドページング",
         summary: "reserve 100 MiB, touch it at 10 MiB/s, sample VSZ/RSS/faults",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/demand-paging.md")),
     },
     Info {
         name: "oom",
@@ -123,7 +125,7 @@ pub const ALL: &[Info] = &[
         section: "(the document's ps loop)",
         summary: "sample any process's VSZ/RSS/faults every 1 ms or more",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/watch.md")),
     },
     Info {
         name: "all",
@@ -149,6 +151,10 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
         Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
         Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
+        Command::DemandPaging(a) => {
+            run_one(&a.out, Some(&a.plot), |ctx| demand_paging::run(&a, ctx))
+        }
+        Command::Watch(a) => run_one(&a.out, Some(&a.plot), |ctx| watch::run(&a, ctx)),
     }
 }
 

@@ -15,6 +15,9 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
+mod poll;
+pub use poll::Polled;
+
 // ---------------------------------------------------------------------------
 // Page size
 // ---------------------------------------------------------------------------

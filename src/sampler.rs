@@ -32,7 +32,13 @@ pub struct Sampler {
     start: Instant,
     /// Number of the next deadline to wait for.
     next: u64,
+    /// Wake-ups at a deadline (the jitter figures are over these).
+    woken: u64,
+    /// Samples the caller kept ([`Sampler::record`]).
     taken: u64,
+    /// The deadline of the latest wake-up, and of the latest kept sample.
+    current: u64,
+    last_recorded: Option<u64>,
     /// Deadlines that passed before the sampler could wait for them.
     skipped: u64,
     late_sum_ns: u128,
@@ -53,7 +59,10 @@ impl Sampler {
             interval,
             start: Instant::now(),
             next: 0,
+            woken: 0,
             taken: 0,
+            current: 0,
+            last_recorded: None,
             skipped: 0,
             late_sum_ns: 0,
             late_max_ns: 0,
@@ -105,14 +114,22 @@ impl Sampler {
         if late > self.interval.as_nanos() as u64 / 2 {
             self.late_count += 1;
         }
-        self.taken += 1;
+        self.woken += 1;
         self.woke = Some(woke);
         let index = self.next;
+        self.current = index;
         self.next += 1;
         Some(Tick {
             t_s: (woke - self.start).as_secs_f64(),
             index,
         })
+    }
+
+    /// Count a sample as taken (a row kept). A wake-up that finds the target
+    /// gone, or that ends the run, is not a sample.
+    pub fn record(&mut self) {
+        self.taken += 1;
+        self.last_recorded = Some(self.current);
     }
 
     /// Read the target once (stat + statm). `Ok(None)` once it has gone: its
@@ -145,16 +162,17 @@ impl Sampler {
     pub fn finish(&mut self) -> Stats {
         self.end_work();
         let elapsed = self.start.elapsed();
-        // Every deadline from 0 up to now was asked for.
-        let asked = (elapsed.as_nanos() / self.interval.as_nanos().max(1)) as u64 + 1;
+        // Every deadline from the first up to the last sample kept was asked
+        // for; the wake-up that found the run over was not a sample.
+        let asked = self.last_recorded.map_or(0, |k| k + 1);
         Stats {
             interval_s: self.interval.as_secs_f64(),
             duration_s: elapsed.as_secs_f64(),
             samples_taken: self.taken,
-            samples_asked: asked.max(self.taken + self.skipped),
+            samples_asked: asked,
             samples_skipped: self.skipped,
             samples_late: self.late_count,
-            jitter_mean_us: mean_us(self.late_sum_ns, self.taken),
+            jitter_mean_us: mean_us(self.late_sum_ns, self.woken),
             jitter_max_us: self.late_max_ns as f64 / 1e3,
             work_mean_us: mean_us(self.work_sum_ns, self.work_n),
             work_max_us: self.work_max_ns as f64 / 1e3,
@@ -278,11 +296,12 @@ mod tests {
         let mut s = Sampler::start(Duration::from_millis(2));
         let mut n = 0;
         while s.wait(Some(0.02)).is_some() {
+            s.record();
             n += 1;
         }
         let st = s.finish();
         assert_eq!(st.samples_taken, n);
-        assert!(st.samples_taken + st.samples_skipped <= st.samples_asked);
+        assert_eq!(st.samples_asked, st.samples_taken + st.samples_skipped);
         assert!(n >= 5, "took {n} samples in 20 ms at 2 ms");
     }
 

@@ -344,6 +344,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             mem_available_kib: mem.available_kib,
             pcp_free_kib: mem.pcp_free_kib,
         });
+        sampler.record();
     }
     bar.finish();
     let stats = sampler.finish();

@@ -200,6 +200,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             None
         };
         rows.push(row(tick.t_s, &s, pss_kib));
+        sampler.record();
     };
     let stats = sampler.finish();
 

@@ -1,0 +1,289 @@
+//! demand-paging: the document's experiment, run small and fast (16 MiB at
+//! 64 MiB/s, sampled every 20 ms, quiet phases of 200 ms).
+
+mod common;
+use common::*;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const SIZE_KIB: f64 = 16.0 * 1024.0;
+const RATE_KIB_S: f64 = 64.0 * 1024.0;
+
+type Rows = Vec<HashMap<String, String>>;
+
+struct Run {
+    json: Value,
+    rows: Rows,
+    svg: String,
+    _dir: tempfile::TempDir,
+}
+
+/// One run shared by the tests of this file.
+fn run_once() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let csv: PathBuf = dir.path().join("dp.csv");
+        let svg: PathBuf = dir.path().join("dp.svg");
+        let json = json_run(
+            &[
+                "demand-paging",
+                "--size",
+                "16M",
+                "--rate",
+                "64M/s",
+                "--interval",
+                "20ms",
+                "--hold",
+                "200ms",
+                "--csv",
+                csv.to_str().unwrap(),
+                "--plot",
+                svg.to_str().unwrap(),
+            ],
+            &[0],
+        );
+        Run {
+            json,
+            rows: read_csv(&csv),
+            svg: std::fs::read_to_string(&svg).expect("reading the SVG"),
+            _dir: dir,
+        }
+    })
+}
+
+fn phase_rows<'a>(rows: &'a Rows, phase: &str) -> Vec<&'a HashMap<String, String>> {
+    rows.iter().filter(|r| r["phase"] == phase).collect()
+}
+
+fn last<'a>(rows: &'a Rows, phase: &str) -> &'a HashMap<String, String> {
+    phase_rows(rows, phase)
+        .last()
+        .copied()
+        .unwrap_or_else(|| panic!("no {phase} row"))
+}
+
+#[test]
+fn csv_has_the_documented_columns() {
+    let row = &run_once().rows[0];
+    for col in [
+        "t_s",
+        "phase",
+        "vsz_kib",
+        "rss_kib",
+        "minflt",
+        "majflt",
+        "touched_kib",
+        "mem_used_kib",
+        "mem_used_adj_kib",
+        "mem_available_kib",
+    ] {
+        assert!(row.contains_key(col), "no column {col}");
+    }
+}
+
+#[test]
+fn phases_come_in_order() {
+    let order = ["before-alloc", "allocated", "touching", "touched", "exited"];
+    let mut seen: Vec<&str> = Vec::new();
+    for r in &run_once().rows {
+        if seen.last() != Some(&r["phase"].as_str()) {
+            seen.push(r["phase"].as_str());
+        }
+    }
+    assert_eq!(seen, order);
+    let t: Vec<f64> = run_once().rows.iter().map(|r| num(r, "t_s")).collect();
+    assert!(t.windows(2).all(|w| w[0] < w[1]), "time goes forward");
+}
+
+#[test]
+fn reserving_grows_vsz_by_size_but_not_rss() {
+    let rows = &run_once().rows;
+    let (b, a) = (last(rows, "before-alloc"), last(rows, "allocated"));
+    let dv = num(a, "vsz_kib") - num(b, "vsz_kib");
+    let dr = num(a, "rss_kib") - num(b, "rss_kib");
+    assert!(
+        (SIZE_KIB..=SIZE_KIB + 1024.0).contains(&dv),
+        "VSZ +{dv} KiB"
+    );
+    assert!(dr.abs() < SIZE_KIB * 0.02, "RSS moved {dr} KiB at reserve");
+}
+
+#[test]
+fn touching_faults_once_per_page() {
+    let rows = &run_once().rows;
+    let faults = num(last(rows, "touched"), "minflt") - num(last(rows, "allocated"), "minflt");
+    let pages = SIZE_KIB / 4.0;
+    assert!(
+        (faults - pages).abs() <= pages * 0.03,
+        "{faults} minor faults for {pages} pages"
+    );
+}
+
+#[test]
+fn rss_ends_up_by_size() {
+    let rows = &run_once().rows;
+    let d = num(last(rows, "touched"), "rss_kib") - num(last(rows, "before-alloc"), "rss_kib");
+    assert!((d - SIZE_KIB).abs() <= SIZE_KIB * 0.03, "RSS +{d} KiB");
+    // and VSZ did not move while touching
+    let vsz: Vec<f64> = phase_rows(rows, "touching")
+        .iter()
+        .map(|r| num(r, "vsz_kib"))
+        .collect();
+    assert!(
+        vsz.windows(2).all(|w| w[0] == w[1]),
+        "VSZ moved while touching"
+    );
+}
+
+#[test]
+fn rss_slope_matches_rate() {
+    let pts: Vec<(f64, f64)> = phase_rows(&run_once().rows, "touching")
+        .iter()
+        .map(|r| (num(r, "t_s"), num(r, "rss_kib")))
+        .collect();
+    assert!(pts.len() >= 4, "only {} samples while touching", pts.len());
+    let n = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let slope = sxy / sxx;
+    assert!(
+        (slope - RATE_KIB_S).abs() <= RATE_KIB_S * 0.10,
+        "RSS rose at {slope} KiB/s, rate {RATE_KIB_S}"
+    );
+}
+
+#[test]
+fn json_checks_all_hold() {
+    let j = &run_once().json;
+    assert_eq!(j["experiment"], "demand-paging");
+    assert_eq!(j["interrupted"], false);
+    assert_no_failed_checks(j);
+    // The per-process claims are exact and must hold, not be inconclusive.
+    for name in [
+        "vsz_grows_by_size_on_reserve",
+        "rss_flat_on_reserve",
+        "rss_rises_at_rate",
+        "vsz_flat_while_touching",
+        "faults_once_per_page",
+        "rss_flat_after_touching",
+        "rss_up_by_size_after_touching",
+    ] {
+        assert_eq!(check(j, name)["holds"], true, "{}", check(j, name));
+    }
+    let s = &j["summary"];
+    assert!(s["samples_taken"].as_u64().unwrap() > 20);
+    assert!(s["samples_taken"].as_u64() <= s["samples_asked"].as_u64());
+    assert_eq!(s["worker_exit_code"], 0);
+}
+
+#[test]
+fn svg_parses() {
+    let svg = &run_once().svg;
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(svg.contains("touching") && svg.contains("MiB"));
+}
+
+#[test]
+fn rate_max_reports_fault_throughput() {
+    let j = json_run(
+        &[
+            "demand-paging",
+            "--size",
+            "16M",
+            "--rate",
+            "max",
+            "--interval",
+            "20ms",
+            "--hold",
+            "100ms",
+        ],
+        &[0],
+    );
+    assert_no_failed_checks(&j);
+    let s = &j["summary"];
+    assert!(s["faults_per_s"].as_f64().unwrap() > 0.0, "{s}");
+    assert!(s["ns_per_fault"].as_f64().unwrap() > 0.0, "{s}");
+    assert_eq!(check(&j, "faults_once_per_page")["holds"], true);
+}
+
+#[test]
+fn thp_run_has_no_failed_check() {
+    // Whatever the host's THP mode: 2 MiB faults where it gives huge pages,
+    // 4 KiB faults (said so) where it does not.
+    let j = json_run(
+        &[
+            "demand-paging",
+            "--size",
+            "16M",
+            "--rate",
+            "64M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "100ms",
+            "--thp",
+        ],
+        &[0],
+    );
+    assert_no_failed_checks(&j);
+}
+
+#[test]
+fn bad_values_are_usage_errors() {
+    for args in [
+        &["demand-paging", "--interval", "500us"][..],
+        &["demand-paging", "--size", "0"][..],
+        &["demand-paging", "--rate", "0M/s"][..],
+        &["demand-paging", "--rate", "fast"][..],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn sigint_kills_the_worker_and_writes_partial_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("part.csv");
+    let json = dir.path().join("part.json");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("memlab"))
+        .args(["demand-paging", "--size", "16M", "--rate", "4M/s"])
+        .args(["--interval", "20ms", "--hold", "200ms", "-q"])
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("starting memlab");
+    // Well inside the touching phase (200 ms + 200 ms + 4 s of touching).
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+
+    let rows = read_csv(&csv);
+    assert!(!rows.is_empty(), "the partial CSV has rows");
+    assert!(rows.iter().all(|r| r["phase"] != "exited"));
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(j["interrupted"], true);
+    let worker = j["summary"]["worker_pid"].as_i64().expect("worker_pid");
+    // Killed and reaped: no /proc entry left (a zombie would still have one).
+    assert!(
+        !std::path::Path::new(&format!("/proc/{worker}")).exists()
+            || std::fs::read_to_string(format!("/proc/{worker}/stat"))
+                .map(|s| !s.contains(&format!("({}", "memlab")))
+                .unwrap_or(true),
+        "worker {worker} survived"
+    );
+}

@@ -499,7 +499,9 @@ fn table_rows(rows: &[Row]) -> Vec<usize> {
 
 fn chart(rows: &[Row], args: &Args) -> Chart {
     let mib = |kib: u64| kib as f64 / 1024.0;
-    let base = rows.first().map_or(0, |r| r.mem_used_adj_kib) as f64;
+    // The axis starts at 0 MiB: draw system used above its lowest point of
+    // the run, so the line keeps its shape whichever way the host drifted.
+    let base = rows.iter().map(|r| r.mem_used_adj_kib).min().unwrap_or(0) as f64;
     let pts = |f: &dyn Fn(&Row) -> Option<f64>| -> Vec<(f64, f64)> {
         rows.iter()
             .filter_map(|r| f(r).map(|v| (r.t_s, v)))
@@ -515,8 +517,8 @@ fn chart(rows: &[Row], args: &Args) -> Chart {
             points: pts(&|r| r.rss_kib.map(mib)),
         },
         Series {
-            name: "system used (adj.) − at start".into(),
-            points: pts(&|r| Some(((r.mem_used_adj_kib as f64 - base) / 1024.0).max(0.0))),
+            name: "system used (adj.) above its lowest".into(),
+            points: pts(&|r| Some((r.mem_used_adj_kib as f64 - base) / 1024.0)),
         },
     ];
     let mut bands = Vec::new();

@@ -30,6 +30,8 @@ pub enum Command {
         /// Experiment name, e.g. cow
         name: String,
     },
+    /// Run every experiment with quick defaults into DIR, with report.html
+    All(experiments::all::Args),
     /// Read /proc/meminfo as `free` does, with the document's definitions
     Free(experiments::free::Args),
     /// A child writes to NULL (or another invalid address) and dies of SIGSEGV

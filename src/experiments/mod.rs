@@ -3,6 +3,7 @@
 //! Each experiment module reads top-down like the document's procedure:
 //! set up → measure → act → measure → checks → Report.
 
+pub mod all;
 pub mod free;
 pub mod mmap;
 pub mod segv;
@@ -130,7 +131,7 @@ pub const ALL: &[Info] = &[
         section: "(the whole chapter)",
         summary: "run every experiment with quick defaults into a lab report",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/all.md")),
     },
 ];
 
@@ -140,15 +141,42 @@ pub fn find(name: &str) -> Option<&'static Info> {
 
 /// Run the command; returns the exit status.
 pub fn dispatch(cmd: Command) -> Result<i32> {
-    match cmd {
+    match &cmd {
         Command::List => {
             list();
             Ok(exit::OK)
         }
-        Command::Explain { name } => explain(&name),
-        Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
-        Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
-        Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
+        Command::Explain { name } => explain(name),
+        Command::All(a) => all::run(a),
+        _ => {
+            let (out, plot) = outputs_of(&cmd);
+            run_one(out, plot, |ctx| run_experiment(&cmd, ctx))
+        }
+    }
+}
+
+/// Run one experiment and return its report (no output written).
+pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
+    match cmd {
+        Command::Free(a) => free::run(a, ctx),
+        Command::Segv(a) => segv::run(a, ctx),
+        Command::Mmap(a) => mmap::run(a, ctx),
+        Command::List | Command::Explain { .. } | Command::All(_) => {
+            Err(usage("not an experiment (see memlab list)"))
+        }
+    }
+}
+
+/// The output options of an experiment's command line.
+fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
+    static NONE: std::sync::OnceLock<OutputArgs> = std::sync::OnceLock::new();
+    match cmd {
+        Command::Free(a) => (&a.out, None),
+        Command::Segv(a) => (&a.out, None),
+        Command::Mmap(a) => (&a.out, None),
+        Command::List | Command::Explain { .. } | Command::All(_) => {
+            (NONE.get_or_init(OutputArgs::default), None)
+        }
     }
 }
 

@@ -24,6 +24,10 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// What one experiment left: its report, its chart and the files written,
+/// or why it could not run here.
+type Outcome = Result<(Report, Option<String>, Vec<String>), String>;
+
 /// Quick settings: small sizes and fast rates, so the whole chapter runs in
 /// well under a minute.
 const QUICK: &[(&str, &[&str])] = &[
@@ -40,10 +44,7 @@ pub fn run(args: &Args) -> Result<i32> {
         quiet: args.quiet,
         to_stderr: false,
     };
-    let mut results: Vec<(
-        &'static super::Info,
-        Result<(Report, Option<String>, Vec<String>), String>,
-    )> = Vec::new();
+    let mut results: Vec<(&'static super::Info, Outcome)> = Vec::new();
     // `watch` samples a process the user names: not a chapter experiment.
     let runnable: Vec<&super::Info> = ALL
         .iter()
@@ -140,12 +141,7 @@ fn prepare_dir(dir: &Path) -> Result<()> {
 }
 
 /// Run one experiment in-process with its quick settings and write its files.
-fn run_quick(
-    name: &str,
-    quick: &[&str],
-    meta: &Meta,
-    dir: &Path,
-) -> Result<(Report, Option<String>, Vec<String>), String> {
+fn run_quick(name: &str, quick: &[&str], meta: &Meta, dir: &Path) -> Outcome {
     let mut argv = vec!["memlab", name];
     argv.extend_from_slice(quick);
     let cli = Cli::try_parse_from(&argv).map_err(|e| format!("bad quick settings: {e}"))?;

@@ -148,4 +148,22 @@ mod tests {
         let z = "Node 0, zone DMA32\n  pagesets\n    cpu: 0\n              count:    12\n              high:     0\n    cpu: 1\n              count: 30\n";
         assert_eq!(parse_pcp_pages(z), 42);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn zoneinfo_parser_never_panics(z in "\\PC{0,200}") {
+            let _ = parse_pcp_pages(&z);
+        }
+
+        #[test]
+        fn free_columns_add_up(total in 1u64..1<<40, free_pct in 0u64..100, cache_pct in 0u64..100,
+                               avail_pct in 0u64..=100) {
+            let free = total * free_pct / 100;
+            let cached = (total - free) * cache_pct / 100;
+            let f = Fields { total, free, available: Some(total * avail_pct / 100), cached, ..Fields::default() };
+            let m = MemInfo::from_fields(f, 0);
+            proptest::prop_assert_eq!(m.used_kib + m.free_kib + m.buff_cache_kib, total);
+            proptest::prop_assert_eq!(m.unavailable_kib + m.available_kib, total);
+        }
+    }
 }

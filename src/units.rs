@@ -348,7 +348,7 @@ mod tests {
             fn sizes_scale_by_binary_units(n in 1u64..1_000_000, unit in 0usize..4) {
                 let (suffix, mult) = [("K", 1u64 << 10), ("M", 1 << 20), ("G", 1 << 30), ("", 1)][unit];
                 for form in [suffix.to_string(), format!("{suffix}iB"), format!("{suffix}B")] {
-                    if suffix.is_empty() && form != "" { continue; }
+                    if suffix.is_empty() && !form.is_empty() { continue; }
                     prop_assert_eq!(format!("{n}{form}").parse::<Size>(), Ok(Size(n * mult)));
                 }
             }

@@ -123,3 +123,22 @@ fn explain_prints_the_page() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("不正なアドレス"));
 }
+
+#[test]
+fn an_ordinary_user_runs_the_foundation_experiments() {
+    for args in [
+        &["segv", "--json", "-", "-q"][..],
+        &["mmap", "--size", "8M", "--json", "-", "-q"],
+        &["free", "--json", "-", "-q"],
+    ] {
+        let Some(o) = run_unprivileged(args) else {
+            return;
+        };
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_no_failed_checks(&r);
+        if is_root() {
+            assert_eq!(r["meta"]["root"], false);
+        }
+    }
+}

@@ -41,6 +41,7 @@ ul.checks{list-style:none;padding-left:0}ul.checks li{margin:.35em 0}
 .measured{color:#555;font-size:.9em;margin-left:1.6em;display:block}
 .chart svg{max-width:100%;height:auto;border:1px solid #eee}
 .note{color:#444;font-size:.92em}
+.wide{overflow-x:auto}
 ";
 
 pub fn escape(s: &str) -> String {
@@ -262,7 +263,7 @@ fn rows_table(h: &mut String, r: &Report) {
         Some(v) => v.clone(),
         None => (0..r.rows.len()).collect(),
     };
-    h.push_str("<table>\n<tr>");
+    h.push_str("<div class=\"wide\"><table>\n<tr>");
     for c in &cols {
         let _ = write!(h, "<th>{}</th>", escape(c));
     }
@@ -277,7 +278,7 @@ fn rows_table(h: &mut String, r: &Report) {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n");
+    h.push_str("</table></div>\n");
     if idx.len() > 40 || idx.len() < r.rows.len() {
         let _ = writeln!(
             h,

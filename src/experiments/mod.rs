@@ -5,6 +5,7 @@
 
 pub mod free;
 pub mod mmap;
+pub mod oom;
 pub mod segv;
 
 use anyhow::Result;
@@ -95,7 +96,7 @@ pub const ALL: &[Info] = &[
         section: "仮想メモリの枯渇と物理メモリの枯渇",
         summary: "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
         needs: "root or a delegated memory cgroup for the physical part",
-        page: None,
+        page: Some(include_str!("../../experiments/oom.md")),
     },
     Info {
         name: "cow",
@@ -149,6 +150,7 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
         Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
         Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
+        Command::Oom(a) => run_one(&a.out, None, |ctx| oom::run(&a, ctx)),
     }
 }
 

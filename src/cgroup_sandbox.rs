@@ -217,13 +217,15 @@ fn mkdir_refusal(base: &Path, version: Version, e: &io::Error) -> String {
         _ => format!("creating a cgroup there failed: {e}"),
     };
     let fix = match version {
-        Version::V1 => "run memlab as root (cgroup v1 has no safe delegation to ordinary users)",
+        Version::V1 => {
+            "run memlab as root, or have root chown a v1 memory cgroup folder to you and start memlab inside it"
+        }
         Version::V2 => {
             "run memlab as root, or from a cgroup delegated to you whose parent you may also write (e.g. inside a container or a systemd unit with Delegate=yes)"
         }
     };
     format!(
-        "physical exhaustion needs a memory cgroup of its own to contain the OOM killer, and {what} ({}); {fix}",
+        "it needs a memory cgroup of its own to contain the OOM killer, and {what} ({}); {fix}",
         base.display()
     )
 }

@@ -394,27 +394,29 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     match ctx.meta.panic_on_oom {
         Some(0) => {}
         other => {
-            let why = format!(
-                "physical exhaustion skipped: vm.panic_on_oom = {} (with 2 even an OOM inside a cgroup panics the machine; 1 would only kill here, but memlab runs this part only with 0, the kernel's default); memlab never changes it",
-                other.map(|v| v.to_string()).unwrap_or_else(|| "unreadable".into())
+            skip_physical(
+                ctx,
+                r,
+                format!(
+                    "vm.panic_on_oom = {} (with 2 even an OOM inside a cgroup panics the machine; 1 would only kill here, but memlab runs this part only with 0, the kernel's default); memlab never changes it",
+                    other.map(|v| v.to_string()).unwrap_or_else(|| "unreadable".into())
+                ),
             );
-            ctx.ui.say(&why);
-            r.skip(why);
             return Ok(());
         }
     }
     let Some(own) = MemCgroup::current() else {
-        let why = "physical exhaustion skipped: no memory cgroup controller is mounted, and memlab never runs it uncontained; mount the memory controller (cgroup v2 with memory in cgroup.controllers, or v1's memory hierarchy)".to_string();
-        ctx.ui.say(&why);
-        r.skip(why);
+        skip_physical(
+            ctx,
+            r,
+            "no memory cgroup controller is mounted, and memlab never runs it uncontained; mount the memory controller (cgroup v2 with memory in cgroup.controllers, or v1's memory hierarchy)".into(),
+        );
         return Ok(());
     };
     let mut sb = match Sandbox::create(&own, limit) {
         Ok(sb) => sb,
         Err(refusal) => {
-            let why = format!("physical exhaustion skipped: {}", refusal.0);
-            ctx.ui.say(&why);
-            r.skip(why);
+            skip_physical(ctx, r, refusal.0);
             return Ok(());
         }
     };
@@ -788,6 +790,12 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         ));
     }
     Ok(())
+}
+
+/// Say why the physical part cannot run here (one line), and record it.
+fn skip_physical(ctx: &Ctx, r: &mut Report, why: String) {
+    ctx.ui.say(&format!("[physical] skipped: {why}"));
+    r.skip(format!("physical exhaustion: {why}"));
 }
 
 /// OOM kills between two readings, when the kernel counts them.

@@ -443,8 +443,14 @@ mod tests {
         fs::write(dir.join("memory.max"), "max\n").unwrap();
         fs::write(dir.join("memory.swap.max"), "max\n").unwrap();
         assert!(configure_v2(&dir, 64 << 20).unwrap());
-        assert_eq!(fs::read_to_string(dir.join("memory.max")).unwrap(), "67108864");
-        assert_eq!(fs::read_to_string(dir.join("memory.swap.max")).unwrap(), "0");
+        assert_eq!(
+            fs::read_to_string(dir.join("memory.max")).unwrap(),
+            "67108864"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join("memory.swap.max")).unwrap(),
+            "0"
+        );
     }
 
     #[test]
@@ -483,7 +489,10 @@ mod tests {
         .unwrap();
         fs::write(t.path().join("memory.failcnt"), "42\n").unwrap();
         let c = read_counters_v1(t.path());
-        assert_eq!((c.oom_kill, c.limit_hits, c.oom), (Some(3), Some(42), Some(0)));
+        assert_eq!(
+            (c.oom_kill, c.limit_hits, c.oom),
+            (Some(3), Some(42), Some(0))
+        );
         fs::write(
             t.path().join("memory.oom_control"),
             "oom_kill_disable 0\nunder_oom 0\n",

@@ -64,7 +64,10 @@ fn physical_child_is_oom_killed_at_the_limit_and_no_cgroup_is_left() {
     let r = json_run(&["oom", "--part", "physical", "--limit", "32M"], &[0]);
     assert_eq!(memlab_groups(), before, "a memlab cgroup was left behind");
     if let Some(why) = physical_skipped(&r) {
-        assert!(!is_root() || r["meta"]["panic_on_oom"] != 0, "root, yet: {why}");
+        assert!(
+            !is_root() || r["meta"]["panic_on_oom"] != 0,
+            "root, yet: {why}"
+        );
         eprintln!("skipping: the physical part cannot run here: {why}");
         return;
     }
@@ -77,8 +80,14 @@ fn physical_child_is_oom_killed_at_the_limit_and_no_cgroup_is_left() {
         "killed after touching {touched} KiB of a {limit_kib} KiB limit"
     );
     if let Some(peak) = s["cgroup_peak_kib"].as_f64() {
-        assert!(peak <= limit_kib, "the group held {peak} KiB, over its limit");
-        assert!(peak >= 0.9 * limit_kib, "the group peaked at only {peak} KiB");
+        assert!(
+            peak <= limit_kib,
+            "the group held {peak} KiB, over its limit"
+        );
+        assert!(
+            peak >= 0.9 * limit_kib,
+            "the group peaked at only {peak} KiB"
+        );
     }
     match s["oom_kill_count"].as_u64() {
         Some(n) => assert!(n >= 1, "oom_kill counted {n}"),
@@ -135,8 +144,14 @@ fn physical_rows_sample_the_child_until_it_is_killed() {
     assert!(touched.windows(2).all(|w| w[0] <= w[1]), "{touched:?}");
     for s in &samples {
         let usage = num(s, "cgroup_usage_kib");
-        assert!(usage <= 32.0 * 1024.0, "cgroup usage {usage} KiB over the limit");
-        assert!(num(s, "oom_score") > 1000.0, "oom_score_adj 1000 not in effect");
+        assert!(
+            usage <= 32.0 * 1024.0,
+            "cgroup usage {usage} KiB over the limit"
+        );
+        assert!(
+            num(s, "oom_score") > 1000.0,
+            "oom_score_adj 1000 not in effect"
+        );
     }
     let ended = phys.iter().find(|r| r["event"] == "ended").unwrap();
     assert_eq!(ended["outcome"], "killed by SIGKILL");
@@ -181,19 +196,23 @@ fn unprivileged_user_gets_the_physical_part_refused_and_the_virtual_part_run() {
             return;
         }
         let mut c = std::process::Command::new("setpriv");
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            bin,
-        ]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
         c
     } else {
         std::process::Command::new(bin)
     };
     let before = memlab_groups();
     let o = cmd
-        .args(["oom", "--limit", "32M", "--as-headroom", "64M", "--json", "-", "-q"])
+        .args([
+            "oom",
+            "--limit",
+            "32M",
+            "--as-headroom",
+            "64M",
+            "--json",
+            "-",
+            "-q",
+        ])
         .env("NO_COLOR", "1")
         .output()
         .expect("running memlab");

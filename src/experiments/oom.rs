@@ -235,12 +235,7 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
         }
         // Wait (holding every chunk) while the parent reads our VSZ.
         let mut b = [0u8; 8];
-        loop {
-            match nix::unistd::read(rel_r.raw(), &mut b) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                _ => break,
-            }
-        }
+        while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(rel_r.raw(), &mut b) {}
         if errno != libc::ENOMEM {
             return CHILD_NOT_ENOMEM;
         }
@@ -399,7 +394,9 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
                 r,
                 format!(
                     "vm.panic_on_oom = {} (with 2 even an OOM inside a cgroup panics the machine; 1 would only kill here, but memlab runs this part only with 0, the kernel's default); memlab never changes it",
-                    other.map(|v| v.to_string()).unwrap_or_else(|| "unreadable".into())
+                    other
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "unreadable".into())
                 ),
             );
             return Ok(());
@@ -519,7 +516,10 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     let pid = child.pid().as_raw();
     sb.adopt(child);
     drop((ready_w, go_r));
-    match ready_r.recv(1).context("waiting for the child to join the cgroup")? {
+    match ready_r
+        .recv(1)
+        .context("waiting for the child to join the cgroup")?
+    {
         Some(v) if v[0] == 0 => {}
         Some(_) => anyhow::bail!(
             "the child could not join the cgroup {} (writing its pid to cgroup.procs failed)",
@@ -568,9 +568,7 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         if s.vsz_kib == 0 {
             break;
         }
-        let touched = u64::from_ne_bytes(
-            progress.read_bytes(0, 8).try_into().expect("8 bytes"),
-        );
+        let touched = u64::from_ne_bytes(progress.read_bytes(0, 8).try_into().expect("8 bytes"));
         let oom_score = crate::probe::read_u64(&format!("/proc/{pid}/oom_score"));
         peak_rss = peak_rss.max(s.rss_kib);
         last_oom_score = oom_score.or(last_oom_score);
@@ -596,8 +594,10 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     }
     bar.finish();
     if sys::interrupted() {
-        // The sandbox kills the child and removes the group on the way out.
+        // Kill and reap the child, then remove the group, before reporting.
+        let dir = sb.dir.clone();
         sb.remove()?;
+        r.summary("cgroup_removed", !dir.exists());
         r.interrupted = true;
         return Ok(());
     }
@@ -616,8 +616,7 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         Some(c) if !timed_out => c.wait()?,
         _ => None,
     };
-    let touched_end =
-        u64::from_ne_bytes(progress.read_bytes(0, 8).try_into().expect("8 bytes"));
+    let touched_end = u64::from_ne_bytes(progress.read_bytes(0, 8).try_into().expect("8 bytes"));
     let counters = sb.counters();
     let usage_end = sb.usage_bytes();
     let peak = sb.peak_bytes();
@@ -680,7 +679,10 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     let last_rss = last.as_ref().and_then(|l| l.rss_kib);
     r.summary("physical_limit_bytes", limit);
     r.summary("physical_signal", signal.map(|s| s.as_str()));
-    r.summary("physical_exit_code", exit.as_ref().and_then(|e| e.exit_code));
+    r.summary(
+        "physical_exit_code",
+        exit.as_ref().and_then(|e| e.exit_code),
+    );
     r.summary("oom_kill_count", kill_count);
     r.summary("oom_kill_source", kill_source);
     r.summary("cgroup_limit_hits", counters.limit_hits);
@@ -780,7 +782,13 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         after.available_kib as i64 - before.available_kib as i64
     );
     if grew.abs() <= tolerance {
-        r.check(Check::new("memory_returned", claim, expected, measured, true));
+        r.check(Check::new(
+            "memory_returned",
+            claim,
+            expected,
+            measured,
+            true,
+        ));
     } else {
         r.check(Check::inconclusive(
             "memory_returned",

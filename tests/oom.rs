@@ -311,3 +311,52 @@ fn limit_above_the_guard_is_a_usage_error() {
     let o = run(&["oom", "--limit", "lots"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_group_left_by_a_killed_memlab_is_removed_by_the_next_run() {
+    use std::process::{Command, Stdio};
+    let _g = lock();
+    let before = memlab_groups();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memlab"))
+        .args([
+            "oom", "--part", "physical", "--limit", "32M", "--rate", "4M/s", "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning memlab");
+    let name = format!("{}{}", memlab::cgroup_sandbox::PREFIX, child.id());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline && !memlab_groups().iter().any(|g| g.ends_with(&name)) {
+        if let Ok(Some(_)) = child.try_wait() {
+            eprintln!("skipping: the physical part cannot run here");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL cannot be caught: this is the one way to skip the cleanup.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<String> = memlab_groups()
+        .into_iter()
+        .filter(|g| g.ends_with(&name))
+        .collect();
+    assert_eq!(
+        left.len(),
+        1,
+        "the killed memlab's group should still be there"
+    );
+    // Its child dies with it (PDEATHSIG); wait until the group is empty.
+    let procs = PathBuf::from(&left[0]).join("cgroup.procs");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline
+        && !std::fs::read_to_string(&procs)
+            .unwrap_or_default()
+            .trim()
+            .is_empty()
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    json_run(&["oom", "--part", "physical", "--limit", "16M"], &[0]);
+    assert_eq!(memlab_groups(), before, "the stale group was not removed");
+}

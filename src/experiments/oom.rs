@@ -202,11 +202,13 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
             Ok(s) => s.vsz_kib * 1024,
             Err(_) => return CHILD_SETRLIMIT_FAILED,
         };
-        let limit = vsz + headroom;
+        // Only the soft limit is lowered; an unprivileged process may not
+        // raise the hard one, so a lower hard limit wins.
         let hard = getrlimit(Resource::RLIMIT_AS)
             .map(|(_, h)| h)
             .unwrap_or(libc::RLIM_INFINITY);
-        if setrlimit(Resource::RLIMIT_AS, limit, hard.max(limit)).is_err() {
+        let limit = (vsz + headroom).min(hard);
+        if setrlimit(Resource::RLIMIT_AS, limit, hard).is_err() {
             return CHILD_SETRLIMIT_FAILED;
         }
         let mut errno = 0i32;

@@ -517,6 +517,44 @@ mod tests {
     }
 
     #[test]
+    fn v2_sandbox_is_created_beside_limited_and_removed() {
+        let t = fake_v2();
+        let own = MemCgroup {
+            version: Version::V2,
+            dir: t.path().join("user.slice/me.scope"),
+            limit_bytes: None,
+            usage_bytes: None,
+        };
+        let mut sb = Sandbox::create(&own, 32 << 20).unwrap();
+        let name = format!("{PREFIX}{}", std::process::id());
+        assert_eq!(sb.dir, t.path().join("user.slice").join(&name));
+        assert!(!sb.swap_limited);
+        assert_eq!(read_u64(&sb.dir.join("memory.max")), Some(32 << 20));
+        assert_eq!(sb.procs_path(), sb.dir.join("cgroup.procs"));
+        // The kernel's files vanish with the folder; a fake one must be emptied.
+        fs::remove_file(sb.dir.join("memory.max")).unwrap();
+        sb.remove().unwrap();
+        assert!(!t.path().join("user.slice").join(&name).exists());
+    }
+
+    #[test]
+    fn v2_refusal_says_what_would_make_it_possible() {
+        let t = fake_v2();
+        fs::write(t.path().join("user.slice/cgroup.subtree_control"), "\n").unwrap();
+        let own = MemCgroup {
+            version: Version::V2,
+            dir: t.path().join("user.slice/me.scope"),
+            limit_bytes: None,
+            usage_bytes: None,
+        };
+        let Err(Refusal(why)) = Sandbox::create(&own, 32 << 20) else {
+            panic!("created a group under a parent without the memory controller");
+        };
+        assert!(why.contains("cgroup.subtree_control"), "{why}");
+        assert!(!why.contains('\n'));
+    }
+
+    #[test]
     fn keyed_values() {
         assert_eq!(keyed("a 1\nab 2\n", "ab"), Some(2));
         assert_eq!(keyed("a 1\n", "b"), None);

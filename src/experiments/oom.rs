@@ -573,7 +573,9 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         let touched = u64::from_ne_bytes(progress.read_bytes(0, 8).try_into().expect("8 bytes"));
         let oom_score = crate::probe::read_u64(&format!("/proc/{pid}/oom_score"));
         peak_rss = peak_rss.max(s.rss_kib);
-        last_oom_score = oom_score.or(last_oom_score);
+        // The score reads 0 once the OOM killer has taken the process
+        // (its memory is marked as already reaped): keep the highest.
+        last_oom_score = last_oom_score.max(oom_score);
         bar.set((touched / 1024).min(limit / 1024));
         let row = Row {
             t_s: t0.elapsed().as_secs_f64(),

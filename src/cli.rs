@@ -38,6 +38,8 @@ pub enum Command {
     Segv(experiments::segv::Args),
     /// mmap SIZE anonymous memory and show the diff of /proc/self/maps
     Mmap(experiments::mmap::Args),
+    /// Exhaust virtual memory (RLIMIT_AS) and physical memory (a memory cgroup's OOM killer)
+    Oom(experiments::oom::Args),
 }
 
 /// Outputs every experiment takes.

@@ -34,6 +34,7 @@ const QUICK: &[(&str, &[&str])] = &[
     ("free", &[]),
     ("segv", &["--target", "all"]),
     ("mmap", &["--size", "64M"]),
+    ("oom", &["--limit", "32M"]),
 ];
 
 pub fn run(args: &Args) -> Result<i32> {

@@ -6,6 +6,7 @@
 pub mod all;
 pub mod free;
 pub mod mmap;
+pub mod oom;
 pub mod segv;
 
 use anyhow::Result;
@@ -96,7 +97,7 @@ pub const ALL: &[Info] = &[
         section: "仮想メモリの枯渇と物理メモリの枯渇",
         summary: "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
         needs: "root or a delegated memory cgroup for the physical part",
-        page: None,
+        page: Some(include_str!("../../experiments/oom.md")),
     },
     Info {
         name: "cow",
@@ -161,6 +162,7 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
         Command::Free(a) => free::run(a, ctx),
         Command::Segv(a) => segv::run(a, ctx),
         Command::Mmap(a) => mmap::run(a, ctx),
+        Command::Oom(a) => oom::run(a, ctx),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             Err(usage("not an experiment (see memlab list)"))
         }
@@ -174,6 +176,7 @@ fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
         Command::Free(a) => (&a.out, None),
         Command::Segv(a) => (&a.out, None),
         Command::Mmap(a) => (&a.out, None),
+        Command::Oom(a) => (&a.out, None),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             (NONE.get_or_init(OutputArgs::default), None)
         }

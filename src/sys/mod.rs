@@ -186,7 +186,8 @@ impl Region {
             )
         };
         if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error()).context(format!("mmap of {}", crate::units::human_bytes(len)));
+            return Err(io::Error::last_os_error())
+                .context(format!("mmap of {}", crate::units::human_bytes(len)));
         }
         Ok(Region {
             ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,

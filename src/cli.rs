@@ -36,6 +36,11 @@ pub enum Command {
     Segv(experiments::segv::Args),
     /// mmap SIZE anonymous memory and show the diff of /proc/self/maps
     Mmap(experiments::mmap::Args),
+    /// A flat page table would be 256 GiB; VmPTE for dense and sparse touching
+    #[command(name = "page-table")]
+    PageTable(experiments::page_table::Args),
+    /// 4 KiB pages vs huge pages: faults, VmPTE, AnonHugePages, fork time
+    Hugepage(experiments::hugepage::Args),
 }
 
 /// Outputs every experiment takes.

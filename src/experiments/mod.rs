@@ -4,8 +4,11 @@
 //! set up → measure → act → measure → checks → Report.
 
 pub mod free;
+pub mod hugepage;
 pub mod mmap;
+pub mod page_table;
 pub mod segv;
+mod touch_child;
 
 use anyhow::Result;
 
@@ -109,14 +112,14 @@ pub const ALL: &[Info] = &[
         section: "階層型ページテーブル",
         summary: "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/page-table.md")),
     },
     Info {
         name: "hugepage",
         section: "ヒュージページ",
         summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
         needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
-        page: None,
+        page: Some(include_str!("../../experiments/hugepage.md")),
     },
     Info {
         name: "watch",
@@ -149,6 +152,8 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
         Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
         Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
+        Command::PageTable(a) => run_one(&a.out, Some(&a.plot), |ctx| page_table::run(&a, ctx)),
+        Command::Hugepage(a) => run_one(&a.out, Some(&a.plot), |ctx| hugepage::run(&a, ctx)),
     }
 }
 

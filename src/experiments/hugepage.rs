@@ -227,7 +227,10 @@ fn finish(mut r: Report, rows: Vec<Row>, size: u64) -> Result<Report> {
         r.check(Check::new(
             "base_pages_fault_once_per_page",
             "with 4 KiB pages every page is faulted in on its first touch",
-            format!("{lo}–{hi} minor faults (SIZE/4 KiB = {})", b.expected_faults),
+            format!(
+                "{lo}–{hi} minor faults (SIZE/4 KiB = {})",
+                b.expected_faults
+            ),
             format!("{} minor faults", b.minflt),
             (lo..=hi).contains(&b.minflt),
         ));

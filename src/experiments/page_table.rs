@@ -405,7 +405,11 @@ fn finish(mut r: Report, rows: Vec<Row>, flat: u64, page: u64) -> Result<Report>
             "real_tables_far_smaller_than_flat",
             "with a hierarchy the kernel spends page tables only where memory is used, far \
              less than a flat table",
-            format!("largest VmPTE < {} (1/1000 of {})", human_bytes(limit), human_bytes(flat)),
+            format!(
+                "largest VmPTE < {} (1/1000 of {})",
+                human_bytes(limit),
+                human_bytes(flat)
+            ),
             format!(
                 "largest VmPTE {} = 1/{:.0} of the flat table",
                 human_bytes(peak_bytes),

@@ -120,7 +120,9 @@ fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {
     }
     // The child closed its pipe without answering: it died. Say how.
     let how = child.wait()?;
-    Err(anyhow!("the touching child ended before answering: {how:?}"))
+    Err(anyhow!(
+        "the touching child ended before answering: {how:?}"
+    ))
 }
 
 fn stage(p: &ProcHandle) -> Result<Stage> {

@@ -172,12 +172,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                     std::io::Error::from_raw_os_error(e)
                 ));
             }
-            Outcome::Done {
-                before,
-                after,
-                fork_us,
-                ..
-            } => (before, after, fork_us),
+            Outcome::Done(m) => (m.before, m.after, m.fork_us),
         };
         // hugetlbfs pages are not in AnonHugePages: count them from the pool.
         // MAP_HUGETLB reserves them at mmap time (HugePages_Rsvd) and takes

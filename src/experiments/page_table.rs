@@ -194,12 +194,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 human_bytes(plan.map_len),
                 std::io::Error::from_raw_os_error(errno)
             )),
-            Outcome::Done {
-                before,
-                after,
-                touched,
-                ..
-            } => {
+            Outcome::Done(m) => {
+                let (before, after, touched) = (m.before, m.after, m.touched);
                 let delta = after.status.vm_pte_kib as i64 - before.status.vm_pte_kib as i64;
                 Ok(Some(Row {
                     case: name.into(),
@@ -278,7 +274,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                     r.interrupted = true;
                     return finish(r, rows, flat, page);
                 }
-                Outcome::Done { .. } => {
+                Outcome::Done(_) => {
                     accepted = Some(plan);
                     break;
                 }

@@ -43,18 +43,21 @@ pub struct Stage {
     pub hugepages_free: u64,
 }
 
+/// What a child measured.
+pub struct Measured {
+    pub before: Stage,
+    pub after: Stage,
+    /// Pages the child wrote to (one byte each).
+    pub touched: u64,
+    /// Each timed fork, in microseconds.
+    pub fork_us: Vec<f64>,
+}
+
 /// What a child measured, or why it could not map.
 pub enum Outcome {
     /// mmap failed in the child with this errno.
     MapFailed(i32),
-    Done {
-        before: Stage,
-        after: Stage,
-        /// Pages the child wrote to (one byte each).
-        touched: u64,
-        /// Each timed fork, in microseconds.
-        fork_us: Vec<f64>,
-    },
+    Done(Box<Measured>),
     /// SIGINT/SIGTERM while waiting for the child.
     Interrupted,
 }
@@ -106,12 +109,12 @@ pub fn run(plan: Plan) -> Result<Outcome> {
         }
         Some(_) => {}
     }
-    Ok(Outcome::Done {
+    Ok(Outcome::Done(Box::new(Measured {
         before,
         after,
         touched,
         fork_us,
-    })
+    })))
 }
 
 fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {

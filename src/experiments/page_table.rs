@@ -24,6 +24,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::touch_child::{self, Outcome, Plan};
 use crate::cli::{OutputArgs, PlotArgs};
+use crate::error::usage;
 use crate::probe::host;
 use crate::probe::meminfo::HugeAndTables;
 use crate::probe::process::ProcHandle;
@@ -96,6 +97,14 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let page = sys::page_size();
     let size = args.size.bytes().next_multiple_of(page).max(page);
     let mut reserve = args.reserve.bytes().next_multiple_of(ONE_GIB);
+    if reserve < MIN_RESERVE {
+        return Err(usage(format!(
+            "--reserve {} is too small for the sparse cases (one page every 1 GiB needs at \
+             least {}; e.g. --reserve 64G)",
+            args.reserve,
+            human_bytes(MIN_RESERVE)
+        )));
+    }
     // The sparse 2 MiB case touches reserve/2MiB pages and as many PTE pages.
     let sparse_cost = reserve / TWO_MIB * 2 * page;
     crate::guard::check(Size(size.max(sparse_cost)), args.force)?;

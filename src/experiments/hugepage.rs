@@ -194,7 +194,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             vm_pte_after_kib: after.status.vm_pte_kib,
             pte_delta_kib: after.status.vm_pte_kib as i64 - before.status.vm_pte_kib as i64,
             rss_delta_kib: after.sample.rss_kib as i64 - before.sample.rss_kib as i64,
-            anon_huge_kib: after.rollup.anon_huge_kib,
+            anon_huge_kib: after.anon_huge_kib,
             hugetlb_kib,
             forks: fork_us.len(),
             fork_us_median: round1(median(&fork_us).unwrap_or(0.0)),

@@ -227,7 +227,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                         0.0
                     },
                     rss_delta_kib: after.sample.rss_kib as i64 - before.sample.rss_kib as i64,
-                    anon_huge_kib: after.rollup.anon_huge_kib,
+                    anon_huge_kib: after.anon_huge_kib,
                 }))
             }
         }

@@ -12,7 +12,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::probe::meminfo::HugeAndTables;
-use crate::probe::process::{ProcHandle, Rollup, Sample, StatusMem};
+use crate::probe::process::{ProcHandle, Sample, StatusMem};
 use crate::sys::{self, HugeAdvice, MapOptions, Region};
 
 /// What the child maps and how it touches it.
@@ -37,7 +37,10 @@ pub struct Plan {
 pub struct Stage {
     pub sample: Sample,
     pub status: StatusMem,
-    pub rollup: Rollup,
+    /// `AnonHugePages` of smaps_rollup, read by the child itself: children
+    /// are not dumpable (no core files), and the kernel lets only the process
+    /// itself or a ptrace-capable reader open a non-dumpable process's smaps.
+    pub anon_huge_kib: u64,
     /// `HugePages_Free` of the whole host (hugetlbfs pages are not in the
     /// process's AnonHugePages; the pool shows them).
     pub hugepages_free: u64,
@@ -74,7 +77,7 @@ pub fn run(plan: Plan) -> Result<Outcome> {
     let mut child = sys::fork_child(move || child_body(plan, &down_r, &up_w))?;
     let proc = ProcHandle::new(child.pid().as_raw())?;
 
-    let Some(first) = up_r.recv(2).context("reading from the child")? else {
+    let Some(first) = up_r.recv(3).context("reading from the child")? else {
         return interrupted_or_dead(&mut child);
     };
     if first[0] != READY {
@@ -82,13 +85,13 @@ pub fn run(plan: Plan) -> Result<Outcome> {
         let _ = child.wait();
         return Ok(Outcome::MapFailed(first[1] as i32));
     }
-    let before = stage(&proc)?;
+    let before = stage(&proc, first[2])?;
     down_w.send(&[GO]).context("writing to the child")?;
-    let Some(t) = up_r.recv(1).context("reading from the child")? else {
+    let Some(t) = up_r.recv(2).context("reading from the child")? else {
         return interrupted_or_dead(&mut child);
     };
     let touched = t[0];
-    let after = stage(&proc)?;
+    let after = stage(&proc, t[1])?;
 
     let mut fork_us = Vec::new();
     if plan.forks > 0 {
@@ -128,11 +131,11 @@ fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {
     ))
 }
 
-fn stage(p: &ProcHandle) -> Result<Stage> {
+fn stage(p: &ProcHandle, anon_huge_kib: u64) -> Result<Stage> {
     Ok(Stage {
         sample: p.sample()?,
         status: p.status_mem()?,
-        rollup: p.rollup()?.unwrap_or_default(),
+        anon_huge_kib,
         hugepages_free: HugeAndTables::read()?.hugepages_free,
     })
 }
@@ -146,17 +149,17 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
                 .downcast_ref::<std::io::Error>()
                 .and_then(|io| io.raw_os_error())
                 .unwrap_or(0);
-            let _ = up.send(&[1, errno as u64]);
+            let _ = up.send(&[1, errno as u64, 0]);
             return 0;
         }
     };
     if region.advise_huge(plan.advice).is_err() {
-        let _ = up.send(&[1, libc::EINVAL as u64]);
+        let _ = up.send(&[1, libc::EINVAL as u64, 0]);
         return 0;
     }
     let addr = region.addr();
     let skip = addr.next_multiple_of(plan.align.max(1)) - addr;
-    if up.send(&[READY, addr + skip]).is_err() {
+    if up.send(&[READY, addr + skip, own_anon_huge_kib()]).is_err() {
         return 1;
     }
     loop {
@@ -166,7 +169,7 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
                 let end = (skip + plan.span).min(region.len());
                 region.write_range(skip, end, plan.stride, 1);
                 let touched = (end - skip).div_ceil(plan.stride);
-                if up.send(&[touched]).is_err() {
+                if up.send(&[touched, own_anon_huge_kib()]).is_err() {
                     return 1;
                 }
             }
@@ -185,6 +188,16 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
             _ => return 0,
         }
     }
+}
+
+/// The child's own `AnonHugePages` (0 where smaps_rollup is absent).
+fn own_anon_huge_kib() -> u64 {
+    ProcHandle::myself()
+        .and_then(|p| p.rollup())
+        .ok()
+        .flatten()
+        .map(|r| r.anon_huge_kib)
+        .unwrap_or(0)
 }
 
 /// The median of some timings (`None` when there are none).

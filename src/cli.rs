@@ -40,6 +40,11 @@ pub enum Command {
     Mmap(experiments::mmap::Args),
     /// Exhaust virtual memory (RLIMIT_AS) and physical memory (a memory cgroup's OOM killer)
     Oom(experiments::oom::Args),
+    /// A flat page table would be 256 GiB; VmPTE for dense and sparse touching
+    #[command(name = "page-table")]
+    PageTable(experiments::page_table::Args),
+    /// 4 KiB pages vs huge pages: faults, VmPTE, AnonHugePages, fork time
+    Hugepage(experiments::hugepage::Args),
 }
 
 /// Outputs every experiment takes.

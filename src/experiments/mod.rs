@@ -5,9 +5,12 @@
 
 pub mod all;
 pub mod free;
+pub mod hugepage;
 pub mod mmap;
 pub mod oom;
+pub mod page_table;
 pub mod segv;
+mod touch_child;
 
 use anyhow::Result;
 
@@ -111,14 +114,14 @@ pub const ALL: &[Info] = &[
         section: "階層型ページテーブル",
         summary: "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/page-table.md")),
     },
     Info {
         name: "hugepage",
         section: "ヒュージページ",
         summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
         needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
-        page: None,
+        page: Some(include_str!("../../experiments/hugepage.md")),
     },
     Info {
         name: "watch",
@@ -163,6 +166,8 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
         Command::Segv(a) => segv::run(a, ctx),
         Command::Mmap(a) => mmap::run(a, ctx),
         Command::Oom(a) => oom::run(a, ctx),
+        Command::PageTable(a) => page_table::run(a, ctx),
+        Command::Hugepage(a) => hugepage::run(a, ctx),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             Err(usage("not an experiment (see memlab list)"))
         }
@@ -177,6 +182,8 @@ fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
         Command::Segv(a) => (&a.out, None),
         Command::Mmap(a) => (&a.out, None),
         Command::Oom(a) => (&a.out, None),
+        Command::PageTable(a) => (&a.out, Some(&a.plot)),
+        Command::Hugepage(a) => (&a.out, Some(&a.plot)),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             (NONE.get_or_init(OutputArgs::default), None)
         }

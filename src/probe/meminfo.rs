@@ -167,3 +167,28 @@ mod tests {
         }
     }
 }
+
+/// The lines of /proc/meminfo about page tables and the hugetlbfs pool, read
+/// once (the page-table and hugepage experiments).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, PartialEq, Eq)]
+pub struct HugeAndTables {
+    /// `PageTables`: page tables of every process together.
+    pub page_tables_kib: u64,
+    pub hugepages_total: u64,
+    /// `HugePages_Free`: reserved hugetlbfs pages nobody holds yet.
+    pub hugepages_free: u64,
+    /// `Hugepagesize`: the default huge page size.
+    pub hugepage_size_kib: u64,
+}
+
+impl HugeAndTables {
+    pub fn read() -> Result<HugeAndTables> {
+        let m = procfs::Meminfo::current().context("reading /proc/meminfo")?;
+        Ok(HugeAndTables {
+            page_tables_kib: m.page_tables.unwrap_or(0) / 1024,
+            hugepages_total: m.hugepages_total.unwrap_or(0),
+            hugepages_free: m.hugepages_free.unwrap_or(0),
+            hugepage_size_kib: m.hugepagesize.unwrap_or(2 << 20) / 1024,
+        })
+    }
+}

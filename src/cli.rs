@@ -30,6 +30,8 @@ pub enum Command {
         /// Experiment name, e.g. cow
         name: String,
     },
+    /// Run every experiment with quick defaults into DIR, with report.html
+    All(experiments::all::Args),
     /// Read /proc/meminfo as `free` does, with the document's definitions
     Free(experiments::free::Args),
     /// A child writes to NULL (or another invalid address) and dies of SIGSEGV
@@ -41,6 +43,13 @@ pub enum Command {
     DemandPaging(experiments::demand_paging::Args),
     /// Sample any process's VSZ/RSS/faults/CPU every INTERVAL (down to 1 ms) until it exits
     Watch(experiments::watch::Args),
+    /// Exhaust virtual memory (RLIMIT_AS) and physical memory (a memory cgroup's OOM killer)
+    Oom(experiments::oom::Args),
+    /// A flat page table would be 256 GiB; VmPTE for dense and sparse touching
+    #[command(name = "page-table")]
+    PageTable(experiments::page_table::Args),
+    /// 4 KiB pages vs huge pages: faults, VmPTE, AnonHugePages, fork time
+    Hugepage(experiments::hugepage::Args),
 }
 
 /// Outputs every experiment takes.

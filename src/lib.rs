@@ -4,6 +4,7 @@
 //! Data flows one way: CLI → experiment → (sys acts, probe reads) → Report →
 //! output.
 
+pub mod cgroup_sandbox;
 pub mod cli;
 pub mod error;
 pub mod experiments;

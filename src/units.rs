@@ -321,4 +321,48 @@ mod tests {
         assert_eq!(group_digits(-1234567), "-1 234 567");
         assert_eq!(group_digits(12), "12");
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn parsers_never_panic(s in "\\PC{0,24}") {
+                let _ = s.parse::<Size>();
+                let _ = s.parse::<Rate>();
+                let _ = s.parse::<Interval>();
+            }
+
+            #[test]
+            fn errors_name_the_value(s in "[0-9a-zA-Z./ -]{1,12}") {
+                if let Err(e) = s.parse::<Size>() {
+                    prop_assert!(e.contains("e.g."));
+                }
+                if let Err(e) = s.parse::<Interval>() {
+                    prop_assert!(e.contains("e.g."));
+                }
+            }
+
+            #[test]
+            fn sizes_scale_by_binary_units(n in 1u64..1_000_000, unit in 0usize..4) {
+                let (suffix, mult) = [("K", 1u64 << 10), ("M", 1 << 20), ("G", 1 << 30), ("", 1)][unit];
+                for form in [suffix.to_string(), format!("{suffix}iB"), format!("{suffix}B")] {
+                    if suffix.is_empty() && !form.is_empty() { continue; }
+                    prop_assert_eq!(format!("{n}{form}").parse::<Size>(), Ok(Size(n * mult)));
+                }
+            }
+
+            #[test]
+            fn intervals_round_trip(us in 1u64..10_000_000) {
+                let i = Interval(Duration::from_micros(us));
+                prop_assert_eq!(i.to_string().parse::<Interval>(), Ok(i));
+            }
+
+            #[test]
+            fn rates_accept_any_size(n in 1u64..100_000) {
+                prop_assert_eq!(format!("{n}M/s").parse::<Rate>(), Ok(Rate::PerSecond(Size(n << 20))));
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ use crate::units::Interval;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Sample every INTERVAL (e.g. 1s) instead of once
-    #[arg(long, value_name = "INTERVAL")]
+    #[arg(long, value_name = "INTERVAL", allow_hyphen_values = true)]
     pub watch: Option<Interval>,
     /// With --watch: how many samples (default 5)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]

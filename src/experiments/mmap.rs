@@ -20,7 +20,7 @@ use crate::units::Size;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How much to map (binary units: 100M = 100 MiB)
-    #[arg(long, default_value = "100M")]
+    #[arg(long, default_value = "100M", allow_hyphen_values = true)]
     pub size: Size,
     /// MAP_POPULATE: fault every page in at once (RSS grows too)
     #[arg(long)]

@@ -3,10 +3,15 @@
 //! Each experiment module reads top-down like the document's procedure:
 //! set up → measure → act → measure → checks → Report.
 
+pub mod all;
 pub mod demand_paging;
 pub mod free;
+pub mod hugepage;
 pub mod mmap;
+pub mod oom;
+pub mod page_table;
 pub mod segv;
+mod touch_child;
 pub mod watch;
 
 use anyhow::Result;
@@ -97,7 +102,7 @@ pub const ALL: &[Info] = &[
         section: "仮想メモリの枯渇と物理メモリの枯渇",
         summary: "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
         needs: "root or a delegated memory cgroup for the physical part",
-        page: None,
+        page: Some(include_str!("../../experiments/oom.md")),
     },
     Info {
         name: "cow",
@@ -111,14 +116,14 @@ pub const ALL: &[Info] = &[
         section: "階層型ページテーブル",
         summary: "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/page-table.md")),
     },
     Info {
         name: "hugepage",
         section: "ヒュージページ",
         summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
         needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
-        page: None,
+        page: Some(include_str!("../../experiments/hugepage.md")),
     },
     Info {
         name: "watch",
@@ -132,7 +137,7 @@ pub const ALL: &[Info] = &[
         section: "(the whole chapter)",
         summary: "run every experiment with quick defaults into a lab report",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/all.md")),
     },
 ];
 
@@ -142,19 +147,52 @@ pub fn find(name: &str) -> Option<&'static Info> {
 
 /// Run the command; returns the exit status.
 pub fn dispatch(cmd: Command) -> Result<i32> {
-    match cmd {
+    match &cmd {
         Command::List => {
             list();
             Ok(exit::OK)
         }
-        Command::Explain { name } => explain(&name),
-        Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
-        Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
-        Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
-        Command::DemandPaging(a) => {
-            run_one(&a.out, Some(&a.plot), |ctx| demand_paging::run(&a, ctx))
+        Command::Explain { name } => explain(name),
+        Command::All(a) => all::run(a),
+        _ => {
+            let (out, plot) = outputs_of(&cmd);
+            run_one(out, plot, |ctx| run_experiment(&cmd, ctx))
         }
-        Command::Watch(a) => run_one(&a.out, Some(&a.plot), |ctx| watch::run(&a, ctx)),
+    }
+}
+
+/// Run one experiment and return its report (no output written).
+pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
+    match cmd {
+        Command::Free(a) => free::run(a, ctx),
+        Command::Segv(a) => segv::run(a, ctx),
+        Command::Mmap(a) => mmap::run(a, ctx),
+        Command::Oom(a) => oom::run(a, ctx),
+        Command::PageTable(a) => page_table::run(a, ctx),
+        Command::Hugepage(a) => hugepage::run(a, ctx),
+        Command::DemandPaging(a) => demand_paging::run(a, ctx),
+        Command::Watch(a) => watch::run(a, ctx),
+        Command::List | Command::Explain { .. } | Command::All(_) => {
+            Err(usage("not an experiment (see memlab list)"))
+        }
+    }
+}
+
+/// The output options of an experiment's command line.
+fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
+    static NONE: std::sync::OnceLock<OutputArgs> = std::sync::OnceLock::new();
+    match cmd {
+        Command::Free(a) => (&a.out, None),
+        Command::Segv(a) => (&a.out, None),
+        Command::Mmap(a) => (&a.out, None),
+        Command::Oom(a) => (&a.out, None),
+        Command::PageTable(a) => (&a.out, Some(&a.plot)),
+        Command::Hugepage(a) => (&a.out, Some(&a.plot)),
+        Command::DemandPaging(a) => (&a.out, Some(&a.plot)),
+        Command::Watch(a) => (&a.out, Some(&a.plot)),
+        Command::List | Command::Explain { .. } | Command::All(_) => {
+            (NONE.get_or_init(OutputArgs::default), None)
+        }
     }
 }
 

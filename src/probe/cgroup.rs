@@ -127,22 +127,24 @@ fn mount_of(mountinfo: &str, fstype: &str, option: Option<&str>) -> Option<(Stri
 
 /// mountinfo escapes spaces and the like as octal `\040`.
 fn unescape(s: &str) -> String {
-    let mut out = String::new();
     let b = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\\'
-            && i + 3 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8)
+            && let Some(v) = b
+                .get(i + 1..i + 4)
+                .and_then(|d| std::str::from_utf8(d).ok())
+                .and_then(|d| u8::from_str_radix(d, 8).ok())
         {
-            out.push(v as char);
+            out.push(v);
             i += 4;
             continue;
         }
-        out.push(b[i] as char);
+        out.push(b[i]);
         i += 1;
     }
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The folder of cgroup `path` under a mount of hierarchy `root` at `mount`.
@@ -192,5 +194,15 @@ mod tests {
     #[test]
     fn octal_escapes() {
         assert_eq!(unescape("/a\\040b"), "/a b");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn locate_and_limits_never_panic(cg in "\\PC{0,80}", mi in "\\PC{0,120}") {
+            let _ = locate(&cg, &mi);
+            let _ = parse_limit(&cg, Version::V1);
+            let _ = parse_limit(&cg, Version::V2);
+            let _ = unescape(&mi);
+        }
     }
 }

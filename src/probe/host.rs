@@ -148,3 +148,31 @@ mod tests {
         assert_eq!(selected_mode("no brackets"), None);
     }
 }
+
+/// The CPU's virtual address width from /proc/cpuinfo (`address sizes : 39
+/// bits physical, 48 bits virtual` on x86_64); `None` where the line is absent.
+pub fn virtual_address_bits() -> Option<u32> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    parse_virtual_bits(&cpu)
+}
+
+pub fn parse_virtual_bits(cpuinfo: &str) -> Option<u32> {
+    let line = cpuinfo.lines().find(|l| l.starts_with("address sizes"))?;
+    let (_, rest) = line.split_once(':')?;
+    rest.split(',')
+        .find(|p| p.contains("virtual"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod virtual_bits_tests {
+    #[test]
+    fn reads_the_virtual_width() {
+        let t = "flags\t: fpu\naddress sizes\t: 39 bits physical, 48 bits virtual\n";
+        assert_eq!(super::parse_virtual_bits(t), Some(48));
+        assert_eq!(super::parse_virtual_bits("flags : fpu"), None);
+    }
+}

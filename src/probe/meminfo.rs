@@ -154,4 +154,47 @@ mod tests {
         let z = "Node 0, zone DMA32\n  pagesets\n    cpu: 0\n              count:    12\n              high:     0\n    cpu: 1\n              count: 30\n";
         assert_eq!(parse_pcp_pages(z), 42);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn zoneinfo_parser_never_panics(z in "\\PC{0,200}") {
+            let _ = parse_pcp_pages(&z);
+        }
+
+        #[test]
+        fn free_columns_add_up(total in 1u64..1<<40, free_pct in 0u64..100, cache_pct in 0u64..100,
+                               avail_pct in 0u64..=100) {
+            let free = total * free_pct / 100;
+            let cached = (total - free) * cache_pct / 100;
+            let f = Fields { total, free, available: Some(total * avail_pct / 100), cached, ..Fields::default() };
+            let m = MemInfo::from_fields(f, 0);
+            proptest::prop_assert_eq!(m.used_kib + m.free_kib + m.buff_cache_kib, total);
+            proptest::prop_assert_eq!(m.unavailable_kib + m.available_kib, total);
+        }
+    }
+}
+
+/// The lines of /proc/meminfo about page tables and the hugetlbfs pool, read
+/// once (the page-table and hugepage experiments).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, PartialEq, Eq)]
+pub struct HugeAndTables {
+    /// `PageTables`: page tables of every process together.
+    pub page_tables_kib: u64,
+    pub hugepages_total: u64,
+    /// `HugePages_Free`: reserved hugetlbfs pages nobody holds yet.
+    pub hugepages_free: u64,
+    /// `Hugepagesize`: the default huge page size.
+    pub hugepage_size_kib: u64,
+}
+
+impl HugeAndTables {
+    pub fn read() -> Result<HugeAndTables> {
+        let m = procfs::Meminfo::current().context("reading /proc/meminfo")?;
+        Ok(HugeAndTables {
+            page_tables_kib: m.page_tables.unwrap_or(0) / 1024,
+            hugepages_total: m.hugepages_total.unwrap_or(0),
+            hugepages_free: m.hugepages_free.unwrap_or(0),
+            hugepage_size_kib: m.hugepagesize.unwrap_or(2 << 20) / 1024,
+        })
+    }
 }

@@ -15,6 +15,8 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
+mod fork_timing;
+pub use fork_timing::time_one_fork;
 mod poll;
 pub use poll::Polled;
 
@@ -189,7 +191,8 @@ impl Region {
             )
         };
         if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error()).context(format!("mmap of {len} bytes"));
+            return Err(io::Error::last_os_error())
+                .context(format!("mmap of {}", crate::units::human_bytes(len)));
         }
         Ok(Region {
             ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,

@@ -9,9 +9,19 @@ use std::process::Output;
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// The built `memlab` binary, quiet and without a terminal.
+/// The `memlab` binary under test: the one cargo built for these tests, or
+/// the one `MEMLAB_BIN` names (CI also runs the segv tests against the
+/// release build, where the compiler treats a null write differently).
+pub fn memlab_path() -> std::path::PathBuf {
+    match std::env::var_os("MEMLAB_BIN") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => assert_cmd::cargo::cargo_bin("memlab"),
+    }
+}
+
+/// The memlab binary, without colour and without a terminal.
 pub fn memlab() -> Command {
-    let mut c = Command::cargo_bin("memlab").expect("memlab binary");
+    let mut c = Command::new(memlab_path());
     c.env("NO_COLOR", "1");
     c
 }
@@ -102,4 +112,42 @@ pub fn files_in(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// Whether the tests run as root (then unprivileged runs go through setpriv).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Run memlab as an ordinary user (uid/gid 65534, no capabilities) through
+/// `setpriv`, when the tests run as root. `None` (with a printed reason) when
+/// that is not possible; when the tests already run unprivileged, memlab runs
+/// as it is.
+pub fn run_unprivileged(args: &[&str]) -> Option<Output> {
+    if !is_root() {
+        return Some(run(args));
+    }
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(setpriv) = setpriv else {
+        eprintln!("skipped: setpriv is not installed, cannot run as an ordinary user");
+        return None;
+    };
+    let bin = memlab_path();
+    let o = std::process::Command::new(setpriv)
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+        ])
+        .arg(&bin)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir("/")
+        .output()
+        .expect("running setpriv");
+    Some(o)
 }

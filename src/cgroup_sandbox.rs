@@ -1,0 +1,562 @@
+//! A throwaway memory cgroup for a child that is meant to run out of memory.
+//!
+//! The kernel enforces a memory cgroup's limit on its own: when the pages
+//! charged to the group reach the limit and nothing can be reclaimed (no swap
+//! for it), the OOM killer runs *inside the group* and picks a victim among
+//! its tasks only. That is what keeps `memlab oom` from ever pressing on the
+//! rest of the host.
+//!
+//! This module creates such a group beside memlab (v1: a sub-folder of
+//! memlab's memory cgroup; v2: a sub-folder of memlab's cgroup when its
+//! `cgroup.subtree_control` hands the memory controller down, otherwise a
+//! sibling, because of v2's "no internal processes" rule), sets the limit
+//! with swap off, lets the child join it, reads its OOM counters, and removes
+//! it again — from `Drop` too, after killing and reaping the child, so an
+//! error or Ctrl-C never leaves a group behind.
+//!
+//! The file handling takes folder paths, so the v2 logic is tested against a
+//! fake cgroup folder in a temporary directory.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::probe::cgroup::{MemCgroup, Version};
+use crate::sys::Child;
+
+/// Folder names memlab gives its groups: `memlab-oom-<memlab pid>`.
+pub const PREFIX: &str = "memlab-oom-";
+
+/// A memory cgroup memlab created, with the child inside it (once adopted).
+/// Dropping it kills and reaps the child, then removes the folder.
+pub struct Sandbox {
+    pub version: Version,
+    pub dir: PathBuf,
+    /// Where the folder was created and why there (for the narration).
+    pub placement: String,
+    /// Whether a swap limit could be set (v2 `memory.swap.max`, v1
+    /// `memory.memsw.limit_in_bytes`); without one the host's swap, if any,
+    /// could take the child's pages.
+    pub swap_limited: bool,
+    child: Option<Child>,
+    removed: bool,
+}
+
+/// The group's OOM counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OomCounters {
+    /// OOM kills in the group (v2 `memory.events` `oom_kill`, v1
+    /// `memory.oom_control` `oom_kill` on kernels since 4.13).
+    pub oom_kill: Option<u64>,
+    /// Times the group hit its limit (v1 the larger of `memory.failcnt` and
+    /// `memory.memsw.failcnt`, v2 the `max` event).
+    pub limit_hits: Option<u64>,
+    /// v2 `oom` events (allocations that failed even after reclaim), v1
+    /// `under_oom` (1 while the group is in OOM).
+    pub oom: Option<u64>,
+}
+
+/// Why the group could not be made, as one line that says what would make
+/// it possible.
+#[derive(Debug)]
+pub struct Refusal(pub String);
+
+impl Sandbox {
+    /// Create the group next to memlab's memory cgroup `own`, with `limit`
+    /// bytes of memory and no swap.
+    pub fn create(own: &MemCgroup, limit: u64) -> std::result::Result<Sandbox, Refusal> {
+        let name = format!("{PREFIX}{}", std::process::id());
+        let (base, placement) = match own.version {
+            Version::V1 => (
+                own.dir.clone(),
+                format!("under memlab's v1 memory cgroup {}", own.dir.display()),
+            ),
+            Version::V2 => v2_base(&own.dir).map_err(Refusal)?,
+        };
+        remove_stale(&base);
+        let dir = base.join(&name);
+        if let Err(e) = fs::create_dir(&dir) {
+            return Err(Refusal(mkdir_refusal(&base, own.version, &e)));
+        }
+        let mut sb = Sandbox {
+            version: own.version,
+            dir,
+            placement,
+            swap_limited: false,
+            child: None,
+            removed: false,
+        };
+        let configured = match own.version {
+            Version::V1 => configure_v1(&sb.dir, limit),
+            Version::V2 => configure_v2(&sb.dir, limit),
+        };
+        match configured {
+            Ok(swap) => sb.swap_limited = swap,
+            Err(e) => {
+                // Drop removes the folder.
+                return Err(Refusal(format!(
+                    "could not set the memory limit of {} ({e:#}); the physical part needs a memory cgroup whose limit memlab may set",
+                    sb.dir.display()
+                )));
+            }
+        }
+        Ok(sb)
+    }
+
+    /// `cgroup.procs` of the group: the child writes its own pid here.
+    pub fn procs_path(&self) -> PathBuf {
+        self.dir.join("cgroup.procs")
+    }
+
+    /// Take ownership of the child, so that it is killed and reaped before
+    /// the group is removed.
+    pub fn adopt(&mut self, child: Child) {
+        self.child = Some(child);
+    }
+
+    pub fn child(&mut self) -> Option<&mut Child> {
+        self.child.as_mut()
+    }
+
+    /// Bytes charged to the group now.
+    pub fn usage_bytes(&self) -> Option<u64> {
+        usage_bytes(&self.dir, self.version)
+    }
+
+    /// The most ever charged to the group (v1 `max_usage_in_bytes`, v2
+    /// `memory.peak` on kernels since 5.19).
+    pub fn peak_bytes(&self) -> Option<u64> {
+        peak_bytes(&self.dir, self.version)
+    }
+
+    pub fn counters(&self) -> OomCounters {
+        match self.version {
+            Version::V1 => read_counters_v1(&self.dir),
+            Version::V2 => read_counters_v2(&self.dir),
+        }
+    }
+
+    /// Kill and reap the child (if still there), then remove the folder,
+    /// retrying briefly: the kernel may still be uncharging the last pages.
+    pub fn remove(&mut self) -> Result<()> {
+        if let Some(mut c) = self.child.take() {
+            c.kill();
+        }
+        if self.removed {
+            return Ok(());
+        }
+        remove_dir_retrying(&self.dir, Duration::from_secs(3))?;
+        self.removed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Err(e) = self.remove() {
+            eprintln!("memlab: warning: {e:#}");
+        }
+    }
+}
+
+/// Remove an (empty) cgroup folder, retrying on EBUSY for up to `patience`.
+pub fn remove_dir_retrying(dir: &Path, patience: Duration) -> Result<()> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match fs::remove_dir(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("removing cgroup {} (remove it with rmdir)", dir.display())
+                });
+            }
+        }
+    }
+}
+
+/// Remove groups left by an earlier memlab that was killed with SIGKILL
+/// (the only way to skip the cleanup): `memlab-oom-<pid>` with that pid gone
+/// and no process inside.
+fn remove_stale(base: &Path) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let empty = fs::read_to_string(e.path().join("cgroup.procs"))
+            .map(|t| t.trim().is_empty())
+            .unwrap_or(false);
+        if empty {
+            let _ = fs::remove_dir(e.path());
+        }
+    }
+}
+
+/// What to say when mkdir fails.
+fn mkdir_refusal(base: &Path, version: Version, e: &io::Error) -> String {
+    let what = match e.kind() {
+        io::ErrorKind::PermissionDenied => "memlab may not create a cgroup there".to_string(),
+        _ => format!("creating a cgroup there failed: {e}"),
+    };
+    let fix = match version {
+        Version::V1 => {
+            "run memlab as root, or have root chown a v1 memory cgroup folder to you and start memlab inside it"
+        }
+        Version::V2 => {
+            "run memlab as root, or from a cgroup delegated to you whose parent you may also write (e.g. inside a container or a systemd unit with Delegate=yes)"
+        }
+    };
+    format!(
+        "it needs a memory cgroup of its own to contain the OOM killer, and {what} ({}); {fix}",
+        base.display()
+    )
+}
+
+/// v2: where to create the group. A cgroup with processes in it may not
+/// hand controllers to children (the "no internal processes" rule), except
+/// the root. So: under memlab's own group when its `cgroup.subtree_control`
+/// already lists `memory` (or memlab sits in the root), otherwise beside it,
+/// under its parent, whose subtree_control necessarily lists `memory` since
+/// memlab's group has the controller.
+pub fn v2_base(own: &Path) -> std::result::Result<(PathBuf, String), String> {
+    let is_root = !own.join("cgroup.type").exists() && !own.join("memory.max").exists();
+    let subtree = fs::read_to_string(own.join("cgroup.subtree_control")).unwrap_or_default();
+    if is_root || lists_memory(&subtree) {
+        return Ok((
+            own.to_path_buf(),
+            format!(
+                "under memlab's v2 cgroup {} (its subtree_control lists memory)",
+                own.display()
+            ),
+        ));
+    }
+    let Some(parent) = own.parent() else {
+        return Err(format!(
+            "memlab's cgroup {} has no parent to create a memory cgroup in",
+            own.display()
+        ));
+    };
+    let parent_subtree =
+        fs::read_to_string(parent.join("cgroup.subtree_control")).unwrap_or_default();
+    if !lists_memory(&parent_subtree) {
+        return Err(format!(
+            "the memory controller is not enabled for children of {} (cgroup.subtree_control lacks memory), and memlab's own cgroup {} holds processes, so it may not enable it (cgroup v2's no-internal-processes rule); run memlab from a cgroup whose parent has +memory in cgroup.subtree_control",
+            parent.display(),
+            own.display()
+        ));
+    }
+    Ok((
+        parent.to_path_buf(),
+        format!(
+            "beside memlab's v2 cgroup, under {} (memlab's own cgroup holds processes, so cgroup v2 lets it give no controller to children)",
+            parent.display()
+        ),
+    ))
+}
+
+/// Does a `cgroup.subtree_control` / `cgroup.controllers` line list memory?
+pub fn lists_memory(text: &str) -> bool {
+    text.split_whitespace().any(|c| c == "memory")
+}
+
+/// v2: `memory.max` = limit, `memory.swap.max` = 0 where swap is accounted.
+/// Returns whether swap is limited.
+pub fn configure_v2(dir: &Path, limit: u64) -> Result<bool> {
+    write_file(&dir.join("memory.max"), &limit.to_string())?;
+    let swap = dir.join("memory.swap.max");
+    let swap_limited = if swap.exists() {
+        write_file(&swap, "0")?;
+        true
+    } else {
+        false
+    };
+    // Read it back: the kernel rounds the limit down to whole pages.
+    let set = fs::read_to_string(dir.join("memory.max"))
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    match set {
+        Some(v) if v <= limit => Ok(swap_limited),
+        other => anyhow::bail!("memory.max reads {other:?} after writing {limit}"),
+    }
+}
+
+/// v1: `memory.limit_in_bytes`, then `memory.memsw.limit_in_bytes` (memory +
+/// swap, which must not be below the memory limit) to the same value where
+/// swap accounting exists. Returns whether swap is limited.
+pub fn configure_v1(dir: &Path, limit: u64) -> Result<bool> {
+    // A new v1 group inherits `oom_kill_disable` from its parent; with it set,
+    // a task at the limit would wait forever instead of being killed. This
+    // is the new group's own setting, not the host's.
+    let oom_control = dir.join("memory.oom_control");
+    let text = fs::read_to_string(&oom_control).unwrap_or_default();
+    if keyed(&text, "oom_kill_disable") == Some(1) {
+        write_file(&oom_control, "0")?;
+    }
+    write_file(&dir.join("memory.limit_in_bytes"), &limit.to_string())?;
+    let memsw = dir.join("memory.memsw.limit_in_bytes");
+    let swap_limited = if memsw.exists() {
+        write_file(&memsw, &limit.to_string())?;
+        true
+    } else {
+        false
+    };
+    Ok(swap_limited)
+}
+
+fn write_file(path: &Path, value: &str) -> Result<()> {
+    fs::write(path, value).with_context(|| format!("writing {value} to {}", path.display()))
+}
+
+fn read_u64(path: &Path) -> Option<u64> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+pub fn usage_bytes(dir: &Path, version: Version) -> Option<u64> {
+    match version {
+        Version::V1 => read_u64(&dir.join("memory.usage_in_bytes")),
+        Version::V2 => read_u64(&dir.join("memory.current")),
+    }
+}
+
+pub fn peak_bytes(dir: &Path, version: Version) -> Option<u64> {
+    match version {
+        Version::V1 => read_u64(&dir.join("memory.max_usage_in_bytes")),
+        Version::V2 => read_u64(&dir.join("memory.peak")),
+    }
+}
+
+/// v2 `memory.events`: `low`, `high`, `max`, `oom`, `oom_kill` lines.
+pub fn read_counters_v2(dir: &Path) -> OomCounters {
+    let text = fs::read_to_string(dir.join("memory.events")).unwrap_or_default();
+    OomCounters {
+        oom_kill: keyed(&text, "oom_kill"),
+        limit_hits: keyed(&text, "max"),
+        oom: keyed(&text, "oom"),
+    }
+}
+
+/// v1 `memory.oom_control` (`oom_kill_disable`, `under_oom`, and `oom_kill`
+/// since 4.13) and `memory.failcnt`.
+pub fn read_counters_v1(dir: &Path) -> OomCounters {
+    let text = fs::read_to_string(dir.join("memory.oom_control")).unwrap_or_default();
+    // With swap accounting the memory+swap counter is charged first, so
+    // hits of a memsw limit equal to the memory limit land in memsw.failcnt.
+    let hits = match (
+        read_u64(&dir.join("memory.failcnt")),
+        read_u64(&dir.join("memory.memsw.failcnt")),
+    ) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    OomCounters {
+        oom_kill: keyed(&text, "oom_kill"),
+        limit_hits: hits,
+        oom: keyed(&text, "under_oom"),
+    }
+}
+
+/// The value of `key N` in a flat-keyed cgroup file.
+pub fn keyed(text: &str, key: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        (k == key).then(|| v.trim().parse().ok()).flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_v2() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::write(root.join("cgroup.controllers"), "cpu io memory pids\n").unwrap();
+        fs::write(root.join("cgroup.subtree_control"), "memory pids\n").unwrap();
+        let own = root.join("user.slice/me.scope");
+        fs::create_dir_all(&own).unwrap();
+        fs::write(root.join("user.slice/cgroup.type"), "domain\n").unwrap();
+        fs::write(root.join("user.slice/memory.max"), "max\n").unwrap();
+        fs::write(root.join("user.slice/cgroup.subtree_control"), "memory\n").unwrap();
+        fs::write(own.join("cgroup.type"), "domain\n").unwrap();
+        fs::write(own.join("memory.max"), "max\n").unwrap();
+        fs::write(own.join("cgroup.subtree_control"), "\n").unwrap();
+        fs::write(own.join("cgroup.procs"), "1234\n").unwrap();
+        t
+    }
+
+    #[test]
+    fn v2_goes_beside_a_group_with_processes() {
+        let t = fake_v2();
+        let own = t.path().join("user.slice/me.scope");
+        let (base, why) = v2_base(&own).unwrap();
+        assert_eq!(base, t.path().join("user.slice"));
+        assert!(why.contains("beside"), "{why}");
+    }
+
+    #[test]
+    fn v2_goes_under_a_group_that_hands_memory_down() {
+        let t = fake_v2();
+        let own = t.path().join("user.slice/me.scope");
+        fs::write(own.join("cgroup.subtree_control"), "cpu memory\n").unwrap();
+        assert_eq!(v2_base(&own).unwrap().0, own);
+    }
+
+    #[test]
+    fn v2_root_is_used_directly() {
+        let t = fake_v2();
+        assert_eq!(v2_base(t.path()).unwrap().0, t.path());
+    }
+
+    #[test]
+    fn v2_refuses_when_parent_lacks_memory() {
+        let t = fake_v2();
+        fs::write(t.path().join("user.slice/cgroup.subtree_control"), "pids\n").unwrap();
+        let own = t.path().join("user.slice/me.scope");
+        let err = v2_base(&own).unwrap_err();
+        assert!(err.contains("no-internal-processes"), "{err}");
+        assert!(err.contains("+memory"), "{err}");
+    }
+
+    #[test]
+    fn v2_configure_sets_limit_and_swap_off() {
+        let t = fake_v2();
+        let dir = t.path().join("user.slice/memlab-oom-1");
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("memory.max"), "max\n").unwrap();
+        fs::write(dir.join("memory.swap.max"), "max\n").unwrap();
+        assert!(configure_v2(&dir, 64 << 20).unwrap());
+        assert_eq!(
+            fs::read_to_string(dir.join("memory.max")).unwrap(),
+            "67108864"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join("memory.swap.max")).unwrap(),
+            "0"
+        );
+    }
+
+    #[test]
+    fn v2_configure_without_swap_accounting() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("memory.max"), "max\n").unwrap();
+        assert!(!configure_v2(t.path(), 64 << 20).unwrap());
+        assert!(!t.path().join("memory.swap.max").exists());
+    }
+
+    #[test]
+    fn v2_events_are_parsed() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(
+            t.path().join("memory.events"),
+            "low 0\nhigh 0\nmax 153\noom 2\noom_kill 1\noom_group_kill 0\n",
+        )
+        .unwrap();
+        fs::write(t.path().join("memory.current"), "1048576\n").unwrap();
+        fs::write(t.path().join("memory.peak"), "67108864\n").unwrap();
+        let c = read_counters_v2(t.path());
+        assert_eq!(c.oom_kill, Some(1));
+        assert_eq!(c.limit_hits, Some(153));
+        assert_eq!(c.oom, Some(2));
+        assert_eq!(usage_bytes(t.path(), Version::V2), Some(1 << 20));
+        assert_eq!(peak_bytes(t.path(), Version::V2), Some(64 << 20));
+    }
+
+    #[test]
+    fn v1_oom_control_with_and_without_oom_kill() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(
+            t.path().join("memory.oom_control"),
+            "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n",
+        )
+        .unwrap();
+        fs::write(t.path().join("memory.failcnt"), "42\n").unwrap();
+        let c = read_counters_v1(t.path());
+        assert_eq!(
+            (c.oom_kill, c.limit_hits, c.oom),
+            (Some(3), Some(42), Some(0))
+        );
+        fs::write(
+            t.path().join("memory.oom_control"),
+            "oom_kill_disable 0\nunder_oom 0\n",
+        )
+        .unwrap();
+        assert_eq!(read_counters_v1(t.path()).oom_kill, None);
+    }
+
+    #[test]
+    fn stale_groups_of_dead_memlabs_are_removed() {
+        let t = tempfile::tempdir().unwrap();
+        // pid 0 never has a /proc entry of that name... use an impossible pid.
+        let stale = t.path().join(format!("{PREFIX}4000000000"));
+        fs::create_dir(&stale).unwrap();
+        fs::write(stale.join("cgroup.procs"), "").unwrap();
+        // A real cgroup folder's files vanish with rmdir; a fake one must be
+        // emptied first, so only check that a live memlab's group is kept.
+        let live = t.path().join(format!("{PREFIX}{}", std::process::id()));
+        fs::create_dir(&live).unwrap();
+        remove_stale(t.path());
+        assert!(live.exists());
+    }
+
+    #[test]
+    fn v2_sandbox_is_created_beside_limited_and_removed() {
+        let t = fake_v2();
+        let own = MemCgroup {
+            version: Version::V2,
+            dir: t.path().join("user.slice/me.scope"),
+            limit_bytes: None,
+            usage_bytes: None,
+        };
+        let mut sb = Sandbox::create(&own, 32 << 20).unwrap();
+        let name = format!("{PREFIX}{}", std::process::id());
+        assert_eq!(sb.dir, t.path().join("user.slice").join(&name));
+        assert!(!sb.swap_limited);
+        assert_eq!(read_u64(&sb.dir.join("memory.max")), Some(32 << 20));
+        assert_eq!(sb.procs_path(), sb.dir.join("cgroup.procs"));
+        // The kernel's files vanish with the folder; a fake one must be emptied.
+        fs::remove_file(sb.dir.join("memory.max")).unwrap();
+        sb.remove().unwrap();
+        assert!(!t.path().join("user.slice").join(&name).exists());
+    }
+
+    #[test]
+    fn v2_refusal_says_what_would_make_it_possible() {
+        let t = fake_v2();
+        fs::write(t.path().join("user.slice/cgroup.subtree_control"), "\n").unwrap();
+        let own = MemCgroup {
+            version: Version::V2,
+            dir: t.path().join("user.slice/me.scope"),
+            limit_bytes: None,
+            usage_bytes: None,
+        };
+        let Err(Refusal(why)) = Sandbox::create(&own, 32 << 20) else {
+            panic!("created a group under a parent without the memory controller");
+        };
+        assert!(why.contains("cgroup.subtree_control"), "{why}");
+        assert!(!why.contains('\n'));
+    }
+
+    #[test]
+    fn keyed_values() {
+        assert_eq!(keyed("a 1\nab 2\n", "ab"), Some(2));
+        assert_eq!(keyed("a 1\n", "b"), None);
+    }
+}

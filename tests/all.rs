@@ -1,0 +1,73 @@
+mod common;
+use common::*;
+
+#[test]
+fn all_writes_a_self_contained_report_with_a_section_per_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lab");
+    let o = run(&["all", "--out", out.to_str().unwrap(), "-q"]);
+    let code = o.status.code();
+    assert!(
+        code == Some(0) || code == Some(3),
+        "exit {code:?}: {}",
+        stderr(&o)
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc =
+        roxmltree::Document::parse_with_options(&html, opts).expect("report.html is well-formed");
+    // Self-contained: no script, no stylesheet, image or font from elsewhere.
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        assert_ne!(node.tag_name().name(), "script", "report has a script");
+        assert_ne!(
+            node.tag_name().name(),
+            "link",
+            "report links an outside file"
+        );
+        for a in ["src", "href"] {
+            if let Some(v) = node.attribute(a) {
+                assert!(v.starts_with('#'), "{a}={v} points outside the page");
+            }
+        }
+    }
+    let sections: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "section")
+        .filter_map(|n| n.attribute("id"))
+        .collect();
+    let listed = stdout(&run(&["list"]));
+    for line in listed.lines().skip(1) {
+        let name = line.split_whitespace().next().unwrap();
+        if name == "all" || name == "watch" {
+            continue;
+        }
+        assert!(
+            sections.contains(&name),
+            "no section for {name}: {sections:?}"
+        );
+        if line.contains("available") {
+            // A built experiment ran and left its data beside the report.
+            let rows = read_csv(&out.join(format!("{name}.csv")));
+            let json: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(json["experiment"], name);
+            assert_eq!(json["rows"].as_array().unwrap().len(), rows.len());
+        }
+    }
+    assert!(html.contains("Which claims held here"));
+}
+
+#[test]
+fn all_refuses_an_out_path_that_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("file");
+    std::fs::write(&f, "x").unwrap();
+    let o = run(&["all", "--out", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "x");
+}

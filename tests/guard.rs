@@ -1,0 +1,89 @@
+//! The safety guard counts memlab's own cgroup memory limit.
+mod common;
+use common::*;
+
+use std::path::PathBuf;
+
+/// memlab's memory cgroup folder as the test process sees it (v1 or v2).
+fn own_memory_cgroup() -> Option<PathBuf> {
+    let cg = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in cg.lines() {
+        let parts: Vec<&str> = line.splitn(3, ':').collect();
+        if parts.len() == 3 && parts[1].split(',').any(|c| c == "memory") {
+            let p = PathBuf::from("/sys/fs/cgroup/memory").join(parts[2].trim_start_matches('/'));
+            return p.join("memory.limit_in_bytes").exists().then_some(p);
+        }
+    }
+    let v2 = cg.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let p = PathBuf::from("/sys/fs/cgroup").join(v2.trim_start_matches('/'));
+    p.join("memory.max").exists().then_some(p)
+}
+
+/// A child cgroup limited to `limit` bytes, removed on drop.
+struct Limited(PathBuf);
+
+impl Limited {
+    fn new(limit: u64) -> Option<Limited> {
+        let parent = own_memory_cgroup()?;
+        let dir = parent.join(format!("memlab-guard-test-{}", std::process::id()));
+        std::fs::create_dir(&dir).ok()?;
+        let me = Limited(dir);
+        let file = if me.0.join("memory.limit_in_bytes").exists() {
+            "memory.limit_in_bytes"
+        } else {
+            "memory.max"
+        };
+        std::fs::write(me.0.join(file), limit.to_string()).ok()?;
+        Some(me)
+    }
+}
+
+impl Drop for Limited {
+    fn drop(&mut self) {
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.0).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn a_size_above_half_of_the_cgroup_limit_is_refused() {
+    if !is_root() {
+        eprintln!("skipped: creating a memory cgroup needs root");
+        return;
+    }
+    let Some(cg) = Limited::new(64 << 20) else {
+        eprintln!("skipped: no writable memory cgroup on this host");
+        return;
+    };
+    let bin = memlab_path();
+    let sh = |size: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "echo $$ > '{}/cgroup.procs' && exec '{}' mmap --size {size} --populate -q --json -",
+                cg.0.display(),
+                bin.display()
+            ))
+            .output()
+            .unwrap()
+    };
+    let refused = sh("48M");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("cgroup"), "{}", stderr(&refused));
+    let ok = sh("8M");
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let r: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(r["meta"]["cgroup_memory_limit_bytes"], 64 << 20);
+}
+
+#[test]
+fn force_overrides_the_guard() {
+    // 100 TiB can never be populated, but without MAP_POPULATE mmap succeeds
+    // or fails with ENOMEM (exit 1): either way it is not refused as usage.
+    let o = run(&["mmap", "--size", "100T", "--force", "-q"]);
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -1,0 +1,147 @@
+mod common;
+use common::*;
+
+use serde_json::Value;
+
+fn thp_mode() -> String {
+    let t =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    t.split('[')
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .unwrap_or("absent")
+        .to_string()
+}
+
+fn hugepages_free() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("HugePages_Free:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn row<'a>(r: &'a Value, v: &str) -> Option<&'a Value> {
+    r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["variant"] == v)
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64()
+        .unwrap_or_else(|| panic!("no number {k} in {v}"))
+}
+
+/// THP saves faults but no page-table memory (the deposited PTE pages), so
+/// that one check may fail; every other check must hold or be inconclusive.
+fn run_hugepage(size: &str) -> Value {
+    let r = json_run(&["hugepage", "--size", size, "--forks", "3"], &[0, 3]);
+    for c in r["checks"].as_array().unwrap() {
+        if c["name"] != "thp_needs_far_fewer_page_table_bytes" {
+            assert_ne!(c["holds"], Value::Bool(false), "check failed: {c}");
+        }
+    }
+    r
+}
+
+#[test]
+fn base_pages_fault_once_per_page_and_cost_8_bytes_of_table_each() {
+    let r = run_hugepage("32M");
+    let b = row(&r, "4k").expect("4k row");
+    let faults = f(b, "minflt");
+    assert!(
+        (8192.0..=8192.0 * 1.03).contains(&faults),
+        "{faults} faults for 8192 pages"
+    );
+    let kib = f(b, "pte_delta_kib");
+    assert!(
+        (64.0..=64.0 + 5.0 * 4.0).contains(&kib),
+        "VmPTE grew by {kib} KiB"
+    );
+    assert_eq!(f(b, "anon_huge_kib"), 0.0);
+    assert_eq!(f(b, "forks"), 3.0);
+    assert!(f(b, "fork_us_median") > 0.0);
+}
+
+#[test]
+fn thp_needs_far_fewer_faults_when_huge_pages_are_obtained() {
+    let r = run_hugepage("32M");
+    match thp_mode().as_str() {
+        "always" | "madvise" => {
+            let t = row(&r, "thp").expect("thp row");
+            let huge = f(t, "anon_huge_kib");
+            if huge >= 16.0 * 1024.0 {
+                // 16 huge pages for 32 MiB: a fault each, plus the child's own few.
+                assert!(f(t, "minflt") <= 16.0 + 16.0, "{t}");
+                assert_eq!(check(&r, "thp_needs_far_fewer_faults")["holds"], true);
+                // VmPTE: one deposited PTE page per huge page, like 4 KiB pages.
+                let kib = f(t, "pte_delta_kib");
+                let deposits = huge / 512.0;
+                assert!((deposits..=deposits + 5.0 * 4.0).contains(&kib), "{t}");
+            } else {
+                assert!(check(&r, "thp_needs_far_fewer_faults")["holds"].is_null());
+            }
+        }
+        _ => {
+            assert!(row(&r, "thp").is_none());
+            assert!(r["skipped"].to_string().contains("thp"));
+        }
+    }
+}
+
+#[test]
+fn hugetlb_runs_only_when_pages_are_reserved() {
+    let r = run_hugepage("16M");
+    if hugepages_free() >= 8 + 8 {
+        // A comfortable pool (another run may hold some): the variant ran or
+        // said why mmap failed.
+        let ran = row(&r, "hugetlb").is_some();
+        assert!(ran || r["skipped"].to_string().contains("hugetlb"));
+        if let Some(h) = row(&r, "hugetlb") {
+            assert!(f(h, "minflt") <= 8.0 + 16.0, "{h}");
+        }
+    } else if hugepages_free() < 8 {
+        assert!(row(&r, "hugetlb").is_none());
+        assert!(r["skipped"].to_string().contains("vm.nr_hugepages"));
+    }
+}
+
+#[test]
+fn csv_and_plot_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("h.csv");
+    let svg = dir.path().join("h.svg");
+    let o = run(&[
+        "hugepage",
+        "--size",
+        "16M",
+        "--forks",
+        "3",
+        "-q",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0) | Some(3)),
+        "{}",
+        stderr(&o)
+    );
+    let rows = read_csv(&csv);
+    assert!(rows.iter().any(|r| r["variant"] == "4k"));
+    for r in &rows {
+        num(r, "minflt");
+        num(r, "fork_us_median");
+    }
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
+
+#[test]
+fn zero_forks_is_a_usage_error() {
+    let o = run(&["hugepage", "--forks", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,367 @@
+mod common;
+use common::*;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use memlab::probe::cgroup::MemCgroup;
+use serde_json::Value;
+
+/// The tests that make cgroups run one at a time, so that listing the
+/// cgroup folders before and after means something.
+static CGROUPS: Mutex<()> = Mutex::new(());
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    CGROUPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where memlab may create its group: its own memory cgroup (v1, or v2 when
+/// it hands memory down) or the parent (v2). memlab runs in the test's cgroup.
+fn cgroup_folders() -> Vec<PathBuf> {
+    match MemCgroup::current() {
+        Some(cg) => {
+            let mut v = vec![cg.dir.clone()];
+            if let Some(p) = cg.dir.parent() {
+                v.push(p.to_path_buf());
+            }
+            v
+        }
+        None => Vec::new(),
+    }
+}
+
+/// memlab's groups present now in those folders.
+fn memlab_groups() -> Vec<String> {
+    let mut out = Vec::new();
+    for d in cgroup_folders() {
+        for f in files_in(&d) {
+            if f.starts_with(memlab::cgroup_sandbox::PREFIX) {
+                out.push(d.join(f).display().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Why the physical part did not run, if it did not.
+fn physical_skipped(r: &Value) -> Option<String> {
+    r["skipped"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(|s| s.as_str()))
+        .filter(|s| s.starts_with("physical"))
+        .map(String::from)
+}
+
+#[test]
+fn physical_child_is_oom_killed_at_the_limit_and_no_cgroup_is_left() {
+    let _g = lock();
+    let before = memlab_groups();
+    let r = json_run(&["oom", "--part", "physical", "--limit", "32M"], &[0]);
+    assert_eq!(memlab_groups(), before, "a memlab cgroup was left behind");
+    if let Some(why) = physical_skipped(&r) {
+        assert!(
+            !is_root() || r["meta"]["panic_on_oom"] != 0,
+            "root, yet: {why}"
+        );
+        eprintln!("skipping: the physical part cannot run here: {why}");
+        return;
+    }
+    let s = &r["summary"];
+    assert_eq!(s["physical_signal"], "SIGKILL", "{s}");
+    let limit_kib = 32.0 * 1024.0;
+    let touched = s["physical_touched_kib"].as_f64().unwrap();
+    assert!(
+        (0.75 * limit_kib..=1.05 * limit_kib).contains(&touched),
+        "killed after touching {touched} KiB of a {limit_kib} KiB limit"
+    );
+    if let Some(peak) = s["cgroup_peak_kib"].as_f64() {
+        assert!(
+            peak <= limit_kib,
+            "the group held {peak} KiB, over its limit"
+        );
+        assert!(
+            peak >= 0.9 * limit_kib,
+            "the group peaked at only {peak} KiB"
+        );
+    }
+    match s["oom_kill_count"].as_u64() {
+        Some(n) => assert!(n >= 1, "oom_kill counted {n}"),
+        None => assert!(check(&r, "oom_kill_counted")["holds"].is_null()),
+    }
+    assert_eq!(s["cgroup_removed"], true);
+    let dir = s["cgroup_dir"].as_str().unwrap();
+    assert!(!std::path::Path::new(dir).exists(), "{dir} still exists");
+    // System-wide: loosely. Other processes move MemAvailable meanwhile.
+    let a0 = s["mem_available_before_kib"].as_f64().unwrap();
+    let a1 = s["mem_available_after_kib"].as_f64().unwrap();
+    assert!(
+        a1 > a0 - 256.0 * 1024.0,
+        "MemAvailable {a0} KiB before, {a1} KiB after"
+    );
+    assert_eq!(check(&r, "physical_child_killed_by_sigkill")["holds"], true);
+    assert_eq!(check(&r, "physical_killed_at_the_limit")["holds"], true);
+    assert_no_failed_checks(&r);
+}
+
+#[test]
+fn physical_rows_sample_the_child_until_it_is_killed() {
+    let _g = lock();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("oom.csv");
+    let o = run(&[
+        "oom",
+        "--limit",
+        "32M",
+        "--as-headroom",
+        "64M",
+        "-q",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = read_csv(&csv);
+    let virt: Vec<_> = rows.iter().filter(|r| r["part"] == "virtual").collect();
+    assert_eq!(virt.len(), 1);
+    assert_eq!(virt[0]["event"], "enomem");
+    assert!(virt[0]["outcome"].starts_with("ENOMEM"));
+    assert_eq!(num(virt[0], "reserved_kib") % 1024.0, 0.0);
+    let phys: Vec<_> = rows.iter().filter(|r| r["part"] == "physical").collect();
+    if phys.is_empty() {
+        eprintln!("skipping the physical rows: the physical part cannot run here");
+        return;
+    }
+    let events: Vec<&str> = phys.iter().map(|r| r["event"].as_str()).collect();
+    assert_eq!(events.first(), Some(&"before"));
+    assert_eq!(&events[events.len() - 2..], &["ended", "after"]);
+    let samples: Vec<_> = phys.iter().filter(|r| r["event"] == "sample").collect();
+    assert!(samples.len() >= 3, "only {} samples", samples.len());
+    let touched: Vec<f64> = samples.iter().map(|r| num(r, "touched_kib")).collect();
+    assert!(touched.windows(2).all(|w| w[0] <= w[1]), "{touched:?}");
+    for (i, s) in samples.iter().enumerate() {
+        let usage = num(s, "cgroup_usage_kib");
+        assert!(
+            usage <= 32.0 * 1024.0,
+            "cgroup usage {usage} KiB over the limit"
+        );
+        // At least 1000 with oom_score_adj 1000 (whatever the kernel's
+        // scale); the last sample may catch the victim already reaped,
+        // whose score reads 0.
+        let score = num(s, "oom_score");
+        let last = i + 1 == samples.len();
+        assert!(
+            score >= 1000.0 || (last && score == 0.0),
+            "oom_score {score} in sample {i}: oom_score_adj 1000 not in effect"
+        );
+    }
+    let ended = phys.iter().find(|r| r["event"] == "ended").unwrap();
+    assert_eq!(ended["outcome"], "killed by SIGKILL");
+}
+
+#[test]
+fn virtual_child_gets_enomem_at_its_limit_and_survives() {
+    let r = json_run(&["oom", "--part", "virtual", "--as-headroom", "64M"], &[0]);
+    let s = &r["summary"];
+    assert_eq!(s["virtual_errno"], "ENOMEM");
+    assert_eq!(s["virtual_exit_code"], 0);
+    let limit_kib = s["virtual_as_limit_bytes"].as_f64().unwrap() / 1024.0;
+    let vsz = s["virtual_vsz_at_enomem_kib"].as_f64().unwrap();
+    assert!(
+        vsz <= limit_kib && limit_kib - vsz < 1024.0,
+        "VSZ {vsz} KiB at ENOMEM, limit {limit_kib} KiB"
+    );
+    let reserved = s["virtual_reserved_bytes"].as_f64().unwrap() / 1024.0;
+    assert!(
+        (62.0 * 1024.0..=64.0 * 1024.0).contains(&reserved),
+        "reserved {reserved} KiB of 64 MiB headroom"
+    );
+    // Reserved, not touched.
+    let rss = s["virtual_rss_at_enomem_kib"].as_f64().unwrap();
+    assert!(rss < 16.0 * 1024.0, "RSS {rss} KiB");
+    assert!(physical_skipped(&r).is_none());
+    assert!(r["summary"].get("physical_signal").is_none());
+    assert_no_failed_checks(&r);
+}
+
+#[test]
+fn unprivileged_user_gets_the_physical_part_refused_and_the_virtual_part_run() {
+    let _g = lock();
+    let bin = env!("CARGO_BIN_EXE_memlab");
+    let mut cmd = if is_root() {
+        if std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipping: running as root and setpriv is not installed");
+            return;
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c
+    } else {
+        std::process::Command::new(bin)
+    };
+    let before = memlab_groups();
+    let o = cmd
+        .args([
+            "oom",
+            "--limit",
+            "32M",
+            "--as-headroom",
+            "64M",
+            "--json",
+            "-",
+            "-q",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running memlab");
+    assert_eq!(memlab_groups(), before);
+    let code = o.status.code();
+    if is_root() && code == Some(1) && stderr(&o).contains("ermission denied") {
+        eprintln!(
+            "skipping: user 65534 cannot run the test binary here: {}",
+            stderr(&o)
+        );
+        return;
+    }
+    assert_eq!(code, Some(0), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["virtual_errno"], "ENOMEM");
+    assert_eq!(check(&r, "virtual_child_survives")["holds"], true);
+    match physical_skipped(&r) {
+        Some(why) => {
+            assert!(!why.contains('\n'), "one line: {why}");
+            assert!(
+                why.contains("root") || why.contains("Delegate") || why.contains("panic_on_oom"),
+                "says what would make it possible: {why}"
+            );
+            assert!(r["summary"].get("physical_signal").is_none());
+        }
+        None => {
+            // A delegated cgroup: then it must have been contained and killed.
+            assert!(!is_root(), "user 65534 created a memory cgroup");
+            assert_eq!(r["summary"]["physical_signal"], "SIGKILL");
+        }
+    }
+}
+
+/// Start a slow physical run, wait for its cgroup, send `sig`.
+fn interrupt_physical(sig: nix::sys::signal::Signal) {
+    use std::process::{Command, Stdio};
+    let _g = lock();
+    let before = memlab_groups();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memlab"))
+        .args([
+            "oom", "--part", "physical", "--limit", "32M", "--rate", "4M/s", "--json", "-", "-q",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning memlab");
+    let name = format!("{}{}", memlab::cgroup_sandbox::PREFIX, child.id());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen = false;
+    while Instant::now() < deadline {
+        if memlab_groups().iter().any(|g| g.ends_with(&name)) {
+            seen = true;
+            break;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !seen {
+        let o = child.wait_with_output().unwrap();
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        assert!(
+            physical_skipped(&r).is_some(),
+            "no cgroup appeared and the physical part was not skipped: {}",
+            stderr(&o)
+        );
+        eprintln!("skipping: the physical part cannot run here");
+        return;
+    }
+    // Let the child touch some memory first.
+    std::thread::sleep(Duration::from_millis(500));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_eq!(memlab_groups(), before, "the cgroup was left behind");
+    let r: Value = serde_json::from_slice(&o.stdout).expect("the partial report is written");
+    assert_eq!(r["interrupted"], true);
+}
+
+#[test]
+fn sigint_during_the_physical_part_leaves_no_cgroup() {
+    interrupt_physical(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_during_the_physical_part_leaves_no_cgroup() {
+    interrupt_physical(nix::sys::signal::Signal::SIGTERM);
+}
+
+#[test]
+fn limit_above_the_guard_is_a_usage_error() {
+    let o = run(&["oom", "--limit", "100T", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = run(&["oom", "--limit", "lots"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_group_left_by_a_killed_memlab_is_removed_by_the_next_run() {
+    use std::process::{Command, Stdio};
+    let _g = lock();
+    let before = memlab_groups();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memlab"))
+        .args([
+            "oom", "--part", "physical", "--limit", "32M", "--rate", "4M/s", "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning memlab");
+    let name = format!("{}{}", memlab::cgroup_sandbox::PREFIX, child.id());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline && !memlab_groups().iter().any(|g| g.ends_with(&name)) {
+        if let Ok(Some(_)) = child.try_wait() {
+            eprintln!("skipping: the physical part cannot run here");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL cannot be caught: this is the one way to skip the cleanup.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<String> = memlab_groups()
+        .into_iter()
+        .filter(|g| g.ends_with(&name))
+        .collect();
+    assert_eq!(
+        left.len(),
+        1,
+        "the killed memlab's group should still be there"
+    );
+    // Its child dies with it (PDEATHSIG); wait until the group is empty.
+    let procs = PathBuf::from(&left[0]).join("cgroup.procs");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline
+        && !std::fs::read_to_string(&procs)
+            .unwrap_or_default()
+            .trim()
+            .is_empty()
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    json_run(&["oom", "--part", "physical", "--limit", "16M"], &[0]);
+    assert_eq!(memlab_groups(), before, "the stale group was not removed");
+}

@@ -1,0 +1,76 @@
+mod common;
+use common::*;
+
+/// (target, si_code the kernel gives that fault)
+const TARGETS: [(&str, &str); 5] = [
+    ("null", "SEGV_MAPERR"),
+    ("low", "SEGV_MAPERR"),
+    ("kernel", "SEGV_MAPERR"),
+    ("readonly", "SEGV_ACCERR"),
+    ("unmapped", "SEGV_MAPERR"),
+];
+
+#[test]
+fn null_write_kills_the_child_with_sigsegv_at_address_zero_and_leaves_no_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = memlab()
+        .current_dir(dir.path())
+        .args(["segv", "--json", "-", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = &r["rows"][0];
+    assert_eq!(row["target"], "null");
+    assert_eq!(row["signal"], "SIGSEGV");
+    assert_eq!(row["si_addr"], "0x0");
+    assert_eq!(row["si_code"], "SEGV_MAPERR");
+    assert_eq!(row["before_line_printed"], true);
+    assert_eq!(row["after_line_printed"], false);
+    assert_eq!(row["core_dumped"], false);
+    assert!(r["summary"]["mmap_min_addr"].is_u64());
+    assert_eq!(
+        files_in(dir.path()),
+        Vec::<String>::new(),
+        "files left behind"
+    );
+}
+
+#[test]
+fn every_target_gives_sigsegv_with_its_documented_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("segv.csv");
+    let o = memlab()
+        .current_dir(dir.path())
+        .args([
+            "segv",
+            "--target",
+            "all",
+            "-q",
+            "--csv",
+            csv.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = read_csv(&csv);
+    assert_eq!(rows.len(), TARGETS.len());
+    for ((target, code), row) in TARGETS.iter().zip(&rows) {
+        assert_eq!(&row["target"], target);
+        assert_eq!(row["signal"], "SIGSEGV", "{row:?}");
+        assert_eq!(&row["si_code"], code, "{row:?}");
+        assert_eq!(row["si_addr"], row["address"], "{row:?}");
+        assert_eq!(row["after_line_printed"], "false");
+        assert_eq!(row["core_dumped"], "false");
+    }
+    assert_eq!(files_in(dir.path()), vec!["segv.csv".to_string()]);
+}
+
+#[test]
+fn targets_can_be_listed_with_commas() {
+    let r = json_run(&["segv", "--target", "readonly,null"], &[0]);
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["target"], "readonly");
+    assert_eq!(rows[0]["si_code"], "SEGV_ACCERR");
+}

@@ -263,6 +263,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             r.note(format!("{what} was still running and was killed (SIGKILL)"));
         }
     }
+    if rows.is_empty() && end == End::Exited {
+        r.note("the process ended before the first sample; for a command, the kernel's own totals (wait4) are in rusage_*");
+    }
     if end == End::Interrupted {
         r.interrupted = true;
     }

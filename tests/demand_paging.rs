@@ -252,6 +252,15 @@ fn bad_values_are_usage_errors() {
 
 #[test]
 fn sigint_kills_the_worker_and_writes_partial_results() {
+    interrupt_run(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_kills_the_worker_and_writes_partial_results() {
+    interrupt_run(nix::sys::signal::Signal::SIGTERM);
+}
+
+fn interrupt_run(signal: nix::sys::signal::Signal) {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("part.csv");
     let json = dir.path().join("part.json");
@@ -268,7 +277,7 @@ fn sigint_kills_the_worker_and_writes_partial_results() {
     // Well inside the touching phase (200 ms + 200 ms + 4 s of touching).
     std::thread::sleep(std::time::Duration::from_millis(1000));
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(pid, signal).unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
 

@@ -194,3 +194,36 @@ fn plot_is_an_svg() {
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
 }
+
+#[test]
+fn sigterm_kills_the_command_and_writes_what_was_sampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("w.csv");
+    let mut memlab = Command::new(assert_cmd::cargo::cargo_bin("memlab"))
+        .args(["watch", "-q", "--interval", "10ms", "--csv"])
+        .arg(&csv)
+        .args(["--", "sleep", "30"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let memlab_pid = memlab.id() as i32;
+    // The sleep is memlab's only child.
+    let children =
+        std::fs::read_to_string(format!("/proc/{memlab_pid}/task/{memlab_pid}/children"))
+            .unwrap_or_default();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(memlab_pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(memlab.wait().unwrap().code(), Some(130));
+    let rows = read_csv(&csv);
+    assert!(rows.len() >= 5, "{} rows", rows.len());
+    for pid in children.split_whitespace() {
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+            .map(|c| c.starts_with("sleep"))
+            .unwrap_or(false);
+        assert!(!alive, "the command {pid} survived memlab");
+    }
+}

@@ -117,6 +117,7 @@ const MIN_FIT_SAMPLES: usize = 4;
 
 // The pipe protocol: three words per message -------------------------------
 
+const CMD_WARM_UP: u64 = 0;
 const CMD_RESERVE: u64 = 1;
 const CMD_TOUCH: u64 = 2;
 const CMD_EXIT: u64 = 3;
@@ -180,6 +181,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut worker = sys::fork_child(move || worker_main(&cmd_rx, &ev_tx, plan))?;
     let worker_pid = worker.pid().as_raw();
     let target = ProcHandle::new(worker_pid)?;
+    cmd_tx
+        .send(&[CMD_WARM_UP, 0, 0])
+        .context("commanding the worker")?;
     match ev_rx.recv(3).context("waiting for the worker")? {
         Some(m) if m[0] == EV_READY => {}
         _ if sys::interrupted() => {}
@@ -427,6 +431,10 @@ fn worker_main(cmd: &Chan, ev: &Chan, plan: Plan) -> i32 {
     // for the first time faults its text pages in and grows its RSS. Run
     // every path of the phases once, on one page, before memlab starts
     // sampling, so RSS moves only with the region.
+    // Receiving a command is part of every phase too.
+    if !expect(CMD_WARM_UP) {
+        return 1;
+    }
     if let Ok(w) = Region::anon(plan.page, MapOptions::default()) {
         let _ = w.advise_huge(plan.advice);
         sys::sleep_until(Instant::now());

@@ -36,6 +36,12 @@ pub enum Command {
     Segv(experiments::segv::Args),
     /// mmap SIZE anonymous memory and show the diff of /proc/self/maps
     Mmap(experiments::mmap::Args),
+    /// Map a file MAP_SHARED, write HELLO through memory, read it back; --cold counts major faults
+    Filemap(experiments::filemap::Args),
+    /// glibc malloc: small blocks come from a pool, large ones get their own mapping
+    Malloc(experiments::malloc::Args),
+    /// Per-process address spaces, and physically scattered frames behind virtual memory
+    Isolation(experiments::isolation::Args),
 }
 
 /// Outputs every experiment takes.

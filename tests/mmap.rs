@@ -5,11 +5,23 @@ use common::*;
 fn mmap_diff_holds_the_new_mapping_and_vsz_grows_but_rss_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("mmap.csv");
-    let o = run(&["mmap", "--size", "16M", "-q", "--csv", csv_path.to_str().unwrap(), "--json", "-"]);
+    let o = run(&[
+        "mmap",
+        "--size",
+        "16M",
+        "-q",
+        "--csv",
+        csv_path.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let addr = u64::from_str_radix(
-        report["summary"]["address"].as_str().unwrap().trim_start_matches("0x"),
+        report["summary"]["address"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
         16,
     )
     .unwrap();
@@ -25,7 +37,10 @@ fn mmap_diff_holds_the_new_mapping_and_vsz_grows_but_rss_does_not() {
     assert!(num(holder, "size_kib") >= 16.0 * 1024.0);
     let vsz = report["summary"]["vsz_delta_kib"].as_i64().unwrap();
     let rss = report["summary"]["rss_delta_kib"].as_i64().unwrap();
-    assert!((16 * 1024..=17 * 1024).contains(&vsz), "VSZ grew by {vsz} KiB");
+    assert!(
+        (16 * 1024..=17 * 1024).contains(&vsz),
+        "VSZ grew by {vsz} KiB"
+    );
     assert!(rss < 1024, "RSS grew by {rss} KiB without touching");
     assert_no_failed_checks(&report);
 }
@@ -34,6 +49,9 @@ fn mmap_diff_holds_the_new_mapping_and_vsz_grows_but_rss_does_not() {
 fn mmap_populate_makes_rss_grow_by_size() {
     let r = json_run(&["mmap", "--size", "16M", "--populate"], &[0]);
     let rss = r["summary"]["rss_delta_kib"].as_i64().unwrap();
-    assert!(rss >= 15 * 1024, "RSS grew by only {rss} KiB with MAP_POPULATE");
+    assert!(
+        rss >= 15 * 1024,
+        "RSS grew by only {rss} KiB with MAP_POPULATE"
+    );
     assert_eq!(check(&r, "rss_grew_with_populate")["holds"], true);
 }

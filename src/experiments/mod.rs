@@ -3,7 +3,10 @@
 //! Each experiment module reads top-down like the document's procedure:
 //! set up → measure → act → measure → checks → Report.
 
+pub mod filemap;
 pub mod free;
+pub mod isolation;
+pub mod malloc;
 pub mod mmap;
 pub mod segv;
 
@@ -67,21 +70,21 @@ pub const ALL: &[Info] = &[
         section: "上位レイヤによるメモリ割り当て",
         summary: "glibc malloc pools small blocks and mmaps large ones",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/malloc.md")),
     },
     Info {
         name: "isolation",
         section: "問題の解決",
         summary: "per-process address spaces; scattered physical frames",
         needs: "root for physical frame numbers (the rest runs without)",
-        page: None,
+        page: Some(include_str!("../../experiments/isolation.md")),
     },
     Info {
         name: "filemap",
         section: "ファイルマップ",
         summary: "map a file MAP_SHARED, write through memory, read it back",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/filemap.md")),
     },
     Info {
         name: "demand-paging",
@@ -149,6 +152,10 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         Command::Free(a) => run_one(&a.out, None, |ctx| free::run(&a, ctx)),
         Command::Segv(a) => run_one(&a.out, None, |ctx| segv::run(&a, ctx)),
         Command::Mmap(a) => run_one(&a.out, None, |ctx| mmap::run(&a, ctx)),
+        Command::Filemap(a) => run_one(&a.out, None, |ctx| filemap::run(&a, ctx)),
+        Command::Malloc(a) => run_one(&a.out, None, |ctx| malloc::run(&a, ctx)),
+        Command::Isolation(a) if a.worker => Ok(isolation::worker()),
+        Command::Isolation(a) => run_one(&a.out, None, |ctx| isolation::run(&a, ctx)),
     }
 }
 

@@ -42,9 +42,8 @@ pub fn json_run(args: &[&str], codes: &[i32]) -> Value {
         stderr(&o),
         stdout(&o)
     );
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("memlab {all:?}: JSON does not parse: {e}\n{}", stdout(&o))
-    })
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("memlab {all:?}: JSON does not parse: {e}\n{}", stdout(&o)))
 }
 
 /// CSV text as rows of column → cell.

@@ -502,7 +502,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 ));
             }
         }
-        None if frames.iter().any(|f| *f == Frame::Hidden) => part3_hidden = true,
+        None if frames.contains(&Frame::Hidden) => part3_hidden = true,
         None => bail!("reading /proc/self/pagemap: a touched page of the region is not present"),
     }
     drop(region);

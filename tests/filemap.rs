@@ -40,9 +40,16 @@ fn shared_map_names_the_file_and_hello_reaches_the_file() {
         .iter()
         .map(|x| x["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["open", "map", "read", "write", "msync", "read_back"]);
+    assert_eq!(
+        steps,
+        ["open", "map", "read", "write", "msync", "read_back"]
+    );
     // The temporary folder and its file are gone.
-    assert!(files_in(tmp.path()).is_empty(), "left behind: {:?}", files_in(tmp.path()));
+    assert!(
+        files_in(tmp.path()).is_empty(),
+        "left behind: {:?}",
+        files_in(tmp.path())
+    );
 }
 
 #[test]
@@ -56,8 +63,14 @@ fn cold_read_through_the_mapping_takes_major_faults() {
     if c["holds"] == true {
         assert!(dropped > 0);
         // Without read-around each dropped page is read by its own fault.
-        assert!(majors * 2 >= dropped, "{majors} major faults for {dropped} dropped pages");
-        assert!(majors <= 512 + 16, "{majors} major faults for a 512-page file");
+        assert!(
+            majors * 2 >= dropped,
+            "{majors} major faults for {dropped} dropped pages"
+        );
+        assert!(
+            majors <= 512 + 16,
+            "{majors} major faults for a 512-page file"
+        );
         // With read-around, far fewer faults than pages.
         let ra = r["summary"]["cold_major_faults"].as_u64().unwrap();
         assert!(ra >= 1 && ra < 512, "{ra} major faults with read-around");
@@ -70,18 +83,18 @@ fn users_file_is_only_read_without_write() {
     let tmp = disk_tmpdir();
     let path = tmp.path().join("mine.txt");
     std::fs::write(&path, b"precious contents\n").unwrap();
-    let r = filemap_json(
-        &["--file", path.to_str().unwrap()],
-        tmp.path(),
-        &[0],
-    );
+    let r = filemap_json(&["--file", path.to_str().unwrap()], tmp.path(), &[0]);
     assert_eq!(std::fs::read(&path).unwrap(), b"precious contents\n");
     let line = r["summary"]["file_map_line"].as_str().unwrap();
     assert!(line.contains(" r--s "), "read-only shared mapping: {line}");
     assert_eq!(check(&r, "mapping_reads_the_file")["holds"], true);
     assert!(!r["skipped"].as_array().unwrap().is_empty());
     assert!(
-        r["checks"].as_array().unwrap().iter().all(|c| c["name"] != "write_reaches_the_file")
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "write_reaches_the_file")
     );
     // memlab made nothing else there.
     assert_eq!(files_in(tmp.path()), ["mine.txt"]);
@@ -113,7 +126,11 @@ fn bad_input_is_a_usage_error() {
         vec!["filemap", "--file", empty.to_str().unwrap(), "--size", "1M"],
         vec!["filemap", "--size", "1K"],
     ] {
-        let o = memlab().env("TMPDIR", tmp.path()).args(&args).output().unwrap();
+        let o = memlab()
+            .env("TMPDIR", tmp.path())
+            .args(&args)
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
     }
     assert_eq!(files_in(tmp.path()), ["empty"]);

@@ -13,7 +13,11 @@ fn rows(r: &Value, part: u64) -> Vec<&Value> {
 }
 
 fn frames_visible(r: &Value) -> bool {
-    r["rows"].as_array().unwrap().iter().any(|x| !x["pfn"].is_null())
+    r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| !x["pfn"].is_null())
 }
 
 #[test]
@@ -62,8 +66,14 @@ fn contiguous_region_is_backed_by_scattered_frames_when_visible() {
     let runs = rows(&r, 3);
     let pages: u64 = runs.iter().map(|x| x["pages"].as_u64().unwrap()).sum();
     assert_eq!(pages, 512, "the runs cover every page of 2 MiB");
-    assert_eq!(r["summary"]["part3_pfn_runs"].as_u64().unwrap() as usize, runs.len());
-    assert_ne!(check(&r, "contiguous_region_scattered_frames")["holds"], false);
+    assert_eq!(
+        r["summary"]["part3_pfn_runs"].as_u64().unwrap() as usize,
+        runs.len()
+    );
+    assert_ne!(
+        check(&r, "contiguous_region_scattered_frames")["holds"],
+        false
+    );
 }
 
 #[test]
@@ -86,13 +96,22 @@ fn unprivileged_run_skips_the_frame_parts_and_exits_0() {
         run(&["isolation", "--region", "1M", "--json", "-", "-q"])
     };
     if o.status.code() == Some(126) || stderr(&o).contains("Permission denied") {
-        eprintln!("user 65534 cannot run {}: skipped ({})", bin.display(), stderr(&o));
+        eprintln!(
+            "user 65534 cannot run {}: skipped ({})",
+            bin.display(),
+            stderr(&o)
+        );
         return;
     }
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!frames_visible(&r));
-    assert_eq!(r["skipped"].as_array().unwrap().len(), 2, "{}", r["skipped"]);
+    assert_eq!(
+        r["skipped"].as_array().unwrap().len(),
+        2,
+        "{}",
+        r["skipped"]
+    );
     assert!(rows(&r, 3).is_empty());
     assert_eq!(check(&r, "same_address_different_data")["holds"], true);
     assert_ne!(check(&r, "two_runs_same_addresses")["holds"], false);

@@ -250,6 +250,12 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         };
         ctx.ui.say(&format!("  {mark} {}{here}", l.render()));
     }
+    if d_large.iter().any(|(c, _)| *c == Change::Removed) {
+        ctx.ui.say(
+            "  (the kernel merged the new mapping with an adjacent anonymous one of the same \
+             permissions: one line removed, a longer one added)",
+        );
+    }
     let large_line = d_large
         .iter()
         .find(|(c, l)| *c == Change::Added && l.contains(large_addr))
@@ -355,10 +361,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         "large_block_gets_own_mapping",
         "a block at or above the mmap threshold is mmapped on its own, outside the pool",
         format!(
-            "{large_addr:#x} in an added maps line of ≥ {} not in [heap]; hblkhd +{}..+{}",
+            "{large_addr:#x} in an added maps line of ≥ {} not in [heap]; hblkhd +{}..+{} bytes",
             human_bytes(large),
-            human_bytes(large),
-            human_bytes(large + LARGE_OVERHEAD_PAGES * page)
+            large,
+            large + LARGE_OVERHEAD_PAGES * page
         ),
         format!(
             "{}; hblkhd {:+} bytes",

@@ -144,6 +144,7 @@ pub fn worker() -> i32 {
         match nix::unistd::read(0, &mut buf) {
             Ok(0) => return 0,
             Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) if sys::interrupted() => return 130,
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return 1,
         }

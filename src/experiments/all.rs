@@ -35,6 +35,11 @@ const QUICK: &[(&str, &[&str])] = &[
     ("segv", &["--target", "all"]),
     ("mmap", &["--size", "64M"]),
     ("oom", &["--limit", "32M"]),
+    ("page-table", &["--size", "64M", "--reserve", "8G"]),
+    ("hugepage", &["--size", "64M", "--forks", "5"]),
+    ("filemap", &["--cold"]),
+    ("malloc", &[]),
+    ("isolation", &[]),
 ];
 
 pub fn run(args: &Args) -> Result<i32> {

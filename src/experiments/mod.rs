@@ -4,8 +4,11 @@
 //! set up → measure → act → measure → checks → Report.
 
 pub mod all;
+pub mod filemap;
 pub mod free;
 pub mod hugepage;
+pub mod isolation;
+pub mod malloc;
 pub mod mmap;
 pub mod oom;
 pub mod page_table;
@@ -72,21 +75,21 @@ pub const ALL: &[Info] = &[
         section: "上位レイヤによるメモリ割り当て",
         summary: "glibc malloc pools small blocks and mmaps large ones",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/malloc.md")),
     },
     Info {
         name: "isolation",
         section: "問題の解決",
         summary: "per-process address spaces; scattered physical frames",
         needs: "root for physical frame numbers (the rest runs without)",
-        page: None,
+        page: Some(include_str!("../../experiments/isolation.md")),
     },
     Info {
         name: "filemap",
         section: "ファイルマップ",
         summary: "map a file MAP_SHARED, write through memory, read it back",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/filemap.md")),
     },
     Info {
         name: "demand-paging",
@@ -152,6 +155,8 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         }
         Command::Explain { name } => explain(name),
         Command::All(a) => all::run(a),
+        // The re-executed program of isolation's second part.
+        Command::Isolation(a) if a.worker => Ok(isolation::worker()),
         _ => {
             let (out, plot) = outputs_of(&cmd);
             run_one(out, plot, |ctx| run_experiment(&cmd, ctx))
@@ -168,6 +173,9 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
         Command::Oom(a) => oom::run(a, ctx),
         Command::PageTable(a) => page_table::run(a, ctx),
         Command::Hugepage(a) => hugepage::run(a, ctx),
+        Command::Filemap(a) => filemap::run(a, ctx),
+        Command::Malloc(a) => malloc::run(a, ctx),
+        Command::Isolation(a) => isolation::run(a, ctx),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             Err(usage("not an experiment (see memlab list)"))
         }
@@ -184,6 +192,9 @@ fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
         Command::Oom(a) => (&a.out, None),
         Command::PageTable(a) => (&a.out, Some(&a.plot)),
         Command::Hugepage(a) => (&a.out, Some(&a.plot)),
+        Command::Filemap(a) => (&a.out, None),
+        Command::Malloc(a) => (&a.out, None),
+        Command::Isolation(a) => (&a.out, None),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             (NONE.get_or_init(OutputArgs::default), None)
         }

@@ -4,6 +4,8 @@
 //! on purpose lives here, behind small safe wrappers. Each `unsafe` block has a
 //! `// SAFETY:` line saying what makes it sound at that spot.
 
+mod residency;
+
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::ptr::NonNull;

@@ -45,6 +45,8 @@ pub enum Command {
     PageTable(experiments::page_table::Args),
     /// 4 KiB pages vs huge pages: faults, VmPTE, AnonHugePages, fork time
     Hugepage(experiments::hugepage::Args),
+    /// fork copies page tables only; the child's writes copy pages (RSS, PSS, faults)
+    Cow(experiments::cow::Args),
 }
 
 /// Outputs every experiment takes.

@@ -4,6 +4,7 @@
 //! set up → measure → act → measure → checks → Report.
 
 pub mod all;
+pub mod cow;
 pub mod free;
 pub mod hugepage;
 pub mod mmap;
@@ -107,7 +108,7 @@ pub const ALL: &[Info] = &[
         section: "コピーオンライト",
         summary: "fork copies page tables only; the child's writes copy pages",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/cow.md")),
     },
     Info {
         name: "page-table",
@@ -168,6 +169,7 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
         Command::Oom(a) => oom::run(a, ctx),
         Command::PageTable(a) => page_table::run(a, ctx),
         Command::Hugepage(a) => hugepage::run(a, ctx),
+        Command::Cow(a) => cow::run(a, ctx),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             Err(usage("not an experiment (see memlab list)"))
         }
@@ -184,6 +186,7 @@ fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
         Command::Oom(a) => (&a.out, None),
         Command::PageTable(a) => (&a.out, Some(&a.plot)),
         Command::Hugepage(a) => (&a.out, Some(&a.plot)),
+        Command::Cow(a) => (&a.out, Some(&a.plot)),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             (NONE.get_or_init(OutputArgs::default), None)
         }

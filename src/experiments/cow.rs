@@ -305,6 +305,11 @@ fn recv_child(ch: &sys::Chan, stage: &str) -> Result<Option<(SelfView, (u64, u64
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let size = args.size.bytes();
     let page = sys::page_size();
+    if size == 0 {
+        return Err(crate::error::usage(
+            "--size must be at least one page, e.g. --size 16M",
+        ));
+    }
     let copies = !args.shared && args.access == Access::Write;
     // A private write doubles the footprint: the child ends up with its own
     // copy of every page while the parent keeps the original.
@@ -397,9 +402,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let (from_child, to_parent) = sys::chan()?;
     let (from_parent, to_child) = sys::chan()?;
     ctx.ui.say("fork()");
-    let mut child = sys::fork_child(|| {
-        child_body(&region, args.access, page, &to_parent, &from_parent)
-    })?;
+    let mut child =
+        sys::fork_child(|| child_body(&region, args.access, page, &to_parent, &from_parent))?;
     let fork_us = child.fork_time().as_secs_f64() * 1e6;
     drop((to_parent, from_parent));
     let child_pid = child.pid().as_raw();
@@ -456,8 +460,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     // Whose data does each of the parent's pages hold now? (All pages are
     // mapped in the parent, so this read faults nothing.)
     let sum = region.read_range(0, size, page);
-    let child_value_pages = sum.saturating_sub(pages * PARENT_VALUE as u64)
-        / (CHILD_VALUE - PARENT_VALUE) as u64;
+    let child_value_pages =
+        sum.saturating_sub(pages * PARENT_VALUE as u64) / (CHILD_VALUE - PARENT_VALUE) as u64;
     drop(region);
 
     // --- Summary -----------------------------------------------------------
@@ -535,16 +539,17 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         title: format!(
             "copy-on-write: {} {}, child {}s every page",
             human_kib(size_kib as f64),
-            if args.shared { "MAP_SHARED" } else { "MAP_PRIVATE" },
+            if args.shared {
+                "MAP_SHARED"
+            } else {
+                "MAP_PRIVATE"
+            },
             args.access.name()
         ),
         x_label: "stage, process".into(),
         y_label: "MiB".into(),
         kind: ChartKind::Bars {
-            categories: views
-                .iter()
-                .map(|(n, _, _)| n.replace('\n', " "))
-                .collect(),
+            categories: views.iter().map(|(n, _, _)| n.replace('\n', " ")).collect(),
             series: vec![
                 (
                     "RSS".into(),
@@ -561,9 +566,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                     "system used (adjusted), growth since before-fork".into(),
                     views
                         .iter()
-                        .map(|(_, _, m)| {
-                            mib(m.used_adj_kib.saturating_sub(m0.used_adj_kib))
-                        })
+                        .map(|(_, _, m)| mib(m.used_adj_kib.saturating_sub(m0.used_adj_kib)))
                         .collect(),
                 ),
             ],
@@ -574,7 +577,11 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 
 fn signed_kib(kib: i64) -> String {
     let s = human_kib(kib.unsigned_abs() as f64);
-    if kib < 0 { format!("-{s}") } else { format!("+{s}") }
+    if kib < 0 {
+        format!("-{s}")
+    } else {
+        format!("+{s}")
+    }
 }
 
 /// Is `n` within the fault tolerance of `want`?
@@ -583,7 +590,14 @@ fn near(n: u64, want: u64) -> bool {
     n + slack >= want && n <= want + slack
 }
 
-fn check_touch_faults(r: &mut Report, args: &Args, size: u64, page: u64, faults: u64, huge_kib: u64) {
+fn check_touch_faults(
+    r: &mut Report,
+    args: &Args,
+    size: u64,
+    page: u64,
+    faults: u64,
+    huge_kib: u64,
+) {
     const HUGE: u64 = 2 << 20;
     let small = size.div_ceil(page);
     if !args.thp {
@@ -626,12 +640,21 @@ fn check_touch_faults(r: &mut Report, args: &Args, size: u64, page: u64, faults:
         ));
         return;
     }
+    // Where AnonHugePages does not cover the region, smaller multi-size huge
+    // pages (mTHP, Linux 6.8+) may: fewer faults than one per 4 KiB there,
+    // but never fewer than one per 2 MiB.
+    let exact = near(faults, want);
+    let mthp = !exact && faults < want && faults + FAULT_SLACK >= size.div_ceil(HUGE);
     r.check(Check::new(
         "touch_faults_per_page_size",
         claim,
         expected,
-        format!("{faults} faults"),
-        near(faults, want),
+        if mthp {
+            format!("{faults} faults: fewer than one per 4 KiB outside AnonHugePages, so smaller huge pages (mTHP) took the rest")
+        } else {
+            format!("{faults} faults")
+        },
+        exact || mthp,
     ));
 }
 
@@ -655,7 +678,13 @@ fn judge_system(system_ok: bool, own_ok: bool, have_pss: bool) -> Option<bool> {
     }
 }
 
-fn check_fork_growth(r: &mut Report, size_kib: u64, growth: i64, before: &[SelfView], after: &[SelfView]) {
+fn check_fork_growth(
+    r: &mut Report,
+    size_kib: u64,
+    growth: i64,
+    before: &[SelfView],
+    after: &[SelfView],
+) {
     let limit = (size_kib as f64 * FORK_GROWTH_FRACTION) as i64;
     let own = pss_sum(after) - pss_sum(before);
     let have_pss = after.iter().all(|v| v.rollup.is_some());
@@ -676,7 +705,14 @@ fn check_fork_growth(r: &mut Report, size_kib: u64, growth: i64, before: &[SelfV
     );
 }
 
-fn push_judged(r: &mut Report, name: &str, claim: &str, expected: String, measured: String, v: Option<bool>) {
+fn push_judged(
+    r: &mut Report,
+    name: &str,
+    claim: &str,
+    expected: String,
+    measured: String,
+    v: Option<bool>,
+) {
     match v {
         Some(h) => r.check(Check::new(name, claim, expected, measured, h)),
         None => r.check(Check::inconclusive(
@@ -690,7 +726,14 @@ fn push_judged(r: &mut Report, name: &str, claim: &str, expected: String, measur
     }
 }
 
-fn check_rss_and_pss(r: &mut Report, size_kib: u64, stage: &str, p0: &SelfView, p: &SelfView, c: &SelfView) {
+fn check_rss_and_pss(
+    r: &mut Report,
+    size_kib: u64,
+    stage: &str,
+    p0: &SelfView,
+    p: &SelfView,
+    c: &SelfView,
+) {
     let min = (size_kib as f64 * RESIDENT_FRACTION) as u64;
     let (Some(pr), Some(cr), Some(p0r)) = (p.rollup, c.rollup, p0.rollup) else {
         return;
@@ -789,7 +832,14 @@ fn check_access_faults(r: &mut Report, args: &Args, pages: u64, faults: u64, hug
     }
 }
 
-fn check_access_growth(r: &mut Report, args: &Args, size_kib: u64, growth: i64, before: &[SelfView], after: &[SelfView]) {
+fn check_access_growth(
+    r: &mut Report,
+    args: &Args,
+    size_kib: u64,
+    growth: i64,
+    before: &[SelfView],
+    after: &[SelfView],
+) {
     let own = pss_sum(after) - pss_sum(before);
     let have_pss = after.iter().chain(before).all(|v| v.rollup.is_some());
     let child_private = |v: &SelfView| v.rollup.map_or(0, |x| x.private_kib) as i64;
@@ -839,7 +889,8 @@ fn check_access_growth(r: &mut Report, args: &Args, size_kib: u64, growth: i64, 
                 human_kib(limit as f64)
             ),
             measured,
-            judge_system(growth < limit, own < limit, have_pss).map(|h| h && private_growth < limit),
+            judge_system(growth < limit, own < limit, have_pss)
+                .map(|h| h && private_growth < limit),
         );
     }
 }
@@ -875,7 +926,11 @@ fn check_agreement(
 ) {
     let mut worst = (0u64, "");
     for (name, v) in views {
-        let d = v.sample.minflt.abs_diff(v.rusage_minflt).max(v.sample.majflt.abs_diff(v.rusage_majflt));
+        let d = v
+            .sample
+            .minflt
+            .abs_diff(v.rusage_minflt)
+            .max(v.sample.majflt.abs_diff(v.rusage_majflt));
         if d >= worst.0 {
             worst = (d, name);
         }
@@ -926,10 +981,7 @@ mod tests {
             rusage_majflt: 11,
         };
         assert_eq!(SelfView::from_words(&v.to_words()), v);
-        let none = SelfView {
-            rollup: None,
-            ..v
-        };
+        let none = SelfView { rollup: None, ..v };
         assert_eq!(SelfView::from_words(&none.to_words()), none);
     }
 

@@ -35,6 +35,7 @@ const QUICK: &[(&str, &[&str])] = &[
     ("segv", &["--target", "all"]),
     ("mmap", &["--size", "64M"]),
     ("oom", &["--limit", "32M"]),
+    ("cow", &["--size", "64M"]),
 ];
 
 pub fn run(args: &Args) -> Result<i32> {

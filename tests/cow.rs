@@ -266,3 +266,18 @@ fn bad_access_and_zero_size_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
 }
+
+#[test]
+fn unprivileged_child_measures_its_own_pss() {
+    // memlab's children are not dumpable, so an ordinary user's parent cannot
+    // open the child's smaps_rollup; the child reads its own.
+    let Some(o) = run_unprivileged(&["cow", "--size", "16M", "--json", "-", "-q"]) else {
+        return;
+    };
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let child = row(&r, "after-fork", "child");
+    assert!(f(&child["pss_kib"]) > 0.0, "{child}");
+    assert_eq!(check(&r, "pss_splits_shared_pages")["holds"], true);
+    assert_no_failed_checks(&r);
+}

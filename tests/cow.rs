@@ -265,6 +265,10 @@ fn bad_access_and_zero_size_are_usage_errors() {
     let o = run(&["cow", "--size", "0"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    // Private writes need twice SIZE; far too much is refused before anything runs.
+    let o = run(&["cow", "--size", "1T"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("twice"), "{}", stderr(&o));
 }
 
 #[test]

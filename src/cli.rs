@@ -51,6 +51,8 @@ pub enum Command {
     Malloc(experiments::malloc::Args),
     /// Per-process address spaces, and physically scattered frames behind virtual memory
     Isolation(experiments::isolation::Args),
+    /// fork copies page tables only; the child's writes copy pages (RSS, PSS, faults)
+    Cow(experiments::cow::Args),
 }
 
 /// Outputs every experiment takes.

@@ -40,6 +40,7 @@ const QUICK: &[(&str, &[&str])] = &[
     ("filemap", &["--cold"]),
     ("malloc", &[]),
     ("isolation", &[]),
+    ("cow", &["--size", "64M"]),
 ];
 
 pub fn run(args: &Args) -> Result<i32> {

@@ -4,6 +4,7 @@
 //! set up → measure → act → measure → checks → Report.
 
 pub mod all;
+pub mod cow;
 pub mod filemap;
 pub mod free;
 pub mod hugepage;
@@ -110,7 +111,7 @@ pub const ALL: &[Info] = &[
         section: "コピーオンライト",
         summary: "fork copies page tables only; the child's writes copy pages",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/cow.md")),
     },
     Info {
         name: "page-table",
@@ -176,6 +177,7 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
         Command::Filemap(a) => filemap::run(a, ctx),
         Command::Malloc(a) => malloc::run(a, ctx),
         Command::Isolation(a) => isolation::run(a, ctx),
+        Command::Cow(a) => cow::run(a, ctx),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             Err(usage("not an experiment (see memlab list)"))
         }
@@ -195,6 +197,7 @@ fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
         Command::Filemap(a) => (&a.out, None),
         Command::Malloc(a) => (&a.out, None),
         Command::Isolation(a) => (&a.out, None),
+        Command::Cow(a) => (&a.out, Some(&a.plot)),
         Command::List | Command::Explain { .. } | Command::All(_) => {
             (NONE.get_or_init(OutputArgs::default), None)
         }

@@ -407,6 +407,7 @@ pub fn write_fd(fd: BorrowedFd<'_>, data: &[u8]) -> io::Result<()> {
 pub struct Child {
     pid: Pid,
     reaped: bool,
+    fork_time: Duration,
 }
 
 /// How a child ended, with its resource usage from `wait4`.
@@ -423,6 +424,12 @@ pub struct ChildExit {
 impl Child {
     pub fn pid(&self) -> Pid {
         self.pid
+    }
+
+    /// How long the `fork(2)` call itself took in the parent (from just
+    /// before the call to its return; memlab's own checks excluded).
+    pub fn fork_time(&self) -> Duration {
+        self.fork_time
     }
 
     /// Wait for the child to end, collecting its rusage (`wait4`). Returns
@@ -517,12 +524,16 @@ impl Drop for Child {
 pub fn fork_child<F: FnOnce() -> i32>(body: F) -> Result<Child> {
     ensure_single_threaded()?;
     let parent = nix::unistd::getpid();
+    let t0 = std::time::Instant::now();
     // SAFETY: memlab is single-threaded here (checked above), so the child
     // inherits no lock held by another thread; it runs `body` and `_exit`s.
-    match unsafe { nix::unistd::fork() }.context("fork")? {
+    let forked = unsafe { nix::unistd::fork() };
+    let fork_time = t0.elapsed();
+    match forked.context("fork")? {
         nix::unistd::ForkResult::Parent { child } => Ok(Child {
             pid: child,
             reaped: false,
+            fork_time,
         }),
         nix::unistd::ForkResult::Child => {
             child_setup(parent);

@@ -185,7 +185,7 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
 }
 
 /// The output options of an experiment's command line.
-fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
+pub fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
     static NONE: std::sync::OnceLock<OutputArgs> = std::sync::OnceLock::new();
     match cmd {
         Command::Free(a) => (&a.out, None),

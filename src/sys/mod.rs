@@ -453,19 +453,7 @@ impl Child {
                 return Err(e).context(format!("waiting for child {}", self.pid));
             }
             self.reaped = true;
-            let signal = if libc::WIFSIGNALED(status) {
-                Signal::try_from(libc::WTERMSIG(status)).ok()
-            } else {
-                None
-            };
-            return Ok(Some(ChildExit {
-                exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
-                signal,
-                core_dumped: libc::WIFSIGNALED(status) && libc::WCOREDUMP(status),
-                rusage_minflt: ru.ru_minflt as u64,
-                rusage_majflt: ru.ru_majflt as u64,
-                rusage_maxrss_kib: ru.ru_maxrss as u64,
-            }));
+            return Ok(Some(exit_of(status, &ru)));
         }
     }
 
@@ -488,6 +476,33 @@ impl Child {
         r == 0 && unsafe { info.si_pid() } == 0
     }
 
+    /// Ask the child to stop (SIGTERM), give it `grace` to write what it has,
+    /// then SIGKILL it. Reaps it either way and returns how it ended.
+    pub fn stop(&mut self, grace: Duration) -> Option<ChildExit> {
+        if self.reaped {
+            return None;
+        }
+        let _ = signal::kill(self.pid, Signal::SIGTERM);
+        let deadline = std::time::Instant::now() + grace;
+        while std::time::Instant::now() < deadline {
+            let mut status: libc::c_int = 0;
+            // SAFETY: zeroed rusage is a valid value for wait4 to overwrite.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: wait4 writes only into the two out-parameters given.
+            let r = unsafe { libc::wait4(self.pid.as_raw(), &mut status, libc::WNOHANG, &mut ru) };
+            if r == self.pid.as_raw() {
+                self.reaped = true;
+                return Some(exit_of(status, &ru));
+            }
+            if r < 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+        None
+    }
+
     /// Kill (SIGKILL) and reap now.
     pub fn kill(&mut self) {
         if !self.reaped {
@@ -501,6 +516,23 @@ impl Child {
             }
             self.reaped = true;
         }
+    }
+}
+
+/// A wait status and its rusage as a [`ChildExit`].
+fn exit_of(status: libc::c_int, ru: &libc::rusage) -> ChildExit {
+    let signal = if libc::WIFSIGNALED(status) {
+        Signal::try_from(libc::WTERMSIG(status)).ok()
+    } else {
+        None
+    };
+    ChildExit {
+        exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal,
+        core_dumped: libc::WIFSIGNALED(status) && libc::WCOREDUMP(status),
+        rusage_minflt: ru.ru_minflt as u64,
+        rusage_majflt: ru.ru_majflt as u64,
+        rusage_maxrss_kib: ru.ru_maxrss as u64,
     }
 }
 
@@ -586,6 +618,21 @@ fn ensure_single_threaded() -> Result<()> {
     if threads > 1 {
         bail!("internal error: fork requested while memlab runs {threads} threads");
     }
+    Ok(())
+}
+
+/// In a child about to exec: send its stdout to /dev/null and its stderr to
+/// `stderr_to`.
+pub fn redirect_output(stderr_to: RawFd) -> Result<()> {
+    let null = nix::fcntl::open(
+        "/dev/null",
+        nix::fcntl::OFlag::O_WRONLY,
+        nix::sys::stat::Mode::empty(),
+    )
+    .context("opening /dev/null")?;
+    nix::unistd::dup2(null, 1).context("dup2")?;
+    nix::unistd::dup2(stderr_to, 2).context("dup2")?;
+    let _ = nix::unistd::close(null);
     Ok(())
 }
 

@@ -50,6 +50,14 @@ pub enum Command {
     PageTable(experiments::page_table::Args),
     /// 4 KiB pages vs huge pages: faults, VmPTE, AnonHugePages, fork time
     Hugepage(experiments::hugepage::Args),
+    /// Map a file MAP_SHARED, write HELLO through memory, read it back; --cold counts major faults
+    Filemap(experiments::filemap::Args),
+    /// glibc malloc: small blocks come from a pool, large ones get their own mapping
+    Malloc(experiments::malloc::Args),
+    /// Per-process address spaces, and physically scattered frames behind virtual memory
+    Isolation(experiments::isolation::Args),
+    /// fork copies page tables only; the child's writes copy pages (RSS, PSS, faults)
+    Cow(experiments::cow::Args),
 }
 
 /// Outputs every experiment takes.

@@ -1,12 +1,12 @@
 //! The one result type every experiment returns and every exporter renders.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::probe::host::Meta;
 
 /// One claim of the document, tested against the measurement.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Check {
     /// Stable snake_case identifier.
     pub name: String,
@@ -101,14 +101,14 @@ pub struct Band {
 
 /// `{experiment, meta, params, summary, rows, checks}`, plus the notes shown
 /// to a person and whether the run was interrupted.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub experiment: String,
     pub meta: Meta,
     pub params: Map<String, Value>,
     pub summary: Map<String, Value>,
     /// Column names in order (the CSV header). Rows are objects over them.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub columns: Vec<String>,
     pub rows: Vec<Map<String, Value>>,
     pub checks: Vec<Check>,
@@ -118,12 +118,12 @@ pub struct Report {
     pub skipped: Vec<String>,
     pub interrupted: bool,
     /// Rows to show in the human table (all when `None`).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub table_rows: Option<Vec<usize>>,
     /// Columns to leave out of the human table (still in CSV/JSON).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub table_hide: Vec<String>,
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub chart: Option<Chart>,
 }
 
@@ -185,6 +185,20 @@ impl Report {
     /// Fix the column order up front (useful when there may be no rows).
     pub fn set_columns(&mut self, cols: &[&str]) {
         self.columns = cols.iter().map(|c| c.to_string()).collect();
+    }
+
+    /// A report read back from its JSON (`memlab all` runs each experiment in
+    /// its own process): the columns are the rows' keys in order.
+    pub fn from_json(bytes: &[u8]) -> serde_json::Result<Report> {
+        let mut r: Report = serde_json::from_slice(bytes)?;
+        for row in &r.rows {
+            for k in row.keys() {
+                if !r.columns.iter().any(|c| c == k) {
+                    r.columns.push(k.clone());
+                }
+            }
+        }
+        Ok(r)
     }
 
     /// Did every check hold (inconclusive ones do not count as failures)?

@@ -7,12 +7,13 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Parser;
 
-use super::{ALL, Ctx, run_experiment};
+use super::{ALL, outputs_of};
 use crate::cli::Cli;
 use crate::error::{exit, usage};
-use crate::output::{self, Ui, html, write};
+use crate::output::{Ui, html, write};
 use crate::probe::host::Meta;
 use crate::report::Report;
+use crate::sys;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -35,6 +36,25 @@ const QUICK: &[(&str, &[&str])] = &[
     ("segv", &["--target", "all"]),
     ("mmap", &["--size", "64M"]),
     ("oom", &["--limit", "32M"]),
+    ("page-table", &["--size", "64M", "--reserve", "8G"]),
+    ("hugepage", &["--size", "64M", "--forks", "5"]),
+    ("filemap", &["--cold"]),
+    (
+        "demand-paging",
+        &[
+            "--size",
+            "32M",
+            "--rate",
+            "64M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "200ms",
+        ],
+    ),
+    ("malloc", &[]),
+    ("isolation", &[]),
+    ("cow", &["--size", "64M"]),
 ];
 
 pub fn run(args: &Args) -> Result<i32> {
@@ -61,7 +81,7 @@ pub fn run(args: &Args) -> Result<i32> {
         let outcome = match QUICK.iter().find(|(name, _)| *name == info.name) {
             None if !info.built() => Err("not built yet in this version of memlab".to_string()),
             None => Err("has no quick settings for `memlab all` (run it on its own)".to_string()),
-            Some((_, quick)) => run_quick(info.name, quick, &meta, &args.out),
+            Some((_, quick)) => run_quick(info.name, quick, &args.out),
         };
         if !args.quiet {
             progress.finish();
@@ -141,42 +161,69 @@ fn prepare_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Run one experiment in-process with its quick settings and write its files.
-fn run_quick(name: &str, quick: &[&str], meta: &Meta, dir: &Path) -> Outcome {
-    let mut argv = vec!["memlab", name];
-    argv.extend_from_slice(quick);
+/// Run one experiment with its quick settings in a process of its own (memlab
+/// re-executed, as if the user had typed the command): each starts from a
+/// clean heap, clean counters and a clean glibc state, and a crash or a leak
+/// in one cannot touch the others. It writes its own CSV, JSON and chart into
+/// `dir`; the report is read back from the JSON.
+fn run_quick(name: &str, quick: &[&str], dir: &Path) -> Outcome {
+    let mut argv: Vec<String> = vec!["memlab".into(), name.into()];
+    argv.extend(quick.iter().map(|s| s.to_string()));
     let cli = Cli::try_parse_from(&argv).map_err(|e| format!("bad quick settings: {e}"))?;
-    let ctx = Ctx {
-        meta: meta.clone(),
-        ui: Ui {
-            quiet: true,
-            to_stderr: true,
-        },
-    };
-    let mut report = run_experiment(&cli.command, &ctx).map_err(|e| format!("{e:#}"))?;
-    if crate::sys::interrupted() {
-        report.interrupted = true;
+    let has_plot = outputs_of(&cli.command).1.is_some();
+    let file = |ext: &str| dir.join(format!("{name}.{ext}"));
+    let mut files = vec![format!("{name}.csv"), format!("{name}.json")];
+    argv.extend(["-q".into(), "--csv".into(), path_arg(&file("csv"))?]);
+    argv.extend(["--json".into(), path_arg(&file("json"))?]);
+    if has_plot {
+        argv.extend(["--plot".into(), path_arg(&file("svg"))?]);
+        files.push(format!("{name}.svg"));
     }
-    let svg = match &report.chart {
-        Some(c) => Some(output::svg::render(c).map_err(|e| format!("{e:#}"))?),
-        None => None,
-    };
-    let mut files = Vec::new();
-    let mut put = |file: String, bytes: &[u8]| -> Result<(), String> {
-        write::atomic(&dir.join(&file), bytes).map_err(|e| format!("{e:#}"))?;
-        files.push(file);
-        Ok(())
-    };
-    put(
-        format!("{name}.csv"),
-        &output::csv::render(&report).map_err(|e| e.to_string())?,
-    )?;
-    put(
-        format!("{name}.json"),
-        &output::json::render(&report).map_err(|e| e.to_string())?,
-    )?;
-    if let Some(s) = &svg {
-        put(format!("{name}.svg"), s.as_bytes())?;
+    let exe = std::ffi::CString::new("/proc/self/exe").map_err(|e| e.to_string())?;
+    let mut cargs: Vec<std::ffi::CString> = vec![exe];
+    for a in &argv[1..] {
+        cargs.push(std::ffi::CString::new(a.as_str()).map_err(|e| e.to_string())?);
     }
+    let (err_r, err_w) = sys::chan().map_err(|e| format!("{e:#}"))?;
+    let mut child = sys::fork_child(|| {
+        if sys::redirect_output(err_w.raw()).is_err() {
+            return 1;
+        }
+        sys::exec(&cargs);
+        1
+    })
+    .map_err(|e| format!("{e:#}"))?;
+    drop(err_w);
+    let stderr = err_r.read_to_end().unwrap_or_default();
+    let mut exit = child.wait().map_err(|e| format!("{e:#}"))?;
+    if exit.is_none() {
+        // memlab was interrupted: let the experiment write what it measured.
+        exit = child.stop(std::time::Duration::from_secs(3));
+    }
+    let code = exit.as_ref().and_then(|e| e.exit_code);
+    let interrupted = exit.is_none() || code == Some(130);
+    if !interrupted && !matches!(code, Some(0) | Some(3)) {
+        let msg = String::from_utf8_lossy(&stderr);
+        let line = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Err(match (code, exit.and_then(|e| e.signal)) {
+            (_, Some(sig)) => format!("ended by {}", sig.as_str()),
+            _ => line.trim_start_matches("memlab: error: ").to_string(),
+        });
+    }
+    let json = std::fs::read(file("json")).map_err(|e| format!("no JSON written: {e}"))?;
+    let mut report = Report::from_json(&json).map_err(|e| format!("JSON does not parse: {e}"))?;
+    report.interrupted |= interrupted;
+    let svg = if has_plot {
+        std::fs::read_to_string(file("svg")).ok()
+    } else {
+        None
+    };
+    files.retain(|f| dir.join(f).exists());
     Ok((report, svg, files))
+}
+
+fn path_arg(p: &Path) -> Result<String, String> {
+    p.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} is not valid UTF-8", p.display()))
 }

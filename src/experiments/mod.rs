@@ -4,9 +4,13 @@
 //! set up → measure → act → measure → checks → Report.
 
 pub mod all;
+pub mod cow;
 pub mod demand_paging;
+pub mod filemap;
 pub mod free;
 pub mod hugepage;
+pub mod isolation;
+pub mod malloc;
 pub mod mmap;
 pub mod oom;
 pub mod page_table;
@@ -74,21 +78,21 @@ pub const ALL: &[Info] = &[
         section: "上位レイヤによるメモリ割り当て",
         summary: "glibc malloc pools small blocks and mmaps large ones",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/malloc.md")),
     },
     Info {
         name: "isolation",
         section: "問題の解決",
         summary: "per-process address spaces; scattered physical frames",
         needs: "root for physical frame numbers (the rest runs without)",
-        page: None,
+        page: Some(include_str!("../../experiments/isolation.md")),
     },
     Info {
         name: "filemap",
         section: "ファイルマップ",
         summary: "map a file MAP_SHARED, write through memory, read it back",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/filemap.md")),
     },
     Info {
         name: "demand-paging",
@@ -109,7 +113,7 @@ pub const ALL: &[Info] = &[
         section: "コピーオンライト",
         summary: "fork copies page tables only; the child's writes copy pages",
         needs: "-",
-        page: None,
+        page: Some(include_str!("../../experiments/cow.md")),
     },
     Info {
         name: "page-table",
@@ -154,6 +158,8 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         }
         Command::Explain { name } => explain(name),
         Command::All(a) => all::run(a),
+        // The re-executed program of isolation's second part.
+        Command::Isolation(a) if a.worker => Ok(isolation::worker()),
         _ => {
             let (out, plot) = outputs_of(&cmd);
             run_one(out, plot, |ctx| run_experiment(&cmd, ctx))
@@ -170,6 +176,10 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
         Command::Oom(a) => oom::run(a, ctx),
         Command::PageTable(a) => page_table::run(a, ctx),
         Command::Hugepage(a) => hugepage::run(a, ctx),
+        Command::Filemap(a) => filemap::run(a, ctx),
+        Command::Malloc(a) => malloc::run(a, ctx),
+        Command::Isolation(a) => isolation::run(a, ctx),
+        Command::Cow(a) => cow::run(a, ctx),
         Command::DemandPaging(a) => demand_paging::run(a, ctx),
         Command::Watch(a) => watch::run(a, ctx),
         Command::List | Command::Explain { .. } | Command::All(_) => {
@@ -179,7 +189,7 @@ pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
 }
 
 /// The output options of an experiment's command line.
-fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
+pub fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
     static NONE: std::sync::OnceLock<OutputArgs> = std::sync::OnceLock::new();
     match cmd {
         Command::Free(a) => (&a.out, None),
@@ -188,6 +198,10 @@ fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
         Command::Oom(a) => (&a.out, None),
         Command::PageTable(a) => (&a.out, Some(&a.plot)),
         Command::Hugepage(a) => (&a.out, Some(&a.plot)),
+        Command::Filemap(a) => (&a.out, None),
+        Command::Malloc(a) => (&a.out, None),
+        Command::Isolation(a) => (&a.out, None),
+        Command::Cow(a) => (&a.out, Some(&a.plot)),
         Command::DemandPaging(a) => (&a.out, Some(&a.plot)),
         Command::Watch(a) => (&a.out, Some(&a.plot)),
         Command::List | Command::Explain { .. } | Command::All(_) => {

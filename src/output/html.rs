@@ -308,32 +308,85 @@ fn claim(h: &mut String, page: &str) {
         }
     }
     let mut para = String::new();
-    let flush = |h: &mut String, para: &mut String| {
-        if !para.trim().is_empty() {
-            let _ = writeln!(h, "<p>{}</p>", escape(para.trim()));
-        }
-        para.clear();
-    };
+    let mut quote: Vec<String> = Vec::new();
+    let mut items: Vec<String> = Vec::new();
     for l in lines {
+        let is_quote = l.starts_with('>');
+        let is_item = l.starts_with("- ");
+        if !is_quote && !quote.is_empty() {
+            let _ = writeln!(h, "<blockquote>{}</blockquote>", quote.join("<br/>"));
+            quote.clear();
+        }
+        let continues_item = l.starts_with("  ") && !l.trim().is_empty();
+        if !is_item && !items.is_empty() && !continues_item {
+            let _ = writeln!(h, "<ul><li>{}</li></ul>", items.join("</li><li>"));
+            items.clear();
+        }
         if l.starts_with("```") {
-            flush(h, &mut para);
+            flush_para(h, &mut para);
             h.push_str(if in_code { "</pre>\n" } else { "<pre>" });
             in_code = !in_code;
-            continue;
-        }
-        if in_code {
+        } else if in_code {
             let _ = writeln!(h, "{}", escape(l));
         } else if let Some(q) = l.strip_prefix('>') {
-            flush(h, &mut para);
-            let _ = writeln!(h, "<blockquote>{}</blockquote>", escape(q.trim()));
+            flush_para(h, &mut para);
+            let q = q.trim().trim_start_matches("- ");
+            match q.strip_prefix('#') {
+                Some(head) => quote.push(format!(
+                    "<b>{}</b>",
+                    inline(head.trim_start_matches('#').trim())
+                )),
+                None if !q.is_empty() => quote.push(inline(q)),
+                None => {}
+            }
+        } else if let Some(item) = l.strip_prefix("- ") {
+            flush_para(h, &mut para);
+            items.push(inline(item.trim()));
+        } else if !items.is_empty() && continues_item {
+            if let Some(last) = items.last_mut() {
+                last.push(' ');
+                last.push_str(&inline(l.trim()));
+            }
         } else if l.trim().is_empty() {
-            flush(h, &mut para);
+            flush_para(h, &mut para);
         } else {
             para.push_str(l.trim());
             para.push(' ');
         }
     }
-    flush(h, &mut para);
+    if !quote.is_empty() {
+        let _ = writeln!(h, "<blockquote>{}</blockquote>", quote.join("<br/>"));
+    }
+    if !items.is_empty() {
+        let _ = writeln!(h, "<ul><li>{}</li></ul>", items.join("</li><li>"));
+    }
+    flush_para(h, &mut para);
+}
+
+fn flush_para(h: &mut String, para: &mut String) {
+    if !para.trim().is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", inline(para.trim()));
+    }
+    para.clear();
+}
+
+/// Escape a line of Markdown and turn its `code` spans and **bold** into HTML.
+fn inline(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{}</code>", escape(part)));
+        } else {
+            for (j, p) in escape(part).split("**").enumerate() {
+                if j % 2 == 1 {
+                    out.push_str(&format!("<b>{p}</b>"));
+                } else {
+                    out.push_str(p);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -356,7 +409,20 @@ mod tests {
             "# x\n\n## The document's claim\n\n> 引用\n\nEnglish <text>.\n\n## Next\n\nnot this",
         );
         assert!(h.contains("<blockquote>引用</blockquote>"));
-        assert!(h.contains("<p>English &lt;text&gt;.</p>"));
+        assert!(h.contains("<p>English &lt;text&gt;.</p>"), "{h}");
         assert!(!h.contains("not this"));
+        let mut h2 = String::new();
+        claim(
+            &mut h2,
+            "## The document's claim\n\n> ### 見出し\n>\n> 本文 `x`\n\n- a **b**\n- c\n",
+        );
+        assert!(
+            h2.contains("<blockquote><b>見出し</b><br/>本文 <code>x</code></blockquote>"),
+            "{h2}"
+        );
+        assert!(
+            h2.contains("<ul><li>a <b>b</b></li><li>c</li></ul>"),
+            "{h2}"
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! Host facts that make a run reproducible (`meta` in JSON), read once per run.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cgroup::MemCgroup;
 use super::read_u64;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Meta {
     pub memlab_version: String,
     pub timestamp_utc: String,

@@ -1,9 +1,11 @@
 //! Read-only views of the kernel, typed once. Nothing here changes the host.
 
 pub mod cgroup;
+pub mod fs;
 pub mod host;
 pub mod maps;
 pub mod meminfo;
+pub mod pagemap;
 pub mod process;
 
 use anyhow::{Context, Result};

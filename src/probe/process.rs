@@ -31,6 +31,19 @@ pub struct Rollup {
     pub shared_kib: u64,
     pub private_kib: u64,
     pub anon_huge_kib: u64,
+    /// The file-backed part of PSS (`Pss_File`, Linux 5.6+): it moves
+    /// whenever another process maps or unmaps the same files (memlab's own
+    /// binary, libc), whatever this process does.
+    pub pss_file_kib: Option<u64>,
+}
+
+impl Rollup {
+    /// PSS without the file-backed part: anonymous and shared memory only,
+    /// which other processes mapping the same files do not disturb. Falls
+    /// back to the whole PSS on kernels without `Pss_File`.
+    pub fn pss_own_kib(&self) -> u64 {
+        self.pss_kib - self.pss_file_kib.unwrap_or(0).min(self.pss_kib)
+    }
 }
 
 /// The memory lines of `/proc/PID/status` that memlab uses.
@@ -103,6 +116,7 @@ impl ProcHandle {
             shared_kib: get("Shared_Clean") + get("Shared_Dirty"),
             private_kib: get("Private_Clean") + get("Private_Dirty"),
             anon_huge_kib: get("AnonHugePages"),
+            pss_file_kib: m.extension.map.get("Pss_File").map(|v| v / 1024),
         }))
     }
 

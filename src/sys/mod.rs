@@ -4,6 +4,8 @@
 //! on purpose lives here, behind small safe wrappers. Each `unsafe` block has a
 //! `// SAFETY:` line saying what makes it sound at that spot.
 
+mod residency;
+
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
@@ -407,6 +409,7 @@ pub fn write_fd(fd: BorrowedFd<'_>, data: &[u8]) -> io::Result<()> {
 pub struct Child {
     pid: Pid,
     reaped: bool,
+    fork_time: Duration,
 }
 
 /// How a child ended, with its resource usage from `wait4`.
@@ -423,6 +426,12 @@ pub struct ChildExit {
 impl Child {
     pub fn pid(&self) -> Pid {
         self.pid
+    }
+
+    /// How long the `fork(2)` call itself took in the parent (from just
+    /// before the call to its return; memlab's own checks excluded).
+    pub fn fork_time(&self) -> Duration {
+        self.fork_time
     }
 
     /// Wait for the child to end, collecting its rusage (`wait4`). Returns
@@ -446,19 +455,7 @@ impl Child {
                 return Err(e).context(format!("waiting for child {}", self.pid));
             }
             self.reaped = true;
-            let signal = if libc::WIFSIGNALED(status) {
-                Signal::try_from(libc::WTERMSIG(status)).ok()
-            } else {
-                None
-            };
-            return Ok(Some(ChildExit {
-                exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
-                signal,
-                core_dumped: libc::WIFSIGNALED(status) && libc::WCOREDUMP(status),
-                rusage_minflt: ru.ru_minflt as u64,
-                rusage_majflt: ru.ru_majflt as u64,
-                rusage_maxrss_kib: ru.ru_maxrss as u64,
-            }));
+            return Ok(Some(exit_of(status, &ru)));
         }
     }
 
@@ -481,6 +478,33 @@ impl Child {
         r == 0 && unsafe { info.si_pid() } == 0
     }
 
+    /// Ask the child to stop (SIGTERM), give it `grace` to write what it has,
+    /// then SIGKILL it. Reaps it either way and returns how it ended.
+    pub fn stop(&mut self, grace: Duration) -> Option<ChildExit> {
+        if self.reaped {
+            return None;
+        }
+        let _ = signal::kill(self.pid, Signal::SIGTERM);
+        let deadline = std::time::Instant::now() + grace;
+        while std::time::Instant::now() < deadline {
+            let mut status: libc::c_int = 0;
+            // SAFETY: zeroed rusage is a valid value for wait4 to overwrite.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: wait4 writes only into the two out-parameters given.
+            let r = unsafe { libc::wait4(self.pid.as_raw(), &mut status, libc::WNOHANG, &mut ru) };
+            if r == self.pid.as_raw() {
+                self.reaped = true;
+                return Some(exit_of(status, &ru));
+            }
+            if r < 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+        None
+    }
+
     /// Kill (SIGKILL) and reap now.
     pub fn kill(&mut self) {
         if !self.reaped {
@@ -494,6 +518,23 @@ impl Child {
             }
             self.reaped = true;
         }
+    }
+}
+
+/// A wait status and its rusage as a [`ChildExit`].
+fn exit_of(status: libc::c_int, ru: &libc::rusage) -> ChildExit {
+    let signal = if libc::WIFSIGNALED(status) {
+        Signal::try_from(libc::WTERMSIG(status)).ok()
+    } else {
+        None
+    };
+    ChildExit {
+        exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal,
+        core_dumped: libc::WIFSIGNALED(status) && libc::WCOREDUMP(status),
+        rusage_minflt: ru.ru_minflt as u64,
+        rusage_majflt: ru.ru_majflt as u64,
+        rusage_maxrss_kib: ru.ru_maxrss as u64,
     }
 }
 
@@ -517,12 +558,16 @@ impl Drop for Child {
 pub fn fork_child<F: FnOnce() -> i32>(body: F) -> Result<Child> {
     ensure_single_threaded()?;
     let parent = nix::unistd::getpid();
+    let t0 = std::time::Instant::now();
     // SAFETY: memlab is single-threaded here (checked above), so the child
     // inherits no lock held by another thread; it runs `body` and `_exit`s.
-    match unsafe { nix::unistd::fork() }.context("fork")? {
+    let forked = unsafe { nix::unistd::fork() };
+    let fork_time = t0.elapsed();
+    match forked.context("fork")? {
         nix::unistd::ForkResult::Parent { child } => Ok(Child {
             pid: child,
             reaped: false,
+            fork_time,
         }),
         nix::unistd::ForkResult::Child => {
             child_setup(parent);
@@ -575,6 +620,21 @@ fn ensure_single_threaded() -> Result<()> {
     if threads > 1 {
         bail!("internal error: fork requested while memlab runs {threads} threads");
     }
+    Ok(())
+}
+
+/// In a child about to exec: send its stdout to /dev/null and its stderr to
+/// `stderr_to`.
+pub fn redirect_output(stderr_to: RawFd) -> Result<()> {
+    let null = nix::fcntl::open(
+        "/dev/null",
+        nix::fcntl::OFlag::O_WRONLY,
+        nix::sys::stat::Mode::empty(),
+    )
+    .context("opening /dev/null")?;
+    nix::unistd::dup2(null, 1).context("dup2")?;
+    nix::unistd::dup2(stderr_to, 2).context("dup2")?;
+    let _ = nix::unistd::close(null);
     Ok(())
 }
 

@@ -1,0 +1,289 @@
+mod common;
+use common::*;
+
+use serde_json::Value;
+
+const SIZE_MIB: u64 = 32;
+const SIZE_KIB: f64 = (SIZE_MIB * 1024) as f64;
+
+fn pages(report: &Value) -> f64 {
+    report["summary"]["pages"].as_f64().expect("summary.pages")
+}
+
+/// The JSON row of `process` at `stage`.
+fn row<'a>(report: &'a Value, stage: &str, process: &str) -> &'a Value {
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["stage"] == stage && r["process"] == process)
+        .unwrap_or_else(|| panic!("no row {stage}/{process} in {}", report["rows"]))
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn cow(extra: &[&str]) -> Value {
+    let size = format!("{SIZE_MIB}M");
+    let mut args = vec!["cow", "--size", size.as_str()];
+    args.extend(extra);
+    json_run(&args, &[0])
+}
+
+#[test]
+fn child_write_faults_once_per_page() {
+    let r = cow(&[]);
+    let faults = f(&r["summary"]["child_access_minflt"]);
+    let want = pages(&r);
+    let page = f(&r["summary"]["page_size_bytes"]);
+    assert_eq!(want, SIZE_KIB * 1024.0 / page);
+    assert!(
+        (faults - want).abs() <= want * 0.03,
+        "the child's writes took {faults} faults for {want} pages"
+    );
+    assert_eq!(check(&r, "child_write_faults_once_per_page")["holds"], true);
+    assert_eq!(r["summary"]["child_access_majflt"], 0);
+    // The parent's touch (writes, 4 KiB pages under MADV_NOHUGEPAGE) took one
+    // fault per page too.
+    let touch = f(&r["summary"]["parent_touch_faults"]);
+    assert!(
+        (touch - want).abs() <= want * 0.03,
+        "touch took {touch} faults"
+    );
+    assert_no_failed_checks(&r);
+}
+
+#[test]
+fn fork_copies_no_data_and_writes_grow_used_by_size() {
+    let r = cow(&[]);
+    // System-wide figures: loose, and an inconclusive check (the host moved
+    // memory for reasons outside the run) is accepted.
+    let fork = check(&r, "fork_copies_no_data");
+    if fork["holds"] == true {
+        let g = f(&r["summary"]["fork_used_growth_kib"]);
+        assert!(g < SIZE_KIB * 0.10, "used grew {g} KiB at fork");
+    } else {
+        assert!(fork["holds"].is_null(), "{fork}");
+    }
+    let copy = check(&r, "writes_grow_used_by_size");
+    if copy["holds"] == true {
+        let g = f(&r["summary"]["copied_kib"]);
+        assert!(
+            (0.7 * SIZE_KIB..=1.3 * SIZE_KIB).contains(&g),
+            "used grew {g} KiB after the child wrote {SIZE_KIB} KiB"
+        );
+    } else {
+        assert!(copy["holds"].is_null(), "{copy}");
+    }
+    // Per process the copy is exact: the child's private memory grew by SIZE.
+    let before = f(&row(&r, "after-fork", "child")["private_kib"]);
+    let after = f(&row(&r, "after-access", "child")["private_kib"]);
+    assert!(
+        after - before >= SIZE_KIB * 0.97 && after - before <= SIZE_KIB * 1.03 + 1024.0,
+        "child private grew {} KiB",
+        after - before
+    );
+    // The parent keeps its own data.
+    assert_eq!(r["summary"]["parent_pages_with_child_value"], 0);
+}
+
+#[test]
+fn child_pss_is_half_its_rss_after_fork() {
+    let r = cow(&[]);
+    let child = row(&r, "after-fork", "child");
+    let parent = row(&r, "after-fork", "parent");
+    let ratio = f(&child["pss_kib"]) / f(&child["rss_kib"]);
+    assert!((0.4..=0.6).contains(&ratio), "child PSS/RSS = {ratio}");
+    // RSS counts the region in both processes...
+    assert!(f(&child["rss_kib"]) >= SIZE_KIB * 0.97);
+    assert!(f(&parent["rss_kib"]) >= SIZE_KIB * 0.97);
+    // ...while the PSS of both adds up to what the parent alone had.
+    let before = f(&row(&r, "before-fork", "parent")["pss_kib"]);
+    let sum = f(&child["pss_kib"]) + f(&parent["pss_kib"]);
+    assert!(
+        (sum - before).abs() < SIZE_KIB * 0.05,
+        "PSS sum {sum} vs {before}"
+    );
+    assert_eq!(check(&r, "pss_splits_shared_pages")["holds"], true);
+    assert_eq!(check(&r, "rss_counts_shared_pages_in_both")["holds"], true);
+}
+
+#[test]
+fn read_access_adds_no_faults_and_no_memory() {
+    let r = cow(&["--access", "read"]);
+    let faults = f(&r["summary"]["child_access_minflt"]);
+    assert!(
+        faults < pages(&r) * 0.01 + 16.0,
+        "reads took {faults} faults"
+    );
+    assert_eq!(check(&r, "read_adds_no_faults")["holds"], true);
+    let mem = check(&r, "read_adds_no_memory");
+    assert_ne!(mem["holds"], false, "{mem}");
+    let before = f(&row(&r, "after-fork", "child")["private_kib"]);
+    let after = f(&row(&r, "after-access", "child")["private_kib"]);
+    assert!(
+        after - before < SIZE_KIB * 0.05,
+        "child private grew {}",
+        after - before
+    );
+    assert_no_failed_checks(&r);
+}
+
+#[test]
+fn shared_copies_nothing_and_parent_reads_child_value() {
+    let r = cow(&["--shared"]);
+    assert_eq!(
+        f(&r["summary"]["parent_pages_with_child_value"]),
+        pages(&r),
+        "the parent should see the child's value on every page"
+    );
+    assert_eq!(check(&r, "parent_sees_child_writes")["holds"], true);
+    let c = check(&r, "shared_copies_nothing");
+    assert_ne!(c["holds"], false, "{c}");
+    let before = f(&row(&r, "after-fork", "child")["private_kib"]);
+    let after = f(&row(&r, "after-access", "child")["private_kib"]);
+    assert!(
+        after - before < SIZE_KIB * 0.05,
+        "child private grew {}",
+        after - before
+    );
+    assert_no_failed_checks(&r);
+}
+
+#[test]
+fn getrusage_agrees_with_proc() {
+    let r = cow(&[]);
+    for row in r["rows"].as_array().unwrap() {
+        let d = (f(&row["minflt"]) - f(&row["rusage_minflt"])).abs();
+        assert!(d <= 16.0, "getrusage and /proc differ by {d} in {row}");
+        assert_eq!(row["majflt"], row["rusage_majflt"], "{row}");
+    }
+    let last = f(&row(&r, "after-access", "child")["rusage_minflt"]);
+    let wait4 = f(&r["summary"]["child_wait4_minflt"]);
+    assert!(
+        wait4 >= last && wait4 <= last + 16.0,
+        "wait4 {wait4} vs {last}"
+    );
+    assert_eq!(check(&r, "getrusage_agrees_with_proc")["holds"], true);
+}
+
+#[test]
+fn csv_has_one_row_per_stage_and_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cow.csv");
+    let o = run(&[
+        "cow",
+        "--size",
+        "16M",
+        "-q",
+        "--csv",
+        path.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stderr(&o), stdout(&o));
+    let rows = read_csv(&path);
+    let got: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r["stage"].clone(), r["process"].clone()))
+        .collect();
+    let want = [
+        ("before-fork", "parent"),
+        ("after-fork", "parent"),
+        ("after-fork", "child"),
+        ("after-access", "parent"),
+        ("after-access", "child"),
+        ("after-exit", "parent"),
+    ];
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(s, p)| (s.to_string(), p.to_string()))
+            .collect::<Vec<_>>()
+    );
+    for col in [
+        "pid",
+        "vsz_kib",
+        "rss_kib",
+        "pss_kib",
+        "shared_kib",
+        "private_kib",
+        "minflt",
+        "majflt",
+        "rusage_minflt",
+        "rusage_majflt",
+        "mem_used_kib",
+        "mem_used_adj_kib",
+        "pcp_free_kib",
+        "mem_available_kib",
+    ] {
+        for r in &rows {
+            num(r, col);
+        }
+    }
+    assert_eq!(files_in(dir.path()), vec!["cow.csv".to_string()]);
+}
+
+#[test]
+fn plot_draws_an_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cow.svg");
+    let o = run(&[
+        "cow",
+        "--size",
+        "16M",
+        "-q",
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("PSS"),
+        "not a chart"
+    );
+}
+
+#[test]
+fn thp_counts_follow_what_the_kernel_granted() {
+    // Whatever the host's THP mode: the checks derive their expectation from
+    // AnonHugePages, so none of them may fail.
+    let r = cow(&["--thp"]);
+    assert_no_failed_checks(&r);
+    let huge = f(&row(&r, "before-fork", "parent")["anon_huge_kib"]);
+    let touch = f(&r["summary"]["parent_touch_faults"]);
+    if huge == 0.0 {
+        assert!((touch - pages(&r)).abs() <= pages(&r) * 0.03 + 16.0);
+    } else {
+        assert!(touch < pages(&r), "huge pages but {touch} faults");
+    }
+}
+
+#[test]
+fn bad_access_and_zero_size_are_usage_errors() {
+    let o = run(&["cow", "--access", "scribble"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["cow", "--size", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    // Private writes need twice SIZE; far too much is refused before anything runs.
+    let o = run(&["cow", "--size", "1T"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("twice"), "{}", stderr(&o));
+}
+
+#[test]
+fn unprivileged_child_measures_its_own_pss() {
+    // memlab's children are not dumpable, so an ordinary user's parent cannot
+    // open the child's smaps_rollup; the child reads its own.
+    let Some(o) = run_unprivileged(&["cow", "--size", "16M", "--json", "-", "-q"]) else {
+        return;
+    };
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let child = row(&r, "after-fork", "child");
+    assert!(f(&child["pss_kib"]) > 0.0, "{child}");
+    assert_eq!(check(&r, "pss_splits_shared_pages")["holds"], true);
+    assert_no_failed_checks(&r);
+}

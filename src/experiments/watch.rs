@@ -26,7 +26,7 @@ use crate::units::Interval;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The process to watch (or give a command after --)
-    #[arg(long, conflicts_with = "command", required_unless_present = "command")]
+    #[arg(long, conflicts_with = "command")]
     pub pid: Option<i32>,
     /// Time between two samples (at least 1ms)
     #[arg(long, default_value = "100ms")]
@@ -77,6 +77,11 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             "--interval {} is below the 1ms floor (e.g. --interval 1ms)",
             args.interval
         )));
+    }
+    if args.pid.is_none() && args.command.is_empty() {
+        return Err(usage(
+            "say what to watch: --pid PID, or a command after -- (e.g. memlab watch -- sleep 1)",
+        ));
     }
     if let Some(p) = args.pid
         && p <= 0

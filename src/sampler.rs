@@ -50,6 +50,10 @@ pub struct Sampler {
     work_sum_ns: u128,
     work_max_ns: u64,
     work_n: u64,
+    /// Time spent reading /proc during the current sample, and in all.
+    read_cur_ns: u64,
+    read_sum_ns: u128,
+    read_max_ns: u64,
 }
 
 impl Sampler {
@@ -71,6 +75,9 @@ impl Sampler {
             work_sum_ns: 0,
             work_max_ns: 0,
             work_n: 0,
+            read_cur_ns: 0,
+            read_sum_ns: 0,
+            read_max_ns: 0,
         }
     }
 
@@ -136,12 +143,21 @@ impl Sampler {
     /// /proc entry is gone, or its memory is (an exiting process or a zombie
     /// has no `mm`, so statm reads all zeros).
     pub fn read(&mut self, target: &ProcHandle) -> Result<Option<Sample>> {
-        match target.sample() {
+        match self.timed(|| target.sample()) {
             Ok(s) if s.vsz_kib == 0 => Ok(None),
             Ok(s) => Ok(Some(s)),
             Err(e) if is_gone(&e) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Run one more /proc reading of this sample (meminfo, smaps_rollup, …)
+    /// and count its time as reading cost.
+    pub fn timed<T>(&mut self, read: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let v = read();
+        self.read_cur_ns += t.elapsed().as_nanos() as u64;
+        v
     }
 
     /// Close the current sample's work (called by `wait`, and by `finish`).
@@ -151,6 +167,9 @@ impl Sampler {
             self.work_sum_ns += ns as u128;
             self.work_max_ns = self.work_max_ns.max(ns);
             self.work_n += 1;
+            self.read_sum_ns += self.read_cur_ns as u128;
+            self.read_max_ns = self.read_max_ns.max(self.read_cur_ns);
+            self.read_cur_ns = 0;
         }
     }
 
@@ -176,6 +195,8 @@ impl Sampler {
             jitter_max_us: self.late_max_ns as f64 / 1e3,
             work_mean_us: mean_us(self.work_sum_ns, self.work_n),
             work_max_us: self.work_max_ns as f64 / 1e3,
+            read_mean_us: mean_us(self.read_sum_ns, self.work_n),
+            read_max_us: self.read_max_ns as f64 / 1e3,
         }
     }
 }
@@ -206,10 +227,14 @@ pub struct Stats {
     /// Wake-up time minus deadline.
     pub jitter_mean_us: f64,
     pub jitter_max_us: f64,
-    /// memlab's own work per sample: from the wake-up to the next sleep
-    /// (the /proc reads, plus whatever the caller does with them).
+    /// memlab's own work per wake-up: from the wake-up to the next sleep
+    /// (the /proc reads, plus whatever the caller does then, such as
+    /// stepping a worker to its next phase).
     pub work_mean_us: f64,
     pub work_max_us: f64,
+    /// The /proc reads alone, per wake-up.
+    pub read_mean_us: f64,
+    pub read_max_us: f64,
 }
 
 impl Stats {
@@ -224,6 +249,8 @@ impl Stats {
         r.summary("jitter_max_us", round3(self.jitter_max_us));
         r.summary("sample_work_mean_us", self.work_mean_us);
         r.summary("sample_work_max_us", round3(self.work_max_us));
+        r.summary("sample_read_mean_us", self.read_mean_us);
+        r.summary("sample_read_max_us", round3(self.read_max_us));
     }
 }
 

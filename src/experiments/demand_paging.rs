@@ -331,10 +331,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             }
         };
         if phase_changed || tick.index % pcp_every == 0 {
-            pcp = pcp_free_kib().unwrap_or(0);
+            pcp = sampler.timed(pcp_free_kib).unwrap_or(0);
         }
         phase_changed = false;
-        let mem = MemInfo::read_with_pcp(pcp)?;
+        let mem = sampler.timed(|| MemInfo::read_with_pcp(pcp))?;
         rows.push(Row {
             t_s: (t * 1e6).round() / 1e6,
             phase,

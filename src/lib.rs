@@ -57,11 +57,22 @@ fn clap_error(e: clap::Error) -> i32 {
         }
         _ => {
             let text = e.render().to_string();
+            // clap's message may run over several lines ("the following
+            // required arguments were not provided:\n  --out <DIR>"): join
+            // them up to the usage line or the tip, so it stays one line.
             let line = text
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad command line")
-                .trim_start_matches("error: ");
+                .map(str::trim)
+                .skip_while(|l| l.is_empty())
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("tip:"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = line.trim_start_matches("error: ");
+            let line = if line.is_empty() {
+                "bad command line"
+            } else {
+                line
+            };
             eprintln!("memlab: error: {line} (see memlab --help)");
             exit::USAGE
         }

@@ -62,6 +62,8 @@ fn unknown_choices_and_experiments_are_refused() {
     assert_usage_error(&["no-such-experiment"], "no-such-experiment");
     assert_usage_error(&["explain", "no-such-experiment"], "no-such-experiment");
     assert_usage_error(&["mmap", "--no-such-flag"], "--no-such-flag");
+    // A missing required argument is named on the one line.
+    assert_usage_error(&["all"], "--out");
 }
 
 #[test]

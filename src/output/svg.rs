@@ -6,7 +6,9 @@ use plotters::prelude::*;
 use crate::report::{Chart, ChartKind};
 
 const W: u32 = 960;
-const H: u32 = 540;
+const H: u32 = 560;
+/// Height of the legend strip under a line chart.
+const LEGEND_H: u32 = 30;
 
 /// Line colours: blue, orange, green, red, purple, brown.
 const COLORS: [RGBColor; 6] = [
@@ -56,7 +58,10 @@ pub fn render(chart: &Chart) -> Result<String> {
                     x1 = x0 + 1.0;
                 }
                 let y1 = if y1 <= 0.0 { 1.0 } else { y1 * 1.1 };
-                let mut ch = ChartBuilder::on(&root)
+                // The legend goes in a strip under the chart, where it hides
+                // neither the lines nor the phase labels.
+                let (plot_area, legend_area) = root.split_vertically(H - LEGEND_H);
+                let mut ch = ChartBuilder::on(&plot_area)
                     .caption(&chart.title, ("sans-serif", 22))
                     .margin(15)
                     .x_label_area_size(45)
@@ -86,19 +91,27 @@ pub fn render(chart: &Chart) -> Result<String> {
                 for (i, s) in series.iter().enumerate() {
                     let c = COLORS[i % COLORS.len()];
                     ch.draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
-                        .map_err(err)?
-                        .label(s.name.as_str())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-                        });
+                        .map_err(err)?;
                 }
-                ch.configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .margin(25)
-                    .background_style(WHITE.mix(0.9))
-                    .border_style(BLACK.mix(0.5))
-                    .draw()
-                    .map_err(err)?;
+                let mut x = 85i32;
+                for (i, s) in series.iter().enumerate() {
+                    let c = COLORS[i % COLORS.len()];
+                    let y = (LEGEND_H / 2) as i32;
+                    legend_area
+                        .draw(&PathElement::new(
+                            vec![(x, y), (x + 24, y)],
+                            c.stroke_width(3),
+                        ))
+                        .map_err(err)?;
+                    legend_area
+                        .draw(&Text::new(
+                            s.name.clone(),
+                            (x + 30, y - 7),
+                            ("sans-serif", 14).into_font(),
+                        ))
+                        .map_err(err)?;
+                    x += 30 + 8 * s.name.chars().count() as i32 + 30;
+                }
             }
             ChartKind::Bars { categories, series } => {
                 let n = categories.len().max(1);

@@ -9,6 +9,11 @@ use crate::units::{Size, human_bytes};
 
 /// Refuse `size` (exit 2) when it is above 50% of what is available.
 pub fn check(size: Size, force: bool) -> Result<()> {
+    check_flag("--size", size, force)
+}
+
+/// As `check`, for a size given by another option (`--limit`, `--region`).
+pub fn check_flag(flag: &str, size: Size, force: bool) -> Result<()> {
     if force {
         return Ok(());
     }
@@ -20,11 +25,22 @@ pub fn check(size: Size, force: bool) -> Result<()> {
     };
     if size.bytes() > limit / 2 {
         return Err(usage(format!(
-            "size {} is more than half of the {} {}; use a smaller size (e.g. --size {}M) or --force",
+            "size {} is more than half of the {} {}; use a smaller size (e.g. {flag} {}M) or --force",
             human_bytes(size.bytes()),
             human_bytes(limit),
             source,
             ((limit / 4) >> 20).max(1)
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse a size too small for the experiment to show anything (exit 2),
+/// saying why and what would do.
+pub fn at_least(flag: &str, size: Size, min: u64, why: &str, example: &str) -> Result<()> {
+    if size.bytes() < min {
+        return Err(usage(format!(
+            "{flag} {size} is too small: {why} (e.g. {flag} {example})"
         )));
     }
     Ok(())

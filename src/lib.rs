@@ -61,7 +61,14 @@ fn clap_error(e: clap::Error) -> i32 {
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("bad command line")
                 .trim_start_matches("error: ");
-            eprintln!("memlab: error: {line} (see memlab --help)");
+            // An unknown choice: show the good ones on the same line.
+            let choices = match e.get(clap::error::ContextKind::ValidValue) {
+                Some(clap::error::ContextValue::Strings(v)) if !v.is_empty() => {
+                    format!(" (one of: {})", v.join(", "))
+                }
+                _ => String::new(),
+            };
+            eprintln!("memlab: error: {line}{choices} (see memlab --help)");
             exit::USAGE
         }
     }

@@ -33,7 +33,7 @@ use crate::units::{Size, human_kib};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How much memory the parent maps and touches before fork (binary units: 100M = 100 MiB)
-    #[arg(long, default_value = "100M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "100M")]
     pub size: Size,
     /// What the child does to every page after fork
     #[arg(long, value_enum, default_value_t = Access::Write)]
@@ -305,14 +305,21 @@ fn recv_child(ch: &sys::Chan, stage: &str) -> Result<Option<(SelfView, (u64, u64
     )))
 }
 
+/// The smallest region whose copies stand out of the noise: below it the
+/// PSS and system-memory checks compare figures of a few pages against
+/// tolerances of a few pages.
+const COW_MIN_SIZE: u64 = 4 << 20;
+
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let size = args.size.bytes();
     let page = sys::page_size();
-    if size == 0 {
-        return Err(crate::error::usage(
-            "--size must be at least one page, e.g. --size 16M",
-        ));
-    }
+    crate::guard::at_least(
+        "--size",
+        args.size,
+        COW_MIN_SIZE,
+        "below 4 MiB the copies drown in what the rest of the process and the host do",
+        "16M",
+    )?;
     let copies = !args.shared && args.access == Access::Write;
     // A private write doubles the footprint: the child ends up with its own
     // copy of every page while the parent keeps the original.

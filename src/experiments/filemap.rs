@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(long, requires = "file")]
     pub write: bool,
     /// Size of memlab's own test file (default 8M; not with --file)
-    #[arg(long, conflicts_with = "file")]
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "file")]
     pub size: Option<Size>,
     /// Drop the file's pages from the page cache (this file only) and count
     /// the major faults of reading it through the mapping

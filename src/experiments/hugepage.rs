@@ -29,10 +29,11 @@ use crate::units::{Size, human_bytes};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How much to touch in each variant (binary units: 128M = 128 MiB)
-    #[arg(long, default_value = "128M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "128M")]
     pub size: Size,
     /// How many forks to time per variant (the median is compared)
-    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = 9, allow_hyphen_values = true,
+          value_parser = |s: &str| crate::units::parse_count::<u32>(s, 1, 1000, 9))]
     pub forks: u32,
     /// Run even if SIZE is more than half of the available memory
     #[arg(long)]

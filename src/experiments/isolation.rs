@@ -34,7 +34,7 @@ use crate::units::{Size, human_bytes};
 pub struct Args {
     /// Size of the virtually contiguous region whose physical frames are
     /// listed (part 3)
-    #[arg(long, default_value = "4M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "4M")]
     pub region: Size,
     /// Run even if the region is more than half of the available memory
     #[arg(long)]
@@ -218,7 +218,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             human_bytes(region_len)
         )));
     }
-    crate::guard::check(args.region, args.force)?;
+    crate::guard::check_flag("--region", args.region, args.force)?;
     let mut r = Report::new("isolation", &ctx.meta);
     r.param("region_bytes", region_len);
     let mut frames_hidden = false;

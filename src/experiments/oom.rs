@@ -38,16 +38,16 @@ use crate::units::{Interval, Rate, Size, human_bytes};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Memory limit of the physical child's cgroup (swap off for it)
-    #[arg(long, default_value = "64M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "64M")]
     pub limit: Size,
     /// RLIMIT_AS of the virtual child: its VSZ at start plus this much
-    #[arg(long, default_value = "256M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "256M")]
     pub as_headroom: Size,
     /// How fast the physical child touches memory (or max)
-    #[arg(long, default_value = "128M/s")]
+    #[arg(long, allow_hyphen_values = true, default_value = "128M/s")]
     pub rate: Rate,
     /// How often memlab samples the physical child
-    #[arg(long, default_value = "10ms")]
+    #[arg(long, allow_hyphen_values = true, default_value = "10ms")]
     pub interval: Interval,
     /// Which exhaustion(s) to show
     #[arg(long, value_enum, default_value = "both")]
@@ -120,7 +120,7 @@ impl Row {
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let physical = args.part != Part::Virtual;
     if physical {
-        crate::guard::check(args.limit, args.force)?;
+        crate::guard::check_flag("--limit", args.limit, args.force)?;
     }
     if args.limit.bytes() < 4 << 20 {
         return Err(crate::error::usage(format!(

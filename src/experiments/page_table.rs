@@ -35,11 +35,11 @@ use crate::units::{Size, human_bytes};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How much to touch densely, every page (binary units: 256M = 256 MiB)
-    #[arg(long, default_value = "256M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "256M")]
     pub size: Size,
     /// The MAP_NORESERVE reservation the sparse cases touch inside (shrunk,
     /// with a note, if the kernel refuses it)
-    #[arg(long, default_value = "64G")]
+    #[arg(long, allow_hyphen_values = true, default_value = "64G")]
     pub reserve: Size,
     /// Repeat the dense case with transparent huge pages (MADV_HUGEPAGE)
     #[arg(long)]
@@ -95,6 +95,13 @@ struct Row {
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let page = sys::page_size();
+    crate::guard::at_least(
+        "--size",
+        args.size,
+        TWO_MIB,
+        "one page-table page maps 2 MiB, so less shows no page-table cost of its own",
+        "256M",
+    )?;
     let size = args.size.bytes().next_multiple_of(page).max(page);
     let mut reserve = args.reserve.bytes().next_multiple_of(ONE_GIB);
     if reserve < MIN_RESERVE {

@@ -14,6 +14,12 @@ pub fn check(size: Size, force: bool) -> Result<()> {
 
 /// As `check`, for a size given by another option (`--limit`, `--region`).
 pub fn check_flag(flag: &str, size: Size, force: bool) -> Result<()> {
+    check_footprint(flag, size, 1, force)
+}
+
+/// As `check_flag`, for a run that needs `times` × the size (cow's child
+/// copies every page it writes).
+pub fn check_footprint(flag: &str, size: Size, times: u64, force: bool) -> Result<()> {
     if force {
         return Ok(());
     }
@@ -23,13 +29,23 @@ pub fn check_flag(flag: &str, size: Size, force: bool) -> Result<()> {
         Some(h) if h < avail => (h, "left under memlab's cgroup memory limit"),
         _ => (avail, "available (MemAvailable)"),
     };
-    if size.bytes() > limit / 2 {
+    let need = size.bytes().saturating_mul(times);
+    if need > limit / 2 {
+        let twice = if times > 1 {
+            let mult = if times == 2 {
+                "twice".to_string()
+            } else {
+                format!("{times} ×")
+            };
+            format!(" needs {mult} that ({}), which", human_bytes(need))
+        } else {
+            String::new()
+        };
         return Err(usage(format!(
-            "size {} is more than half of the {} {}; use a smaller size (e.g. {flag} {}M) or --force",
+            "{flag} {}{twice} is more than half of the {} {source}; e.g. {flag} {}M, or --force",
             human_bytes(size.bytes()),
             human_bytes(limit),
-            source,
-            ((limit / 4) >> 20).max(1)
+            ((limit / 4 / times) >> 20).max(1)
         )));
     }
     Ok(())

@@ -56,11 +56,19 @@ fn clap_error(e: clap::Error) -> i32 {
         }
         _ => {
             let text = e.render().to_string();
-            let line = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut line = lines
+                .next()
                 .unwrap_or("bad command line")
-                .trim_start_matches("error: ");
+                .trim_start_matches("error: ")
+                .to_string();
+            // "the following required arguments were not provided:" names
+            // them on the next line.
+            if line.ends_with(':')
+                && let Some(next) = lines.next()
+            {
+                line = format!("{line} {next}");
+            }
             // An unknown choice: show the good ones on the same line.
             let choices = match e.get(clap::error::ContextKind::ValidValue) {
                 Some(clap::error::ContextValue::Strings(v)) if !v.is_empty() => {

@@ -323,16 +323,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let copies = !args.shared && args.access == Access::Write;
     // A private write doubles the footprint: the child ends up with its own
     // copy of every page while the parent keeps the original.
-    let footprint = if copies { size.saturating_mul(2) } else { size };
-    if let Err(e) = crate::guard::check(Size(footprint), args.force) {
-        if copies && e.downcast_ref::<crate::error::UsageError>().is_some() {
-            return Err(crate::error::usage(format!(
-                "the child copies every page it writes, so --size {} needs twice that: {e}",
-                args.size
-            )));
-        }
-        return Err(e);
-    }
+    crate::guard::check_footprint("--size", args.size, if copies { 2 } else { 1 }, args.force)?;
     let pages = size.div_ceil(page);
     let size_kib = size / 1024;
 

@@ -159,6 +159,10 @@ fn printable(b: &[u8]) -> String {
         .collect()
 }
 
+/// How much of the file the cold read touches between looks at the
+/// interrupt flag (a few milliseconds of reading even from a slow disk).
+const COLD_SLICE: u64 = 4 << 20;
+
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let page = sys::page_size();
     let mut r = Report::new("filemap", &ctx.meta);
@@ -421,7 +425,18 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 format!("posix_fadvise(DONTNEED): {cached_before} of {pages} pages still cached"),
             )?;
             let before = me.sample()?;
-            cold.read_range(0, len, page);
+            // Each major fault waits for the disk: read in slices and stop at
+            // a signal instead of finishing a large file first.
+            let mut off = 0;
+            while off < len && !sys::interrupted() {
+                let end = (off + COLD_SLICE).min(len);
+                cold.read_range(off, end, page);
+                off = end;
+            }
+            if sys::interrupted() {
+                r.interrupted = true;
+                return Ok(r);
+            }
             let after = me.sample()?;
             let majflt = after.majflt.saturating_sub(before.majflt);
             let minflt = after.minflt.saturating_sub(before.minflt);

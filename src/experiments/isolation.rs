@@ -435,7 +435,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     // consecutive frames by construction.
     let region = Region::anon(region_len, MapOptions::default())?;
     region.advise_huge(HugeAdvice::NoHuge)?;
-    region.write_range(0, region_len, page, 1);
+    if !region.write_range_interruptibly(0, region_len, page, 1) {
+        r.interrupted = true;
+        return Ok(r);
+    }
     let npages = region_len.div_ceil(page) as usize;
     let frames = Pagemap::open("self")?.frames(region.addr(), npages)?;
     let pfns: Option<Vec<u64>> = frames.iter().map(|f| f.pfn()).collect();

@@ -242,6 +242,24 @@ impl Region {
         }
     }
 
+    /// `write_range` in slices of a few MiB, stopping at SIGINT/SIGTERM.
+    /// Returns false when interrupted (the rest is left untouched).
+    pub fn write_range_interruptibly(&self, from: u64, to: u64, stride: u64, value: u8) -> bool {
+        const SLICE: u64 = 4 << 20;
+        let to = to.min(self.len as u64);
+        let mut off = from;
+        while off < to {
+            if interrupted() {
+                return false;
+            }
+            let end = off.saturating_add(SLICE.max(stride)).min(to);
+            self.write_range(off, end, stride, value);
+            // The next slice starts on the stride grid of this one.
+            off += (end - off).div_ceil(stride) * stride;
+        }
+        !interrupted()
+    }
+
     /// Read one byte in every `stride`-byte step of `[from, to)`; returns their
     /// sum so the reads cannot be optimised away.
     pub fn read_range(&self, from: u64, to: u64, stride: u64) -> u64 {

@@ -84,3 +84,283 @@ fn a_closed_pipe_on_stdout_ends_quietly() {
         "{err}"
     );
 }
+
+/// The processes whose parent is `pid`, and theirs (from /proc/*/stat).
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut parent_of = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // The command may hold spaces and parentheses: fields follow the last ')'.
+        let Some(rest) = stat.rsplit_once(')').map(|x| x.1) else {
+            continue;
+        };
+        if let Some(ppid) = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|f| f.parse::<i32>().ok())
+        {
+            parent_of.push((p, ppid));
+        }
+    }
+    let mut out = vec![];
+    let mut frontier = vec![pid];
+    while let Some(q) = frontier.pop() {
+        for &(c, pp) in &parent_of {
+            if pp == q && !out.contains(&c) {
+                out.push(c);
+                frontier.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// A process that still exists and is not a zombie waiting for its reaper.
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => s
+            .rsplit_once(')')
+            .and_then(|x| x.1.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
+/// Assert every pid in `pids` is gone within a second.
+fn assert_gone_soon(pids: &[i32], what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let left: Vec<i32> = pids.iter().copied().filter(|&p| alive(p)).collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: children {left:?} still alive a second after memlab ended"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether a memory cgroup named `memlab-oom-<pid>` exists anywhere.
+fn cgroup_left(pid: u32) -> Option<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, name: &str, depth: u32) -> Option<std::path::PathBuf> {
+        if depth > 8 {
+            return None;
+        }
+        for e in std::fs::read_dir(dir).ok()?.flatten() {
+            let ft = e.file_type().ok()?;
+            if !ft.is_dir() || ft.is_symlink() {
+                continue;
+            }
+            if e.file_name().to_str() == Some(name) {
+                return Some(e.path());
+            }
+            if let Some(p) = walk(&e.path(), name, depth + 1) {
+                return Some(p);
+            }
+        }
+        None
+    }
+    walk(
+        std::path::Path::new("/sys/fs/cgroup"),
+        &format!("memlab-oom-{pid}"),
+        0,
+    )
+}
+
+/// Run `args` with --csv/--json into a fresh folder (also its TMPDIR), send
+/// `sig` after `after`, and check everything the issue promises: it ends
+/// within a fraction of a second, exits 130, its children are gone, its
+/// temporary files and cgroup are removed, and both files parse and say
+/// "interrupted". Returns false when the run ended before the signal came.
+fn interrupt_and_check(args: &[&str], after: Duration, sig: nix::sys::signal::Signal) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("o.csv");
+    let json = dir.path().join("o.json");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut child = Command::new(memlab_path())
+        .args(args)
+        .args([
+            "-q",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    std::thread::sleep(after);
+    let kids = descendants(pid);
+    if nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).is_err() {
+        child.wait().unwrap();
+        return false;
+    }
+    let sent = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(3),
+            "memlab {args:?} still running 3 s after {sig}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = sent.elapsed();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert_gone_soon(&kids, &format!("{args:?} after {sig}"));
+    assert_eq!(
+        files_in(&tmp),
+        Vec::<String>::new(),
+        "{args:?}: temporary files left after {sig}"
+    );
+    assert_eq!(
+        cgroup_left(pid as u32),
+        None,
+        "{args:?}: cgroup left after {sig}"
+    );
+    let code = status.code();
+    eprintln!("memlab {args:?}: {sig} after {after:?}: exit {code:?} in {took:?}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = read_csv(&csv);
+    assert_eq!(r["rows"].as_array().unwrap().len(), rows.len(), "{args:?}");
+    if code == Some(130) {
+        assert_eq!(r["interrupted"], true, "{args:?} after {sig}");
+        // A fraction of a second; generous for a loaded 2-core test machine.
+        assert!(
+            took < Duration::from_millis(1500),
+            "{args:?}: took {took:?} after {sig}"
+        );
+        true
+    } else {
+        // The signal came as memlab was finishing: it still wrote everything.
+        assert_eq!(r["interrupted"], false, "{args:?} exited {code:?}: {err}");
+        false
+    }
+}
+
+use nix::sys::signal::Signal::{SIGINT, SIGTERM};
+
+#[test]
+fn sigint_or_sigterm_at_any_moment_of_cow_cleans_up_and_exits_130() {
+    for (ms, sig) in [(150, SIGINT), (600, SIGTERM), (1500, SIGINT)] {
+        assert!(
+            interrupt_and_check(&["cow", "--size", "1G"], Duration::from_millis(ms), sig)
+                || ms > 1000,
+            "cow ended before {ms} ms"
+        );
+    }
+}
+
+#[test]
+fn sigint_during_page_table_and_hugepage_cleans_up_and_exits_130() {
+    for (args, ms) in [
+        (
+            &["page-table", "--size", "512M", "--reserve", "64G"][..],
+            100,
+        ),
+        (&["page-table", "--size", "1G", "--reserve", "64G"], 400),
+        (&["hugepage", "--size", "256M", "--forks", "50"], 200),
+        (&["hugepage", "--size", "256M", "--forks", "50"], 900),
+    ] {
+        interrupt_and_check(args, Duration::from_millis(ms), SIGINT);
+    }
+}
+
+#[test]
+fn sigint_during_oom_removes_its_cgroup_and_kills_its_children() {
+    for (ms, sig) in [(50, SIGINT), (300, SIGTERM)] {
+        assert!(interrupt_and_check(
+            &["oom", "--limit", "64M", "--rate", "32M/s"],
+            Duration::from_millis(ms),
+            sig
+        ));
+    }
+}
+
+#[test]
+fn sigint_during_filemap_removes_its_test_file() {
+    for ms in [50, 400, 900] {
+        interrupt_and_check(
+            &["filemap", "--size", "512M", "--cold"],
+            Duration::from_millis(ms),
+            SIGINT,
+        );
+    }
+}
+
+#[test]
+fn sigint_during_isolation_and_malloc_exits_130() {
+    interrupt_and_check(
+        &["isolation", "--region", "1G"],
+        Duration::from_millis(300),
+        SIGINT,
+    );
+    interrupt_and_check(
+        &["malloc", "--blocks", "1000000"],
+        Duration::from_millis(200),
+        SIGTERM,
+    );
+}
+
+/// SIGKILL cannot be caught: memlab's children still die with it
+/// (PR_SET_PDEATHSIG), so none is left running.
+#[test]
+fn sigkill_of_memlab_takes_its_children_with_it() {
+    for args in [
+        &["cow", "--size", "1G"][..],
+        &["hugepage", "--size", "256M", "--forks", "200"],
+        &[
+            "oom", "--limit", "64M", "--rate", "16M/s", "--part", "physical",
+        ],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(memlab_path())
+            .args(args)
+            .args(["-q", "--json"])
+            .arg(dir.path().join("o.json"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        // Wait until memlab has a child of its own.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let kids = loop {
+            let k = descendants(pid);
+            if !k.is_empty() {
+                break k;
+            }
+            if child.try_wait().unwrap().is_some() || std::time::Instant::now() > deadline {
+                panic!("memlab {args:?} never forked a child");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        child.wait().unwrap();
+        assert_gone_soon(&kids, &format!("{args:?} after SIGKILL"));
+    }
+}

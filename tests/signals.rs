@@ -364,3 +364,38 @@ fn sigkill_of_memlab_takes_its_children_with_it() {
         assert_gone_soon(&kids, &format!("{args:?} after SIGKILL"));
     }
 }
+
+/// `memlab EXP --csv | head -1` for experiments that write their rows at the
+/// end, and the human table into a closed pipe: exit 0, nothing on stderr
+/// but narration.
+#[test]
+fn a_closed_pipe_ends_every_kind_of_output_quietly() {
+    for args in [
+        &["cow", "--size", "16M", "-q", "--csv"][..],
+        &["isolation", "--region", "64M", "-q", "--csv"],
+        &["oom", "--limit", "32M", "-q", "--json"],
+        &["segv", "--target", "all", "-q"],
+        &["explain", "cow"],
+    ] {
+        let mut child = Command::new(memlab_path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
+    }
+}

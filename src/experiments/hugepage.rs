@@ -66,7 +66,8 @@ struct Row {
     vm_pte_after_kib: u64,
     pte_delta_kib: i64,
     rss_delta_kib: i64,
-    anon_huge_kib: u64,
+    /// Empty where smaps_rollup cannot be read: unknown, not zero.
+    anon_huge_kib: Option<u64>,
     hugetlb_kib: u64,
     forks: usize,
     fork_us_median: f64,
@@ -237,7 +238,14 @@ fn finish(mut r: Report, rows: Vec<Row>, size: u64) -> Result<Report> {
             continue;
         };
         let huge_kib = if variant == "thp" {
-            h.anon_huge_kib
+            let Some(k) = h.anon_huge_kib else {
+                r.skip(
+                    "thp: AnonHugePages cannot be read here (no /proc/self/smaps_rollup), so \
+                     whether huge pages backed the region is unknown; the THP checks are left out",
+                );
+                continue;
+            };
+            k
         } else {
             h.hugetlb_kib
         };
@@ -413,8 +421,9 @@ fn thp_deposit_check(r: &mut Report, b: &Row, h: &Row, got_huge: bool, why: &str
     let claim = "a transparent huge page is mapped by one PMD entry, but the kernel keeps one \
                  PTE page per huge page in reserve so it can split it later: VmPTE does not \
                  shrink with THP (the page-table saving needs hugetlbfs)";
-    let huge_pages = (h.anon_huge_kib / 2048) as i64;
-    let small_kib = (h.span_bytes / 1024).saturating_sub(h.anon_huge_kib) as i64;
+    let anon_huge_kib = h.anon_huge_kib.unwrap_or(0);
+    let huge_pages = (anon_huge_kib / 2048) as i64;
+    let small_kib = (h.span_bytes / 1024).saturating_sub(anon_huge_kib) as i64;
     let want = huge_pages * 4 + (small_kib + 2047) / 2048 * 4;
     let expected = format!(
         "{want} KiB ± {DEPOSIT_SLACK_KIB} KiB ({huge_pages} huge pages × 4 KiB deposited{})",

@@ -90,7 +90,8 @@ struct Row {
     pte_delta_kib: i64,
     pte_bytes_per_touched_page: f64,
     rss_delta_kib: i64,
-    anon_huge_kib: u64,
+    /// Empty where smaps_rollup cannot be read: unknown, not zero.
+    anon_huge_kib: Option<u64>,
 }
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
@@ -432,12 +433,15 @@ fn finish(mut r: Report, rows: Vec<Row>, flat: u64, page: u64) -> Result<Report>
     }
     if let Some(t) = &thp {
         r.note(format!(
-            "dense-thp: {} KiB of VmPTE for {} with {} KiB in huge pages; on x86_64 the kernel \
+            "dense-thp: {} KiB of VmPTE for {} with {} in huge pages; on x86_64 the kernel \
              sets aside (deposits) one PTE page per transparent huge page so it can split it \
              later, and VmPTE counts those pages although no PTE in them is used",
             t.pte_delta_kib,
             human_bytes(t.span_bytes),
             t.anon_huge_kib
+                .map_or("an unknown amount (no smaps_rollup)".into(), |k| {
+                    format!("{k} KiB")
+                })
         ));
     }
 

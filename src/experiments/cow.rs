@@ -698,11 +698,15 @@ fn check_fork_growth(
     let have_pss = after.iter().all(|v| v.rollup.is_some());
     let claim = "fork copies the page tables, not the pages: system memory grows by far less than the parent's memory";
     let expected = format!("system used (adjusted) grows < {}", human_kib(limit as f64));
-    let measured = format!(
-        "{} (parent + child PSS: {})",
-        signed_kib(growth),
-        signed_kib(own)
-    );
+    let measured = if have_pss {
+        format!(
+            "{} (parent + child PSS: {})",
+            signed_kib(growth),
+            signed_kib(own)
+        )
+    } else {
+        format!("{} (no smaps_rollup: PSS unknown)", signed_kib(growth))
+    };
     push_judged(
         r,
         "fork_copies_no_data",
@@ -854,12 +858,16 @@ fn check_access_growth(
     let have_pss = after.iter().chain(before).all(|v| v.rollup.is_some());
     let child_private = |v: &SelfView| v.rollup.map_or(0, |x| x.private_kib) as i64;
     let private_growth = child_private(&after[1]) - child_private(&before[1]);
-    let measured = format!(
-        "{} (parent + child PSS: {}; child Private: {})",
-        signed_kib(growth),
-        signed_kib(own),
-        signed_kib(private_growth)
-    );
+    let measured = if have_pss {
+        format!(
+            "{} (parent + child PSS: {}; child Private: {})",
+            signed_kib(growth),
+            signed_kib(own),
+            signed_kib(private_growth)
+        )
+    } else {
+        format!("{} (no smaps_rollup: PSS unknown)", signed_kib(growth))
+    };
     if !args.shared && args.access == Access::Write {
         let lo = (size_kib as f64 * COPY_BAND.0) as i64;
         let hi = (size_kib as f64 * COPY_BAND.1) as i64;

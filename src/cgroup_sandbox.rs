@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::probe::cgroup::{MemCgroup, Version};
+use crate::probe::cgroup::{MemCgroup, Version, peak_bytes, usage_bytes};
+use crate::probe::read_u64;
 use crate::sys::Child;
 
 /// Folder names memlab gives its groups: `memlab-oom-<memlab pid>`.
@@ -323,24 +324,6 @@ pub fn configure_v1(dir: &Path, limit: u64) -> Result<bool> {
 
 fn write_file(path: &Path, value: &str) -> Result<()> {
     fs::write(path, value).with_context(|| format!("writing {value} to {}", path.display()))
-}
-
-fn read_u64(path: &Path) -> Option<u64> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-pub fn usage_bytes(dir: &Path, version: Version) -> Option<u64> {
-    match version {
-        Version::V1 => read_u64(&dir.join("memory.usage_in_bytes")),
-        Version::V2 => read_u64(&dir.join("memory.current")),
-    }
-}
-
-pub fn peak_bytes(dir: &Path, version: Version) -> Option<u64> {
-    match version {
-        Version::V1 => read_u64(&dir.join("memory.max_usage_in_bytes")),
-        Version::V2 => read_u64(&dir.join("memory.peak")),
-    }
 }
 
 /// v2 `memory.events`: `low`, `high`, `max`, `oom`, `oom_kill` lines.

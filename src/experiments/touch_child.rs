@@ -179,8 +179,14 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
             FORK => {
                 let ns: Vec<u64> = (0..plan.forks)
                     .map(|_| {
-                        sys::time_one_fork()
-                            .map(|d| d.as_nanos() as u64)
+                        // The clock of fork_child brackets the fork(2) call
+                        // alone; the grandchild exits at once and is reaped.
+                        sys::fork_child(|| 0)
+                            .and_then(|mut c| {
+                                let took = c.fork_time();
+                                c.wait()?;
+                                Ok(took.as_nanos() as u64)
+                            })
                             .unwrap_or(u64::MAX)
                     })
                     .collect();

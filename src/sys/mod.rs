@@ -17,9 +17,6 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
-mod fork_timing;
-pub use fork_timing::time_one_fork;
-
 // ---------------------------------------------------------------------------
 // Page size
 // ---------------------------------------------------------------------------

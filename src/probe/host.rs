@@ -35,11 +35,9 @@ impl Meta {
         let uts = nix::sys::utsname::uname().ok();
         let mem = super::meminfo::MemInfo::read().unwrap_or_default();
         let cg = MemCgroup::current();
-        let hugetlb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("HugePages_Total:"))
-                .and_then(|v| v.trim().parse().ok())
-        });
+        let hugetlb = <procfs::Meminfo as procfs::Current>::current()
+            .ok()
+            .and_then(|m| m.hugepages_total);
         Meta {
             memlab_version: env!("CARGO_PKG_VERSION").into(),
             timestamp_utc: utc_now(),

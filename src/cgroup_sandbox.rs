@@ -343,8 +343,8 @@ pub fn read_counters_v1(dir: &Path) -> OomCounters {
     // With swap accounting the memory+swap counter is charged first, so
     // hits of a memsw limit equal to the memory limit land in memsw.failcnt.
     let hits = match (
-        read_u64(&dir.join("memory.failcnt")),
-        read_u64(&dir.join("memory.memsw.failcnt")),
+        read_u64(dir.join("memory.failcnt")),
+        read_u64(dir.join("memory.memsw.failcnt")),
     ) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -512,7 +512,7 @@ mod tests {
         let name = format!("{PREFIX}{}", std::process::id());
         assert_eq!(sb.dir, t.path().join("user.slice").join(&name));
         assert!(!sb.swap_limited);
-        assert_eq!(read_u64(&sb.dir.join("memory.max")), Some(32 << 20));
+        assert_eq!(read_u64(sb.dir.join("memory.max")), Some(32 << 20));
         assert_eq!(sb.procs_path(), sb.dir.join("cgroup.procs"));
         // The kernel's files vanish with the folder; a fake one must be emptied.
         fs::remove_file(sb.dir.join("memory.max")).unwrap();
@@ -541,5 +541,28 @@ mod tests {
     fn keyed_values() {
         assert_eq!(keyed("a 1\nab 2\n", "ab"), Some(2));
         assert_eq!(keyed("a 1\n", "b"), None);
+    }
+
+    mod props {
+        use super::super::keyed;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn keyed_never_panics(t in "\\PC{0,200}", k in "\\PC{0,12}") {
+                let _ = keyed(&t, &k);
+            }
+
+            #[test]
+            fn keyed_finds_its_key_among_others(
+                pairs in proptest::collection::btree_map("[a-z_]{1,12}", any::<u64>(), 1..8),
+                pick in any::<prop::sample::Index>()
+            ) {
+                let text: String = pairs.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+                let (k, v) = pairs.iter().nth(pick.index(pairs.len())).unwrap();
+                prop_assert_eq!(keyed(&text, k), Some(*v));
+                prop_assert_eq!(keyed(&text, "no-such-key"), None);
+            }
+        }
     }
 }

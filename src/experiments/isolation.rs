@@ -527,3 +527,19 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     }
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A frame survives the trip from a worker to memlab as one word.
+        #[test]
+        fn frames_cross_the_pipe_unchanged(p in 1u64..(1 << 55)) {
+            for f in [Frame::Absent, Frame::Hidden, Frame::Pfn(p)] {
+                prop_assert_eq!(decode(encode(f)), f);
+            }
+        }
+    }
+}

@@ -195,6 +195,8 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
     let (res_r, res_w) = sys::chan()?;
     let (rel_r, rel_w) = sys::chan()?;
     let mut child = sys::fork_child(|| {
+        // The parent reads this child's VSZ at ENOMEM from /proc/PID.
+        sys::let_parent_read_my_proc();
         // Room for every chunk's handle before the cap is set, so that the
         // loop below allocates nothing but the mappings themselves.
         let mut regions: Vec<Region> = Vec::with_capacity((headroom / CHUNK) as usize + 64);
@@ -478,6 +480,9 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     let cap = limit * CAP_FACTOR;
     let rate = args.rate;
     let child = sys::fork_child(|| {
+        // The parent samples this child's /proc/PID; it ends by SIGKILL,
+        // which never dumps core.
+        sys::let_parent_read_my_proc();
         // Join the group first: everything allocated from here on is
         // charged to it. Write the pid from a stack buffer.
         let mut buf = [0u8; 20];

@@ -145,6 +145,8 @@ fn stage(p: &ProcHandle, anon_huge_word: u64) -> Result<Stage> {
 
 /// The child's side: map, report, touch on cue, time forks on cue.
 fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
+    // The parent reads this child's /proc/PID/{stat,statm,status}.
+    sys::let_parent_read_my_proc();
     let region = match Region::anon(plan.map_len, plan.opts) {
         Ok(r) => r,
         Err(e) => {

@@ -530,6 +530,18 @@ impl Drop for Child {
     }
 }
 
+/// In a child made by `fork_child` that never faults on purpose: make it
+/// dumpable again so that its parent, running as the same ordinary user, may
+/// still open its /proc/PID files where /proc is mounted with `hidepid`
+/// (there the kernel shows a process's folder only to readers allowed to
+/// ptrace-read it, and a non-dumpable process allows none but root).
+/// RLIMIT_CORE stays 0, so a crash still writes no core file.
+pub fn let_parent_read_my_proc() {
+    // SAFETY: prctl with these constant arguments only changes this
+    // process's own dumpable flag.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) };
+}
+
 /// Fork a child that runs `body` and `_exit`s with its return value.
 ///
 /// The child dies with its parent (`PR_SET_PDEATHSIG`), never dumps core

@@ -399,3 +399,84 @@ fn a_closed_pipe_ends_every_kind_of_output_quietly() {
         );
     }
 }
+
+/// SIGKILL skips every cleanup: the test folder of filemap and the cgroup of
+/// oom stay behind. The next run of the same experiment removes them.
+#[test]
+fn what_a_sigkill_leaves_behind_the_next_run_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let kill_mid_run = |args: &[&str], ready: &dyn Fn(i32) -> bool| -> i32 {
+        let mut child = Command::new(memlab_path())
+            .args(args)
+            .arg("-q")
+            .env("TMPDIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !ready(pid) {
+            assert!(child.try_wait().unwrap().is_none(), "{args:?} ended first");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{args:?} never got ready"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        child.wait().unwrap();
+        pid
+    };
+
+    kill_mid_run(&["filemap", "--size", "512M", "--cold"], &|_| {
+        !files_in(dir.path()).is_empty()
+    });
+    assert_eq!(
+        files_in(dir.path()).len(),
+        1,
+        "the killed run left its folder"
+    );
+    let o = memlab()
+        .args(["filemap", "-q", "--json", "-"])
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+
+    if !is_root() {
+        eprintln!("skipped: the oom cgroup part needs root");
+        return;
+    }
+    let pid = kill_mid_run(
+        &[
+            "oom", "--part", "physical", "--limit", "64M", "--rate", "16M/s",
+        ],
+        &|pid| cgroup_left(pid as u32).is_some() && !descendants(pid).is_empty(),
+    );
+    let left = cgroup_left(pid as u32);
+    if left.is_none() {
+        return;
+    }
+    // The killed group's child died with memlab (PDEATHSIG); the group is
+    // empty and is removed by the next run.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let o = run(&[
+            "oom", "--part", "physical", "--limit", "32M", "-q", "--json", "-",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        if cgroup_left(pid as u32).is_none() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{left:?} still there after the next run"
+        );
+    }
+}

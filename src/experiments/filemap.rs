@@ -108,6 +108,51 @@ fn temp_base() -> (PathBuf, String) {
     (tmp, "the default temporary folder".into())
 }
 
+/// Remove test folders left in `base` by a memlab that was killed with
+/// SIGKILL (the only way to skip the cleanup): `memlab-filemap-<pid>-*`,
+/// owned by this user, whose pid is gone, holding nothing but the test
+/// file. Returns how many were removed.
+fn remove_stale(base: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("memlab-filemap-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let dir = e.path();
+        let ours = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if !ours || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let only_test_file = std::fs::read_dir(&dir).is_ok_and(|d| {
+            d.flatten()
+                .all(|f| f.file_name() == "filemap.dat" && f.file_type().is_ok_and(|t| t.is_file()))
+        });
+        if only_test_file
+            && std::fs::remove_file(dir.join("filemap.dat"))
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .is_ok()
+            && std::fs::remove_dir(&dir).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 fn make_temp_dir(base: &Path) -> Result<TempDir> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -206,6 +251,13 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
         crate::guard::check(Size(size), args.force)?;
         let (base, why) = temp_base();
+        let stale = remove_stale(&base);
+        if stale > 0 {
+            r.note(format!(
+                "removed {stale} test folder(s) in {} left by a memlab that was killed (SIGKILL)",
+                base.display()
+            ));
+        }
         let dir = make_temp_dir(&base)?;
         path = dir.0.join("filemap.dat");
         _tmp = Some(dir);

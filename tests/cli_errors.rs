@@ -281,6 +281,14 @@ fn every_experiment_refuses_unwritable_outputs_before_running() {
         assert_usage_error(&[exp, "--plot", "/no/such/folder/p.svg"], "/no/such/folder");
         assert_usage_error(&[exp, "--plot", "/proc"], "/proc");
     }
+    // One file for two outputs, however it is spelled.
+    assert_usage_error(&["cow", "--json", "./b.json", "--csv", "b.json"], "same file");
+    assert_usage_error(
+        &["cow", "--json", "././b.json", "--plot", "b.json"],
+        "b.json",
+    );
+    assert_usage_error(&["cow", "--plot", "/proc"], "--plot chart.svg");
+    assert_usage_error(&["cow", "--json", "/proc"], "--json out.json");
     assert_usage_error(&["all", "--out", "/dev/null"], "/dev/null");
     assert_usage_error(&["all", "--out", "/no/such/folder/lab"], "/no/such/folder");
     assert_usage_error(&["filemap", "--file", "/no/such/file"], "/no/such/file");

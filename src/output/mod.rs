@@ -68,8 +68,9 @@ impl Plan {
             write::check_writable("--plot", p)?;
             files.push(p);
         }
+        let ids: Vec<PathBuf> = files.iter().map(|p| write::identity(p)).collect();
         for (i, a) in files.iter().enumerate() {
-            if files[i + 1..].iter().any(|b| a == b) {
+            if ids[i + 1..].contains(&ids[i]) {
                 return Err(usage(format!(
                     "the same file '{}' is given for two outputs; give each its own path",
                     a.display()

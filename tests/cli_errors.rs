@@ -282,7 +282,10 @@ fn every_experiment_refuses_unwritable_outputs_before_running() {
         assert_usage_error(&[exp, "--plot", "/proc"], "/proc");
     }
     // One file for two outputs, however it is spelled.
-    assert_usage_error(&["cow", "--json", "./b.json", "--csv", "b.json"], "same file");
+    assert_usage_error(
+        &["cow", "--json", "./b.json", "--csv", "b.json"],
+        "same file",
+    );
     assert_usage_error(
         &["cow", "--json", "././b.json", "--plot", "b.json"],
         "same file",

@@ -36,20 +36,43 @@ pub fn page_size() -> u64 {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// A pipe the handler writes one byte to (read end, write end; -1 until
+/// installed). A flag alone has a gap: a signal that lands after a loop
+/// looked at the flag and before it entered a blocking call is not seen
+/// until that call returns on its own (a sleep of a whole interval, a wait
+/// for a child). The byte stays in the pipe, so a blocking call that also
+/// polls the pipe returns at once whenever the signal came.
+static SIGNAL_PIPE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
+
 extern "C" fn on_interrupt(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    let w = SIGNAL_PIPE[1].load(Ordering::SeqCst);
+    if w >= 0 {
+        let byte = 1u8;
+        // SAFETY: write(2) is async-signal-safe; the fd is non-blocking, so
+        // a full pipe (already readable) just drops the byte.
+        unsafe { libc::write(w, (&raw const byte).cast(), 1) };
+    }
 }
 
 /// Install the SIGINT/SIGTERM handlers. No `SA_RESTART`: a blocking wait or
-/// sleep returns `EINTR`, so the run notices within a fraction of a second.
+/// sleep returns `EINTR`, and `block_on` also watches the handler's pipe, so
+/// the run notices within a fraction of a second.
 pub fn install_interrupt_handlers() -> Result<()> {
+    use std::os::fd::IntoRawFd;
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
+        .context("creating the signal pipe")?;
+    // Kept open for the life of the process.
+    SIGNAL_PIPE[0].store(r.into_raw_fd(), Ordering::SeqCst);
+    SIGNAL_PIPE[1].store(w.into_raw_fd(), Ordering::SeqCst);
     let action = SigAction::new(
         SigHandler::Handler(on_interrupt),
         SaFlags::empty(),
         SigSet::empty(),
     );
     for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        // SAFETY: the handler only stores to an atomic and writes to a pipe,
+        // both async-signal-safe.
         unsafe { signal::sigaction(sig, &action) }.context("installing signal handlers")?;
     }
     Ok(())
@@ -60,25 +83,95 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Sleep until `deadline` (CLOCK_MONOTONIC, absolute, so sampling does not
-/// drift). Returns early, with `false`, when the run is interrupted.
-pub fn sleep_until(deadline: std::time::Instant) -> bool {
+/// Why `block_on` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wake {
+    Ready,
+    Timeout,
+    Interrupted,
+}
+
+/// Block until `fd` is readable (or hung up), `deadline` passes, or
+/// SIGINT/SIGTERM arrives, whichever comes first.
+fn block_on(fd: Option<RawFd>, deadline: Option<std::time::Instant>) -> Wake {
     loop {
         if interrupted() {
-            return false;
+            return Wake::Interrupted;
         }
-        let now = std::time::Instant::now();
-        if now >= deadline {
-            return true;
+        let mut fds = Vec::with_capacity(2);
+        if let Some(fd) = fd {
+            fds.push(libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
         }
-        let left = deadline - now;
-        let ts = libc::timespec {
-            tv_sec: left.as_secs() as libc::time_t,
-            tv_nsec: left.subsec_nanos() as libc::c_long,
+        let sig = SIGNAL_PIPE[0].load(Ordering::SeqCst);
+        if sig >= 0 {
+            fds.push(libc::pollfd {
+                fd: sig,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let ts = match deadline {
+            Some(d) => {
+                let now = std::time::Instant::now();
+                if now >= d {
+                    return Wake::Timeout;
+                }
+                let left = d - now;
+                Some(libc::timespec {
+                    tv_sec: left.as_secs() as libc::time_t,
+                    tv_nsec: left.subsec_nanos() as libc::c_long,
+                })
+            }
+            None => None,
         };
-        // SAFETY: nanosleep only reads `ts`; a null remainder pointer is allowed.
-        unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+        let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
+        // SAFETY: ppoll reads `fds.len()` pollfds from the live vector and
+        // writes their revents; `ts_ptr` is null or points at a live
+        // timespec; a null signal mask leaves the mask as it is.
+        let r = unsafe {
+            libc::ppoll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                ts_ptr,
+                std::ptr::null(),
+            )
+        };
+        if r < 0 {
+            if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            // Let the caller's own call report the error.
+            return Wake::Ready;
+        }
+        if interrupted() {
+            return Wake::Interrupted;
+        }
+        if r == 0 {
+            continue; // the deadline: the clock is checked at the top
+        }
+        if fd.is_some() && fds[0].revents != 0 {
+            return Wake::Ready;
+        }
+        // The pipe is readable but this process was not interrupted: a byte
+        // from a forked child's copy of the handler, in the instant before
+        // it reset its signals. Drain it, or every poll would return at once.
+        if sig >= 0 {
+            let mut junk = [0u8; 64];
+            // SAFETY: read(2) into a live stack buffer of that length; the
+            // fd is non-blocking.
+            while unsafe { libc::read(sig, junk.as_mut_ptr().cast(), junk.len()) } > 0 {}
+        }
     }
+}
+
+/// Sleep until `deadline` (an absolute point, so sampling does not drift).
+/// Returns early, with `false`, when the run is interrupted.
+pub fn sleep_until(deadline: std::time::Instant) -> bool {
+    block_on(None, Some(deadline)) == Wake::Timeout
 }
 
 /// Sleep for `d`, returning early (false) when interrupted.
@@ -451,6 +544,15 @@ impl Child {
     /// `Ok(None)` when interrupted by SIGINT/SIGTERM (the child is then killed
     /// and reaped on drop).
     pub fn wait(&mut self) -> Result<Option<ChildExit>> {
+        // Wait for the child's exit and the signal pipe at once (a pidfd is
+        // readable once the process has ended; Linux 5.3+). Without a pidfd,
+        // wait4 alone still returns on EINTR.
+        if !self.reaped
+            && let Some(pidfd) = pidfd_open(self.pid)
+            && block_on(Some(pidfd.as_raw_fd()), None) == Wake::Interrupted
+        {
+            return Ok(None);
+        }
         loop {
             if interrupted() {
                 return Ok(None);
@@ -519,6 +621,16 @@ impl Child {
     }
 }
 
+/// A pidfd for `pid` (readable once it has ended), or None on kernels
+/// without pidfd_open.
+fn pidfd_open(pid: Pid) -> Option<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    // SAFETY: a non-negative result is a new fd that nothing else owns.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 fn unsafe_zeroed_siginfo() -> libc::siginfo_t {
     // SAFETY: siginfo_t is a plain C struct for which all-zero is valid.
     unsafe { std::mem::zeroed() }
@@ -574,8 +686,9 @@ pub fn fork_child<F: FnOnce() -> i32>(body: F) -> Result<Child> {
 
 /// What every child does first.
 fn child_setup(parent: Pid) {
-    // SAFETY: prctl/setrlimit/signal with these constant arguments only
-    // change this (child) process's own attributes.
+    // SAFETY: prctl/setrlimit/signal with these constant arguments, and
+    // close of this process's copies of the signal pipe, only change this
+    // (child) process's own attributes.
     unsafe {
         libc::prctl(
             libc::PR_SET_PDEATHSIG,
@@ -590,6 +703,15 @@ fn child_setup(parent: Pid) {
             rlim_max: 0,
         };
         libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        // The child takes SIGINT/SIGTERM with the default action and has no
+        // handler: it must not watch the parent's signal pipe either (the
+        // parent's signals would make it readable here too).
+        for end in &SIGNAL_PIPE {
+            let fd = end.swap(-1, Ordering::SeqCst);
+            if fd >= 0 {
+                libc::close(fd);
+            }
+        }
         libc::signal(libc::SIGINT, libc::SIG_DFL);
         libc::signal(libc::SIGTERM, libc::SIG_DFL);
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -678,6 +800,9 @@ impl Chan {
         let mut buf = vec![0u8; n];
         let mut got = 0;
         while got < n {
+            if block_on(Some(self.fd.as_raw_fd()), None) == Wake::Interrupted {
+                return Ok(None);
+            }
             match nix::unistd::read(self.fd.as_raw_fd(), &mut buf[got..]) {
                 Ok(0) => return Ok(None),
                 Ok(k) => got += k,
@@ -697,6 +822,9 @@ impl Chan {
         let mut out = Vec::new();
         let mut buf = [0u8; 4096];
         loop {
+            if block_on(Some(self.fd.as_raw_fd()), None) == Wake::Interrupted {
+                return Ok(out);
+            }
             match nix::unistd::read(self.fd.as_raw_fd(), &mut buf) {
                 Ok(0) => return Ok(out),
                 Ok(k) => out.extend_from_slice(&buf[..k]),

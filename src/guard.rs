@@ -23,12 +23,7 @@ pub fn check_footprint(flag: &str, size: Size, times: u64, force: bool) -> Resul
     if force {
         return Ok(());
     }
-    let avail = MemInfo::read()?.available_kib * 1024;
-    let cg = MemCgroup::current().and_then(|c| c.headroom_bytes());
-    let (limit, source) = match cg {
-        Some(h) if h < avail => (h, "left under memlab's cgroup memory limit"),
-        _ => (avail, "available (MemAvailable)"),
-    };
+    let (limit, source) = room()?;
     let need = size.bytes().saturating_mul(times);
     if need > limit / 2 {
         let twice = if times > 1 {
@@ -49,6 +44,17 @@ pub fn check_footprint(flag: &str, size: Size, times: u64, force: bool) -> Resul
         )));
     }
     Ok(())
+}
+
+/// What memlab may use: MemAvailable, or what is left under its own
+/// cgroup's limit when that is less; with the words that say which.
+pub fn room() -> Result<(u64, &'static str)> {
+    let avail = MemInfo::read()?.available_kib * 1024;
+    let cg = MemCgroup::current().and_then(|c| c.headroom_bytes());
+    Ok(match cg {
+        Some(h) if h < avail => (h, "left under memlab's cgroup memory limit"),
+        _ => (avail, "available (MemAvailable)"),
+    })
 }
 
 /// Refuse a size too small for the experiment to show anything (exit 2),

@@ -298,3 +298,16 @@ fn every_experiment_refuses_unwritable_outputs_before_running() {
     assert_usage_error(&["filemap", "--file", "/proc"], "/proc");
     assert_usage_error(&["filemap", "--write"], "--file");
 }
+
+/// Values so large that no run could work, refused even with --force.
+#[test]
+fn values_no_host_could_run_are_refused_even_with_force() {
+    assert_usage_error(&["oom", "--as-headroom", "2T", "--force"], "2.0 TiB");
+    assert_usage_error(&["oom", "--limit", "1000T", "--force"], "MemTotal");
+    assert_usage_error(&["filemap", "--size", "1000T", "--force"], "free on");
+    // The sparse cases' page tables grow with --reserve: the guard names it.
+    assert_usage_error(
+        &["page-table", "--reserve", "1000T"],
+        "--reserve 1000.0 TiB",
+    );
+}

@@ -28,7 +28,7 @@ use crate::probe::maps::{self, Change};
 use crate::probe::process::{ProcHandle, Sample};
 use crate::report::{Check, Report};
 use crate::sys::{self, MapOptions, Region, Sharing};
-use crate::units::Size;
+use crate::units::{Size, human_bytes};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -251,6 +251,22 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
         crate::guard::check(Size(size), args.force)?;
         let (base, why) = temp_base();
+        // The test file goes to disk: never fill the user's file system.
+        // Half of the free space at most, as the memory guard does; more
+        // than all of it cannot work even with --force.
+        if let Ok(free) = crate::probe::fs::free_bytes(&base)
+            && (size > free || (size > free / 2 && !args.force))
+        {
+            return Err(usage(format!(
+                "--size {} is more than {} the {} free on {} (where the test file goes; set \
+                 TMPDIR to use another folder); e.g. --size 8M{}",
+                Size(size),
+                if size > free { "all of" } else { "half of" },
+                human_bytes(free),
+                base.display(),
+                if size > free { "" } else { ", or --force" }
+            )));
+        }
         let stale = remove_stale(&base);
         if stale > 0 {
             r.note(format!(

@@ -75,6 +75,9 @@ const STEP: u64 = 256 << 10;
 /// The physical child stops after touching this many times the limit: if the
 /// cgroup somehow does not hold it, it still cannot eat the host.
 const CAP_FACTOR: u64 = 4;
+/// The most the virtual child reserves: a million 1 MiB mmap calls take a
+/// second or so; far more would take minutes and prove nothing more.
+const MAX_AS_HEADROOM: u64 = 1 << 40;
 /// The OOM kill should come when the group's charge reaches the limit; the
 /// child's own count of touched bytes can fall short of it by what else is
 /// charged to the group (page tables, its stack, kernel memory on v1), and
@@ -132,6 +135,25 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         return Err(crate::error::usage(format!(
             "--as-headroom {} leaves no room to map anything; use at least 4M (e.g. --as-headroom 256M)",
             args.as_headroom
+        )));
+    }
+    if args.as_headroom.bytes() > MAX_AS_HEADROOM {
+        return Err(crate::error::usage(format!(
+            "--as-headroom {} is too large: the child reserves it 1 MiB at a time, up to {} \
+             (e.g. --as-headroom 256M)",
+            args.as_headroom,
+            human_bytes(MAX_AS_HEADROOM)
+        )));
+    }
+    // Above the RAM the cgroup limit can never be what stops the child: the
+    // host would run out first, and --force does not change that.
+    let total = ctx.meta.mem_total_kib * 1024;
+    if physical && total > 0 && args.limit.bytes() > total {
+        return Err(crate::error::usage(format!(
+            "--limit {} is more than this host's memory ({} MemTotal), so the cgroup could \
+             never be what stops the child (e.g. --limit 64M)",
+            args.limit,
+            human_bytes(total)
         )));
     }
     let mut r = Report::new("oom", &ctx.meta);

@@ -115,7 +115,22 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     }
     // The sparse 2 MiB case touches reserve/2MiB pages and as many PTE pages.
     let sparse_cost = reserve / TWO_MIB * 2 * page;
-    crate::guard::check(Size(size.max(sparse_cost)), args.force)?;
+    // Name the option that asked for the memory: the dense case's --size,
+    // or the sparse cases' page tables, which grow with --reserve.
+    if sparse_cost > size {
+        let (room, source) = crate::guard::room()?;
+        if !args.force && sparse_cost > room / 2 {
+            return Err(usage(format!(
+                "--reserve {} needs {} of page tables in the sparse cases, more than half of \
+                 the {} {source}; e.g. --reserve 64G, or --force",
+                args.reserve,
+                human_bytes(sparse_cost),
+                human_bytes(room)
+            )));
+        }
+    } else {
+        crate::guard::check(Size(size), args.force)?;
+    }
 
     let mut r = Report::new("page-table", &ctx.meta);
     r.param("size_bytes", size);

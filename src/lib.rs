@@ -76,10 +76,31 @@ fn clap_error(e: clap::Error) -> i32 {
                 }
                 _ => String::new(),
             };
+            let line = shorten_quoted(&line);
             eprintln!("memlab: error: {line}{choices} (see memlab --help)");
             exit::USAGE
         }
     }
+}
+
+/// Keep a usage error one short line when the value itself is long (a
+/// pasted number of 300 digits): each quoted value is cut to its start.
+fn shorten_quoted(line: &str) -> String {
+    const KEEP: usize = 24;
+    let mut out = String::with_capacity(line.len());
+    for (i, part) in line.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        // Odd parts lie between quotes.
+        if i % 2 == 1 && part.chars().count() > KEEP + 8 {
+            out.extend(part.chars().take(KEEP));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 fn error_code(e: &anyhow::Error) -> i32 {
@@ -100,4 +121,21 @@ fn error_code(e: &anyhow::Error) -> i32 {
     }
     eprintln!("memlab: error: {e:#}");
     exit::FAILED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_quoted;
+
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "9".repeat(300);
+        let line =
+            format!("invalid value '{long}' for '--size <SIZE>': size '{long}' is too large");
+        let short = shorten_quoted(&line);
+        assert!(short.len() < 140, "{short}");
+        assert!(short.contains("'999999999999999999999999…'"), "{short}");
+        assert!(short.contains("'--size <SIZE>'"), "{short}");
+        assert_eq!(shorten_quoted("a 'b' c"), "a 'b' c");
+    }
 }

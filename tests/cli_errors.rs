@@ -299,6 +299,16 @@ fn every_experiment_refuses_unwritable_outputs_before_running() {
     assert_usage_error(&["filemap", "--write"], "--file");
 }
 
+/// A pasted value of hundreds of characters still gives one short line.
+#[test]
+fn very_long_values_still_give_one_short_line() {
+    let long = "9".repeat(300);
+    assert_usage_error(&["mmap", "--size", &long], "999999999999");
+    let junk = "x".repeat(500);
+    assert_usage_error(&["oom", "--rate", &junk], "xxxxxxxx");
+    assert_usage_error(&["cow", "--access", &junk], "one of:");
+}
+
 /// Values so large that no run could work, refused even with --force.
 #[test]
 fn values_no_host_could_run_are_refused_even_with_force() {

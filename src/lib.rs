@@ -105,7 +105,7 @@ fn shorten_quoted(line: &str) -> String {
 
 fn error_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<UsageError>().is_some() {
-        eprintln!("memlab: error: {e}");
+        eprintln!("memlab: error: {}", shorten_quoted(&e.to_string()));
         return exit::USAGE;
     }
     let broken_pipe = e.chain().any(|c| {

@@ -307,6 +307,7 @@ fn very_long_values_still_give_one_short_line() {
     let junk = "x".repeat(500);
     assert_usage_error(&["oom", "--rate", &junk], "xxxxxxxx");
     assert_usage_error(&["cow", "--access", &junk], "one of:");
+    assert_usage_error(&["explain", &junk], "memlab list");
 }
 
 /// Values so large that no run could work, refused even with --force.

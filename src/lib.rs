@@ -92,8 +92,9 @@ fn shorten_quoted(line: &str) -> String {
         if i > 0 {
             out.push('\'');
         }
-        // Odd parts lie between quotes.
-        if i % 2 == 1 && part.chars().count() > KEEP + 8 {
+        // Odd parts lie between quotes. A value has no spaces; text between
+        // two apostrophes ("glibc's ... host's") has, and is left alone.
+        if i % 2 == 1 && part.chars().count() > KEEP + 8 && !part.contains(' ') {
             out.extend(part.chars().take(KEEP));
             out.push('…');
         } else {
@@ -137,5 +138,8 @@ mod tests {
         assert!(short.contains("'999999999999999999999999…'"), "{short}");
         assert!(short.contains("'--size <SIZE>'"), "{short}");
         assert_eq!(shorten_quoted("a 'b' c"), "a 'b' c");
+        let prose =
+            "--large 4.0 KiB is below glibc's mmap threshold (128.0 KiB); it's e.g. --large 1M";
+        assert_eq!(shorten_quoted(prose), prose);
     }
 }

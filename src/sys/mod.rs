@@ -893,6 +893,25 @@ pub fn mallinfo() -> Option<(u64, u64, u64)> {
     None
 }
 
+/// Fix glibc's mmap threshold at `bytes` (`mallopt(M_MMAP_THRESHOLD)`).
+/// glibc raises its threshold each time a mapped chunk is freed, so in a
+/// process that already did other work (memlab all) a large block could
+/// land in the pool; a threshold set this way stays put. Only this
+/// process's allocator changes. False when glibc refuses.
+#[cfg(target_env = "gnu")]
+pub fn pin_mmap_threshold(bytes: u64) -> bool {
+    let Ok(v) = libc::c_int::try_from(bytes) else {
+        return false;
+    };
+    // SAFETY: mallopt takes two integers and only changes malloc's settings.
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, v) == 1 }
+}
+
+#[cfg(not(target_env = "gnu"))]
+pub fn pin_mmap_threshold(_bytes: u64) -> bool {
+    false
+}
+
 /// `posix_fadvise(POSIX_FADV_DONTNEED)` on a whole file: drop its clean pages
 /// from the page cache (this file only; no global setting is touched).
 pub fn fadvise_dontneed(fd: BorrowedFd<'_>) -> Result<()> {

@@ -130,10 +130,11 @@ fn send(d: &Dest, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_all_stdout(bytes: &[u8]) -> Result<()> {
+    use anyhow::Context;
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()?;
-    Ok(())
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
 }
 
 /// Narration and progress for a person, on stdout or stderr, or nowhere

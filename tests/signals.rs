@@ -480,3 +480,45 @@ fn what_a_sigkill_leaves_behind_the_next_run_removes() {
         );
     }
 }
+
+/// Ctrl-C in a terminal signals memlab's whole process group, children
+/// included: a child killed by it is not reported as a result.
+#[test]
+fn ctrl_c_to_the_whole_group_reports_no_child_killed_by_it() {
+    use std::os::unix::process::CommandExt;
+    for (args, ms) in [
+        (&["oom", "--limit", "64M", "--rate", "64M/s"][..], 200),
+        (&["cow", "--size", "1G"], 300),
+        (&["hugepage", "--size", "256M", "--forks", "50"], 200),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("o.json");
+        let mut child = Command::new(memlab_path())
+            .args(args)
+            .args(["-q", "--json"])
+            .arg(&json)
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+        let code = child.wait().unwrap().code();
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        if code == Some(130) {
+            assert_eq!(r["interrupted"], true, "{args:?}");
+        }
+        assert_no_failed_checks(&r);
+        let text = r.to_string();
+        assert!(
+            !text.contains("SIGINT"),
+            "{args:?}: a child killed by SIGINT is reported: {text}"
+        );
+    }
+}

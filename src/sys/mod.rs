@@ -575,6 +575,11 @@ impl Child {
             } else {
                 None
             };
+            // Ctrl-C reaches the whole process group: a child that died of
+            // the user's signal is not a result of the experiment.
+            if interrupted() && matches!(signal, Some(Signal::SIGINT | Signal::SIGTERM)) {
+                return Ok(None);
+            }
             return Ok(Some(ChildExit {
                 exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
                 signal,

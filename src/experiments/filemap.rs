@@ -77,12 +77,26 @@ struct Row {
 /// memlab's own temporary folder; removed (with the file) when dropped,
 /// which also happens on Ctrl-C: the handler only sets a flag, the run
 /// returns normally and the guard goes out of scope.
-struct TempDir(PathBuf);
+/// memlab's test folder, removed on drop. The run holds an exclusive
+/// `flock` on the folder for its whole life (the kernel drops it when the
+/// process ends, SIGKILL included), so another run never takes a live
+/// folder for one left behind, even from another pid namespace.
+struct TempDir {
+    path: PathBuf,
+    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// An exclusive lock on a folder, without waiting; None when another
+/// process holds it (or the folder cannot be opened).
+fn lock_dir(dir: &Path) -> Option<nix::fcntl::Flock<std::fs::File>> {
+    let f = std::fs::File::open(dir).ok()?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).ok()
 }
 
 /// Where memlab puts its test file, and why there.
@@ -110,8 +124,8 @@ fn temp_base() -> (PathBuf, String) {
 
 /// Remove test folders left in `base` by a memlab that was killed with
 /// SIGKILL (the only way to skip the cleanup): `memlab-filemap-<pid>-*`,
-/// owned by this user, whose pid is gone, holding nothing but the test
-/// file. Returns how many were removed.
+/// owned by this user, whose pid is gone and whose lock nobody holds,
+/// holding nothing but the test file. Returns how many were removed.
 fn remove_stale(base: &Path) -> usize {
     use std::os::unix::fs::MetadataExt;
     let me = nix::unistd::geteuid().as_raw();
@@ -134,6 +148,11 @@ fn remove_stale(base: &Path) -> usize {
         if !ours || Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
+        // A live run holds the folder's lock (its pid may be invisible here:
+        // another pid namespace, hidepid).
+        let Some(_lock) = lock_dir(&dir) else {
+            continue;
+        };
         let only_test_file = std::fs::read_dir(&dir).is_ok_and(|d| {
             d.flatten()
                 .all(|f| f.file_name() == "filemap.dat" && f.file_type().is_ok_and(|t| t.is_file()))
@@ -163,7 +182,11 @@ fn make_temp_dir(base: &Path) -> Result<TempDir> {
         .mode(0o700)
         .create(&dir)
         .with_context(|| format!("creating temporary folder {}", dir.display()))?;
-    Ok(TempDir(dir))
+    let lock = lock_dir(&dir);
+    Ok(TempDir {
+        path: dir,
+        _lock: lock,
+    })
 }
 
 /// Write `size` bytes of the test text and flush them to the disk, so the
@@ -275,7 +298,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             ));
         }
         let dir = make_temp_dir(&base)?;
-        path = dir.0.join("filemap.dat");
+        path = dir.path.join("filemap.dat");
         _tmp = Some(dir);
         write_test_file(&path, size)?;
         if sys::interrupted() {

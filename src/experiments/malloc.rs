@@ -175,7 +175,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     readings[0].take(&me)?;
 
     // ---- 1: many small blocks, each written so its pages are touched -----
-    for &n in &small_sizes {
+    for (i, &n) in small_sizes.iter().enumerate() {
+        if i % 4096 == 0 && sys::interrupted() {
+            break;
+        }
         match sys::c_malloc(n) {
             Some(p) => {
                 sys::c_fill(p, n, 0x5a);
@@ -185,6 +188,13 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
     }
     let small_got = small.len();
+    if sys::interrupted() {
+        for p in small.drain(..) {
+            sys::c_free(p);
+        }
+        r.interrupted = true;
+        return Ok(r);
+    }
     readings[1].take(&me)?;
 
     // ---- 2: one large block ------------------------------------------------

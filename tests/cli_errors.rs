@@ -315,6 +315,7 @@ fn very_long_values_still_give_one_short_line() {
 fn values_no_host_could_run_are_refused_even_with_force() {
     assert_usage_error(&["oom", "--as-headroom", "2T", "--force"], "2.0 TiB");
     assert_usage_error(&["oom", "--limit", "1000T", "--force"], "MemTotal");
+    assert_usage_error(&["oom", "--rate", "1/s"], "--rate 1 B/s");
     assert_usage_error(&["filemap", "--size", "1000T", "--force"], "free on");
     // The sparse cases' page tables grow with --reserve: the guard names it.
     assert_usage_error(

@@ -78,6 +78,8 @@ const CAP_FACTOR: u64 = 4;
 /// The most the virtual child reserves: a million 1 MiB mmap calls take a
 /// second or so; far more would take minutes and prove nothing more.
 const MAX_AS_HEADROOM: u64 = 1 << 40;
+/// The longest the physical child may take to reach the limit.
+const MAX_FILL_SECONDS: u64 = 600;
 /// The OOM kill should come when the group's charge reaches the limit; the
 /// child's own count of touched bytes can fall short of it by what else is
 /// charged to the group (page tables, its stack, kernel memory on v1), and
@@ -155,6 +157,18 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             args.limit,
             human_bytes(total)
         )));
+    }
+    // A rate so slow the child would take more than ten minutes to reach
+    // the limit is a typo (1M/s for 1G/s, or a missing unit).
+    if let (true, Rate::PerSecond(rate)) = (physical, args.rate) {
+        let secs = args.limit.bytes() / rate.bytes().max(1);
+        if secs > MAX_FILL_SECONDS {
+            return Err(crate::error::usage(format!(
+                "--rate {} would take {secs} s to fill --limit {} (at most {MAX_FILL_SECONDS} s; \
+                 e.g. --rate 128M/s)",
+                args.rate, args.limit
+            )));
+        }
     }
     let mut r = Report::new("oom", &ctx.meta);
     r.param("part", format!("{:?}", args.part).to_lowercase());

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::probe::cgroup::{MemCgroup, Version};
+use crate::probe::cgroup::{MemCgroup, Version, peak_bytes, usage_bytes};
+use crate::probe::read_u64;
 use crate::sys::Child;
 
 /// Folder names memlab gives its groups: `memlab-oom-<memlab pid>`.
@@ -325,24 +326,6 @@ fn write_file(path: &Path, value: &str) -> Result<()> {
     fs::write(path, value).with_context(|| format!("writing {value} to {}", path.display()))
 }
 
-fn read_u64(path: &Path) -> Option<u64> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-pub fn usage_bytes(dir: &Path, version: Version) -> Option<u64> {
-    match version {
-        Version::V1 => read_u64(&dir.join("memory.usage_in_bytes")),
-        Version::V2 => read_u64(&dir.join("memory.current")),
-    }
-}
-
-pub fn peak_bytes(dir: &Path, version: Version) -> Option<u64> {
-    match version {
-        Version::V1 => read_u64(&dir.join("memory.max_usage_in_bytes")),
-        Version::V2 => read_u64(&dir.join("memory.peak")),
-    }
-}
-
 /// v2 `memory.events`: `low`, `high`, `max`, `oom`, `oom_kill` lines.
 pub fn read_counters_v2(dir: &Path) -> OomCounters {
     let text = fs::read_to_string(dir.join("memory.events")).unwrap_or_default();
@@ -360,8 +343,8 @@ pub fn read_counters_v1(dir: &Path) -> OomCounters {
     // With swap accounting the memory+swap counter is charged first, so
     // hits of a memsw limit equal to the memory limit land in memsw.failcnt.
     let hits = match (
-        read_u64(&dir.join("memory.failcnt")),
-        read_u64(&dir.join("memory.memsw.failcnt")),
+        read_u64(dir.join("memory.failcnt")),
+        read_u64(dir.join("memory.memsw.failcnt")),
     ) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -529,7 +512,7 @@ mod tests {
         let name = format!("{PREFIX}{}", std::process::id());
         assert_eq!(sb.dir, t.path().join("user.slice").join(&name));
         assert!(!sb.swap_limited);
-        assert_eq!(read_u64(&sb.dir.join("memory.max")), Some(32 << 20));
+        assert_eq!(read_u64(sb.dir.join("memory.max")), Some(32 << 20));
         assert_eq!(sb.procs_path(), sb.dir.join("cgroup.procs"));
         // The kernel's files vanish with the folder; a fake one must be emptied.
         fs::remove_file(sb.dir.join("memory.max")).unwrap();
@@ -558,5 +541,28 @@ mod tests {
     fn keyed_values() {
         assert_eq!(keyed("a 1\nab 2\n", "ab"), Some(2));
         assert_eq!(keyed("a 1\n", "b"), None);
+    }
+
+    mod props {
+        use super::super::keyed;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn keyed_never_panics(t in "\\PC{0,200}", k in "\\PC{0,12}") {
+                let _ = keyed(&t, &k);
+            }
+
+            #[test]
+            fn keyed_finds_its_key_among_others(
+                pairs in proptest::collection::btree_map("[a-z_]{1,12}", any::<u64>(), 1..8),
+                pick in any::<prop::sample::Index>()
+            ) {
+                let text: String = pairs.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+                let (k, v) = pairs.iter().nth(pick.index(pairs.len())).unwrap();
+                prop_assert_eq!(keyed(&text, k), Some(*v));
+                prop_assert_eq!(keyed(&text, "no-such-key"), None);
+            }
+        }
     }
 }

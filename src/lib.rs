@@ -57,31 +57,57 @@ fn clap_error(e: clap::Error) -> i32 {
         }
         _ => {
             let text = e.render().to_string();
-            // clap's message may run over several lines ("the following
-            // required arguments were not provided:\n  --out <DIR>"): join
-            // them up to the usage line or the tip, so it stays one line.
-            let line = text
-                .lines()
-                .map(str::trim)
-                .skip_while(|l| l.is_empty())
-                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("tip:"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let line = line.trim_start_matches("error: ");
-            let line = if line.is_empty() {
-                "bad command line"
-            } else {
-                line
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut line = lines
+                .next()
+                .unwrap_or("bad command line")
+                .trim_start_matches("error: ")
+                .to_string();
+            // "the following required arguments were not provided:" names
+            // them on the next line.
+            if line.ends_with(':')
+                && let Some(next) = lines.next()
+            {
+                line = format!("{line} {next}");
+            }
+            // An unknown choice: show the good ones on the same line.
+            let choices = match e.get(clap::error::ContextKind::ValidValue) {
+                Some(clap::error::ContextValue::Strings(v)) if !v.is_empty() => {
+                    format!(" (one of: {})", v.join(", "))
+                }
+                _ => String::new(),
             };
-            eprintln!("memlab: error: {line} (see memlab --help)");
+            let line = shorten_quoted(&line);
+            eprintln!("memlab: error: {line}{choices} (see memlab --help)");
             exit::USAGE
         }
     }
 }
 
+/// Keep a usage error one short line when the value itself is long (a
+/// pasted number of 300 digits): each quoted value is cut to its start.
+fn shorten_quoted(line: &str) -> String {
+    const KEEP: usize = 24;
+    let mut out = String::with_capacity(line.len());
+    for (i, part) in line.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        // Odd parts lie between quotes. A value has no spaces; text between
+        // two apostrophes ("glibc's ... host's") has, and is left alone.
+        if i % 2 == 1 && part.chars().count() > KEEP + 8 && !part.contains(' ') {
+            out.extend(part.chars().take(KEEP));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 fn error_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<UsageError>().is_some() {
-        eprintln!("memlab: error: {e}");
+        eprintln!("memlab: error: {}", shorten_quoted(&e.to_string()));
         return exit::USAGE;
     }
     let broken_pipe = e.chain().any(|c| {
@@ -97,4 +123,24 @@ fn error_code(e: &anyhow::Error) -> i32 {
     }
     eprintln!("memlab: error: {e:#}");
     exit::FAILED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_quoted;
+
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "9".repeat(300);
+        let line =
+            format!("invalid value '{long}' for '--size <SIZE>': size '{long}' is too large");
+        let short = shorten_quoted(&line);
+        assert!(short.len() < 140, "{short}");
+        assert!(short.contains("'999999999999999999999999…'"), "{short}");
+        assert!(short.contains("'--size <SIZE>'"), "{short}");
+        assert_eq!(shorten_quoted("a 'b' c"), "a 'b' c");
+        let prose =
+            "--large 4.0 KiB is below glibc's mmap threshold (128.0 KiB); it's e.g. --large 1M";
+        assert_eq!(shorten_quoted(prose), prose);
+    }
 }

@@ -134,6 +134,26 @@ pub fn group_digits(v: i128) -> String {
     if v < 0 { format!("-{out}") } else { out }
 }
 
+/// A whole number of things (`--forks 9`, `--blocks 8192`) in `lo..=hi`;
+/// the error names the value and shows `example`.
+pub fn parse_count<T: TryFrom<u64>>(
+    raw: &str,
+    lo: u64,
+    hi: u64,
+    example: u64,
+) -> Result<T, String> {
+    let s = raw.trim();
+    let bad = || format!("'{raw}' is not a whole number from {lo} to {hi} (e.g. {example})");
+    if s.starts_with('-') {
+        return Err(bad());
+    }
+    let v: u64 = s.parse().map_err(|_| bad())?;
+    if !(lo..=hi).contains(&v) {
+        return Err(bad());
+    }
+    T::try_from(v).map_err(|_| bad())
+}
+
 /// How fast to touch memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rate {
@@ -154,9 +174,11 @@ impl FromStr for Rate {
         let size = s
             .strip_suffix("/s")
             .ok_or_else(|| format!("rate '{raw}' needs '/s' ({example})"))?;
-        let size: Size = size
-            .parse()
-            .map_err(|e: String| format!("rate '{raw}': {e}"))?;
+        let size: Size = size.parse().map_err(|e: String| {
+            // The size's own example would suggest a size, not a rate.
+            let why = e.split(" (e.g.").next().unwrap_or(&e);
+            format!("rate '{raw}': {why} ({example})")
+        })?;
         Ok(Rate::PerSecond(size))
     }
 }
@@ -276,6 +298,19 @@ mod tests {
     }
 
     #[test]
+    fn counts_name_the_value_and_the_range() {
+        assert_eq!(parse_count::<u32>("9", 1, 1000, 9), Ok(9));
+        assert_eq!(parse_count::<usize>(" 12 ", 1, 1000, 9), Ok(12));
+        for s in ["0", "-5", "1001", "abc", "1.5", "", "99999999999999999999"] {
+            let e = parse_count::<u32>(s, 1, 1000, 9).unwrap_err();
+            assert!(
+                e.contains(&format!("'{s}'")) && e.contains("e.g. 9"),
+                "{s}: {e}"
+            );
+        }
+    }
+
+    #[test]
     fn rates() {
         assert_eq!("10M/s".parse::<Rate>(), Ok(Rate::PerSecond(Size(10 << 20))));
         assert_eq!("max".parse::<Rate>(), Ok(Rate::Max));
@@ -357,6 +392,15 @@ mod tests {
             fn intervals_round_trip(us in 1u64..10_000_000) {
                 let i = Interval(Duration::from_micros(us));
                 prop_assert_eq!(i.to_string().parse::<Interval>(), Ok(i));
+            }
+
+            #[test]
+            fn counts_accept_exactly_their_range(v in 0u64..3000, junk in "\\PC{0,12}") {
+                let got = parse_count::<u32>(&v.to_string(), 1, 1000, 9);
+                prop_assert_eq!(got.is_ok(), (1..=1000).contains(&v));
+                if let Ok(n) = parse_count::<u32>(&junk, 1, 1000, 9) {
+                    prop_assert!((1..=1000).contains(&n));
+                }
             }
 
             #[test]

@@ -57,6 +57,11 @@ fn all_writes_a_self_contained_report_with_a_section_per_experiment() {
             .unwrap();
             assert_eq!(json["experiment"], name);
             assert_eq!(json["rows"].as_array().unwrap().len(), rows.len());
+            // Per-process claims hold although every experiment ran in one
+            // process before it (malloc's threshold once did not).
+            if name == "malloc" {
+                assert_no_failed_checks(&json);
+            }
         }
     }
     assert!(html.contains("Which claims held here"));

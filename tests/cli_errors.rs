@@ -144,3 +144,184 @@ fn an_ordinary_user_runs_the_foundation_experiments() {
         }
     }
 }
+
+/// Every value-taking option of every experiment, with the bad values a user
+/// might type: each is refused with one line naming the value.
+#[test]
+fn every_option_of_every_experiment_refuses_bad_values() {
+    const SIZES: &[&str] = &[
+        "10X",
+        "0",
+        "-5M",
+        "abc",
+        "1.2.3M",
+        "99999999999999999999",
+        "5MM",
+    ];
+    let size_options: &[(&str, &str)] = &[
+        ("mmap", "--size"),
+        ("cow", "--size"),
+        ("hugepage", "--size"),
+        ("page-table", "--size"),
+        ("page-table", "--reserve"),
+        ("isolation", "--region"),
+        ("malloc", "--large"),
+        ("filemap", "--size"),
+        ("oom", "--limit"),
+        ("oom", "--as-headroom"),
+    ];
+    for (exp, opt) in size_options {
+        for v in SIZES {
+            assert_usage_error(&[exp, opt, v, "--csv", "out.csv"], v);
+        }
+    }
+    let count_options: &[(&str, &str, &[&str])] = &[
+        (
+            "hugepage",
+            "--forks",
+            &["0", "-5", "abc", "1001", "2.5", "99999999999999999999"],
+        ),
+        (
+            "malloc",
+            "--blocks",
+            &["0", "4", "-5", "abc", "99999999999"],
+        ),
+        ("free", "--count", &["0", "-1", "many"]),
+    ];
+    for (exp, opt, values) in count_options {
+        for v in *values {
+            let mut args = vec![*exp, *opt, v, "--csv", "out.csv"];
+            if *exp == "free" {
+                args.extend(["--watch", "1s"]);
+            }
+            assert_usage_error(&args, v);
+        }
+    }
+    for v in ["-5M/s", "0/s", "fast", "10M", "10X/s", "/s"] {
+        assert_usage_error(&["oom", "--rate", v, "--csv", "out.csv"], v);
+    }
+    for v in ["-1s", "0ms", "100", "1h", "fast", "1000000s"] {
+        assert_usage_error(&["oom", "--interval", v, "--csv", "out.csv"], v);
+        assert_usage_error(&["free", "--watch", v, "--csv", "out.csv"], v);
+    }
+    let choices: &[(&str, &str, &str)] = &[
+        ("segv", "--target", "moon"),
+        ("segv", "--target", "null,moon"),
+        ("cow", "--access", "moon"),
+        ("oom", "--part", "moon"),
+    ];
+    for (exp, opt, v) in choices {
+        // The line names the value and lists the good ones.
+        assert_usage_error(&[exp, opt, v, "--csv", "out.csv"], "moon");
+        assert_usage_error(&[exp, opt, v], "one of:");
+    }
+}
+
+/// Values that parse but that no run could show anything with.
+#[test]
+fn sizes_too_small_to_show_anything_are_refused_with_a_good_one() {
+    for (args, good) in [
+        (&["cow", "--size", "1"][..], "--size 16M"),
+        (&["page-table", "--size", "1M"], "--size 256M"),
+        (&["page-table", "--reserve", "1G"], "--reserve 64G"),
+        (&["isolation", "--region", "1"], "--region 4M"),
+        (&["malloc", "--large", "4K"], "--large 1M"),
+        (&["filemap", "--size", "1"], "--size 8M"),
+        (&["oom", "--limit", "4K"], "--limit 64M"),
+        (&["oom", "--as-headroom", "1"], "--as-headroom 256M"),
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--csv", "out.csv"]);
+        assert_usage_error(&a, good);
+    }
+}
+
+/// The guard names the option that asked for too much.
+#[test]
+fn the_guard_names_the_option_that_asked_for_too_much() {
+    for (args, flag) in [
+        (&["cow", "--size", "100T"][..], "--size"),
+        (&["hugepage", "--size", "100T"], "--size"),
+        (&["page-table", "--size", "100T"], "--size"),
+        (&["isolation", "--region", "100T"], "--region"),
+        (&["oom", "--limit", "100T"], "--limit"),
+        (&["filemap", "--size", "100T"], "--size"),
+        (&["malloc", "--large", "100T"], "--force"),
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--json", "out.json"]);
+        assert_usage_error(&a, flag);
+        assert_usage_error(&a, "--force");
+    }
+}
+
+/// Output paths that cannot be written, for every experiment: refused before
+/// anything runs.
+#[test]
+fn every_experiment_refuses_unwritable_outputs_before_running() {
+    for exp in [
+        "free",
+        "segv",
+        "mmap",
+        "malloc",
+        "isolation",
+        "filemap",
+        "oom",
+        "cow",
+        "page-table",
+        "hugepage",
+    ] {
+        assert_usage_error(
+            &[exp, "--csv", "/no/such/folder/out.csv"],
+            "/no/such/folder",
+        );
+        assert_usage_error(&[exp, "--json", "/proc"], "/proc");
+        assert_usage_error(&[exp, "--csv", "/dev/null"], "/dev/null");
+        assert_usage_error(&[exp, "--csv", "-", "--json", "-"], "stdout");
+    }
+    for exp in ["cow", "page-table", "hugepage"] {
+        assert_usage_error(&[exp, "--plot", "/no/such/folder/p.svg"], "/no/such/folder");
+        assert_usage_error(&[exp, "--plot", "/proc"], "/proc");
+    }
+    // One file for two outputs, however it is spelled.
+    assert_usage_error(
+        &["cow", "--json", "./b.json", "--csv", "b.json"],
+        "same file",
+    );
+    assert_usage_error(
+        &["cow", "--json", "././b.json", "--plot", "b.json"],
+        "same file",
+    );
+    assert_usage_error(&["cow", "--plot", "/proc"], "--plot chart.svg");
+    assert_usage_error(&["cow", "--json", "/proc"], "--json out.json");
+    assert_usage_error(&["all", "--out", "/dev/null"], "/dev/null");
+    assert_usage_error(&["all", "--out", "/no/such/folder/lab"], "/no/such/folder");
+    assert_usage_error(&["filemap", "--file", "/no/such/file"], "/no/such/file");
+    assert_usage_error(&["filemap", "--file", "/proc"], "/proc");
+    assert_usage_error(&["filemap", "--write"], "--file");
+}
+
+/// A pasted value of hundreds of characters still gives one short line.
+#[test]
+fn very_long_values_still_give_one_short_line() {
+    let long = "9".repeat(300);
+    assert_usage_error(&["mmap", "--size", &long], "999999999999");
+    let junk = "x".repeat(500);
+    assert_usage_error(&["oom", "--rate", &junk], "xxxxxxxx");
+    assert_usage_error(&["cow", "--access", &junk], "one of:");
+    assert_usage_error(&["explain", &junk], "memlab list");
+}
+
+/// Values so large that no run could work, refused even with --force.
+#[test]
+fn values_no_host_could_run_are_refused_even_with_force() {
+    assert_usage_error(&["oom", "--as-headroom", "2T", "--force"], "2.0 TiB");
+    assert_usage_error(&["oom", "--limit", "1000T", "--force"], "MemTotal");
+    assert_usage_error(&["oom", "--rate", "1/s"], "--rate 1 B/s");
+    assert_usage_error(&["filemap", "--size", "1000T", "--force"], "free on");
+    // The sparse cases' page tables grow with --reserve: the guard names it.
+    assert_usage_error(
+        &["page-table", "--reserve", "1000T"],
+        "--reserve 1000.0 TiB",
+    );
+}

@@ -25,7 +25,10 @@ struct Limited(PathBuf);
 impl Limited {
     fn new(limit: u64) -> Option<Limited> {
         let parent = own_memory_cgroup()?;
-        let dir = parent.join(format!("memlab-guard-test-{}", std::process::id()));
+        // One folder per test: the tests of this file run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = parent.join(format!("memlab-guard-test-{}-{n}", std::process::id()));
         std::fs::create_dir(&dir).ok()?;
         let me = Limited(dir);
         let file = if me.0.join("memory.limit_in_bytes").exists() {
@@ -78,6 +81,58 @@ fn a_size_above_half_of_the_cgroup_limit_is_refused() {
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     let r: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(r["meta"]["cgroup_memory_limit_bytes"], 64 << 20);
+}
+
+/// memlab's own cgroup limited to 128 MiB: every experiment either runs
+/// (its checks hold) or is refused up front by the guard, naming the cgroup;
+/// none is OOM-killed, none fails half-way.
+#[test]
+fn inside_a_small_cgroup_every_experiment_runs_or_is_refused_up_front() {
+    if !is_root() {
+        eprintln!("skipped: creating a memory cgroup needs root");
+        return;
+    }
+    let Some(cg) = Limited::new(128 << 20) else {
+        eprintln!("skipped: no writable memory cgroup on this host");
+        return;
+    };
+    let bin = memlab_path();
+    for (args, runs) in [
+        ("free", true),
+        ("segv --target all", true),
+        ("mmap", false),
+        ("mmap --size 16M --populate", true),
+        ("malloc", true),
+        ("isolation", true),
+        ("filemap --cold", true),
+        ("oom", false),
+        ("oom --limit 32M", true),
+        ("cow", false),
+        ("cow --size 16M", true),
+        ("page-table", false),
+        ("page-table --size 16M --reserve 4G", true),
+        ("hugepage", false),
+        ("hugepage --size 16M --forks 3", true),
+    ] {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "echo $$ > '{}/cgroup.procs' && exec '{}' {args} -q --json -",
+                cg.0.display(),
+                bin.display()
+            ))
+            .output()
+            .unwrap();
+        if runs {
+            assert_eq!(o.status.code(), Some(0), "{args}: {}", stderr(&o));
+            let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_no_failed_checks(&r);
+        } else {
+            assert_eq!(o.status.code(), Some(2), "{args}: {}", stderr(&o));
+            assert!(stderr(&o).contains("cgroup"), "{args}: {}", stderr(&o));
+            assert!(o.stdout.is_empty(), "{args}");
+        }
+    }
 }
 
 #[test]

@@ -152,11 +152,21 @@ fn prepare_dir(dir: &Path) -> Result<()> {
         )));
     }
     if !dir.exists() {
-        write::check_writable("--out", dir)?;
-        std::fs::create_dir(dir).map_err(|e| usage(format!("--out '{}': {e}", dir.display())))?;
+        // `lab/` names the folder to create, as `lab` does.
+        let plain: std::path::PathBuf = dir.components().collect();
+        write::check_writable("--out", &plain)?;
+        std::fs::create_dir(dir).map_err(|e| {
+            usage(format!(
+                "--out '{}' cannot be created ({e}); e.g. --out lab",
+                dir.display()
+            ))
+        })?;
     }
     if nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_err() {
-        return Err(usage(format!("--out '{}' is not writable", dir.display())));
+        return Err(usage(format!(
+            "--out '{}' is not writable; e.g. --out lab",
+            dir.display()
+        )));
     }
     Ok(())
 }

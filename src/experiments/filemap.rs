@@ -28,7 +28,7 @@ use crate::probe::maps::{self, Change};
 use crate::probe::process::{ProcHandle, Sample};
 use crate::report::{Check, Report};
 use crate::sys::{self, MapOptions, Region, Sharing};
-use crate::units::Size;
+use crate::units::{Size, human_bytes};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(long, requires = "file")]
     pub write: bool,
     /// Size of memlab's own test file (default 8M; not with --file)
-    #[arg(long, conflicts_with = "file")]
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "file")]
     pub size: Option<Size>,
     /// Drop the file's pages from the page cache (this file only) and count
     /// the major faults of reading it through the mapping
@@ -77,12 +77,26 @@ struct Row {
 /// memlab's own temporary folder; removed (with the file) when dropped,
 /// which also happens on Ctrl-C: the handler only sets a flag, the run
 /// returns normally and the guard goes out of scope.
-struct TempDir(PathBuf);
+/// memlab's test folder, removed on drop. The run holds an exclusive
+/// `flock` on the folder for its whole life (the kernel drops it when the
+/// process ends, SIGKILL included), so another run never takes a live
+/// folder for one left behind, even from another pid namespace.
+struct TempDir {
+    path: PathBuf,
+    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// An exclusive lock on a folder, without waiting; None when another
+/// process holds it (or the folder cannot be opened).
+fn lock_dir(dir: &Path) -> Option<nix::fcntl::Flock<std::fs::File>> {
+    let f = std::fs::File::open(dir).ok()?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).ok()
 }
 
 /// Where memlab puts its test file, and why there.
@@ -108,6 +122,56 @@ fn temp_base() -> (PathBuf, String) {
     (tmp, "the default temporary folder".into())
 }
 
+/// Remove test folders left in `base` by a memlab that was killed with
+/// SIGKILL (the only way to skip the cleanup): `memlab-filemap-<pid>-*`,
+/// owned by this user, whose pid is gone and whose lock nobody holds,
+/// holding nothing but the test file. Returns how many were removed.
+fn remove_stale(base: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("memlab-filemap-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let dir = e.path();
+        let ours = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if !ours || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        // A live run holds the folder's lock (its pid may be invisible here:
+        // another pid namespace, hidepid).
+        let Some(_lock) = lock_dir(&dir) else {
+            continue;
+        };
+        let only_test_file = std::fs::read_dir(&dir).is_ok_and(|d| {
+            d.flatten()
+                .all(|f| f.file_name() == "filemap.dat" && f.file_type().is_ok_and(|t| t.is_file()))
+        });
+        if only_test_file
+            && std::fs::remove_file(dir.join("filemap.dat"))
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .is_ok()
+            && std::fs::remove_dir(&dir).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 fn make_temp_dir(base: &Path) -> Result<TempDir> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -118,7 +182,11 @@ fn make_temp_dir(base: &Path) -> Result<TempDir> {
         .mode(0o700)
         .create(&dir)
         .with_context(|| format!("creating temporary folder {}", dir.display()))?;
-    Ok(TempDir(dir))
+    let lock = lock_dir(&dir);
+    Ok(TempDir {
+        path: dir,
+        _lock: lock,
+    })
 }
 
 /// Write `size` bytes of the test text and flush them to the disk, so the
@@ -158,6 +226,10 @@ fn printable(b: &[u8]) -> String {
         })
         .collect()
 }
+
+/// How much of the file the cold read touches between looks at the
+/// interrupt flag (a few milliseconds of reading even from a slow disk).
+const COLD_SLICE: u64 = 4 << 20;
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let page = sys::page_size();
@@ -202,8 +274,31 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
         crate::guard::check(Size(size), args.force)?;
         let (base, why) = temp_base();
+        // The test file goes to disk: never fill the user's file system.
+        // Half of the free space at most, as the memory guard does; more
+        // than all of it cannot work even with --force.
+        if let Ok(free) = crate::probe::fs::free_bytes(&base)
+            && (size > free || (size > free / 2 && !args.force))
+        {
+            return Err(usage(format!(
+                "--size {} is more than {} the {} free on {} (where the test file goes; set \
+                 TMPDIR to use another folder); e.g. --size 8M{}",
+                Size(size),
+                if size > free { "all of" } else { "half of" },
+                human_bytes(free),
+                base.display(),
+                if size > free { "" } else { ", or --force" }
+            )));
+        }
+        let stale = remove_stale(&base);
+        if stale > 0 {
+            r.note(format!(
+                "removed {stale} test folder(s) in {} left by a memlab that was killed (SIGKILL)",
+                base.display()
+            ));
+        }
         let dir = make_temp_dir(&base)?;
-        path = dir.0.join("filemap.dat");
+        path = dir.path.join("filemap.dat");
         _tmp = Some(dir);
         write_test_file(&path, size)?;
         if sys::interrupted() {
@@ -421,7 +516,18 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 format!("posix_fadvise(DONTNEED): {cached_before} of {pages} pages still cached"),
             )?;
             let before = me.sample()?;
-            cold.read_range(0, len, page);
+            // Each major fault waits for the disk: read in slices and stop at
+            // a signal instead of finishing a large file first.
+            let mut off = 0;
+            while off < len && !sys::interrupted() {
+                let end = (off + COLD_SLICE).min(len);
+                cold.read_range(off, end, page);
+                off = end;
+            }
+            if sys::interrupted() {
+                r.interrupted = true;
+                return Ok(r);
+            }
             let after = me.sample()?;
             let majflt = after.majflt.saturating_sub(before.majflt);
             let minflt = after.minflt.saturating_sub(before.minflt);

@@ -22,7 +22,8 @@ pub struct Args {
     #[arg(long, value_name = "INTERVAL", allow_hyphen_values = true)]
     pub watch: Option<Interval>,
     /// With --watch: how many samples (default 5)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = |s: &str| crate::units::parse_count::<u64>(s, 1, 1_000_000, 5))]
     pub count: Option<u64>,
     #[command(flatten)]
     pub out: OutputArgs,

@@ -34,7 +34,7 @@ use crate::units::{Size, human_bytes};
 pub struct Args {
     /// Size of the virtually contiguous region whose physical frames are
     /// listed (part 3)
-    #[arg(long, default_value = "4M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "4M")]
     pub region: Size,
     /// Run even if the region is more than half of the available memory
     #[arg(long)]
@@ -218,7 +218,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             human_bytes(region_len)
         )));
     }
-    crate::guard::check(args.region, args.force)?;
+    crate::guard::check_flag("--region", args.region, args.force)?;
     let mut r = Report::new("isolation", &ctx.meta);
     r.param("region_bytes", region_len);
     let mut frames_hidden = false;
@@ -435,7 +435,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     // consecutive frames by construction.
     let region = Region::anon(region_len, MapOptions::default())?;
     region.advise_huge(HugeAdvice::NoHuge)?;
-    region.write_range(0, region_len, page, 1);
+    if !region.write_range_interruptibly(0, region_len, page, 1) {
+        r.interrupted = true;
+        return Ok(r);
+    }
     let npages = region_len.div_ceil(page) as usize;
     let frames = Pagemap::open("self")?.frames(region.addr(), npages)?;
     let pfns: Option<Vec<u64>> = frames.iter().map(|f| f.pfn()).collect();
@@ -523,4 +526,20 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         );
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A frame survives the trip from a worker to memlab as one word.
+        #[test]
+        fn frames_cross_the_pipe_unchanged(p in 1u64..(1 << 55)) {
+            for f in [Frame::Absent, Frame::Hidden, Frame::Pfn(p)] {
+                prop_assert_eq!(decode(encode(f)), f);
+            }
+        }
+    }
 }

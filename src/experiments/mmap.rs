@@ -33,8 +33,10 @@ pub struct Args {
 }
 
 /// Without touching, RSS may still move by a few pages of memlab's own
-/// bookkeeping: allow 10% of SIZE.
+/// bookkeeping: allow 10% of SIZE, and never less than those few pages
+/// (a SIZE of one page would otherwise allow nothing at all).
 const UNTOUCHED_RSS_FRACTION: f64 = 0.10;
+const UNTOUCHED_RSS_FLOOR_KIB: i64 = 64;
 /// With MAP_POPULATE every page is resident: allow 10% short for rounding and
 /// for pages the kernel may have reclaimed meanwhile.
 const POPULATED_RSS_FRACTION: f64 = 0.90;
@@ -150,7 +152,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             rss_delta >= want,
         ));
     } else {
-        let limit = (size_kib as f64 * UNTOUCHED_RSS_FRACTION) as i64;
+        let limit =
+            ((size_kib as f64 * UNTOUCHED_RSS_FRACTION) as i64).max(UNTOUCHED_RSS_FLOOR_KIB);
         r.check(Check::new(
             "rss_did_not_grow",
             "nothing is touched yet, so no physical memory is allocated (demand paging)",

@@ -159,7 +159,17 @@ pub fn dispatch(cmd: Command) -> Result<i32> {
         Command::Explain { name } => explain(name),
         Command::All(a) => all::run(a),
         // The re-executed program of isolation's second part.
-        Command::Isolation(a) if a.worker => Ok(isolation::worker()),
+        Command::Isolation(a) if a.worker => {
+            // The worker speaks binary words on a pipe to its parent; typed
+            // by a person it would print them and wait for stdin to close.
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Err(usage(
+                    "--worker is for memlab's own use (isolation runs itself with it); \
+                     e.g. memlab isolation",
+                ));
+            }
+            Ok(isolation::worker())
+        }
         _ => {
             let (out, plot) = outputs_of(&cmd);
             run_one(out, plot, |ctx| run_experiment(&cmd, ctx))

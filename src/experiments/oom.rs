@@ -38,16 +38,16 @@ use crate::units::{Interval, Rate, Size, human_bytes};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Memory limit of the physical child's cgroup (swap off for it)
-    #[arg(long, default_value = "64M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "64M")]
     pub limit: Size,
     /// RLIMIT_AS of the virtual child: its VSZ at start plus this much
-    #[arg(long, default_value = "256M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "256M")]
     pub as_headroom: Size,
     /// How fast the physical child touches memory (or max)
-    #[arg(long, default_value = "128M/s")]
+    #[arg(long, allow_hyphen_values = true, default_value = "128M/s")]
     pub rate: Rate,
     /// How often memlab samples the physical child
-    #[arg(long, default_value = "10ms")]
+    #[arg(long, allow_hyphen_values = true, default_value = "10ms")]
     pub interval: Interval,
     /// Which exhaustion(s) to show
     #[arg(long, value_enum, default_value = "both")]
@@ -75,6 +75,11 @@ const STEP: u64 = 256 << 10;
 /// The physical child stops after touching this many times the limit: if the
 /// cgroup somehow does not hold it, it still cannot eat the host.
 const CAP_FACTOR: u64 = 4;
+/// The most the virtual child reserves: a million 1 MiB mmap calls take a
+/// second or so; far more would take minutes and prove nothing more.
+const MAX_AS_HEADROOM: u64 = 1 << 40;
+/// The longest the physical child may take to reach the limit.
+const MAX_FILL_SECONDS: u64 = 600;
 /// The OOM kill should come when the group's charge reaches the limit; the
 /// child's own count of touched bytes can fall short of it by what else is
 /// charged to the group (page tables, its stack, kernel memory on v1), and
@@ -120,7 +125,7 @@ impl Row {
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let physical = args.part != Part::Virtual;
     if physical {
-        crate::guard::check(args.limit, args.force)?;
+        crate::guard::check_flag("--limit", args.limit, args.force)?;
     }
     if args.limit.bytes() < 4 << 20 {
         return Err(crate::error::usage(format!(
@@ -133,6 +138,37 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             "--as-headroom {} leaves no room to map anything; use at least 4M (e.g. --as-headroom 256M)",
             args.as_headroom
         )));
+    }
+    if args.as_headroom.bytes() > MAX_AS_HEADROOM {
+        return Err(crate::error::usage(format!(
+            "--as-headroom {} is too large: the child reserves it 1 MiB at a time, up to {} \
+             (e.g. --as-headroom 256M)",
+            args.as_headroom,
+            human_bytes(MAX_AS_HEADROOM)
+        )));
+    }
+    // Above the RAM the cgroup limit can never be what stops the child: the
+    // host would run out first, and --force does not change that.
+    let total = ctx.meta.mem_total_kib * 1024;
+    if physical && total > 0 && args.limit.bytes() > total {
+        return Err(crate::error::usage(format!(
+            "--limit {} is more than this host's memory ({} MemTotal), so the cgroup could \
+             never be what stops the child (e.g. --limit 64M)",
+            args.limit,
+            human_bytes(total)
+        )));
+    }
+    // A rate so slow the child would take more than ten minutes to reach
+    // the limit is a typo (1M/s for 1G/s, or a missing unit).
+    if let (true, Rate::PerSecond(rate)) = (physical, args.rate) {
+        let secs = args.limit.bytes() / rate.bytes().max(1);
+        if secs > MAX_FILL_SECONDS {
+            return Err(crate::error::usage(format!(
+                "--rate {} would take {secs} s to fill --limit {} (at most {MAX_FILL_SECONDS} s; \
+                 e.g. --rate 128M/s)",
+                args.rate, args.limit
+            )));
+        }
     }
     let mut r = Report::new("oom", &ctx.meta);
     r.param("part", format!("{:?}", args.part).to_lowercase());
@@ -195,6 +231,8 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
     let (res_r, res_w) = sys::chan()?;
     let (rel_r, rel_w) = sys::chan()?;
     let mut child = sys::fork_child(|| {
+        // The parent reads this child's VSZ at ENOMEM from /proc/PID.
+        sys::let_parent_read_my_proc();
         // Room for every chunk's handle before the cap is set, so that the
         // loop below allocates nothing but the mappings themselves.
         let mut regions: Vec<Region> = Vec::with_capacity((headroom / CHUNK) as usize + 64);
@@ -478,6 +516,9 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     let cap = limit * CAP_FACTOR;
     let rate = args.rate;
     let child = sys::fork_child(|| {
+        // The parent samples this child's /proc/PID; it ends by SIGKILL,
+        // which never dumps core.
+        sys::let_parent_read_my_proc();
         // Join the group first: everything allocated from here on is
         // charged to it. Write the pid from a stack buffer.
         let mut buf = [0u8; 20];
@@ -571,7 +612,7 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
             break;
         }
         let touched = u64::from_ne_bytes(progress.read_bytes(0, 8).try_into().expect("8 bytes"));
-        let oom_score = crate::probe::read_u64(&format!("/proc/{pid}/oom_score"));
+        let oom_score = crate::probe::read_u64(format!("/proc/{pid}/oom_score"));
         peak_rss = peak_rss.max(s.rss_kib);
         // The score reads 0 once the OOM killer has taken the process
         // (its memory is marked as already reaped): keep the highest.

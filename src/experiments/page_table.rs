@@ -35,11 +35,11 @@ use crate::units::{Size, human_bytes};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How much to touch densely, every page (binary units: 256M = 256 MiB)
-    #[arg(long, default_value = "256M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "256M")]
     pub size: Size,
     /// The MAP_NORESERVE reservation the sparse cases touch inside (shrunk,
     /// with a note, if the kernel refuses it)
-    #[arg(long, default_value = "64G")]
+    #[arg(long, allow_hyphen_values = true, default_value = "64G")]
     pub reserve: Size,
     /// Repeat the dense case with transparent huge pages (MADV_HUGEPAGE)
     #[arg(long)]
@@ -90,11 +90,19 @@ struct Row {
     pte_delta_kib: i64,
     pte_bytes_per_touched_page: f64,
     rss_delta_kib: i64,
-    anon_huge_kib: u64,
+    /// Empty where smaps_rollup cannot be read: unknown, not zero.
+    anon_huge_kib: Option<u64>,
 }
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let page = sys::page_size();
+    crate::guard::at_least(
+        "--size",
+        args.size,
+        TWO_MIB,
+        "one page-table page maps 2 MiB, so less shows no page-table cost of its own",
+        "256M",
+    )?;
     let size = args.size.bytes().next_multiple_of(page).max(page);
     let mut reserve = args.reserve.bytes().next_multiple_of(ONE_GIB);
     if reserve < MIN_RESERVE {
@@ -107,7 +115,22 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     }
     // The sparse 2 MiB case touches reserve/2MiB pages and as many PTE pages.
     let sparse_cost = reserve / TWO_MIB * 2 * page;
-    crate::guard::check(Size(size.max(sparse_cost)), args.force)?;
+    // Name the option that asked for the memory: the dense case's --size,
+    // or the sparse cases' page tables, which grow with --reserve.
+    if sparse_cost > size {
+        let (room, source) = crate::guard::room()?;
+        if !args.force && sparse_cost > room / 2 {
+            return Err(usage(format!(
+                "--reserve {} needs {} of page tables in the sparse cases, more than half of \
+                 the {} {source}; e.g. --reserve 64G, or --force",
+                args.reserve,
+                human_bytes(sparse_cost),
+                human_bytes(room)
+            )));
+        }
+    } else {
+        crate::guard::check(Size(size), args.force)?;
+    }
 
     let mut r = Report::new("page-table", &ctx.meta);
     r.param("size_bytes", size);
@@ -425,12 +448,15 @@ fn finish(mut r: Report, rows: Vec<Row>, flat: u64, page: u64) -> Result<Report>
     }
     if let Some(t) = &thp {
         r.note(format!(
-            "dense-thp: {} KiB of VmPTE for {} with {} KiB in huge pages; on x86_64 the kernel \
+            "dense-thp: {} KiB of VmPTE for {} with {} in huge pages; on x86_64 the kernel \
              sets aside (deposits) one PTE page per transparent huge page so it can split it \
              later, and VmPTE counts those pages although no PTE in them is used",
             t.pte_delta_kib,
             human_bytes(t.span_bytes),
             t.anon_huge_kib
+                .map_or("an unknown amount (no smaps_rollup)".into(), |k| {
+                    format!("{k} KiB")
+                })
         ));
     }
 

@@ -40,7 +40,8 @@ pub struct Stage {
     /// `AnonHugePages` of smaps_rollup, read by the child itself: children
     /// are not dumpable (no core files), and the kernel lets only the process
     /// itself or a ptrace-capable reader open a non-dumpable process's smaps.
-    pub anon_huge_kib: u64,
+    /// `None` where smaps_rollup cannot be read (kernels before 4.14).
+    pub anon_huge_kib: Option<u64>,
     /// `HugePages_Free` of the whole host (hugetlbfs pages are not in the
     /// process's AnonHugePages; the pool shows them).
     pub hugepages_free: u64,
@@ -69,6 +70,8 @@ const READY: u64 = 0;
 const GO: u64 = 1;
 const FORK: u64 = 2;
 const BYE: u64 = 3;
+/// On the pipe: a reading the child could not take.
+const UNREADABLE: u64 = u64::MAX;
 
 /// Run one case in a fresh child.
 pub fn run(plan: Plan) -> Result<Outcome> {
@@ -131,17 +134,19 @@ fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {
     ))
 }
 
-fn stage(p: &ProcHandle, anon_huge_kib: u64) -> Result<Stage> {
+fn stage(p: &ProcHandle, anon_huge_word: u64) -> Result<Stage> {
     Ok(Stage {
         sample: p.sample()?,
         status: p.status_mem()?,
-        anon_huge_kib,
+        anon_huge_kib: (anon_huge_word != UNREADABLE).then_some(anon_huge_word),
         hugepages_free: HugeAndTables::read()?.hugepages_free,
     })
 }
 
 /// The child's side: map, report, touch on cue, time forks on cue.
 fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
+    // The parent reads this child's /proc/PID/{stat,statm,status}.
+    sys::let_parent_read_my_proc();
     let region = match Region::anon(plan.map_len, plan.opts) {
         Ok(r) => r,
         Err(e) => {
@@ -176,8 +181,14 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
             FORK => {
                 let ns: Vec<u64> = (0..plan.forks)
                     .map(|_| {
-                        sys::time_one_fork()
-                            .map(|d| d.as_nanos() as u64)
+                        // The clock of fork_child brackets the fork(2) call
+                        // alone; the grandchild exits at once and is reaped.
+                        sys::fork_child(|| 0)
+                            .and_then(|mut c| {
+                                let took = c.fork_time();
+                                c.wait()?;
+                                Ok(took.as_nanos() as u64)
+                            })
                             .unwrap_or(u64::MAX)
                     })
                     .collect();
@@ -190,14 +201,14 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
     }
 }
 
-/// The child's own `AnonHugePages` (0 where smaps_rollup is absent).
+/// The child's own `AnonHugePages`, or `UNREADABLE` where smaps_rollup is
+/// absent or cannot be read (never a 0 that would look like a measurement).
 fn own_anon_huge_kib() -> u64 {
     ProcHandle::myself()
         .and_then(|p| p.rollup())
         .ok()
         .flatten()
-        .map(|r| r.anon_huge_kib)
-        .unwrap_or(0)
+        .map_or(UNREADABLE, |r| r.anon_huge_kib)
 }
 
 /// The median of some timings (`None` when there are none).

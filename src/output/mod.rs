@@ -68,8 +68,9 @@ impl Plan {
             write::check_writable("--plot", p)?;
             files.push(p);
         }
+        let ids: Vec<PathBuf> = files.iter().map(|p| write::identity(p)).collect();
         for (i, a) in files.iter().enumerate() {
-            if files[i + 1..].iter().any(|b| a == b) {
+            if ids[i + 1..].contains(&ids[i]) {
                 return Err(usage(format!(
                     "the same file '{}' is given for two outputs; give each its own path",
                     a.display()
@@ -129,10 +130,11 @@ fn send(d: &Dest, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_all_stdout(bytes: &[u8]) -> Result<()> {
+    use anyhow::Context;
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()?;
-    Ok(())
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
 }
 
 /// Narration and progress for a person, on stdout or stderr, or nowhere

@@ -13,19 +13,22 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
     let shown = path.display();
     if path.as_os_str().is_empty() {
         return Err(usage(format!(
-            "{flag} needs a file path, e.g. {flag} out.csv"
+            "{flag} needs a file path, e.g. {flag} {}",
+            example(flag)
         )));
     }
     if let Ok(md) = std::fs::metadata(path)
         && !md.is_file()
     {
         return Err(usage(format!(
-            "{flag} '{shown}' is not a regular file; give a file path, e.g. {flag} out.csv"
+            "{flag} '{shown}' is not a regular file; give a file path, e.g. {flag} {}",
+            example(flag)
         )));
     }
     if path.to_string_lossy().ends_with('/') {
         return Err(usage(format!(
-            "{flag} '{shown}' is a folder; give a file path, e.g. {flag} out.csv"
+            "{flag} '{shown}' is a folder; give a file path, e.g. {flag} {}",
+            example(flag)
         )));
     }
     let dir = parent_dir(path);
@@ -45,6 +48,26 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The file a path names, whatever way it is spelled (`a.json`,
+/// `./a.json`, `dir/../a.json`): its folder resolved, plus its name.
+pub fn identity(path: &Path) -> std::path::PathBuf {
+    let dir = parent_dir(path);
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    match path.file_name() {
+        Some(n) => dir.join(n),
+        None => dir,
+    }
+}
+
+/// A good value to show for an output flag.
+fn example(flag: &str) -> &'static str {
+    match flag {
+        "--json" => "out.json",
+        "--plot" => "chart.svg",
+        _ => "out.csv",
+    }
 }
 
 fn parent_dir(path: &Path) -> &Path {

@@ -37,16 +37,11 @@ impl MemCgroup {
 
     /// Read the limit and usage of the cgroup at `dir`.
     pub fn at(version: Version, dir: PathBuf) -> MemCgroup {
-        let (limit, usage) = match version {
-            Version::V1 => (
-                read_limit(&dir.join("memory.limit_in_bytes"), version),
-                crate::probe::read_u64(&dir.join("memory.usage_in_bytes").to_string_lossy()),
-            ),
-            Version::V2 => (
-                read_limit(&dir.join("memory.max"), version),
-                crate::probe::read_u64(&dir.join("memory.current").to_string_lossy()),
-            ),
+        let limit = match version {
+            Version::V1 => read_limit(&dir.join("memory.limit_in_bytes"), version),
+            Version::V2 => read_limit(&dir.join("memory.max"), version),
         };
+        let usage = usage_bytes(&dir, version);
         MemCgroup {
             version,
             dir,
@@ -61,6 +56,23 @@ impl MemCgroup {
             self.limit_bytes?
                 .saturating_sub(self.usage_bytes.unwrap_or(0)),
         )
+    }
+}
+
+/// What is charged to the group at `dir` now.
+pub fn usage_bytes(dir: &Path, version: Version) -> Option<u64> {
+    match version {
+        Version::V1 => crate::probe::read_u64(dir.join("memory.usage_in_bytes")),
+        Version::V2 => crate::probe::read_u64(dir.join("memory.current")),
+    }
+}
+
+/// The most ever charged to the group at `dir` (v1 `max_usage_in_bytes`,
+/// v2 `memory.peak` on kernels since 5.19).
+pub fn peak_bytes(dir: &Path, version: Version) -> Option<u64> {
+    match version {
+        Version::V1 => crate::probe::read_u64(dir.join("memory.max_usage_in_bytes")),
+        Version::V2 => crate::probe::read_u64(dir.join("memory.peak")),
     }
 }
 

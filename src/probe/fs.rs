@@ -34,3 +34,11 @@ pub fn kind(path: &Path) -> Result<(String, bool)> {
     };
     Ok((name, in_memory))
 }
+
+/// Bytes an ordinary user may still write on the file system holding `path`
+/// (`f_bavail`: blocks left once the root reserve is set aside).
+pub fn free_bytes(path: &Path) -> Result<u64> {
+    let st =
+        nix::sys::statvfs::statvfs(path).with_context(|| format!("statvfs {}", path.display()))?;
+    Ok((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64))
+}

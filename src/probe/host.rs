@@ -35,11 +35,9 @@ impl Meta {
         let uts = nix::sys::utsname::uname().ok();
         let mem = super::meminfo::MemInfo::read().unwrap_or_default();
         let cg = MemCgroup::current();
-        let hugetlb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("HugePages_Total:"))
-                .and_then(|v| v.trim().parse().ok())
-        });
+        let hugetlb = <procfs::Meminfo as procfs::Current>::current()
+            .ok()
+            .and_then(|m| m.hugepages_total);
         Meta {
             memlab_version: env!("CARGO_PKG_VERSION").into(),
             timestamp_utc: utc_now(),
@@ -174,5 +172,41 @@ mod virtual_bits_tests {
         let t = "flags\t: fpu\naddress sizes\t: 39 bits physical, 48 bits virtual\n";
         assert_eq!(super::parse_virtual_bits(t), Some(48));
         assert_eq!(super::parse_virtual_bits("flags : fpu"), None);
+    }
+
+    mod props {
+        use super::super::{parse_virtual_bits, selected_mode};
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn kernel_text_parsers_never_panic(t in "\\PC{0,200}") {
+                let _ = parse_virtual_bits(&t);
+                let _ = selected_mode(&t);
+            }
+
+            #[test]
+            fn the_virtual_width_is_read_from_any_cpuinfo(
+                phys in 1u32..64, virt in 1u32..64, before in "[a-z ]{0,20}"
+            ) {
+                let t = format!(
+                    "processor\t: 0\nflags\t\t: {before}\naddress sizes\t: {phys} bits physical, {virt} bits virtual\n"
+                );
+                prop_assert_eq!(parse_virtual_bits(&t), Some(virt));
+            }
+
+            #[test]
+            fn the_bracketed_mode_is_the_selected_one(
+                modes in proptest::collection::vec("[a-z_]{1,10}", 1..5), pick in any::<prop::sample::Index>()
+            ) {
+                let i = pick.index(modes.len());
+                let line: Vec<String> = modes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| if k == i { format!("[{m}]") } else { m.clone() })
+                    .collect();
+                prop_assert_eq!(selected_mode(&format!("{}\n", line.join(" "))), Some(modes[i].clone()));
+            }
+        }
     }
 }

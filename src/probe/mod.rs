@@ -16,6 +16,6 @@ pub fn read_text(path: &str) -> Result<String> {
 }
 
 /// Read a file holding one integer (a sysctl, a cgroup limit).
-pub fn read_u64(path: &str) -> Option<u64> {
+pub fn read_u64(path: impl AsRef<std::path::Path>) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }

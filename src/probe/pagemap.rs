@@ -128,4 +128,44 @@ mod tests {
         // Descending frames are not a run.
         assert_eq!(contiguous_runs(&[7, 6, 5]), vec![(0, 1), (1, 1), (2, 1)]);
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn entries_decode_to_their_frame_bits(e in any::<u64>()) {
+                match Frame::from_entry(e) {
+                    Frame::Absent => prop_assert_eq!(e & PRESENT, 0),
+                    Frame::Hidden => prop_assert_eq!((e & PRESENT != 0, e & PFN_MASK), (true, 0)),
+                    Frame::Pfn(p) => {
+                        prop_assert!(e & PRESENT != 0);
+                        prop_assert_eq!(p, e & PFN_MASK);
+                    }
+                }
+            }
+
+            #[test]
+            fn runs_cover_every_page_once_and_only_join_neighbours(
+                pfns in proptest::collection::vec(0u64..64, 0..200)
+            ) {
+                let runs = contiguous_runs(&pfns);
+                let mut next = 0;
+                for (k, &(start, len)) in runs.iter().enumerate() {
+                    prop_assert_eq!(start, next);
+                    prop_assert!(len >= 1);
+                    for i in start + 1..start + len {
+                        prop_assert_eq!(pfns[i], pfns[i - 1] + 1);
+                    }
+                    // A run ends where the next frame does not follow on.
+                    if k + 1 < runs.len() {
+                        prop_assert_ne!(pfns[start + len], pfns[start + len - 1] + 1);
+                    }
+                    next = start + len;
+                }
+                prop_assert_eq!(next, pfns.len());
+            }
+        }
+    }
 }

@@ -129,7 +129,12 @@ impl ProcHandle {
             vm_size_kib: s.vmsize.unwrap_or(0),
             vm_rss_kib: s.vmrss.unwrap_or(0),
             vm_hwm_kib: s.vmhwm.unwrap_or(0),
-            vm_pte_kib: s.vmpte.unwrap_or(0),
+            // The page-table figures are what memlab reads this file for:
+            // without the line there is nothing to report, and 0 would be
+            // a false one.
+            vm_pte_kib: s
+                .vmpte
+                .with_context(|| format!("/proc/{}/status has no VmPTE line", self.pid))?,
         })
     }
 }

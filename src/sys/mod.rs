@@ -17,8 +17,6 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
-mod fork_timing;
-pub use fork_timing::time_one_fork;
 mod poll;
 pub use poll::Polled;
 
@@ -41,20 +39,43 @@ pub fn page_size() -> u64 {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// A pipe the handler writes one byte to (read end, write end; -1 until
+/// installed). A flag alone has a gap: a signal that lands after a loop
+/// looked at the flag and before it entered a blocking call is not seen
+/// until that call returns on its own (a sleep of a whole interval, a wait
+/// for a child). The byte stays in the pipe, so a blocking call that also
+/// polls the pipe returns at once whenever the signal came.
+static SIGNAL_PIPE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
+
 extern "C" fn on_interrupt(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    let w = SIGNAL_PIPE[1].load(Ordering::SeqCst);
+    if w >= 0 {
+        let byte = 1u8;
+        // SAFETY: write(2) is async-signal-safe; the fd is non-blocking, so
+        // a full pipe (already readable) just drops the byte.
+        unsafe { libc::write(w, (&raw const byte).cast(), 1) };
+    }
 }
 
 /// Install the SIGINT/SIGTERM handlers. No `SA_RESTART`: a blocking wait or
-/// sleep returns `EINTR`, so the run notices within a fraction of a second.
+/// sleep returns `EINTR`, and `block_on` also watches the handler's pipe, so
+/// the run notices within a fraction of a second.
 pub fn install_interrupt_handlers() -> Result<()> {
+    use std::os::fd::IntoRawFd;
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
+        .context("creating the signal pipe")?;
+    // Kept open for the life of the process.
+    SIGNAL_PIPE[0].store(r.into_raw_fd(), Ordering::SeqCst);
+    SIGNAL_PIPE[1].store(w.into_raw_fd(), Ordering::SeqCst);
     let action = SigAction::new(
         SigHandler::Handler(on_interrupt),
         SaFlags::empty(),
         SigSet::empty(),
     );
     for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        // SAFETY: the handler only stores to an atomic and writes to a pipe,
+        // both async-signal-safe.
         unsafe { signal::sigaction(sig, &action) }.context("installing signal handlers")?;
     }
     Ok(())
@@ -65,25 +86,95 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Sleep until `deadline` (CLOCK_MONOTONIC, absolute, so sampling does not
-/// drift). Returns early, with `false`, when the run is interrupted.
-pub fn sleep_until(deadline: std::time::Instant) -> bool {
+/// Why `block_on` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wake {
+    Ready,
+    Timeout,
+    Interrupted,
+}
+
+/// Block until `fd` is readable (or hung up), `deadline` passes, or
+/// SIGINT/SIGTERM arrives, whichever comes first.
+fn block_on(fd: Option<RawFd>, deadline: Option<std::time::Instant>) -> Wake {
     loop {
         if interrupted() {
-            return false;
+            return Wake::Interrupted;
         }
-        let now = std::time::Instant::now();
-        if now >= deadline {
-            return true;
+        let mut fds = Vec::with_capacity(2);
+        if let Some(fd) = fd {
+            fds.push(libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
         }
-        let left = deadline - now;
-        let ts = libc::timespec {
-            tv_sec: left.as_secs() as libc::time_t,
-            tv_nsec: left.subsec_nanos() as libc::c_long,
+        let sig = SIGNAL_PIPE[0].load(Ordering::SeqCst);
+        if sig >= 0 {
+            fds.push(libc::pollfd {
+                fd: sig,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let ts = match deadline {
+            Some(d) => {
+                let now = std::time::Instant::now();
+                if now >= d {
+                    return Wake::Timeout;
+                }
+                let left = d - now;
+                Some(libc::timespec {
+                    tv_sec: left.as_secs() as libc::time_t,
+                    tv_nsec: left.subsec_nanos() as libc::c_long,
+                })
+            }
+            None => None,
         };
-        // SAFETY: nanosleep only reads `ts`; a null remainder pointer is allowed.
-        unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+        let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
+        // SAFETY: ppoll reads `fds.len()` pollfds from the live vector and
+        // writes their revents; `ts_ptr` is null or points at a live
+        // timespec; a null signal mask leaves the mask as it is.
+        let r = unsafe {
+            libc::ppoll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                ts_ptr,
+                std::ptr::null(),
+            )
+        };
+        if r < 0 {
+            if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            // Let the caller's own call report the error.
+            return Wake::Ready;
+        }
+        if interrupted() {
+            return Wake::Interrupted;
+        }
+        if r == 0 {
+            continue; // the deadline: the clock is checked at the top
+        }
+        if fd.is_some() && fds[0].revents != 0 {
+            return Wake::Ready;
+        }
+        // The pipe is readable but this process was not interrupted: a byte
+        // from a forked child's copy of the handler, in the instant before
+        // it reset its signals. Drain it, or every poll would return at once.
+        if sig >= 0 {
+            let mut junk = [0u8; 64];
+            // SAFETY: read(2) into a live stack buffer of that length; the
+            // fd is non-blocking.
+            while unsafe { libc::read(sig, junk.as_mut_ptr().cast(), junk.len()) } > 0 {}
+        }
     }
+}
+
+/// Sleep until `deadline` (an absolute point, so sampling does not drift).
+/// Returns early, with `false`, when the run is interrupted.
+pub fn sleep_until(deadline: std::time::Instant) -> bool {
+    block_on(None, Some(deadline)) == Wake::Timeout
 }
 
 /// Sleep for `d`, returning early (false) when interrupted.
@@ -242,6 +333,24 @@ impl Region {
             unsafe { std::ptr::write_volatile(self.ptr.as_ptr().add(off as usize), value) };
             off += stride;
         }
+    }
+
+    /// `write_range` in slices of a few MiB, stopping at SIGINT/SIGTERM.
+    /// Returns false when interrupted (the rest is left untouched).
+    pub fn write_range_interruptibly(&self, from: u64, to: u64, stride: u64, value: u8) -> bool {
+        const SLICE: u64 = 4 << 20;
+        let to = to.min(self.len as u64);
+        let mut off = from;
+        while off < to {
+            if interrupted() {
+                return false;
+            }
+            let end = off.saturating_add(SLICE.max(stride)).min(to);
+            self.write_range(off, end, stride, value);
+            // The next slice starts on the stride grid of this one.
+            off += (end - off).div_ceil(stride) * stride;
+        }
+        !interrupted()
     }
 
     /// Read one byte in every `stride`-byte step of `[from, to)`; returns their
@@ -438,6 +547,15 @@ impl Child {
     /// `Ok(None)` when interrupted by SIGINT/SIGTERM (the child is then killed
     /// and reaped on drop).
     pub fn wait(&mut self) -> Result<Option<ChildExit>> {
+        // Wait for the child's exit and the signal pipe at once (a pidfd is
+        // readable once the process has ended; Linux 5.3+). Without a pidfd,
+        // wait4 alone still returns on EINTR.
+        if !self.reaped
+            && let Some(pidfd) = pidfd_open(self.pid)
+            && block_on(Some(pidfd.as_raw_fd()), None) == Wake::Interrupted
+        {
+            return Ok(None);
+        }
         loop {
             if interrupted() {
                 return Ok(None);
@@ -455,7 +573,13 @@ impl Child {
                 return Err(e).context(format!("waiting for child {}", self.pid));
             }
             self.reaped = true;
-            return Ok(Some(exit_of(status, &ru)));
+            let exit = exit_of(status, &ru);
+            // Ctrl-C reaches the whole process group: a child that died of
+            // the user's signal is not a result of the experiment.
+            if interrupted() && matches!(exit.signal, Some(Signal::SIGINT | Signal::SIGTERM)) {
+                return Ok(None);
+            }
+            return Ok(Some(exit));
         }
     }
 
@@ -538,6 +662,16 @@ fn exit_of(status: libc::c_int, ru: &libc::rusage) -> ChildExit {
     }
 }
 
+/// A pidfd for `pid` (readable once it has ended), or None on kernels
+/// without pidfd_open.
+fn pidfd_open(pid: Pid) -> Option<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    // SAFETY: a non-negative result is a new fd that nothing else owns.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 fn unsafe_zeroed_siginfo() -> libc::siginfo_t {
     // SAFETY: siginfo_t is a plain C struct for which all-zero is valid.
     unsafe { std::mem::zeroed() }
@@ -547,6 +681,18 @@ impl Drop for Child {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// In a child made by `fork_child` that never faults on purpose: make it
+/// dumpable again so that its parent, running as the same ordinary user, may
+/// still open its /proc/PID files where /proc is mounted with `hidepid`
+/// (there the kernel shows a process's folder only to readers allowed to
+/// ptrace-read it, and a non-dumpable process allows none but root).
+/// RLIMIT_CORE stays 0, so a crash still writes no core file.
+pub fn let_parent_read_my_proc() {
+    // SAFETY: prctl with these constant arguments only changes this
+    // process's own dumpable flag.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) };
 }
 
 /// Fork a child that runs `body` and `_exit`s with its return value.
@@ -581,8 +727,9 @@ pub fn fork_child<F: FnOnce() -> i32>(body: F) -> Result<Child> {
 
 /// What every child does first.
 fn child_setup(parent: Pid) {
-    // SAFETY: prctl/setrlimit/signal with these constant arguments only
-    // change this (child) process's own attributes.
+    // SAFETY: prctl/setrlimit/signal with these constant arguments, and
+    // close of this process's copies of the signal pipe, only change this
+    // (child) process's own attributes.
     unsafe {
         libc::prctl(
             libc::PR_SET_PDEATHSIG,
@@ -597,6 +744,15 @@ fn child_setup(parent: Pid) {
             rlim_max: 0,
         };
         libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        // The child takes SIGINT/SIGTERM with the default action and has no
+        // handler: it must not watch the parent's signal pipe either (the
+        // parent's signals would make it readable here too).
+        for end in &SIGNAL_PIPE {
+            let fd = end.swap(-1, Ordering::SeqCst);
+            if fd >= 0 {
+                libc::close(fd);
+            }
+        }
         libc::signal(libc::SIGINT, libc::SIG_DFL);
         libc::signal(libc::SIGTERM, libc::SIG_DFL);
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -700,6 +856,9 @@ impl Chan {
         let mut buf = vec![0u8; n];
         let mut got = 0;
         while got < n {
+            if block_on(Some(self.fd.as_raw_fd()), None) == Wake::Interrupted {
+                return Ok(None);
+            }
             match nix::unistd::read(self.fd.as_raw_fd(), &mut buf[got..]) {
                 Ok(0) => return Ok(None),
                 Ok(k) => got += k,
@@ -719,6 +878,9 @@ impl Chan {
         let mut out = Vec::new();
         let mut buf = [0u8; 4096];
         loop {
+            if block_on(Some(self.fd.as_raw_fd()), None) == Wake::Interrupted {
+                return Ok(out);
+            }
             match nix::unistd::read(self.fd.as_raw_fd(), &mut buf) {
                 Ok(0) => return Ok(out),
                 Ok(k) => out.extend_from_slice(&buf[..k]),
@@ -785,6 +947,25 @@ pub fn mallinfo() -> Option<(u64, u64, u64)> {
 #[cfg(not(target_env = "gnu"))]
 pub fn mallinfo() -> Option<(u64, u64, u64)> {
     None
+}
+
+/// Fix glibc's mmap threshold at `bytes` (`mallopt(M_MMAP_THRESHOLD)`).
+/// glibc raises its threshold each time a mapped chunk is freed, so in a
+/// process that already did other work (memlab all) a large block could
+/// land in the pool; a threshold set this way stays put. Only this
+/// process's allocator changes. False when glibc refuses.
+#[cfg(target_env = "gnu")]
+pub fn pin_mmap_threshold(bytes: u64) -> bool {
+    let Ok(v) = libc::c_int::try_from(bytes) else {
+        return false;
+    };
+    // SAFETY: mallopt takes two integers and only changes malloc's settings.
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, v) == 1 }
+}
+
+#[cfg(not(target_env = "gnu"))]
+pub fn pin_mmap_threshold(_bytes: u64) -> bool {
+    false
 }
 
 /// `posix_fadvise(POSIX_FADV_DONTNEED)` on a whole file: drop its clean pages

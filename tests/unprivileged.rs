@@ -1,0 +1,39 @@
+//! As an ordinary user every experiment runs, or skips only its privileged
+//! part with one line saying what it needs, and exits 0.
+mod common;
+use common::*;
+
+#[test]
+fn every_experiment_runs_or_skips_its_privileged_part_as_an_ordinary_user() {
+    for args in [
+        &["free"][..],
+        &["segv", "--target", "all"],
+        &["mmap", "--size", "8M"],
+        &["malloc"],
+        &["isolation"],
+        &["filemap"],
+        &["filemap", "--cold"],
+        &["oom", "--limit", "32M"],
+        &["cow", "--size", "16M"],
+        &["page-table", "--size", "16M", "--reserve", "4G"],
+        &["hugepage", "--size", "16M", "--forks", "3"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--json", "-", "-q"]);
+        let Some(o) = run_unprivileged(&all) else {
+            return;
+        };
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: JSON does not parse: {e}"));
+        assert_no_failed_checks(&r);
+        if is_root() {
+            assert_eq!(r["meta"]["root"], false, "{args:?}");
+        }
+        for s in r["skipped"].as_array().into_iter().flatten() {
+            let s = s.as_str().unwrap_or_default();
+            assert!(!s.is_empty() && !s.contains('\n'), "{args:?}: skip {s:?}");
+        }
+    }
+}

@@ -169,6 +169,7 @@ fn every_option_of_every_experiment_refuses_bad_values() {
         ("filemap", "--size"),
         ("oom", "--limit"),
         ("oom", "--as-headroom"),
+        ("demand-paging", "--size"),
     ];
     for (exp, opt) in size_options {
         for v in SIZES {
@@ -199,10 +200,32 @@ fn every_option_of_every_experiment_refuses_bad_values() {
     }
     for v in ["-5M/s", "0/s", "fast", "10M", "10X/s", "/s"] {
         assert_usage_error(&["oom", "--rate", v, "--csv", "out.csv"], v);
+        assert_usage_error(&["demand-paging", "--rate", v, "--csv", "out.csv"], v);
     }
+    // A rate that would touch for more than an hour is a typo.
+    assert_usage_error(
+        &["demand-paging", "--rate", "1/s", "--csv", "out.csv"],
+        "1 B/s",
+    );
     for v in ["-1s", "0ms", "100", "1h", "fast", "1000000s"] {
         assert_usage_error(&["oom", "--interval", v, "--csv", "out.csv"], v);
         assert_usage_error(&["free", "--watch", v, "--csv", "out.csv"], v);
+        assert_usage_error(&["demand-paging", "--interval", v, "--csv", "out.csv"], v);
+        assert_usage_error(&["demand-paging", "--hold", v, "--csv", "out.csv"], v);
+        assert_usage_error(
+            &["watch", "--interval", v, "--csv", "out.csv", "--", "true"],
+            v,
+        );
+        assert_usage_error(
+            &["watch", "--duration", v, "--csv", "out.csv", "--", "true"],
+            v,
+        );
+    }
+    // Below the sampler's 1 ms floor.
+    assert_usage_error(&["demand-paging", "--interval", "500us"], "500us");
+    assert_usage_error(&["watch", "--interval", "100us", "--", "true"], "100us");
+    for v in ["-3", "0", "abc", "99999999999"] {
+        assert_usage_error(&["watch", "--pid", v, "--csv", "out.csv"], v);
     }
     let choices: &[(&str, &str, &str)] = &[
         ("segv", "--target", "moon"),

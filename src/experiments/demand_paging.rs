@@ -30,17 +30,17 @@ use crate::units::{Interval, Rate, Size};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How much the worker reserves and then touches (binary units: 100M = 100 MiB)
-    #[arg(long, default_value = "100M")]
+    #[arg(long, allow_hyphen_values = true, default_value = "100M")]
     pub size: Size,
     /// How fast it touches, e.g. 10M/s (the document's pace), or max
-    #[arg(long, default_value = "10M/s")]
+    #[arg(long, allow_hyphen_values = true, default_value = "10M/s")]
     pub rate: Rate,
     /// Time between two samples (at least 1ms)
-    #[arg(long, default_value = "100ms")]
+    #[arg(long, allow_hyphen_values = true, default_value = "100ms")]
     pub interval: Interval,
     /// How long each quiet phase (before-alloc, allocated, touched, exited)
     /// lasts; the document waits about a second
-    #[arg(long, default_value = "1s")]
+    #[arg(long, allow_hyphen_values = true, default_value = "1s")]
     pub hold: Interval,
     /// Ask for transparent huge pages (MADV_HUGEPAGE) instead of 4 KiB pages
     #[arg(long)]
@@ -139,6 +139,9 @@ struct Plan {
     advice: HugeAdvice,
 }
 
+/// A run that would touch for longer than an hour is a typo, not a lab.
+const MAX_TOUCH_S: u64 = 3600;
+
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let size = args.size.bytes();
     let interval = args.interval.0;
@@ -159,6 +162,16 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         Rate::PerSecond(s) => Some(s.bytes()),
         Rate::Max => None,
     };
+    if let Some(r) = rate
+        && size / r > MAX_TOUCH_S
+    {
+        return Err(usage(format!(
+            "--rate {} would take {} s to touch {}: more than an hour (e.g. --rate 10M/s)",
+            args.rate,
+            size / r,
+            args.size
+        )));
+    }
     crate::guard::check(args.size, args.force)?;
 
     let page = sys::page_size();

@@ -26,13 +26,13 @@ use crate::units::Interval;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The process to watch (or give a command after --)
-    #[arg(long, conflicts_with = "command")]
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "command")]
     pub pid: Option<i32>,
     /// Time between two samples (at least 1ms)
-    #[arg(long, default_value = "100ms")]
+    #[arg(long, allow_hyphen_values = true, default_value = "100ms")]
     pub interval: Interval,
     /// Stop after this long (a command started after -- is then killed)
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub duration: Option<Interval>,
     /// Also read PSS from /proc/PID/smaps_rollup each sample (costs more)
     #[arg(long)]

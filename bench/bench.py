@@ -85,13 +85,14 @@ def fault_path(touch, size, rounds):
     say(f"\n## fault path: {size // MIB} MiB, {rounds} rounds alternated (load {load()})")
     rows = []
     for i in range(rounds):
-        # Alternate which side goes first, so neither always follows the other.
-        order = ["memlab", "c"] if i % 2 == 0 else ["c", "memlab"]
+        # Each round runs memlab and the C program twice (c, c2): the ratio
+        # c2/c is the noise floor, what the same program measures against
+        # itself. The order rotates, so none always follows another.
+        order = [["memlab", "c", "c2"], ["c", "memlab", "c2"], ["c", "c2", "memlab"]][i % 3]
         got = {}
         for side in order:
-            if side == "c":
-                ns, faults, rss = run_touch(touch, size)
-                got["c"] = (ns, faults, rss)
+            if side in ("c", "c2"):
+                got[side] = run_touch(touch, size)
             else:
                 r, _, _ = memlab_json(
                     ["demand-paging", "--rate", "max", "--size", str(size),
@@ -101,20 +102,27 @@ def fault_path(touch, size, rounds):
                 before = [x["rss_kib"] for x in r["rows"] if x["phase"] == "before-alloc"]
                 got["memlab"] = (s["touch_s"] * 1e9 / s["touch_minflt"], s["touch_minflt"], before[0])
         ratio = got["memlab"][0] / got["c"][0]
+        control = got["c2"][0] / got["c"][0]
         rows.append({
-            "round": i, "memlab_ns_per_fault": round(got["memlab"][0], 1),
-            "c_ns_per_fault": got["c"][0], "ratio": round(ratio, 4),
+            "round": i, "order": "-".join(order), "memlab_ns_per_fault": round(got["memlab"][0], 1),
+            "c_ns_per_fault": got["c"][0], "c2_ns_per_fault": got["c2"][0],
+            "ratio": round(ratio, 4), "control_ratio_c2_c": round(control, 4),
             "memlab_faults": got["memlab"][1], "c_faults": got["c"][1],
             "memlab_rss_before_kib": got["memlab"][2], "c_rss_before_kib": got["c"][2],
         })
-        say(f"  round {i}: memlab {got['memlab'][0]:.0f} ns/fault ({got['memlab'][1]} faults), "
-            f"C {got['c'][0]:.0f} ns/fault ({got['c'][1]} faults), ratio {ratio:.3f}")
+        say(f"  round {i} ({'-'.join(order)}): memlab {got['memlab'][0]:.0f} ns/fault ({got['memlab'][1]} faults), "
+            f"C {got['c'][0]:.0f} / {got['c2'][0]:.0f} ns/fault ({got['c'][1]} faults), "
+            f"memlab/C {ratio:.3f}, C/C {control:.3f}")
     write_csv("fault_path.csv", rows)
     med = statistics.median(r["ratio"] for r in rows)
-    say(f"  median ratio memlab/C: {med:.3f} (load {load()})")
+    ctl = statistics.median(r["control_ratio_c2_c"] for r in rows)
+    say(f"  median ratio memlab/C: {med:.3f}; control C/C: {ctl:.3f} (load {load()})")
     return {
         "size_bytes": size, "rounds": rounds, "median_ratio": round(med, 4),
         "min_ratio": min(r["ratio"] for r in rows), "max_ratio": max(r["ratio"] for r in rows),
+        "control_median_ratio": round(ctl, 4),
+        "control_min_ratio": min(r["control_ratio_c2_c"] for r in rows),
+        "control_max_ratio": max(r["control_ratio_c2_c"] for r in rows),
         "memlab_ns_per_fault_median": statistics.median(r["memlab_ns_per_fault"] for r in rows),
         "c_ns_per_fault_median": statistics.median(r["c_ns_per_fault"] for r in rows),
         "memlab_rss_before_kib": statistics.median(r["memlab_rss_before_kib"] for r in rows),

@@ -6,7 +6,7 @@ Every comparison is a ratio taken within one run, its two sides alternated
 runs. Results go to bench/results/ (CSV, SVG, and summary.json); the
 narration goes to stdout. Standard library only.
 
-usage: bench.py [--quick] [--only PART[,PART...]]
+usage: bench.py [--quick] [--only PART[,PART...]] [--baseline OLD_MEMLAB]
 parts: fault footprint sampler watch scale all
 """
 
@@ -41,13 +41,13 @@ def pct(values, q):
     return v[i]
 
 
-def memlab_json(args, ok=(0, 3)):
+def memlab_json(args, ok=(0, 3), exe=None):
     """Run memlab with --json - -q; return (report, wall_s, rusage)."""
     # Output options go before a `--` that starts a watched command.
     cut = args.index("--") if "--" in args else len(args)
     args = [*args[:cut], "--json", "-", "-q", *args[cut:]]
     t = time.monotonic()
-    p = subprocess.Popen([MEMLAB, *args], stdout=subprocess.PIPE)
+    p = subprocess.Popen([exe or MEMLAB, *args], stdout=subprocess.PIPE)
     out = p.stdout.read()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t
@@ -169,9 +169,9 @@ def sampler_micro(quick):
     return {"csv": "bench/results/sampler.csv"}
 
 
-def watch_run(interval, duration):
+def watch_run(interval, duration, exe=None):
     r, wall, ru = memlab_json(["watch", "--interval", interval, "--duration", duration,
-                               "--", "sleep", str(int(float(duration.rstrip("s"))) + 1)])
+                               "--", "sleep", str(int(float(duration.rstrip("s"))) + 1)], exe=exe)
     s = r["summary"]
     iv = float(interval.rstrip("ms")) / 1e3
     # Lateness of each sample after its deadline: t_s - k*interval, with k the
@@ -205,16 +205,19 @@ def ps_call(rounds):
     return {"ps_p50_us": round(pct(ts, 0.5)), "ps_p99_us": round(pct(ts, 0.99)), "n": rounds}
 
 
-def watch(quick):
+def watch(quick, baseline):
     dur = "2s" if quick else "5s"
     say(f"\n## watch on an idle process (sleep), {dur} (load {load()})")
     rows = []
+    builds = [("current", None)] + ([("baseline", baseline)] if baseline else [])
     for interval in ["1ms", "10ms", "1ms", "10ms"] if not quick else ["1ms", "10ms"]:
-        w = watch_run(interval, dur)
-        rows.append(w)
-        say(f"  {interval}: {w['samples_taken']}/{w['samples_asked']} samples ({w['taken_pct']}%), "
-            f"jitter p50 {w['jitter_p50_us']} µs p99 {w['jitter_p99_us']} µs, "
-            f"read {w['read_mean_us']} µs/sample, CPU {w['cpu_s']} s = {w['cpu_pct_of_core']}% of a core")
+        # The builds alternate inside each interval.
+        for build, exe in builds:
+            w = {"build": build, **watch_run(interval, dur, exe)}
+            rows.append(w)
+            say(f"  {build} {interval}: {w['samples_taken']}/{w['samples_asked']} samples ({w['taken_pct']}%), "
+                f"jitter p50 {w['jitter_p50_us']} µs p99 {w['jitter_p99_us']} µs, "
+                f"read {w['read_mean_us']} µs/sample, CPU {w['cpu_s']} s = {w['cpu_pct_of_core']}% of a core")
     write_csv("watch.csv", rows)
     ps = ps_call(10 if quick else 30)
     say(f"  one `ps -o vsz,rss,maj_flt,min_flt -p PID`: p50 {ps['ps_p50_us']} µs, p99 {ps['ps_p99_us']} µs")
@@ -371,6 +374,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer rounds and sizes")
     ap.add_argument("--only", default="fault,footprint,sampler,watch,scale,all")
+    ap.add_argument("--baseline", metavar="MEMLAB",
+                    help="an older memlab binary to alternate with in the watch runs")
     a = ap.parse_args()
     parts = a.only.split(",")
     os.makedirs(OUT, exist_ok=True)
@@ -384,7 +389,7 @@ def main():
     if "sampler" in parts:
         res["sampler"] = sampler_micro(a.quick)
     if "watch" in parts:
-        res["watch"] = watch(a.quick)
+        res["watch"] = watch(a.quick, a.baseline)
     if "scale" in parts:
         sizes = [16, 64, 256] if a.quick else [16, 64, 256, 1024, 4096]
         res["scale"] = scale([s * MIB for s in sizes])

@@ -3,8 +3,9 @@
 
 Every comparison is a ratio taken within one run, its two sides alternated
 (A B A B ...), because absolute times on a shared VM drift a lot between
-runs. Results go to bench/results/ (CSV, SVG, and summary.json); the
-narration goes to stdout. Standard library only.
+runs. Results go to bench/results/ (CSV, SVG, and summary.json; with
+--quick to target/bench/results-quick/); the narration goes to stdout.
+Standard library only.
 
 usage: bench.py [--quick] [--only PART[,PART...]] [--baseline OLD_MEMLAB]
 parts: fault footprint sampler watch scale all
@@ -171,7 +172,7 @@ def sampler_micro(quick):
     with open(path, "w") as f:
         f.write(out)
     say(out.rstrip())
-    return {"csv": "bench/results/sampler.csv"}
+    return {"csv": os.path.relpath(path, ROOT)}
 
 
 def watch_run(interval, duration, exe=None):
@@ -259,7 +260,8 @@ def scale(sizes):
         say("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
     write_csv("scale.csv", rows)
     svg_scale(rows, os.path.join(OUT, "scale.svg"))
-    return {"csv": "bench/results/scale.csv", "svg": "bench/results/scale.svg"}
+    return {"csv": os.path.relpath(os.path.join(OUT, "scale.csv"), ROOT),
+            "svg": os.path.relpath(os.path.join(OUT, "scale.svg"), ROOT)}
 
 
 # -- all ---------------------------------------------------------------------
@@ -384,6 +386,10 @@ def main():
                     help="an older memlab binary to alternate with in the watch runs")
     a = ap.parse_args()
     parts = a.only.split(",")
+    global OUT
+    if a.quick:
+        # A quick run is a smoke test: keep it away from the committed results.
+        OUT = os.path.join(BUILD, "results-quick")
     os.makedirs(OUT, exist_ok=True)
     res = {"machine": machine()}
     say(f"machine: {json.dumps(res['machine'])}")
@@ -402,8 +408,7 @@ def main():
     if "all" in parts:
         res["all"] = all_wall(1 if a.quick else 2)
     res["machine"]["load_at_end"] = load()
-    name = "summary-quick.json" if a.quick else "summary.json"
-    with open(os.path.join(OUT, name), "w") as f:
+    with open(os.path.join(OUT, "summary.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
     say(f"\nresults in {os.path.relpath(OUT, ROOT)}/ (load at end {load()})")

@@ -341,6 +341,23 @@ mod tests {
     }
 
     #[test]
+    fn a_reaped_process_reads_as_gone() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let h = ProcHandle::new(child.id() as i32).unwrap();
+        assert!(h.sample().unwrap().vsz_kib > 0);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // The descriptors kept open stay bound to the reaped process: ESRCH.
+        let e = h.sample().unwrap_err();
+        assert!(is_gone(&e), "{e:#}");
+        let mut s = Sampler::start(Duration::from_millis(1));
+        assert!(s.read(&h).unwrap().is_none());
+    }
+
+    #[test]
     fn reads_itself() {
         let me = ProcHandle::myself().unwrap();
         let mut s = Sampler::start(Duration::from_millis(1));

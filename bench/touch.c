@@ -4,7 +4,9 @@
  * demand-paging worker times at --rate max).
  *
  * usage: touch SIZE_BYTES
- * prints: ns_per_fault minflt_delta
+ * prints: ns_per_fault minflt_delta rss_kib_before_map
+ * (the last is this process's resident size before it maps anything, from
+ * /proc/self/statm: the footprint to compare with memlab's worker).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -26,6 +28,17 @@ static long minflt(void) {
     return ru.ru_minflt;
 }
 
+static long rss_kib(void) {
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s SIZE_BYTES\n", argv[0]);
@@ -33,6 +46,7 @@ int main(int argc, char **argv) {
     }
     size_t size = strtoull(argv[1], NULL, 10);
     long page = sysconf(_SC_PAGESIZE);
+    long rss0 = rss_kib();
     char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         perror("mmap");
@@ -45,6 +59,6 @@ int main(int argc, char **argv) {
         ((volatile char *)p)[off] = 1;
     double t1 = now_ns();
     long f1 = minflt();
-    printf("%.1f %ld\n", (t1 - t0) / (double)(size / page), f1 - f0);
+    printf("%.1f %ld %ld\n", (t1 - t0) / (double)(size / page), f1 - f0, rss0);
     return 0;
 }

@@ -1,9 +1,31 @@
 //! System memory as procps `free` computes it, from /proc/meminfo, plus the
 //! free pages parked in per-CPU lists (/proc/zoneinfo) that `MemFree` misses.
 
+use std::sync::OnceLock;
+
 use anyhow::{Context, Result};
 use procfs::Current;
 use serde::Serialize;
+
+use super::ProcFile;
+
+/// /proc/meminfo and /proc/zoneinfo stay open for the life of memlab and are
+/// re-read from offset 0 (see [`ProcFile`]): a sampler reads them every few
+/// milliseconds. `None` when the first opening failed; the error is then
+/// reported again at every reading.
+fn kept_open(cell: &'static OnceLock<Option<ProcFile>>, path: &str) -> Result<&'static ProcFile> {
+    match cell.get_or_init(|| ProcFile::open(path).ok()) {
+        Some(f) => Ok(f),
+        None => Err(ProcFile::open(path)
+            .err()
+            .unwrap_or_else(|| anyhow::anyhow!("opening {path} failed when first tried"))),
+    }
+}
+static MEMINFO: OnceLock<Option<ProcFile>> = OnceLock::new();
+static ZONEINFO: OnceLock<Option<ProcFile>> = OnceLock::new();
+
+/// /proc/meminfo is about 1.5 KiB (some 55 lines of at most ~30 bytes).
+const MEMINFO_BUF: usize = 8192;
 
 /// The columns of `free -k` (KiB), with the document's `used`.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
@@ -37,21 +59,10 @@ impl MemInfo {
     /// ([`pcp_free_kib`]) read separately: /proc/zoneinfo costs several times
     /// more than /proc/meminfo, so a fast sampler refreshes it less often.
     pub fn read_with_pcp(pcp: u64) -> Result<MemInfo> {
-        let m = procfs::Meminfo::current().context("reading /proc/meminfo")?;
-        Ok(Self::from_fields(
-            Fields {
-                total: m.mem_total / 1024,
-                free: m.mem_free / 1024,
-                available: m.mem_available.map(|v| v / 1024),
-                buffers: m.buffers / 1024,
-                cached: m.cached / 1024,
-                s_reclaimable: m.s_reclaimable.unwrap_or(0) / 1024,
-                shmem: m.shmem.unwrap_or(0) / 1024,
-                swap_total: m.swap_total / 1024,
-                swap_free: m.swap_free / 1024,
-            },
-            pcp,
-        ))
+        let file = kept_open(&MEMINFO, "/proc/meminfo")?;
+        let mut buf = [0u8; MEMINFO_BUF];
+        let f = parse_meminfo(file.read(&mut buf)?).context("parsing /proc/meminfo")?;
+        Ok(Self::from_fields(f, pcp))
     }
 
     /// The arithmetic of procps `free`, kept pure so it can be tested.
@@ -97,10 +108,65 @@ pub struct Fields {
     pub swap_free: u64,
 }
 
+/// The lines of /proc/meminfo that `free` uses, in KiB; the others are
+/// skipped without being parsed. `MemTotal`, `MemFree`, `Buffers`, `Cached`,
+/// `SwapTotal` and `SwapFree` are in every kernel; the rest may be missing
+/// on old ones.
+pub fn parse_meminfo(text: &str) -> Result<Fields> {
+    let mut f = Fields::default();
+    let mut seen = 0u8;
+    for line in text.lines() {
+        let Some((key, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let slot = match key {
+            "MemTotal" => &mut f.total,
+            "MemFree" => &mut f.free,
+            "Buffers" => &mut f.buffers,
+            "Cached" => &mut f.cached,
+            "SReclaimable" => &mut f.s_reclaimable,
+            "Shmem" => &mut f.shmem,
+            "SwapTotal" => &mut f.swap_total,
+            "SwapFree" => &mut f.swap_free,
+            "MemAvailable" => {
+                f.available = Some(parse_kib(key, rest)?);
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = parse_kib(key, rest)?;
+        if matches!(
+            key,
+            "MemTotal" | "MemFree" | "Buffers" | "Cached" | "SwapTotal" | "SwapFree"
+        ) {
+            seen += 1;
+        }
+    }
+    if seen < 6 {
+        anyhow::bail!(
+            "a line of MemTotal, MemFree, Buffers, Cached, SwapTotal, SwapFree is missing"
+        );
+    }
+    Ok(f)
+}
+
+/// `      123456 kB` → 123456.
+fn parse_kib(key: &str, rest: &str) -> Result<u64> {
+    rest.trim()
+        .trim_end_matches("kB")
+        .trim_end()
+        .parse()
+        .with_context(|| format!("{key}: {:?} is not a number of kB", rest.trim()))
+}
+
 /// Free pages held in the per-CPU page lists, in KiB.
 pub fn pcp_free_kib() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/zoneinfo").ok()?;
-    Some(parse_pcp_pages(&text) * crate::sys::page_size() / 1024)
+    let file = kept_open(&ZONEINFO, "/proc/zoneinfo").ok()?;
+    // The text grows with the number of CPUs and zones; 16 KiB covers a
+    // small machine without growing.
+    let mut buf = Vec::with_capacity(16 << 10);
+    let text = file.read_vec(&mut buf).ok()?;
+    Some(parse_pcp_pages(text) * crate::sys::page_size() / 1024)
 }
 
 /// Sum the `count:` lines of the `pagesets` sections of /proc/zoneinfo.
@@ -150,6 +216,36 @@ mod tests {
     }
 
     #[test]
+    fn meminfo_lines_are_parsed() {
+        let t = "MemTotal:       24567000 kB\nMemFree:          100 kB\nMemAvailable:    2000 kB\nBuffers:  3 kB\nCached: 40 kB\nSwapCached: 9 kB\nShmem: 5 kB\nSReclaimable: 6 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\nHugePages_Total:       0\n";
+        let f = parse_meminfo(t).unwrap();
+        assert_eq!(
+            (
+                f.total,
+                f.free,
+                f.available,
+                f.buffers,
+                f.cached,
+                f.shmem,
+                f.s_reclaimable
+            ),
+            (24567000, 100, Some(2000), 3, 40, 5, 6)
+        );
+        assert!(parse_meminfo("MemTotal: 1 kB\n").is_err());
+    }
+
+    #[test]
+    fn meminfo_agrees_with_procfs() {
+        let ours = parse_meminfo(&std::fs::read_to_string("/proc/meminfo").unwrap()).unwrap();
+        let theirs = procfs::Meminfo::current().unwrap();
+        assert_eq!(ours.total, theirs.mem_total / 1024);
+        assert_eq!(ours.swap_total, theirs.swap_total / 1024);
+        // A second reading through the kept-open file.
+        let again = MemInfo::read_with_pcp(0).unwrap();
+        assert_eq!(again.total_kib, ours.total);
+    }
+
+    #[test]
     fn pcp_counts_are_summed() {
         let z = "Node 0, zone DMA32\n  pagesets\n    cpu: 0\n              count:    12\n              high:     0\n    cpu: 1\n              count: 30\n";
         assert_eq!(parse_pcp_pages(z), 42);
@@ -159,6 +255,7 @@ mod tests {
         #[test]
         fn zoneinfo_parser_never_panics(z in "\\PC{0,200}") {
             let _ = parse_pcp_pages(&z);
+            let _ = parse_meminfo(&z);
         }
 
         #[test]

@@ -8,6 +8,9 @@ pub mod meminfo;
 pub mod pagemap;
 pub mod process;
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
 use anyhow::{Context, Result};
 
 /// Read a small text file under /proc or /sys, with the path in the error.
@@ -18,4 +21,73 @@ pub fn read_text(path: &str) -> Result<String> {
 /// Read a file holding one integer (a sysctl, a cgroup limit).
 pub fn read_u64(path: impl AsRef<std::path::Path>) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// A /proc file opened once and read again and again from offset 0.
+///
+/// Most /proc files are seq files: the kernel builds their text afresh on
+/// every read that starts at offset 0, so `pread(fd, buf, 0)` on a descriptor
+/// kept open gives a new reading each time. That saves the path walk, the
+/// open and the close of each reading (three of the four system calls), and
+/// keeps the file's kernel objects warm between samples. A descriptor on
+/// /proc/PID/... also stays bound to that process: once it has been reaped,
+/// reads fail with ESRCH even if the pid is reused.
+#[derive(Debug)]
+pub struct ProcFile {
+    path: String,
+    file: File,
+}
+
+impl ProcFile {
+    pub fn open(path: impl Into<String>) -> Result<ProcFile> {
+        let path = path.into();
+        let file = File::open(&path).with_context(|| format!("opening {path}"))?;
+        Ok(ProcFile { path, file })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Read the whole file into `buf` (a stack buffer: no allocation) and
+    /// return the text. Fails if the file does not fit.
+    pub fn read<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str> {
+        let mut n = 0;
+        loop {
+            if n == buf.len() {
+                anyhow::bail!("reading {}: longer than {} bytes", self.path, buf.len());
+            }
+            let got = self
+                .file
+                .read_at(&mut buf[n..], n as u64)
+                .with_context(|| format!("reading {}", self.path))?;
+            if got == 0 {
+                break;
+            }
+            n += got;
+        }
+        std::str::from_utf8(&buf[..n]).with_context(|| format!("reading {}: not UTF-8", self.path))
+    }
+
+    /// Read the whole file into a growable buffer (for files whose length
+    /// depends on the machine, such as /proc/zoneinfo).
+    pub fn read_vec<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b str> {
+        buf.clear();
+        loop {
+            if buf.capacity() - buf.len() < 4096 {
+                buf.reserve(buf.capacity().max(4096));
+            }
+            let n = buf.len();
+            buf.resize(buf.capacity(), 0);
+            let got = self
+                .file
+                .read_at(&mut buf[n..], n as u64)
+                .with_context(|| format!("reading {}", self.path))?;
+            buf.truncate(n + got);
+            if got == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(buf).with_context(|| format!("reading {}: not UTF-8", self.path))
+    }
 }

@@ -1,15 +1,26 @@
 //! One process seen from /proc/PID: sizes, faults, CPU time, PSS.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-/// A handle on /proc/PID, opened once and read many times.
+use super::ProcFile;
+
+/// A handle on /proc/PID, opened once and read many times. `stat` and
+/// `statm`, read at every sample, stay open and are re-read from offset 0
+/// ([`ProcFile`]); the rarer readings go through the procfs crate.
 pub struct ProcHandle {
     pid: i32,
     proc: procfs::process::Process,
+    stat: ProcFile,
+    statm: ProcFile,
     page_kib: u64,
     tick_s: f64,
 }
+
+/// /proc/PID/stat is one line of about 300 bytes (52 numbers and a name of
+/// at most 64 bytes); statm is seven numbers.
+const STAT_BUF: usize = 2048;
+const STATM_BUF: usize = 256;
 
 /// What one sample reads: `/proc/PID/stat` and `/proc/PID/statm`, once each.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
@@ -63,6 +74,8 @@ impl ProcHandle {
         Ok(ProcHandle {
             pid,
             proc,
+            stat: ProcFile::open(format!("/proc/{pid}/stat"))?,
+            statm: ProcFile::open(format!("/proc/{pid}/statm"))?,
             page_kib: crate::sys::page_size() / 1024,
             tick_s: 1.0 / procfs::ticks_per_second() as f64,
         })
@@ -76,23 +89,23 @@ impl ProcHandle {
         self.pid
     }
 
-    /// Sizes and fault counters. Fails once the process is gone.
+    /// Sizes and fault counters: one `pread` of stat and one of statm, no
+    /// allocation. Fails (ESRCH) once the process has been reaped; a zombie
+    /// or an exiting process has no memory, and statm reads all zeros.
     pub fn sample(&self) -> Result<Sample> {
-        let stat = self
-            .proc
-            .stat()
-            .with_context(|| format!("reading /proc/{}/stat", self.pid))?;
-        let statm = self
-            .proc
-            .statm()
-            .with_context(|| format!("reading /proc/{}/statm", self.pid))?;
+        let mut buf = [0u8; STAT_BUF];
+        let stat = parse_stat(self.stat.read(&mut buf)?)
+            .with_context(|| format!("parsing {}", self.stat.path()))?;
+        let mut buf = [0u8; STATM_BUF];
+        let (size, resident) = parse_statm(self.statm.read(&mut buf)?)
+            .with_context(|| format!("parsing {}", self.statm.path()))?;
         Ok(Sample {
-            vsz_kib: statm.size * self.page_kib,
-            rss_kib: statm.resident * self.page_kib,
+            vsz_kib: size * self.page_kib,
+            rss_kib: resident * self.page_kib,
             minflt: stat.minflt,
             majflt: stat.majflt,
-            utime_s: stat.utime as f64 * self.tick_s,
-            stime_s: stat.stime as f64 * self.tick_s,
+            utime_s: stat.utime_ticks as f64 * self.tick_s,
+            stime_s: stat.stime_ticks as f64 * self.tick_s,
         })
     }
 
@@ -136,5 +149,101 @@ impl ProcHandle {
                 .vmpte
                 .with_context(|| format!("/proc/{}/status has no VmPTE line", self.pid))?,
         })
+    }
+}
+
+/// The fields of /proc/PID/stat that a sample uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatFields {
+    pub minflt: u64,
+    pub majflt: u64,
+    pub utime_ticks: u64,
+    pub stime_ticks: u64,
+}
+
+/// Parse /proc/PID/stat: `pid (comm) state ppid pgrp session tty_nr tpgid
+/// flags minflt cminflt majflt cmajflt utime stime …` (proc(5)). The command
+/// name may hold spaces and parentheses, so the numbers are counted from the
+/// last `)`.
+pub fn parse_stat(text: &str) -> Result<StatFields> {
+    let Some(close) = text.rfind(')') else {
+        bail!("no ')' after the command name");
+    };
+    // After the name: state(0) ppid(1) pgrp(2) session(3) tty_nr(4)
+    // tpgid(5) flags(6) minflt(7) cminflt(8) majflt(9) cmajflt(10)
+    // utime(11) stime(12).
+    let mut f = text[close + 1..].split_ascii_whitespace().skip(7);
+    let mut next = |name: &str| -> Result<u64> {
+        f.next()
+            .with_context(|| format!("no {name} field"))?
+            .parse::<u64>()
+            .with_context(|| format!("{name} is not a number"))
+    };
+    let minflt = next("minflt")?;
+    let _cminflt = next("cminflt")?;
+    let majflt = next("majflt")?;
+    let _cmajflt = next("cmajflt")?;
+    Ok(StatFields {
+        minflt,
+        majflt,
+        utime_ticks: next("utime")?,
+        stime_ticks: next("stime")?,
+    })
+}
+
+/// Parse /proc/PID/statm: its first two numbers, the virtual size and the
+/// resident set, in pages.
+pub fn parse_statm(text: &str) -> Result<(u64, u64)> {
+    let mut f = text.split_ascii_whitespace();
+    let mut next = |name: &str| -> Result<u64> {
+        f.next()
+            .with_context(|| format!("no {name} field"))?
+            .parse::<u64>()
+            .with_context(|| format!("{name} is not a number"))
+    };
+    Ok((next("size")?, next("resident")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_from_the_last_parenthesis() {
+        let line = "17590 (a) b) c) R 17583 17583 7384 0 -1 4194304 97 5 3 1 12 34 0 0 20 0 1 0 194556 3133440 382\n";
+        assert_eq!(
+            parse_stat(line).unwrap(),
+            StatFields {
+                minflt: 97,
+                majflt: 3,
+                utime_ticks: 12,
+                stime_ticks: 34
+            }
+        );
+    }
+
+    #[test]
+    fn statm_gives_size_and_resident() {
+        assert_eq!(parse_statm("765 382 330 5 0 86 0\n").unwrap(), (765, 382));
+        assert!(parse_statm("765").is_err());
+    }
+
+    #[test]
+    fn stat_of_this_process_agrees_with_procfs() {
+        let me = ProcHandle::myself().unwrap();
+        let ours = me.sample().unwrap();
+        let theirs = procfs::process::Process::myself().unwrap().stat().unwrap();
+        // Read after ours: counters can only have grown.
+        assert!(theirs.minflt >= ours.minflt && theirs.minflt - ours.minflt < 100);
+        assert!(theirs.majflt >= ours.majflt);
+        assert!(ours.vsz_kib > 0 && ours.rss_kib > 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stat_parser_never_panics(s in "\\PC{0,300}") {
+            let _ = parse_stat(&s);
+            let _ = parse_statm(&s);
+        }
     }
 }

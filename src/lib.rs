@@ -30,15 +30,13 @@ pub fn run() -> i32 {
         eprintln!("memlab: error: {e:#}");
         return exit::FAILED;
     }
-    let result = experiments::dispatch(cli.command);
-    let code = match result {
+    // An experiment decides 130 itself from whether its report was cut
+    // short: a signal that lands after everything was measured and written
+    // does not turn a complete run into an interrupted one.
+    match experiments::dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => error_code(&e),
-    };
-    if sys::interrupted() && code != exit::USAGE {
-        return exit::INTERRUPTED;
     }
-    code
 }
 
 /// Help and version print as clap does; every usage error is one line.

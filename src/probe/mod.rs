@@ -35,14 +35,33 @@ pub fn read_u64(path: impl AsRef<std::path::Path>) -> Option<u64> {
 #[derive(Debug)]
 pub struct ProcFile {
     path: String,
-    file: File,
+    file: std::sync::OnceLock<File>,
 }
 
 impl ProcFile {
+    /// Open `path` now.
     pub fn open(path: impl Into<String>) -> Result<ProcFile> {
-        let path = path.into();
-        let file = File::open(&path).with_context(|| format!("opening {path}"))?;
-        Ok(ProcFile { path, file })
+        let f = Self::lazy(path);
+        f.file()?;
+        Ok(f)
+    }
+
+    /// Open `path` at the first read. A handle on a child's files is made
+    /// right after fork, before the child may have made itself readable
+    /// (with `hidepid`, a non-dumpable process's files cannot be opened).
+    pub fn lazy(path: impl Into<String>) -> ProcFile {
+        ProcFile {
+            path: path.into(),
+            file: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn file(&self) -> Result<&File> {
+        if let Some(f) = self.file.get() {
+            return Ok(f);
+        }
+        let f = File::open(&self.path).with_context(|| format!("opening {}", self.path))?;
+        Ok(self.file.get_or_init(|| f))
     }
 
     pub fn path(&self) -> &str {
@@ -58,7 +77,7 @@ impl ProcFile {
                 anyhow::bail!("reading {}: longer than {} bytes", self.path, buf.len());
             }
             let got = self
-                .file
+                .file()?
                 .read_at(&mut buf[n..], n as u64)
                 .with_context(|| format!("reading {}", self.path))?;
             if got == 0 {
@@ -80,7 +99,7 @@ impl ProcFile {
             let n = buf.len();
             buf.resize(buf.capacity(), 0);
             let got = self
-                .file
+                .file()?
                 .read_at(&mut buf[n..], n as u64)
                 .with_context(|| format!("reading {}", self.path))?;
             buf.truncate(n + got);

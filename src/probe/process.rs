@@ -74,8 +74,8 @@ impl ProcHandle {
         Ok(ProcHandle {
             pid,
             proc,
-            stat: ProcFile::open(format!("/proc/{pid}/stat"))?,
-            statm: ProcFile::open(format!("/proc/{pid}/statm"))?,
+            stat: ProcFile::lazy(format!("/proc/{pid}/stat")),
+            statm: ProcFile::lazy(format!("/proc/{pid}/statm")),
             page_kib: crate::sys::page_size() / 1024,
             tick_s: 1.0 / procfs::ticks_per_second() as f64,
         })

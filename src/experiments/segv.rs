@@ -225,8 +225,7 @@ fn try_target(t: Target, min_addr: u64) -> Result<Outcome> {
             return 2;
         }
         let _ = sys::write_fd(lines_w.fd(), b"before invalid access\n");
-        // SAFETY (of the call): this child exists to die of this fault.
-        unsafe { sys::store_byte_at(addr) };
+        sys::store_byte_in_child(addr);
         let _ = sys::write_fd(lines_w.fd(), b"after invalid access\n");
         0
     })?;

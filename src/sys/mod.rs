@@ -436,13 +436,30 @@ pub fn unmapped_address() -> Result<u64> {
 // Deliberate invalid accesses (segv)
 // ---------------------------------------------------------------------------
 
-/// Write one byte to `addr` with a plain CPU store. The compiler never sees a
-/// pointer, so it cannot turn the store into a trap or a debug-build panic:
-/// whatever happens next is the hardware's and the kernel's business.
+/// Set in every child [`fork_child`] makes, right after the fork.
+static IN_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// In a throwaway child (segv): write one byte to `addr` with a plain CPU
+/// store, to die of the fault. The compiler never sees a pointer, so it
+/// cannot turn the store into a trap or a debug-build panic: whatever happens
+/// next is the hardware's and the kernel's business. Refuses (panics) in
+/// memlab's own process, which must never scribble on an address it was given.
+pub fn store_byte_in_child(addr: u64) {
+    assert!(
+        IN_CHILD.load(Ordering::SeqCst),
+        "store_byte_in_child outside a forked child"
+    );
+    // SAFETY: only a forked child gets here (checked above), and the segv
+    // experiment forks that child only to take this fault; if the address
+    // happens to be writable the byte lands in the child's own copy.
+    unsafe { store_byte_at(addr) }
+}
+
+/// The raw store behind [`store_byte_in_child`].
 ///
 /// # Safety
-/// Only call this in a child process that exists to die of the fault.
-pub unsafe fn store_byte_at(addr: u64) {
+/// Only in a child process that exists to die of the fault.
+unsafe fn store_byte_at(addr: u64) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: the caller is a throwaway child; the store faults by design.
     unsafe {
@@ -727,6 +744,7 @@ pub fn fork_child<F: FnOnce() -> i32>(body: F) -> Result<Child> {
 
 /// What every child does first.
 fn child_setup(parent: Pid) {
+    IN_CHILD.store(true, Ordering::SeqCst);
     // SAFETY: prctl/setrlimit/signal with these constant arguments, and
     // close of this process's copies of the signal pipe, only change this
     // (child) process's own attributes.

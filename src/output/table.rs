@@ -183,6 +183,9 @@ pub fn human(key: &str, v: &Value) -> String {
                 human_kib(n.as_f64().unwrap_or(0.0))
             } else if key.ends_with("_bytes") && n.as_u64().is_some() {
                 human_bytes(n.as_u64().unwrap_or(0))
+            } else if key == "pid" || key.ends_with("_pid") {
+                // An identifier, not a quantity: no digit grouping.
+                n.to_string()
             } else if let Some(i) = n.as_i64() {
                 group_digits(i as i128)
             } else if let Some(u) = n.as_u64() {

@@ -62,6 +62,17 @@ fn other_experiments_run_side_by_side() {
         &["filemap", "--cold"],
         &["malloc"],
         &["mmap", "--size", "32M"],
+        &[
+            "demand-paging",
+            "--size",
+            "16M",
+            "--rate",
+            "64M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "200ms",
+        ],
     ] {
         for r in in_parallel(args, 3) {
             assert_no_failed_checks(&r);

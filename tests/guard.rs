@@ -113,6 +113,11 @@ fn inside_a_small_cgroup_every_experiment_runs_or_is_refused_up_front() {
         ("page-table --size 16M --reserve 4G", true),
         ("hugepage", false),
         ("hugepage --size 16M --forks 3", true),
+        ("demand-paging", false),
+        (
+            "demand-paging --size 16M --rate 64M/s --interval 20ms --hold 200ms",
+            true,
+        ),
     ] {
         let o = std::process::Command::new("sh")
             .arg("-c")

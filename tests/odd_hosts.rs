@@ -52,9 +52,20 @@ fn with_hidepid_every_experiment_still_runs_as_an_ordinary_user() {
         &["cow", "--size", "16M"],
         &["page-table", "--size", "16M", "--reserve", "4G"],
         &["hugepage", "--size", "16M", "--forks", "3"],
+        &[
+            "demand-paging",
+            "--size",
+            "16M",
+            "--rate",
+            "64M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "200ms",
+        ],
+        &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
     ] {
-        let mut all = args.to_vec();
-        all.extend(["--json", "-", "-q"]);
+        let all = with_options(args, &["--json", "-", "-q"]);
         let Some(o) = run_under_hidepid(&all) else {
             return;
         };

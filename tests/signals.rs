@@ -332,12 +332,16 @@ fn sigkill_of_memlab_takes_its_children_with_it() {
         &[
             "oom", "--limit", "64M", "--rate", "16M/s", "--part", "physical",
         ],
+        &["demand-paging", "--size", "64M", "--rate", "16M/s"],
+        &["watch", "--", "sleep", "30"],
     ] {
         let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("o.json");
         let mut child = Command::new(memlab_path())
-            .args(args)
-            .args(["-q", "--json"])
-            .arg(dir.path().join("o.json"))
+            .args(with_options(
+                args,
+                &["-q", "--json", json.to_str().unwrap()],
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -490,13 +494,14 @@ fn ctrl_c_to_the_whole_group_reports_no_child_killed_by_it() {
         (&["oom", "--limit", "64M", "--rate", "64M/s"][..], 200),
         (&["cow", "--size", "1G"], 300),
         (&["hugepage", "--size", "256M", "--forks", "50"], 200),
+        (&["demand-paging", "--size", "64M", "--rate", "16M/s"], 1500),
+        (&["watch", "--", "sleep", "30"], 300),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let json = dir.path().join("o.json");
+        let json_arg = json.to_str().unwrap();
         let mut child = Command::new(memlab_path())
-            .args(args)
-            .args(["-q", "--json"])
-            .arg(&json)
+            .args(with_options(args, &["-q", "--json", json_arg]))
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

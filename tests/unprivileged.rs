@@ -17,9 +17,20 @@ fn every_experiment_runs_or_skips_its_privileged_part_as_an_ordinary_user() {
         &["cow", "--size", "16M"],
         &["page-table", "--size", "16M", "--reserve", "4G"],
         &["hugepage", "--size", "16M", "--forks", "3"],
+        &[
+            "demand-paging",
+            "--size",
+            "16M",
+            "--rate",
+            "64M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "200ms",
+        ],
+        &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
     ] {
-        let mut all = args.to_vec();
-        all.extend(["--json", "-", "-q"]);
+        let all = with_options(args, &["--json", "-", "-q"]);
         let Some(o) = run_unprivileged(&all) else {
             return;
         };

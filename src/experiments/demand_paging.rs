@@ -331,6 +331,14 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             match sampler.read(&target)? {
                 Some(s) => Some(s),
                 None => {
+                    if worker.is_running() {
+                        // /proc/PID vanished for a process that still runs:
+                        // the kernel hides it from us (hidepid).
+                        bail!(
+                            "cannot read /proc/{worker_pid} although the worker runs \
+                             (/proc mounted with hidepid?)"
+                        );
+                    }
                     let how = worker
                         .wait()?
                         .map(|e| format!("{e:?}"))
@@ -430,6 +438,9 @@ fn step_bytes(size: u64, rate: Option<u64>, page: u64) -> u64 {
 /// The worker: reserve, touch at the rate, hold, exit, each on command.
 /// Runs in the forked child; returns its exit code.
 fn worker_main(cmd: &Chan, ev: &Chan, plan: Plan) -> i32 {
+    // memlab samples this process from outside: where /proc is mounted with
+    // hidepid, only a dumpable process's files are open to its parent.
+    sys::let_parent_read_my_proc();
     let expect = |want: u64| matches!(cmd.recv(3), Ok(Some(m)) if m[0] == want);
     let fail = |e: &anyhow::Error| {
         let errno = e

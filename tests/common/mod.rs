@@ -151,3 +151,12 @@ pub fn run_unprivileged(args: &[&str]) -> Option<Output> {
         .expect("running setpriv");
     Some(o)
 }
+
+/// `args` with `extra` (memlab's own options) put before a command's `--`,
+/// so that `watch -- CMD` keeps them away from CMD.
+pub fn with_options<'a>(args: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    let at = all.iter().position(|a| *a == "--").unwrap_or(all.len());
+    all.splice(at..at, extra.iter().copied());
+    all
+}

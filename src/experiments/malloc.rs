@@ -53,7 +53,7 @@ const SMALL_SIZES: [usize; 5] = [64, 128, 256, 512, 1024];
 /// glibc's default `M_MMAP_THRESHOLD`.
 const DEFAULT_MMAP_THRESHOLD: u64 = 128 * 1024;
 /// Small blocks share the pool: thousands of blocks may add at most a few
-/// maps lines (the grown [heap], perhaps a new arena mapping).
+/// maps lines (the grown `[heap]`, perhaps a new arena mapping).
 const MAX_NEW_LINES_FOR_SMALL: usize = 4;
 /// Fewer blocks than the lines a pool may add cannot show that they share one.
 const MIN_BLOCKS: u64 = MAX_NEW_LINES_FOR_SMALL as u64 + 1;

@@ -205,7 +205,7 @@ pub enum HugeAdvice {
     Default,
 }
 
-/// Options for [`Region::map`].
+/// Options for [`Region::anon`] and [`Region::file`].
 #[derive(Clone, Copy, Debug)]
 pub struct MapOptions {
     pub sharing: Sharing,

@@ -3,16 +3,6 @@ use common::*;
 
 use serde_json::Value;
 
-fn thp_mode() -> String {
-    let t =
-        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
-    t.split('[')
-        .nth(1)
-        .and_then(|s| s.split(']').next())
-        .unwrap_or("absent")
-        .to_string()
-}
-
 fn hugepages_free() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
@@ -23,16 +13,7 @@ fn hugepages_free() -> u64 {
 }
 
 fn row<'a>(r: &'a Value, v: &str) -> Option<&'a Value> {
-    r["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["variant"] == v)
-}
-
-fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64()
-        .unwrap_or_else(|| panic!("no number {k} in {v}"))
+    row_where(r, "variant", v)
 }
 
 /// Every check must hold or be inconclusive.
@@ -46,19 +27,19 @@ fn run_hugepage(size: &str) -> Value {
 fn base_pages_fault_once_per_page_and_cost_8_bytes_of_table_each() {
     let r = run_hugepage("32M");
     let b = row(&r, "4k").expect("4k row");
-    let faults = f(b, "minflt");
+    let faults = field(b, "minflt");
     assert!(
         (8192.0..=8192.0 * 1.03).contains(&faults),
         "{faults} faults for 8192 pages"
     );
-    let kib = f(b, "pte_delta_kib");
+    let kib = field(b, "pte_delta_kib");
     assert!(
         (64.0..=64.0 + 5.0 * 4.0).contains(&kib),
         "VmPTE grew by {kib} KiB"
     );
-    assert_eq!(f(b, "anon_huge_kib"), 0.0);
-    assert_eq!(f(b, "forks"), 3.0);
-    assert!(f(b, "fork_us_median") > 0.0);
+    assert_eq!(field(b, "anon_huge_kib"), 0.0);
+    assert_eq!(field(b, "forks"), 3.0);
+    assert!(field(b, "fork_us_median") > 0.0);
 }
 
 #[test]
@@ -67,13 +48,13 @@ fn thp_needs_far_fewer_faults_when_huge_pages_are_obtained() {
     match thp_mode().as_str() {
         "always" | "madvise" => {
             let t = row(&r, "thp").expect("thp row");
-            let huge = f(t, "anon_huge_kib");
+            let huge = field(t, "anon_huge_kib");
             if huge >= 16.0 * 1024.0 {
                 // 16 huge pages for 32 MiB: a fault each, plus the child's own few.
-                assert!(f(t, "minflt") <= 16.0 + 16.0, "{t}");
+                assert!(field(t, "minflt") <= 16.0 + 16.0, "{t}");
                 assert_eq!(check(&r, "thp_needs_far_fewer_faults")["holds"], true);
                 // VmPTE: one deposited PTE page per huge page, like 4 KiB pages.
-                let kib = f(t, "pte_delta_kib");
+                let kib = field(t, "pte_delta_kib");
                 let deposits = huge / 512.0;
                 assert!((deposits..=deposits + 5.0 * 4.0).contains(&kib), "{t}");
             } else {
@@ -96,7 +77,7 @@ fn hugetlb_runs_only_when_pages_are_reserved() {
         let ran = row(&r, "hugetlb").is_some();
         assert!(ran || r["skipped"].to_string().contains("hugetlb"));
         if let Some(h) = row(&r, "hugetlb") {
-            assert!(f(h, "minflt") <= 8.0 + 16.0, "{h}");
+            assert!(field(h, "minflt") <= 8.0 + 16.0, "{h}");
         }
     } else if hugepages_free() < 8 {
         assert!(row(&r, "hugetlb").is_none());

@@ -3,27 +3,8 @@ use common::*;
 
 use serde_json::Value;
 
-fn thp_mode() -> String {
-    let t =
-        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
-    t.split('[')
-        .nth(1)
-        .and_then(|s| s.split(']').next())
-        .unwrap_or("absent")
-        .to_string()
-}
-
 fn row<'a>(r: &'a Value, case: &str) -> Option<&'a Value> {
-    r["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["case"] == case)
-}
-
-fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64()
-        .unwrap_or_else(|| panic!("no number {k} in {v}"))
+    row_where(r, "case", case)
 }
 
 fn overcommit_strict() -> bool {
@@ -50,20 +31,20 @@ fn flat_table_arithmetic_is_computed_from_page_size_and_address_bits() {
 fn dense_touching_costs_8_bytes_of_page_table_per_page() {
     let r = json_run(&["page-table", "--size", "16M", "--reserve", "4G"], &[0]);
     let d = row(&r, "dense").expect("dense row");
-    assert_eq!(f(d, "touched_pages"), 4096.0);
+    assert_eq!(field(d, "touched_pages"), 4096.0);
     // One fault per page, and a handful for the child's own stack or pipe.
-    let faults = f(d, "minflt");
+    let faults = field(d, "minflt");
     assert!(
         (4096.0..=4096.0 * 1.03).contains(&faults),
         "{faults} faults"
     );
     // 16 MiB / 2 MiB = 8 PTE pages = 32 KiB, plus at most a few upper-level pages.
-    let kib = f(d, "pte_delta_kib");
+    let kib = field(d, "pte_delta_kib");
     assert!(
         (32.0..=32.0 + 5.0 * 4.0).contains(&kib),
         "VmPTE grew by {kib} KiB"
     );
-    assert!(f(d, "vm_pte_after_kib") - f(d, "vm_pte_before_kib") == kib);
+    assert!(field(d, "vm_pte_after_kib") - field(d, "vm_pte_before_kib") == kib);
     assert_eq!(check(&r, "dense_costs_8_bytes_per_page")["holds"], true);
 }
 
@@ -76,15 +57,15 @@ fn sparse_touching_costs_a_whole_table_page_per_touched_page() {
     }
     let reserve = r["summary"]["reserve_used_bytes"].as_f64().unwrap();
     let s2 = row(&r, "sparse-2m").expect("sparse-2m row");
-    assert_eq!(f(s2, "touched_pages"), reserve / (2u64 << 20) as f64);
-    let per = f(s2, "pte_bytes_per_touched_page");
+    assert_eq!(field(s2, "touched_pages"), reserve / (2u64 << 20) as f64);
+    let per = field(s2, "pte_bytes_per_touched_page");
     assert!(
         (3686.0..=4096.0 * 1.1).contains(&per),
         "{per} bytes per page"
     );
     let s1 = row(&r, "sparse-1g").expect("sparse-1g row");
-    assert_eq!(f(s1, "touched_pages"), reserve / (1u64 << 30) as f64);
-    let per = f(s1, "pte_bytes_per_touched_page");
+    assert_eq!(field(s1, "touched_pages"), reserve / (1u64 << 30) as f64);
+    let per = field(s1, "pte_bytes_per_touched_page");
     // A PTE page and a PMD page per touch, plus the PUD page shared by all.
     assert!(
         (7372.0..=8192.0 * 1.6).contains(&per),
@@ -109,10 +90,10 @@ fn thp_dense_case_follows_the_hosts_thp_mode() {
     match thp_mode().as_str() {
         "always" | "madvise" => {
             let t = row(&r, "dense-thp").expect("dense-thp row");
-            let huge = f(t, "anon_huge_kib");
+            let huge = field(t, "anon_huge_kib");
             if huge >= 8.0 * 1024.0 {
                 // Huge pages obtained: one fault per 2 MiB instead of per 4 KiB.
-                assert!(f(t, "minflt") < 4096.0 / 10.0, "{t}");
+                assert!(field(t, "minflt") < 4096.0 / 10.0, "{t}");
             }
         }
         _ => {

@@ -94,6 +94,33 @@ pub fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name} in {}", report["checks"]))
 }
 
+/// The first JSON row whose column `col` equals `value`.
+pub fn row_where<'a>(report: &'a Value, col: &str, value: &str) -> Option<&'a Value> {
+    report["rows"]
+        .as_array()
+        .expect("rows array")
+        .iter()
+        .find(|x| x[col] == value)
+}
+
+/// A numeric field of a JSON row.
+pub fn field(v: &Value, k: &str) -> f64 {
+    v[k].as_f64()
+        .unwrap_or_else(|| panic!("no number {k} in {v}"))
+}
+
+/// The host's transparent-huge-page mode (`always`, `madvise`, `never`), or
+/// `absent` where the kernel has no THP.
+pub fn thp_mode() -> String {
+    let t =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    t.split('[')
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .unwrap_or("absent")
+        .to_string()
+}
+
 /// Assert every check in the report held or was inconclusive.
 pub fn assert_no_failed_checks(report: &Value) {
     for c in report["checks"].as_array().expect("checks array") {

@@ -60,15 +60,15 @@ fn sigint_during_free_watch_writes_valid_partial_files_and_exits_130() {
     }
 }
 
-#[test]
-fn a_closed_pipe_on_stdout_ends_quietly() {
+/// Run memlab with its stdout a pipe whose reading end is closed before it
+/// writes (every write gets EPIPE); its exit code and stderr.
+fn run_with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(memlab_path())
-        .args(["free", "--watch", "1ms", "--count", "3000", "--csv", "-"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Close our end before memlab writes its CSV: the write gets EPIPE.
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     let mut err = String::new();
@@ -78,7 +78,14 @@ fn a_closed_pipe_on_stdout_ends_quietly() {
         .unwrap()
         .read_to_string(&mut err)
         .unwrap();
-    assert_eq!(status.code(), Some(0), "{err}");
+    (status.code(), err)
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly() {
+    let (code, err) =
+        run_with_closed_stdout(&["free", "--watch", "1ms", "--count", "3000", "--csv", "-"]);
+    assert_eq!(code, Some(0), "{err}");
     assert!(
         !err.contains("panicked") && !err.contains("Broken pipe"),
         "{err}"
@@ -381,22 +388,8 @@ fn a_closed_pipe_ends_every_kind_of_output_quietly() {
         &["segv", "--target", "all", "-q"],
         &["explain", "cow"],
     ] {
-        let mut child = Command::new(memlab_path())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let status = child.wait().unwrap();
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        let (code, err) = run_with_closed_stdout(args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
         assert!(
             !err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("error"),
             "{args:?}: {err}"

@@ -41,30 +41,7 @@ fn run_under_hidepid(args: &[&str]) -> Option<std::process::Output> {
 
 #[test]
 fn with_hidepid_every_experiment_still_runs_as_an_ordinary_user() {
-    for args in [
-        &["free"][..],
-        &["segv", "--target", "all"],
-        &["mmap", "--size", "8M"],
-        &["malloc"],
-        &["isolation"],
-        &["filemap", "--cold"],
-        &["oom", "--limit", "32M"],
-        &["cow", "--size", "16M"],
-        &["page-table", "--size", "16M", "--reserve", "4G"],
-        &["hugepage", "--size", "16M", "--forks", "3"],
-        &[
-            "demand-paging",
-            "--size",
-            "16M",
-            "--rate",
-            "64M/s",
-            "--interval",
-            "20ms",
-            "--hold",
-            "200ms",
-        ],
-        &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
-    ] {
+    for args in EVERY_EXPERIMENT_SMALL {
         let all = with_options(args, &["--json", "-", "-q"]);
         let Some(o) = run_under_hidepid(&all) else {
             return;

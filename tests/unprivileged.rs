@@ -5,31 +5,7 @@ use common::*;
 
 #[test]
 fn every_experiment_runs_or_skips_its_privileged_part_as_an_ordinary_user() {
-    for args in [
-        &["free"][..],
-        &["segv", "--target", "all"],
-        &["mmap", "--size", "8M"],
-        &["malloc"],
-        &["isolation"],
-        &["filemap"],
-        &["filemap", "--cold"],
-        &["oom", "--limit", "32M"],
-        &["cow", "--size", "16M"],
-        &["page-table", "--size", "16M", "--reserve", "4G"],
-        &["hugepage", "--size", "16M", "--forks", "3"],
-        &[
-            "demand-paging",
-            "--size",
-            "16M",
-            "--rate",
-            "64M/s",
-            "--interval",
-            "20ms",
-            "--hold",
-            "200ms",
-        ],
-        &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
-    ] {
+    for args in EVERY_EXPERIMENT_SMALL {
         let all = with_options(args, &["--json", "-", "-q"]);
         let Some(o) = run_unprivileged(&all) else {
             return;
@@ -46,5 +22,20 @@ fn every_experiment_runs_or_skips_its_privileged_part_as_an_ordinary_user() {
             let s = s.as_str().unwrap_or_default();
             assert!(!s.is_empty() && !s.contains('\n'), "{args:?}: skip {s:?}");
         }
+    }
+}
+
+#[test]
+fn the_every_experiment_list_names_every_experiment_memlab_lists() {
+    let listed = stdout(&run(&["list"]));
+    for line in listed.lines().skip(1) {
+        let name = line.split_whitespace().next().unwrap();
+        if name == "all" {
+            continue;
+        }
+        assert!(
+            EVERY_EXPERIMENT_SMALL.iter().any(|a| a[0] == name),
+            "{name} is missing from EVERY_EXPERIMENT_SMALL"
+        );
     }
 }

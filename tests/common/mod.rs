@@ -187,3 +187,31 @@ pub fn with_options<'a>(args: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     all.splice(at..at, extra.iter().copied());
     all
 }
+
+/// Every experiment once, with sizes small enough for a test: the runs the
+/// "works on any host" tests (unprivileged, hidepid) go through.
+pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
+    &["free"],
+    &["segv", "--target", "all"],
+    &["mmap", "--size", "8M"],
+    &["malloc"],
+    &["isolation"],
+    &["filemap"],
+    &["filemap", "--cold"],
+    &["oom", "--limit", "32M"],
+    &["cow", "--size", "16M"],
+    &["page-table", "--size", "16M", "--reserve", "4G"],
+    &["hugepage", "--size", "16M", "--forks", "3"],
+    &[
+        "demand-paging",
+        "--size",
+        "16M",
+        "--rate",
+        "64M/s",
+        "--interval",
+        "20ms",
+        "--hold",
+        "200ms",
+    ],
+    &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
+];

@@ -443,11 +443,7 @@ fn worker_main(cmd: &Chan, ev: &Chan, plan: Plan) -> i32 {
     sys::let_parent_read_my_proc();
     let expect = |want: u64| matches!(cmd.recv(3), Ok(Some(m)) if m[0] == want);
     let fail = |e: &anyhow::Error| {
-        let errno = e
-            .chain()
-            .find_map(|c| c.downcast_ref::<std::io::Error>())
-            .and_then(|io| io.raw_os_error())
-            .unwrap_or(libc::ENOMEM);
+        let errno = sys::errno_of(e).unwrap_or(libc::ENOMEM);
         let _ = ev.send(&[EV_FAILED, errno as u64, 0]);
         1
     };

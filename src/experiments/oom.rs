@@ -16,7 +16,6 @@
 //! The parent never joins the group; the child joins before it allocates.
 //! The group is removed in every case (see `cgroup_sandbox`).
 
-use std::io;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -255,11 +254,7 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
             match Region::anon(CHUNK, MapOptions::default()) {
                 Ok(reg) => regions.push(reg),
                 Err(e) => {
-                    errno = e
-                        .root_cause()
-                        .downcast_ref::<io::Error>()
-                        .and_then(|io| io.raw_os_error())
-                        .unwrap_or(-1);
+                    errno = sys::errno_of(&e).unwrap_or(-1);
                     break;
                 }
             }

@@ -150,10 +150,7 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
     let region = match Region::anon(plan.map_len, plan.opts) {
         Ok(r) => r,
         Err(e) => {
-            let errno = e
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.raw_os_error())
-                .unwrap_or(0);
+            let errno = sys::errno_of(&e).unwrap_or(0);
             let _ = up.send(&[1, errno as u64, 0]);
             return 0;
         }

@@ -24,6 +24,14 @@ pub use poll::Polled;
 // Page size
 // ---------------------------------------------------------------------------
 
+/// The errno of the system call behind `e` (anywhere in its context chain),
+/// for a forked child to pass to its parent as one word.
+pub fn errno_of(e: &anyhow::Error) -> Option<i32> {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<io::Error>())
+        .and_then(|io| io.raw_os_error())
+}
+
 /// The size of a base page on this host (4096 on x86_64).
 pub fn page_size() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)

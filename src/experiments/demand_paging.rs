@@ -261,27 +261,21 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                         phase_start = t;
                         phase_changed = true;
                     }
-                    EV_FAILED => bail!(
-                        "the worker could not reserve {size} bytes: {}",
-                        std::io::Error::from_raw_os_error(m[1] as i32)
-                    ),
+                    EV_FAILED => return Err(reserve_failed(size, m[1])),
                     other => bail!("unexpected message {other} from the worker"),
                 },
             }
         }
         // Move on when the phase has lasted its time.
         let due = t - phase_start >= hold;
-        match phase {
+        let next = match phase {
             Phase::BeforeAlloc if due => {
                 cmd_tx
                     .send(&[CMD_RESERVE, 0, 0])
                     .context("commanding the worker")?;
                 match ev_rx.recv(3).context("waiting for the worker")? {
                     Some(m) if m[0] == EV_ALLOCATED => {}
-                    Some(m) if m[0] == EV_FAILED => bail!(
-                        "the worker could not reserve {size} bytes: {}",
-                        std::io::Error::from_raw_os_error(m[1] as i32)
-                    ),
+                    Some(m) if m[0] == EV_FAILED => return Err(reserve_failed(size, m[1])),
                     Some(m) => bail!("unexpected message {} from the worker", m[0]),
                     None if sys::interrupted() => {
                         interrupted = true;
@@ -289,17 +283,13 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                     }
                     None => bail!("the worker {worker_pid} ended before reserving"),
                 }
-                phase = Phase::Allocated;
-                phase_start = t;
-                phase_changed = true;
+                Some(Phase::Allocated)
             }
             Phase::Allocated if due => {
                 cmd_tx
                     .send(&[CMD_TOUCH, 0, 0])
                     .context("commanding the worker")?;
-                phase = Phase::Touching;
-                phase_start = t;
-                phase_changed = true;
+                Some(Phase::Touching)
             }
             Phase::Touched if due => {
                 cmd_tx
@@ -312,12 +302,15 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                         break;
                     }
                 }
-                phase = Phase::Exited;
-                phase_start = t;
-                phase_changed = true;
+                Some(Phase::Exited)
             }
             Phase::Exited if due => break,
-            _ => {}
+            _ => None,
+        };
+        if let Some(p) = next {
+            phase = p;
+            phase_start = t;
+            phase_changed = true;
         }
         if phase_changed {
             bar.message(phase.name());
@@ -423,6 +416,14 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     }
     checks(&mut r, &rows, args, &plan, touch_result, ctx);
     Ok(r)
+}
+
+/// The worker's EV_FAILED message (it carries the errno of mmap or madvise).
+fn reserve_failed(size: u64, errno: u64) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the worker could not reserve {size} bytes: {}",
+        std::io::Error::from_raw_os_error(errno as i32)
+    )
 }
 
 /// Touch in steps of at most 1% of SIZE (so RSS rises as a ramp), and at most

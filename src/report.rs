@@ -201,6 +201,23 @@ impl Report {
         Ok(r)
     }
 
+    /// The columns the human table and the HTML report show (CSV/JSON keep
+    /// all of them).
+    pub fn shown_columns(&self) -> Vec<&String> {
+        self.columns
+            .iter()
+            .filter(|c| !self.table_hide.contains(c))
+            .collect()
+    }
+
+    /// The indices of the rows the human table and the HTML report show.
+    pub fn shown_rows(&self) -> Vec<usize> {
+        match &self.table_rows {
+            Some(v) => v.clone(),
+            None => (0..self.rows.len()).collect(),
+        }
+    }
+
     /// Did every check hold (inconclusive ones do not count as failures)?
     pub fn all_hold(&self) -> bool {
         self.checks.iter().all(|c| c.holds != Some(false))

@@ -254,15 +254,8 @@ fn rows_table(h: &mut String, r: &Report) {
     if r.rows.is_empty() {
         return;
     }
-    let cols: Vec<&String> = r
-        .columns
-        .iter()
-        .filter(|c| !r.table_hide.contains(c))
-        .collect();
-    let idx: Vec<usize> = match &r.table_rows {
-        Some(v) => v.clone(),
-        None => (0..r.rows.len()).collect(),
-    };
+    let cols = r.shown_columns();
+    let idx = r.shown_rows();
     h.push_str("<div class=\"wide\"><table>\n<tr>");
     for c in &cols {
         let _ = write!(h, "<th>{}</th>", escape(c));

@@ -104,15 +104,8 @@ pub fn render(r: &Report, sym: Symbols) -> String {
 }
 
 fn table(r: &Report) -> String {
-    let cols: Vec<&String> = r
-        .columns
-        .iter()
-        .filter(|c| !r.table_hide.contains(c))
-        .collect();
-    let idx: Vec<usize> = match &r.table_rows {
-        Some(v) => v.clone(),
-        None => (0..r.rows.len()).collect(),
-    };
+    let cols = r.shown_columns();
+    let idx = r.shown_rows();
     let mut cells: Vec<Vec<(String, bool)>> = vec![
         cols.iter()
             .map(|c| (strip_unit(c).to_string(), false))

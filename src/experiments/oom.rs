@@ -607,7 +607,7 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
             break;
         }
         let touched = u64::from_ne_bytes(progress.read_bytes(0, 8).try_into().expect("8 bytes"));
-        let oom_score = crate::probe::read_u64(format!("/proc/{pid}/oom_score"));
+        let oom_score = handle.oom_score();
         peak_rss = peak_rss.max(s.rss_kib);
         // The score reads 0 once the OOM killer has taken the process
         // (its memory is marked as already reaped): keep the highest.

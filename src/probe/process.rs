@@ -150,6 +150,12 @@ impl ProcHandle {
                 .with_context(|| format!("/proc/{}/status has no VmPTE line", self.pid))?,
         })
     }
+
+    /// `/proc/PID/oom_score`: the badness the OOM killer gives the process
+    /// now; `None` when it cannot be read (the process is gone).
+    pub fn oom_score(&self) -> Option<u64> {
+        super::read_u64(format!("/proc/{}/oom_score", self.pid))
+    }
 }
 
 /// The fields of /proc/PID/stat that a sample uses.

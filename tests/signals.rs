@@ -387,6 +387,7 @@ fn a_closed_pipe_ends_every_kind_of_output_quietly() {
         &["oom", "--limit", "32M", "-q", "--json"],
         &["segv", "--target", "all", "-q"],
         &["explain", "cow"],
+        &["list"],
     ] {
         let (code, err) = run_with_closed_stdout(args);
         assert_eq!(code, Some(0), "{args:?}: {err}");

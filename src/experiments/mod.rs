@@ -153,7 +153,7 @@ pub fn find(name: &str) -> Option<&'static Info> {
 pub fn dispatch(cmd: Command) -> Result<i32> {
     match &cmd {
         Command::List => {
-            list();
+            list()?;
             Ok(exit::OK)
         }
         Command::Explain { name } => explain(name),
@@ -246,23 +246,30 @@ pub fn run_one(
     })
 }
 
-fn list() {
+/// A closed stdout (`memlab list | head -1`) is an error here, which
+/// `run` turns into a quiet exit, not a panic as `println!` would.
+fn list() -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0);
-    println!(
+    writeln!(
+        out,
         "{:<w$}  {:<13}  {:<60}  needs",
         "experiment", "status", "what it shows"
-    );
+    )?;
     for i in ALL {
         let status = if i.built() {
             "available"
         } else {
             "not yet built"
         };
-        println!(
+        writeln!(
+            out,
             "{:<w$}  {:<13}  {:<60}  {}",
             i.name, status, i.summary, i.needs
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn explain(name: &str) -> Result<i32> {

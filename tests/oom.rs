@@ -73,6 +73,8 @@ fn physical_child_is_oom_killed_at_the_limit_and_no_cgroup_is_left() {
     }
     let s = &r["summary"];
     assert_eq!(s["physical_signal"], "SIGKILL", "{s}");
+    // Read back from the child's /proc/PID/oom_score_adj after it set it.
+    assert_eq!(s["oom_score_adj"], 1000, "{s}");
     let limit_kib = 32.0 * 1024.0;
     let touched = s["physical_touched_kib"].as_f64().unwrap();
     assert!(

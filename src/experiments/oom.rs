@@ -572,8 +572,12 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         }
     }
     let handle = ProcHandle::new(pid)?;
+    // The child set it before saying it was ready: read back what the
+    // kernel holds rather than repeat what was asked for.
+    let oom_score_adj = handle.oom_score_adj();
     ctx.ui.say(&format!(
-        "[physical] child {pid} joined it (oom_score_adj 1000) and touches memory at {} until the OOM killer ends it",
+        "[physical] child {pid} joined it (oom_score_adj {}) and touches memory at {} until the OOM killer ends it",
+        oom_score_adj.map_or("unreadable".into(), |v| v.to_string()),
         args.rate
     ));
     let bar = ctx.ui.progress(limit / 1024, "touching (KiB)");
@@ -736,7 +740,7 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
     r.summary("cgroup_peak_kib", peak.map(|b| b / 1024));
     r.summary("cgroup_usage_at_end_kib", usage_end.map(|b| b / 1024));
     r.summary("oom_score", last_oom_score);
-    r.summary("oom_score_adj", 1000);
+    r.summary("oom_score_adj", oom_score_adj);
     r.summary("cgroup_removed", removed);
     r.summary("mem_available_before_kib", before.available_kib);
     r.summary("mem_available_after_kib", after.available_kib);

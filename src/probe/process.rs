@@ -156,6 +156,16 @@ impl ProcHandle {
     pub fn oom_score(&self) -> Option<u64> {
         super::read_u64(format!("/proc/{}/oom_score", self.pid))
     }
+
+    /// `/proc/PID/oom_score_adj` (-1000 to 1000): what the process asked to
+    /// add to its badness; `None` when it cannot be read.
+    pub fn oom_score_adj(&self) -> Option<i64> {
+        std::fs::read_to_string(format!("/proc/{}/oom_score_adj", self.pid))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
 }
 
 /// The fields of /proc/PID/stat that a sample uses.

@@ -52,6 +52,23 @@ impl Check {
             holds: None,
         }
     }
+
+    /// `holds` when the measurement could judge the claim; when it could not
+    /// (`None`), inconclusive, with `why` after what was measured.
+    pub fn judged(
+        name: &str,
+        claim: &str,
+        expected: impl Into<String>,
+        measured: impl Into<String>,
+        holds: Option<bool>,
+        why: &str,
+    ) -> Check {
+        let measured = measured.into();
+        match holds {
+            Some(h) => Check::new(name, claim, expected, measured, h),
+            None => Check::inconclusive(name, claim, expected, format!("{measured}: {why}")),
+        }
+    }
 }
 
 /// A chart an experiment asks for; `output::svg` draws it.
@@ -226,4 +243,17 @@ impl Report {
 
 fn to_value(v: impl Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Check;
+
+    #[test]
+    fn judged_is_inconclusive_only_without_a_verdict() {
+        let c = Check::judged("n", "claim", "e", "3 KiB", Some(false), "noisy");
+        assert_eq!((c.holds, c.measured.as_str()), (Some(false), "3 KiB"));
+        let c = Check::judged("n", "claim", "e", "3 KiB", None, "noisy");
+        assert_eq!((c.holds, c.measured.as_str()), (None, "3 KiB: noisy"));
+    }
 }

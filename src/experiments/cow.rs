@@ -717,6 +717,8 @@ fn check_fork_growth(
     );
 }
 
+/// A system-wide check of cow's: `None` (see [`judge_system`]) is
+/// inconclusive, with the reason shared by all of them.
 fn push_judged(
     r: &mut Report,
     name: &str,
@@ -725,17 +727,14 @@ fn push_judged(
     measured: String,
     v: Option<bool>,
 ) {
-    match v {
-        Some(h) => r.check(Check::new(name, claim, expected, measured, h)),
-        None => r.check(Check::inconclusive(
-            name,
-            claim,
-            expected,
-            format!(
-                "{measured}: memlab's own processes account for the expected change but the system figure does not, so memory moved outside the run; run again on a quieter host"
-            ),
-        )),
-    }
+    r.check(Check::judged(
+        name,
+        claim,
+        expected,
+        measured,
+        v,
+        "memlab's own processes account for the expected change but the system figure does not, so memory moved outside the run; run again on a quieter host",
+    ));
 }
 
 fn check_rss_and_pss(

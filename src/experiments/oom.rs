@@ -825,22 +825,14 @@ fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<
         grew,
         after.available_kib as i64 - before.available_kib as i64
     );
-    if grew.abs() <= tolerance {
-        r.check(Check::new(
-            "memory_returned",
-            claim,
-            expected,
-            measured,
-            true,
-        ));
-    } else {
-        r.check(Check::inconclusive(
-            "memory_returned",
-            claim,
-            expected,
-            format!("{measured}: other processes moved system memory meanwhile"),
-        ));
-    }
+    r.check(Check::judged(
+        "memory_returned",
+        claim,
+        expected,
+        measured,
+        (grew.abs() <= tolerance).then_some(true),
+        "other processes moved system memory meanwhile",
+    ));
     Ok(())
 }
 

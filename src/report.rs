@@ -199,9 +199,14 @@ impl Report {
         }
     }
 
-    /// Fix the column order up front (useful when there may be no rows).
-    pub fn set_columns(&mut self, cols: &[&str]) {
-        self.columns = cols.iter().map(|c| c.to_string()).collect();
+    /// Fix the column order up front from a row of the experiment's row
+    /// type (its field names, in order): the CSV keeps its header when a
+    /// run ends before its first row.
+    pub fn columns_from<T: Serialize>(&mut self, example: &T) {
+        match to_value(example) {
+            Value::Object(map) => self.columns = map.keys().cloned().collect(),
+            other => panic!("a report row must serialise to an object, got {other}"),
+        }
     }
 
     /// A report read back from its JSON (`memlab all` runs each experiment in

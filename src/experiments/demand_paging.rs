@@ -55,9 +55,10 @@ pub struct Args {
 }
 
 /// The phases of the document's procedure, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
+    #[default]
     BeforeAlloc,
     Allocated,
     Touching,
@@ -78,7 +79,7 @@ impl Phase {
 }
 
 /// One sample. Process columns are empty once the worker has exited.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct Row {
     pub t_s: f64,
     pub phase: Phase,
@@ -370,19 +371,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     // is written.
     worker.kill();
 
-    r.set_columns(&[
-        "t_s",
-        "phase",
-        "vsz_kib",
-        "rss_kib",
-        "minflt",
-        "majflt",
-        "touched_kib",
-        "mem_used_kib",
-        "mem_used_adj_kib",
-        "mem_available_kib",
-        "pcp_free_kib",
-    ]);
+    r.columns_from(&Row::default());
     for row in &rows {
         r.push_row(row);
     }

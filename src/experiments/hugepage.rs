@@ -55,7 +55,7 @@ const THP_MIN_HUGE_FRACTION: f64 = 0.5;
 /// "Far fewer": at most a tenth of the 4 KiB figure (ideally 1/512).
 const FAR_FEWER: f64 = 0.1;
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Default)]
 struct Row {
     variant: String,
     page_kib: u64,
@@ -357,23 +357,7 @@ fn finish(mut r: Report, rows: Vec<Row>, size: u64) -> Result<Report> {
         r.push_row(row);
     }
     if rows.is_empty() {
-        r.set_columns(&[
-            "variant",
-            "page_kib",
-            "span_bytes",
-            "expected_faults",
-            "minflt",
-            "vm_pte_before_kib",
-            "vm_pte_after_kib",
-            "pte_delta_kib",
-            "rss_delta_kib",
-            "anon_huge_kib",
-            "hugetlb_kib",
-            "forks",
-            "fork_us_median",
-            "fork_us_min",
-            "fork_us_max",
-        ]);
+        r.columns_from(&Row::default());
     }
     r.table_hide = vec!["span_bytes".into(), "vm_pte_before_kib".into()];
     Ok(r)

@@ -43,7 +43,7 @@ const POPULATED_RSS_FRACTION: f64 = 0.90;
 /// VSZ may also grow by memlab's own heap between the two readings.
 const VSZ_SLACK_KIB: u64 = 1024;
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Row {
     change: Change,
     start: String,
@@ -118,9 +118,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         });
     }
     if r.rows.is_empty() {
-        r.set_columns(&[
-            "change", "start", "end", "size_kib", "perms", "offset", "device", "inode", "pathname",
-        ]);
+        r.columns_from(&Row::default());
     }
 
     let size_kib = size / 1024;

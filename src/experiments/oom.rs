@@ -177,21 +177,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     r.param("interval_s", args.interval.0.as_secs_f64());
     r.summary("panic_on_oom", ctx.meta.panic_on_oom);
     r.summary("overcommit_memory", ctx.meta.overcommit_memory);
-    r.set_columns(&[
-        "t_s",
-        "part",
-        "event",
-        "vsz_kib",
-        "rss_kib",
-        "reserved_kib",
-        "touched_kib",
-        "cgroup_usage_kib",
-        "oom_score",
-        "mem_used_kib",
-        "mem_used_adj_kib",
-        "mem_available_kib",
-        "outcome",
-    ]);
+    r.columns_from(&Row::default());
     let t0 = Instant::now();
 
     if args.part != Part::Physical {

@@ -77,7 +77,7 @@ const SPARSE_MIN_FRACTION: f64 = 0.9;
 /// fraction of it.
 const REAL_VS_FLAT_MAX: f64 = 1e-3;
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Default)]
 struct Row {
     case: String,
     huge: String,
@@ -476,20 +476,7 @@ fn finish(mut r: Report, rows: Vec<Row>, flat: u64, page: u64) -> Result<Report>
         r.push_row(row);
     }
     if rows.is_empty() {
-        r.set_columns(&[
-            "case",
-            "huge",
-            "stride_bytes",
-            "span_bytes",
-            "touched_pages",
-            "minflt",
-            "vm_pte_before_kib",
-            "vm_pte_after_kib",
-            "pte_delta_kib",
-            "pte_bytes_per_touched_page",
-            "rss_delta_kib",
-            "anon_huge_kib",
-        ]);
+        r.columns_from(&Row::default());
     }
     r.table_hide = vec!["huge".into()];
     Ok(r)

@@ -209,13 +209,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     };
     let stats = sampler.finish();
 
-    let mut cols = vec![
-        "t_s", "vsz_kib", "rss_kib", "minflt", "majflt", "utime_s", "stime_s",
-    ];
-    if args.pss {
-        cols.push("pss_kib");
-    }
-    r.set_columns(&cols);
+    // pss_kib is a column only with --pss.
+    r.columns_from(&row(0.0, &Sample::default(), args.pss.then_some(0)));
     for row in &rows {
         r.push_row(row);
     }

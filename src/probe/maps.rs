@@ -80,9 +80,10 @@ pub fn read_into(pid: &str, buf: &mut String) -> anyhow::Result<()> {
 }
 
 /// Whether a line appeared or disappeared between two readings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
+    #[default]
     Added,
     Removed,
 }

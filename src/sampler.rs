@@ -93,11 +93,6 @@ impl Sampler {
         self.interval
     }
 
-    /// Seconds since the start.
-    pub fn elapsed_s(&self) -> f64 {
-        self.start.elapsed().as_secs_f64()
-    }
-
     /// Sleep until the next deadline. `None` when interrupted (SIGINT or
     /// SIGTERM) or when the next deadline lies beyond `stop_after` seconds.
     pub fn wait(&mut self, stop_after: Option<f64>) -> Option<Tick> {

@@ -20,9 +20,6 @@ impl Size {
     pub fn kib(self) -> u64 {
         self.0 / KIB
     }
-    pub fn mib_f64(self) -> f64 {
-        self.0 as f64 / (KIB * KIB) as f64
-    }
 }
 
 /// Split "100MiB" into ("100", "MiB").

@@ -185,11 +185,6 @@ pub fn sleep_until(deadline: std::time::Instant) -> bool {
     block_on(None, Some(deadline)) == Wake::Timeout
 }
 
-/// Sleep for `d`, returning early (false) when interrupted.
-pub fn sleep_for(d: Duration) -> bool {
-    sleep_until(std::time::Instant::now() + d)
-}
-
 // ---------------------------------------------------------------------------
 // Memory regions
 // ---------------------------------------------------------------------------

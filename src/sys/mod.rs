@@ -316,11 +316,24 @@ impl Region {
             HugeAdvice::Huge => libc::MADV_HUGEPAGE,
             HugeAdvice::Default => return Ok(()),
         };
-        // SAFETY: the range is exactly this live mapping; madvise with these
-        // flags changes no contents.
+        self.advise_keeping_contents(adv, "madvise")
+    }
+
+    /// `MADV_RANDOM`: the kernel stops reading around a faulting page of
+    /// this file mapping, so every page not in the cache costs its own read
+    /// (and its own major fault).
+    pub fn advise_random(&self) -> Result<()> {
+        self.advise_keeping_contents(libc::MADV_RANDOM, "madvise(MADV_RANDOM)")
+    }
+
+    /// madvise over the whole mapping, for advice that only changes policy
+    /// (huge pages, read-ahead), never contents: not MADV_DONTNEED/FREE.
+    fn advise_keeping_contents(&self, adv: libc::c_int, what: &'static str) -> Result<()> {
+        // SAFETY: the range is exactly this live mapping; the callers pass
+        // only advice that changes no contents.
         let r = unsafe { libc::madvise(self.ptr.as_ptr() as *mut libc::c_void, self.len, adv) };
         if r != 0 {
-            return Err(io::Error::last_os_error()).context("madvise");
+            return Err(io::Error::last_os_error()).context(what);
         }
         Ok(())
     }

@@ -30,24 +30,3 @@ impl Region {
         Ok(vec.iter().filter(|b| *b & 1 != 0).count() as u64)
     }
 }
-
-impl Region {
-    /// `MADV_RANDOM`: the kernel stops reading around a faulting page of
-    /// this file mapping, so every page not in the cache costs its own read
-    /// (and its own major fault).
-    pub fn advise_random(&self) -> Result<()> {
-        // SAFETY: the range is exactly this live mapping; MADV_RANDOM only
-        // changes read-ahead policy, never contents.
-        let r = unsafe {
-            libc::madvise(
-                self.ptr.as_ptr() as *mut libc::c_void,
-                self.len,
-                libc::MADV_RANDOM,
-            )
-        };
-        if r != 0 {
-            return Err(io::Error::last_os_error()).context("madvise(MADV_RANDOM)");
-        }
-        Ok(())
-    }
-}

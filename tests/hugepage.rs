@@ -102,11 +102,8 @@ fn csv_and_plot_are_written() {
         "--plot",
         svg.to_str().unwrap(),
     ]);
-    assert!(
-        matches!(o.status.code(), Some(0) | Some(3)),
-        "{}",
-        stderr(&o)
-    );
+    // The same run as the other tests' (16M, 3 forks): no check may fail.
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let rows = read_csv(&csv);
     assert!(rows.iter().any(|r| r["variant"] == "4k"));
     for r in &rows {

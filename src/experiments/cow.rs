@@ -607,7 +607,7 @@ fn check_touch_faults(
     faults: u64,
     huge_kib: u64,
 ) {
-    const HUGE: u64 = 2 << 20;
+    const HUGE: u64 = sys::HUGE_PAGE_BYTES;
     let small = size.div_ceil(page);
     if !args.thp {
         r.check(Check::new(

@@ -736,7 +736,7 @@ fn checks(
     let faults = touch.map_or(sampled_faults, |(_, f)| f as i64);
     r.summary("touching_minflt_sampled", sampled_faults);
     if thp {
-        let huge = plan.size.div_ceil(2 << 20) as i64;
+        let huge = plan.size.div_ceil(sys::HUGE_PAGE_BYTES) as i64;
         let claim = "with transparent huge pages one fault maps 2 MiB at a time";
         let expected = format!(
             "about {huge} faults (SIZE / 2 MiB), far fewer than {}",

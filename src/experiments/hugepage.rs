@@ -23,7 +23,7 @@ use super::touch_child::{self, Outcome, Plan, median};
 use crate::cli::{OutputArgs, PlotArgs};
 use crate::probe::meminfo::HugeAndTables;
 use crate::report::{Chart, ChartKind, Check, Report};
-use crate::sys::{self, HugeAdvice, MapOptions};
+use crate::sys::{self, HUGE_PAGE_BYTES, HugeAdvice, MapOptions};
 use crate::units::{Size, human_bytes};
 
 #[derive(clap::Args, Debug)]
@@ -44,8 +44,6 @@ pub struct Args {
     pub plot: PlotArgs,
 }
 
-/// x86_64's PMD-level page: what THP and default hugetlbfs pages are.
-const TWO_MIB: u64 = 2 << 20;
 /// 4 KiB pages: one fault per page; allow 3% below (none should be missing)
 /// and 5% above (the child's stack and the pipe buffers fault too).
 const BASE_FAULTS_LOW: f64 = 0.97;
@@ -79,7 +77,11 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     crate::guard::check(args.size, args.force)?;
     let page = sys::page_size();
     // Whole 2 MiB blocks, so 4 KiB pages, THP and hugetlbfs cover the same.
-    let size = args.size.bytes().next_multiple_of(TWO_MIB).max(TWO_MIB);
+    let size = args
+        .size
+        .bytes()
+        .next_multiple_of(HUGE_PAGE_BYTES)
+        .max(HUGE_PAGE_BYTES);
     let forks = args.forks as usize;
     let mut r = Report::new("hugepage", &ctx.meta);
     r.param("size_bytes", size);
@@ -88,10 +90,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let base = Plan {
         // 2 MiB more, touched from a 2 MiB boundary: a huge page can only
         // map a 2 MiB-aligned block.
-        map_len: size + TWO_MIB,
+        map_len: size + HUGE_PAGE_BYTES,
         opts: MapOptions::default(),
         advice: HugeAdvice::NoHuge,
-        align: TWO_MIB,
+        align: HUGE_PAGE_BYTES,
         span: size,
         stride: page,
         forks,
@@ -102,7 +104,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     match thp.as_deref() {
         Some("always") | Some("madvise") => variants.push((
             "thp",
-            TWO_MIB,
+            HUGE_PAGE_BYTES,
             Plan {
                 advice: HugeAdvice::Huge,
                 ..base

@@ -29,7 +29,7 @@ use crate::probe::host;
 use crate::probe::meminfo::HugeAndTables;
 use crate::probe::process::ProcHandle;
 use crate::report::{Chart, ChartKind, Check, Report};
-use crate::sys::{self, HugeAdvice, MapOptions};
+use crate::sys::{self, HUGE_PAGE_BYTES, HugeAdvice, MapOptions};
 use crate::units::{Size, human_bytes};
 
 #[derive(clap::Args, Debug)]
@@ -61,8 +61,6 @@ const DOCUMENT_FLAT_BYTES: u64 = 256 << 30;
 /// keeps it at 47 bits (128 TiB) even on 5-level (57-bit) CPUs unless a
 /// program asks for higher addresses.
 const X86_64_USER_BITS_MAX: u32 = 47;
-/// Huge pages and the PMD level both cover 2 MiB on x86_64.
-const TWO_MIB: u64 = 2 << 20;
 const ONE_GIB: u64 = 1 << 30;
 /// Smallest reservation worth the sparse cases (two 1 GiB strides).
 const MIN_RESERVE: u64 = 2 * ONE_GIB;
@@ -99,7 +97,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     crate::guard::at_least(
         "--size",
         args.size,
-        TWO_MIB,
+        HUGE_PAGE_BYTES,
         "one page-table page maps 2 MiB, so less shows no page-table cost of its own",
         "256M",
     )?;
@@ -114,7 +112,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         )));
     }
     // The sparse 2 MiB case touches reserve/2MiB pages and as many PTE pages.
-    let sparse_cost = reserve / TWO_MIB * 2 * page;
+    let sparse_cost = reserve / HUGE_PAGE_BYTES * 2 * page;
     // Name the option that asked for the memory: the dense case's --size,
     // or the sparse cases' page tables, which grow with --reserve.
     if sparse_cost > size {
@@ -173,10 +171,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         Plan {
             // Map 2 MiB more and start at a 2 MiB boundary, so the span
             // covers whole PTE pages and shares none with a neighbour.
-            map_len: size + TWO_MIB,
+            map_len: size + HUGE_PAGE_BYTES,
             opts: MapOptions::default(),
             advice: HugeAdvice::NoHuge,
-            align: TWO_MIB,
+            align: HUGE_PAGE_BYTES,
             span: size,
             stride: page,
             forks: 0,
@@ -280,7 +278,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 advice: HugeAdvice::NoHuge,
                 align: 1,
                 span: reserve,
-                stride: TWO_MIB,
+                stride: HUGE_PAGE_BYTES,
                 forks: 0,
             };
             match touch_child::run(Plan {
@@ -319,7 +317,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             )),
             Some(plan) => {
                 r.summary("reserve_used_bytes", reserve);
-                for (name, stride) in [("sparse-2m", TWO_MIB), ("sparse-1g", ONE_GIB)] {
+                for (name, stride) in [("sparse-2m", HUGE_PAGE_BYTES), ("sparse-1g", ONE_GIB)] {
                     if let Some(row) = run_case(name, Plan { stride, ..plan }, &mut r)? {
                         rows.push(row);
                     }
@@ -383,7 +381,7 @@ fn finish(mut r: Report, rows: Vec<Row>, flat: u64, page: u64) -> Result<Report>
     }
 
     if let Some(d) = &dense {
-        let pte_pages = d.span_bytes.div_ceil(TWO_MIB);
+        let pte_pages = d.span_bytes.div_ceil(HUGE_PAGE_BYTES);
         let min_kib = pte_pages * page / 1024;
         let upper_pages = d.span_bytes.div_ceil(ONE_GIB) + DENSE_EXTRA_TABLE_PAGES;
         let max_kib = min_kib + upper_pages * page / 1024;

@@ -32,6 +32,10 @@ pub fn errno_of(e: &anyhow::Error) -> Option<i32> {
         .and_then(|io| io.raw_os_error())
 }
 
+/// x86_64's PMD-level page: the size of a transparent huge page and of a
+/// default hugetlbfs page (one page-table page of 512 entries maps as much).
+pub const HUGE_PAGE_BYTES: u64 = 2 << 20;
+
 /// The size of a base page on this host (4096 on x86_64).
 pub fn page_size() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)

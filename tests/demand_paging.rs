@@ -264,7 +264,7 @@ fn interrupt_run(signal: nix::sys::signal::Signal) {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("part.csv");
     let json = dir.path().join("part.json");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("memlab"))
+    let mut child = std::process::Command::new(memlab_path())
         .args(["demand-paging", "--size", "16M", "--rate", "4M/s"])
         .args(["--interval", "20ms", "--hold", "200ms", "-q"])
         .arg("--csv")

@@ -78,27 +78,14 @@ fn contiguous_region_is_backed_by_scattered_frames_when_visible() {
 
 #[test]
 fn unprivileged_run_skips_the_frame_parts_and_exits_0() {
-    let bin = assert_cmd::cargo::cargo_bin("memlab");
-    let root = nix::unistd::geteuid().is_root();
-    let o = if root {
-        let Ok(setpriv) = which_setpriv() else {
-            eprintln!("setpriv is missing: cannot drop root for this test; skipped");
-            return;
-        };
-        std::process::Command::new(setpriv)
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin)
-            .args(["isolation", "--region", "1M", "--json", "-", "-q"])
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    } else {
-        run(&["isolation", "--region", "1M", "--json", "-", "-q"])
+    // As root this drops to uid 65534 with no capabilities.
+    let Some(o) = run_unprivileged(&["isolation", "--region", "1M", "--json", "-", "-q"]) else {
+        return;
     };
     if o.status.code() == Some(126) || stderr(&o).contains("Permission denied") {
         eprintln!(
             "user 65534 cannot run {}: skipped ({})",
-            bin.display(),
+            memlab_path().display(),
             stderr(&o)
         );
         return;
@@ -122,13 +109,4 @@ fn unprivileged_run_skips_the_frame_parts_and_exits_0() {
             .iter()
             .all(|c| c["name"] != "two_runs_share_code_frames")
     );
-}
-
-fn which_setpriv() -> Result<std::path::PathBuf, ()> {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|d| d.join("setpriv"))
-        .find(|p| p.is_file())
-        .ok_or(())
 }

@@ -199,7 +199,7 @@ fn plot_is_an_svg() {
 fn sigterm_kills_the_command_and_writes_what_was_sampled() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("w.csv");
-    let mut memlab = Command::new(assert_cmd::cargo::cargo_bin("memlab"))
+    let mut memlab = Command::new(memlab_path())
         .args(["watch", "-q", "--interval", "10ms", "--csv"])
         .arg(&csv)
         .args(["--", "sleep", "30"])

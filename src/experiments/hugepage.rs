@@ -169,6 +169,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 ));
                 continue;
             }
+            Outcome::AdviseFailed(why) => return Err(anyhow!("{name}: {why}")),
             Outcome::MapFailed(e) => {
                 return Err(anyhow!(
                     "{name}: mmap of {} failed: {}",

@@ -219,6 +219,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 r.interrupted = true;
                 Ok(None)
             }
+            Outcome::AdviseFailed(why) => Err(anyhow::anyhow!("{name}: {why}")),
             Outcome::MapFailed(errno) => Err(anyhow::anyhow!(
                 "{name}: mmap of {} failed: {}",
                 human_bytes(plan.map_len),
@@ -293,6 +294,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                     ));
                     reserve /= 2;
                 }
+                Outcome::AdviseFailed(why) => return Err(anyhow::anyhow!("{why}")),
                 Outcome::MapFailed(e) => {
                     return Err(anyhow::anyhow!(
                         "mmap of {} with MAP_NORESERVE failed: {}",

@@ -61,6 +61,8 @@ pub struct Measured {
 pub enum Outcome {
     /// mmap failed in the child with this errno.
     MapFailed(i32),
+    /// madvise failed in the child: the error as text.
+    AdviseFailed(String),
     Done(Box<Measured>),
     /// SIGINT/SIGTERM while waiting for the child.
     Interrupted,
@@ -70,6 +72,10 @@ const READY: u64 = 0;
 const GO: u64 = 1;
 const FORK: u64 = 2;
 const BYE: u64 = 3;
+/// On the pipe, first word: mmap failed (errno follows).
+const MAP_FAILED: u64 = 1;
+/// On the pipe, first word: madvise failed (errno follows).
+const ADVISE_FAILED: u64 = 4;
 /// On the pipe: a reading the child could not take.
 const UNREADABLE: u64 = u64::MAX;
 
@@ -86,7 +92,22 @@ pub fn run(plan: Plan) -> Result<Outcome> {
     if first[0] != READY {
         drop(down_w);
         let _ = child.wait();
-        return Ok(Outcome::MapFailed(first[1] as i32));
+        let err = first[1] as i32;
+        return Ok(if first[0] == ADVISE_FAILED {
+            let why = if std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+                std::io::Error::from_raw_os_error(err).to_string()
+            } else {
+                "this kernel has no transparent huge pages".to_string()
+            };
+            let adv = match plan.advice {
+                sys::HugeAdvice::Huge => "MADV_HUGEPAGE",
+                sys::HugeAdvice::NoHuge => "MADV_NOHUGEPAGE",
+                sys::HugeAdvice::Default => "none",
+            };
+            Outcome::AdviseFailed(format!("madvise({adv}) failed: {why}"))
+        } else {
+            Outcome::MapFailed(err)
+        });
     }
     let before = stage(&proc, first[2])?;
     down_w.send(&[GO]).context("writing to the child")?;
@@ -151,12 +172,12 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
         Ok(r) => r,
         Err(e) => {
             let errno = sys::errno_of(&e).unwrap_or(0);
-            let _ = up.send(&[1, errno as u64, 0]);
+            let _ = up.send(&[MAP_FAILED, errno as u64, 0]);
             return 0;
         }
     };
-    if region.advise_huge(plan.advice).is_err() {
-        let _ = up.send(&[1, libc::EINVAL as u64, 0]);
+    if let Err(e) = region.advise_huge(plan.advice) {
+        let _ = up.send(&[ADVISE_FAILED, sys::errno_of(&e).unwrap_or(0) as u64, 0]);
         return 0;
     }
     let addr = region.addr();

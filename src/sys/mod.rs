@@ -313,14 +313,24 @@ impl Region {
         self.len == 0
     }
 
-    /// Apply huge-page advice to the whole region.
+    /// Apply huge-page advice to the whole region. A kernel built without
+    /// transparent huge pages refuses both advices with EINVAL: there
+    /// `NoHuge` is what the region gets anyway (fine), and `Huge` is an
+    /// error that says so.
     pub fn advise_huge(&self, advice: HugeAdvice) -> Result<()> {
-        let adv = match advice {
-            HugeAdvice::NoHuge => libc::MADV_NOHUGEPAGE,
-            HugeAdvice::Huge => libc::MADV_HUGEPAGE,
+        let (adv, what) = match advice {
+            HugeAdvice::NoHuge => (libc::MADV_NOHUGEPAGE, "madvise(MADV_NOHUGEPAGE)"),
+            HugeAdvice::Huge => (libc::MADV_HUGEPAGE, "madvise(MADV_HUGEPAGE)"),
             HugeAdvice::Default => return Ok(()),
         };
-        self.advise_keeping_contents(adv, "madvise")
+        let thp_built_in = std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists();
+        match self.advise_keeping_contents(adv, what) {
+            Err(e) if !thp_built_in && errno_of(&e) == Some(libc::EINVAL) => match advice {
+                HugeAdvice::NoHuge => Ok(()),
+                _ => Err(e.context("this kernel has no transparent huge pages")),
+            },
+            other => other,
+        }
     }
 
     /// `MADV_RANDOM`: the kernel stops reading around a faulting page of

@@ -1,20 +1,23 @@
 //! memlab: the experiments of a Linux memory-management chapter, run on the
 //! real host and checked against the kernel's own counters.
 //!
-//! Data flows one way: CLI → experiment → (sys acts, probe reads) → Report →
-//! output.
+//! Data flows one way: cli → app (and lab, for `all`) → experiments →
+//! sampler/report/output → probe/sys → units/error. See ARCHITECTURE.md.
 
+pub mod app;
 pub mod cgroup_sandbox;
 pub mod cli;
 pub mod error;
 pub mod experiments;
 pub mod guard;
+pub mod lab;
 pub mod output;
 pub mod probe;
 pub mod report;
 pub mod sampler;
 pub mod sys;
 pub mod units;
+pub mod verdict;
 
 use clap::Parser;
 
@@ -33,7 +36,7 @@ pub fn run() -> i32 {
     // An experiment decides 130 itself from whether its report was cut
     // short: a signal that lands after everything was measured and written
     // does not turn a complete run into an interrupted one.
-    match experiments::dispatch(cli.command) {
+    match app::dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => error_code(&e),
     }

@@ -5,7 +5,40 @@ use serde_json::{Map, Value};
 
 use crate::probe::host::Meta;
 
-/// One claim of the document, tested against the measurement.
+/// The version of the JSON layout memlab writes (`schema_version`). `memlab
+/// judge` and `memlab report` read only this version.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// What a check concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Holds,
+    Fails,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn from_holds(h: Option<bool>) -> Verdict {
+        match h {
+            Some(true) => Verdict::Holds,
+            Some(false) => Verdict::Fails,
+            None => Verdict::Inconclusive,
+        }
+    }
+
+    pub fn holds(self) -> Option<bool> {
+        match self {
+            Verdict::Holds => Some(true),
+            Verdict::Fails => Some(false),
+            Verdict::Inconclusive => None,
+        }
+    }
+}
+
+/// One claim of the document, tested against the measurement: data first
+/// (the numbers, the bounds, the verdict, a message id with its arguments),
+/// with the English text rendered beside it for readers of the JSON.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Check {
     /// Stable snake_case identifier.
@@ -18,6 +51,32 @@ pub struct Check {
     pub measured: String,
     /// `Some(true)` held, `Some(false)` did not, `None` inconclusive.
     pub holds: Option<bool>,
+    /// The same as `holds`, as a word.
+    pub verdict: Verdict,
+    /// The figure the verdict rests on, in `unit`.
+    #[serde(default)]
+    pub measured_value: Option<f64>,
+    /// The bounds the figure had to stay within (either may be open).
+    #[serde(default)]
+    pub expected_min: Option<f64>,
+    #[serde(default)]
+    pub expected_max: Option<f64>,
+    /// Unit of `measured_value`, `expected_min`, `expected_max` and `noise`
+    /// ("KiB", "faults", "ns", "count", "" for a plain number or a yes/no).
+    #[serde(default)]
+    pub unit: String,
+    /// The noise the verdict allowed for, measured outside the effect.
+    #[serde(default)]
+    pub noise: Option<f64>,
+    /// Where the figure (and its noise) came from, e.g. "touch phase".
+    #[serde(default)]
+    pub window: Option<String>,
+    /// Message id for the text (the check's name unless a variant is meant),
+    /// and its arguments: the renderer of another language starts here.
+    #[serde(default)]
+    pub msg: String,
+    #[serde(default)]
+    pub args: Map<String, Value>,
 }
 
 impl Check {
@@ -28,12 +87,38 @@ impl Check {
         measured: impl Into<String>,
         holds: bool,
     ) -> Check {
+        Check::with_verdict(
+            name,
+            claim,
+            expected,
+            measured,
+            Verdict::from_holds(Some(holds)),
+        )
+    }
+
+    /// The general constructor.
+    pub fn with_verdict(
+        name: &str,
+        claim: &str,
+        expected: impl Into<String>,
+        measured: impl Into<String>,
+        verdict: Verdict,
+    ) -> Check {
         Check {
             name: name.into(),
             claim: claim.into(),
             expected: expected.into(),
             measured: measured.into(),
-            holds: Some(holds),
+            holds: verdict.holds(),
+            verdict,
+            measured_value: None,
+            expected_min: None,
+            expected_max: None,
+            unit: String::new(),
+            noise: None,
+            window: None,
+            msg: name.into(),
+            args: Map::new(),
         }
     }
 
@@ -44,13 +129,7 @@ impl Check {
         expected: impl Into<String>,
         why: impl Into<String>,
     ) -> Check {
-        Check {
-            name: name.into(),
-            claim: claim.into(),
-            expected: expected.into(),
-            measured: why.into(),
-            holds: None,
-        }
+        Check::with_verdict(name, claim, expected, why, Verdict::Inconclusive)
     }
 
     /// `holds` when the measurement could judge the claim; when it could not
@@ -69,6 +148,58 @@ impl Check {
             None => Check::inconclusive(name, claim, expected, format!("{measured}: {why}")),
         }
     }
+
+    /// The figure the verdict rests on, and its unit.
+    pub fn value(mut self, v: f64, unit: &str) -> Check {
+        self.measured_value = Some(v);
+        self.unit = unit.into();
+        self
+    }
+
+    /// The bounds the figure had to stay within.
+    pub fn bounds(mut self, min: Option<f64>, max: Option<f64>) -> Check {
+        self.expected_min = min;
+        self.expected_max = max;
+        self
+    }
+
+    /// The noise allowed for (same unit as the value).
+    pub fn noise(mut self, n: f64) -> Check {
+        self.noise = Some(n);
+        self
+    }
+
+    /// Where the figure came from.
+    pub fn window(mut self, w: &str) -> Check {
+        self.window = Some(w.into());
+        self
+    }
+
+    /// A message id other than the check's name (a variant of its text).
+    pub fn msg(mut self, id: &str) -> Check {
+        self.msg = id.into();
+        self
+    }
+
+    /// An argument of the message.
+    pub fn arg(mut self, k: &str, v: impl Serialize) -> Check {
+        self.args.insert(k.into(), to_value(v));
+        self
+    }
+}
+
+/// How a run ended (`ended_by` in the JSON).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    #[default]
+    Completed,
+    /// A signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) cut it short.
+    Interrupted,
+    /// The worker or child that was measured died before the end.
+    WorkerDied,
+    /// memlab hit an error after it had measured something.
+    Error,
 }
 
 /// A chart an experiment asks for; `output::svg` draws it.
@@ -116,16 +247,24 @@ pub struct Band {
     pub to: f64,
 }
 
-/// `{experiment, meta, params, summary, rows, checks}`, plus the notes shown
-/// to a person and whether the run was interrupted.
+/// `{schema_version, experiment, ended_by, meta, params, measurements,
+/// summary, rows, checks}`, plus the notes shown to a person, what was
+/// skipped, and the view (which columns and rows the human table shows).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
+    pub schema_version: u32,
     pub experiment: String,
+    #[serde(default)]
+    pub ended_by: EndedBy,
     pub meta: Meta,
     pub params: Map<String, Value>,
+    /// Figures the checks use that are not rows (a worker's own fault
+    /// count, a child's rusage, an exit status).
+    #[serde(default)]
+    pub measurements: Map<String, Value>,
     pub summary: Map<String, Value>,
     /// Column names in order (the CSV header). Rows are objects over them.
-    #[serde(skip, default)]
+    #[serde(default)]
     pub columns: Vec<String>,
     pub rows: Vec<Map<String, Value>>,
     pub checks: Vec<Check>,
@@ -134,11 +273,11 @@ pub struct Report {
     /// Parts that could not run here, each with the reason.
     pub skipped: Vec<String>,
     pub interrupted: bool,
-    /// Rows to show in the human table (all when `None`).
-    #[serde(skip, default)]
+    /// The view: rows to show in the human table (all when `None`).
+    #[serde(default)]
     pub table_rows: Option<Vec<usize>>,
-    /// Columns to leave out of the human table (still in CSV/JSON).
-    #[serde(skip, default)]
+    /// The view: columns to leave out of the human table (still in CSV/JSON).
+    #[serde(default)]
     pub table_hide: Vec<String>,
     #[serde(skip, default)]
     pub chart: Option<Chart>,
@@ -147,9 +286,12 @@ pub struct Report {
 impl Report {
     pub fn new(experiment: &str, meta: &Meta) -> Report {
         Report {
+            schema_version: SCHEMA_VERSION,
             experiment: experiment.into(),
+            ended_by: EndedBy::Completed,
             meta: meta.clone(),
             params: Map::new(),
+            measurements: Map::new(),
             summary: Map::new(),
             columns: Vec::new(),
             rows: Vec::new(),
@@ -165,6 +307,11 @@ impl Report {
 
     pub fn param(&mut self, key: &str, v: impl Serialize) {
         self.params.insert(key.into(), to_value(v));
+    }
+
+    /// A figure the checks need that is not a row.
+    pub fn measure(&mut self, key: &str, v: impl Serialize) {
+        self.measurements.insert(key.into(), to_value(v));
     }
 
     pub fn summary(&mut self, key: &str, v: impl Serialize) {
@@ -213,14 +360,19 @@ impl Report {
     /// its own process): the columns are the rows' keys in order.
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Report> {
         let mut r: Report = serde_json::from_slice(bytes)?;
-        for row in &r.rows {
+        r.columns_from_rows();
+        Ok(r)
+    }
+
+    /// Add to the columns any key of a row they lack, in order.
+    pub fn columns_from_rows(&mut self) {
+        for row in &self.rows {
             for k in row.keys() {
-                if !r.columns.iter().any(|c| c == k) {
-                    r.columns.push(k.clone());
+                if !self.columns.iter().any(|c| c == k) {
+                    self.columns.push(k.clone());
                 }
             }
         }
-        Ok(r)
     }
 
     /// The columns the human table and the HTML report show (CSV/JSON keep
@@ -242,7 +394,17 @@ impl Report {
 
     /// Did every check hold (inconclusive ones do not count as failures)?
     pub fn all_hold(&self) -> bool {
-        self.checks.iter().all(|c| c.holds != Some(false))
+        self.checks.iter().all(|c| c.verdict != Verdict::Fails)
+    }
+
+    /// (held, did not hold, inconclusive).
+    pub fn tally(&self) -> (usize, usize, usize) {
+        let n = |v| self.checks.iter().filter(|c| c.verdict == v).count();
+        (
+            n(Verdict::Holds),
+            n(Verdict::Fails),
+            n(Verdict::Inconclusive),
+        )
     }
 }
 

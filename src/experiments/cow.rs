@@ -23,7 +23,6 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{OutputArgs, PlotArgs};
 use crate::probe::meminfo::MemInfo;
 use crate::probe::process::{ProcHandle, Rollup, Sample};
 use crate::report::{Chart, ChartKind, Check, Report};
@@ -47,11 +46,20 @@ pub struct Args {
     /// Run even if SIZE is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
-    #[command(flatten)]
-    pub plot: PlotArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "cow",
+    section: "コピーオンライト",
+    summary: "fork copies page tables only; the child's writes copy pages",
+    needs: "-",
+    page: include_str!("../../experiments/cow.md"),
+    plots: true,
+    quick: Some(&["--size", "64M"]),
+    key_figures: &[],
+    judge: None,
+};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {

@@ -18,7 +18,6 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{OutputArgs, PlotArgs};
 use crate::error::usage;
 use crate::probe::meminfo::{MemInfo, pcp_free_kib};
 use crate::probe::process::ProcHandle;
@@ -48,11 +47,29 @@ pub struct Args {
     /// Run even if SIZE is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
-    #[command(flatten)]
-    pub plot: PlotArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "demand-paging",
+    section: "デマンドページング",
+    summary: "reserve 100 MiB, touch it at 10 MiB/s, sample VSZ/RSS/faults",
+    needs: "-",
+    page: include_str!("../../experiments/demand-paging.md"),
+    plots: true,
+    quick: Some(&[
+        "--size",
+        "32M",
+        "--rate",
+        "64M/s",
+        "--interval",
+        "20ms",
+        "--hold",
+        "200ms",
+    ]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// The phases of the document's procedure, in order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]

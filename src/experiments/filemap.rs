@@ -22,7 +22,6 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::OutputArgs;
 use crate::error::usage;
 use crate::probe::maps::{self, Change};
 use crate::probe::process::{ProcHandle, Sample};
@@ -50,9 +49,20 @@ pub struct Args {
     /// Run even if the file is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "filemap",
+    section: "ファイルマップ",
+    summary: "map a file MAP_SHARED, write through memory, read it back",
+    needs: "-",
+    page: include_str!("../../experiments/filemap.md"),
+    plots: false,
+    quick: Some(&["--cold"]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// Big enough that a cold read without read-around counts thousands of
 /// major faults; small enough to write in a blink.

@@ -11,7 +11,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::OutputArgs;
 use crate::probe::meminfo::MemInfo;
 use crate::report::{Check, Report};
 use crate::units::Interval;
@@ -25,9 +24,20 @@ pub struct Args {
     #[arg(long, value_name = "N", allow_hyphen_values = true,
           value_parser = |s: &str| crate::units::parse_count::<u64>(s, 1, 1_000_000, 5))]
     pub count: Option<u64>,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "free",
+    section: "メモリに関する統計情報",
+    summary: "system memory as `free` shows it, with the document's definitions",
+    needs: "-",
+    page: include_str!("../../experiments/free.md"),
+    plots: false,
+    quick: Some(&[]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// The document's definitions, in its words and in English.
 const DEFINITIONS: &[(&str, &str, &str)] = &[

@@ -20,7 +20,6 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::touch_child::{self, Outcome, Plan, median};
-use crate::cli::{OutputArgs, PlotArgs};
 use crate::probe::meminfo::HugeAndTables;
 use crate::report::{Chart, ChartKind, Check, Report};
 use crate::sys::{self, HUGE_PAGE_BYTES, HugeAdvice, MapOptions};
@@ -38,11 +37,20 @@ pub struct Args {
     /// Run even if SIZE is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
-    #[command(flatten)]
-    pub plot: PlotArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "hugepage",
+    section: "ヒュージページ",
+    summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
+    needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
+    page: include_str!("../../experiments/hugepage.md"),
+    plots: true,
+    quick: Some(&["--size", "64M", "--forks", "5"]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// 4 KiB pages: one fault per page; allow 3% below (none should be missing)
 /// and 5% above (the child's stack and the pipe buffers fault too).

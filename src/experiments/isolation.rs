@@ -24,7 +24,6 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::OutputArgs;
 use crate::probe::pagemap::{self, Frame, Pagemap};
 use crate::report::{Check, Report};
 use crate::sys::{self, HugeAdvice, MapOptions, Region};
@@ -43,9 +42,20 @@ pub struct Args {
     /// itself with ASLR off)
     #[arg(long, hide = true)]
     pub worker: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "isolation",
+    section: "問題の解決",
+    summary: "per-process address spaces; scattered physical frames",
+    needs: "root for physical frame numbers (the rest runs without)",
+    page: include_str!("../../experiments/isolation.md"),
+    plots: false,
+    quick: Some(&[]),
+    key_figures: &[],
+    judge: None,
+};
 
 #[derive(Serialize)]
 struct Row {
@@ -99,6 +109,23 @@ static WORKER_DATA: AtomicU64 = AtomicU64::new(0);
 
 /// Words a worker reports on its stdout.
 const WORKER_WORDS: usize = 9;
+
+/// The registry's hidden entry point: `memlab isolation --worker` runs
+/// [`worker`] instead of the experiment.
+pub fn worker_entry(args: &Args) -> Option<Result<i32>> {
+    if !args.worker {
+        return None;
+    }
+    // The worker speaks binary words on a pipe to its parent; typed by a
+    // person it would print them and wait for stdin to close.
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Some(Err(crate::error::usage(
+            "--worker is for memlab's own use (isolation runs itself with it); \
+             e.g. memlab isolation",
+        )));
+    }
+    Some(Ok(worker()))
+}
 
 /// `memlab isolation --worker`: store this run's pid in a data-segment
 /// variable and in a freshly mapped page, report the addresses and frames

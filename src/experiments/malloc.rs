@@ -22,7 +22,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::OutputArgs;
 use crate::error::usage;
 use crate::probe::maps::{self, Change, MapLine};
 use crate::probe::process::ProcHandle;
@@ -44,9 +43,20 @@ pub struct Args {
     /// Run even if the blocks are more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "malloc",
+    section: "上位レイヤによるメモリ割り当て",
+    summary: "glibc malloc pools small blocks and mmaps large ones",
+    needs: "-",
+    page: include_str!("../../experiments/malloc.md"),
+    plots: false,
+    quick: Some(&[]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// The small sizes, cycled: all far below the mmap threshold.
 const SMALL_SIZES: [usize; 5] = [64, 128, 256, 512, 1024];

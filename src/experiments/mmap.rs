@@ -10,7 +10,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::OutputArgs;
 use crate::probe::maps::{self, Change};
 use crate::probe::process::ProcHandle;
 use crate::report::{Check, Report};
@@ -28,9 +27,20 @@ pub struct Args {
     /// Run even if SIZE is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "mmap",
+    section: "プロセスへのメモリ割り当て",
+    summary: "mmap 100 MiB and diff /proc/self/maps: VSZ grows, RSS does not",
+    needs: "-",
+    page: include_str!("../../experiments/mmap.md"),
+    plots: false,
+    quick: Some(&["--size", "64M"]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// Without touching, RSS may still move by a few pages of memlab's own
 /// bookkeeping: allow 10% of SIZE, and never less than those few pages

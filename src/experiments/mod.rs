@@ -1,9 +1,12 @@
-//! The registry of experiments and the dispatch from the command line.
+//! The registry of experiments: one [`Info`] per experiment, declared in the
+//! experiment's own module, and one line per experiment in [`registry!`]
+//! below. The clap subcommands, `list`, `explain`, `all`, `judge` and the
+//! dispatch all come from here.
 //!
 //! Each experiment module reads top-down like the document's procedure:
-//! set up → measure → act → measure → checks → Report.
+//! set up → measure → act → measure → Report; its checks are a pure
+//! function of what was recorded ([`Recorded`] → [`Judgement`]).
 
-pub mod all;
 pub mod cow;
 pub mod demand_paging;
 pub mod filemap;
@@ -19,12 +22,14 @@ mod touch_child;
 pub mod watch;
 
 use anyhow::Result;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
-use crate::cli::{Command, OutputArgs, PlotArgs};
-use crate::error::{exit, usage};
-use crate::output::{Plan, Ui};
+use crate::error::usage;
+use crate::output::Ui;
+use crate::output::args::{Plain, Plotted, Wrapped};
 use crate::probe::host::Meta;
-use crate::report::Report;
+use crate::report::{Check, EndedBy, Report};
 
 /// What an experiment gets besides its own options.
 pub struct Ctx {
@@ -32,259 +37,235 @@ pub struct Ctx {
     pub ui: Ui,
 }
 
-/// One line of `memlab list`.
+/// What a check function gets: everything a run recorded, nothing else.
+pub struct Recorded<'a> {
+    pub rows: &'a [Map<String, Value>],
+    pub params: &'a Map<String, Value>,
+    pub measurements: &'a Map<String, Value>,
+    pub meta: &'a Meta,
+    pub ended_by: EndedBy,
+    /// Parts that could not run (their checks are skipped).
+    pub skipped: &'a [String],
+}
+
+impl Recorded<'_> {
+    pub fn of(r: &Report) -> Recorded<'_> {
+        Recorded {
+            rows: &r.rows,
+            params: &r.params,
+            measurements: &r.measurements,
+            meta: &r.meta,
+            ended_by: r.ended_by,
+            skipped: &r.skipped,
+        }
+    }
+
+    /// The rows as the experiment's row type; a row that lacks a field is a
+    /// usage error naming it (exit 2 in `memlab judge`).
+    pub fn rows_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                serde_json::from_value(Value::Object(row.clone()))
+                    .map_err(|e| usage(format!("row {} of the recorded data: {e}", i + 1)))
+            })
+            .collect()
+    }
+
+    /// The params as the experiment's params type.
+    pub fn params_as<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(Value::Object(self.params.clone()))
+            .map_err(|e| usage(format!("params of the recorded data: {e}")))
+    }
+
+    /// The measurements as the experiment's measurements type.
+    pub fn measurements_as<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(Value::Object(self.measurements.clone()))
+            .map_err(|e| usage(format!("measurements of the recorded data: {e}")))
+    }
+}
+
+/// What the checks conclude: the summary derived from rows and measurements,
+/// and the checks.
+#[derive(Debug, Default)]
+pub struct Judgement {
+    pub summary: Map<String, Value>,
+    pub checks: Vec<Check>,
+}
+
+impl Judgement {
+    pub fn summary(&mut self, key: &str, v: impl serde::Serialize) {
+        self.summary
+            .insert(key.into(), serde_json::to_value(v).unwrap_or(Value::Null));
+    }
+
+    pub fn check(&mut self, c: Check) {
+        self.checks.push(c);
+    }
+}
+
+/// An experiment's pure check function.
+pub type JudgeFn = fn(&Recorded<'_>) -> Result<Judgement>;
+
+/// One experiment, as the registry knows it.
 pub struct Info {
     pub name: &'static str,
     /// The document's section it comes from.
     pub section: &'static str,
+    /// One line for `memlab list` and the subcommand's help.
     pub summary: &'static str,
     /// What it needs beyond an ordinary user ("-" for nothing).
     pub needs: &'static str,
-    /// Its page (experiments/NAME.md), once the experiment is built.
-    pub page: Option<&'static str>,
+    /// Its page (experiments/NAME.md).
+    pub page: &'static str,
+    /// Whether it draws a chart (`--plot`).
+    pub plots: bool,
+    /// `memlab all` runs it with these arguments; `None`: not run by `all`.
+    pub quick: Option<&'static [&'static str]>,
+    /// Summary keys that characterise a run (for reports that compare labs).
+    pub key_figures: &'static [&'static str],
+    /// Its checks, as a pure function of what was recorded.
+    pub judge: Option<JudgeFn>,
 }
 
-impl Info {
-    pub fn built(&self) -> bool {
-        self.page.is_some()
-    }
-}
-
-/// Every experiment of SPEC section 3, in the document's order.
-pub const ALL: &[Info] = &[
-    Info {
-        name: "free",
-        section: "メモリに関する統計情報",
-        summary: "system memory as `free` shows it, with the document's definitions",
-        needs: "-",
-        page: Some(include_str!("../../experiments/free.md")),
-    },
-    Info {
-        name: "segv",
-        section: "不正なアドレスにアクセスする実験",
-        summary: "a child writes to NULL and dies of SIGSEGV; other invalid addresses",
-        needs: "-",
-        page: Some(include_str!("../../experiments/segv.md")),
-    },
-    Info {
-        name: "mmap",
-        section: "プロセスへのメモリ割り当て",
-        summary: "mmap 100 MiB and diff /proc/self/maps: VSZ grows, RSS does not",
-        needs: "-",
-        page: Some(include_str!("../../experiments/mmap.md")),
-    },
-    Info {
-        name: "malloc",
-        section: "上位レイヤによるメモリ割り当て",
-        summary: "glibc malloc pools small blocks and mmaps large ones",
-        needs: "-",
-        page: Some(include_str!("../../experiments/malloc.md")),
-    },
-    Info {
-        name: "isolation",
-        section: "問題の解決",
-        summary: "per-process address spaces; scattered physical frames",
-        needs: "root for physical frame numbers (the rest runs without)",
-        page: Some(include_str!("../../experiments/isolation.md")),
-    },
-    Info {
-        name: "filemap",
-        section: "ファイルマップ",
-        summary: "map a file MAP_SHARED, write through memory, read it back",
-        needs: "-",
-        page: Some(include_str!("../../experiments/filemap.md")),
-    },
-    Info {
-        name: "demand-paging",
-        section: "デマンドページング",
-        summary: "reserve 100 MiB, touch it at 10 MiB/s, sample VSZ/RSS/faults",
-        needs: "-",
-        page: Some(include_str!("../../experiments/demand-paging.md")),
-    },
-    Info {
-        name: "oom",
-        section: "仮想メモリの枯渇と物理メモリの枯渇",
-        summary: "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
-        needs: "root or a delegated memory cgroup for the physical part",
-        page: Some(include_str!("../../experiments/oom.md")),
-    },
-    Info {
-        name: "cow",
-        section: "コピーオンライト",
-        summary: "fork copies page tables only; the child's writes copy pages",
-        needs: "-",
-        page: Some(include_str!("../../experiments/cow.md")),
-    },
-    Info {
-        name: "page-table",
-        section: "階層型ページテーブル",
-        summary: "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
-        needs: "-",
-        page: Some(include_str!("../../experiments/page-table.md")),
-    },
-    Info {
-        name: "hugepage",
-        section: "ヒュージページ",
-        summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
-        needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
-        page: Some(include_str!("../../experiments/hugepage.md")),
-    },
-    Info {
-        name: "watch",
-        section: "(the document's ps loop)",
-        summary: "sample any process's VSZ/RSS/faults every 1 ms or more",
-        needs: "-",
-        page: Some(include_str!("../../experiments/watch.md")),
-    },
-    Info {
-        name: "all",
-        section: "(the whole chapter)",
-        summary: "run every experiment with quick defaults into a lab report",
-        needs: "-",
-        page: Some(include_str!("../../experiments/all.md")),
-    },
-];
-
-pub fn find(name: &str) -> Option<&'static Info> {
-    ALL.iter().find(|i| i.name == name)
-}
-
-/// Run the command; returns the exit status.
-pub fn dispatch(cmd: Command) -> Result<i32> {
-    match &cmd {
-        Command::List => {
-            list()?;
-            Ok(exit::OK)
-        }
-        Command::Explain { name } => explain(name),
-        Command::All(a) => all::run(a),
-        // The re-executed program of isolation's second part.
-        Command::Isolation(a) if a.worker => {
-            // The worker speaks binary words on a pipe to its parent; typed
-            // by a person it would print them and wait for stdin to close.
-            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                return Err(usage(
-                    "--worker is for memlab's own use (isolation runs itself with it); \
-                     e.g. memlab isolation",
-                ));
-            }
-            Ok(isolation::worker())
-        }
-        _ => {
-            let (out, plot) = outputs_of(&cmd);
-            run_one(out, plot, |ctx| run_experiment(&cmd, ctx))
-        }
-    }
-}
-
-/// Run one experiment and return its report (no output written).
-pub fn run_experiment(cmd: &Command, ctx: &Ctx) -> Result<Report> {
-    match cmd {
-        Command::Free(a) => free::run(a, ctx),
-        Command::Segv(a) => segv::run(a, ctx),
-        Command::Mmap(a) => mmap::run(a, ctx),
-        Command::Oom(a) => oom::run(a, ctx),
-        Command::PageTable(a) => page_table::run(a, ctx),
-        Command::Hugepage(a) => hugepage::run(a, ctx),
-        Command::Filemap(a) => filemap::run(a, ctx),
-        Command::Malloc(a) => malloc::run(a, ctx),
-        Command::Isolation(a) => isolation::run(a, ctx),
-        Command::Cow(a) => cow::run(a, ctx),
-        Command::DemandPaging(a) => demand_paging::run(a, ctx),
-        Command::Watch(a) => watch::run(a, ctx),
-        Command::List | Command::Explain { .. } | Command::All(_) => {
-            Err(usage("not an experiment (see memlab list)"))
-        }
-    }
-}
-
-/// The output options of an experiment's command line.
-pub fn outputs_of(cmd: &Command) -> (&OutputArgs, Option<&PlotArgs>) {
-    static NONE: std::sync::OnceLock<OutputArgs> = std::sync::OnceLock::new();
-    match cmd {
-        Command::Free(a) => (&a.out, None),
-        Command::Segv(a) => (&a.out, None),
-        Command::Mmap(a) => (&a.out, None),
-        Command::Oom(a) => (&a.out, None),
-        Command::PageTable(a) => (&a.out, Some(&a.plot)),
-        Command::Hugepage(a) => (&a.out, Some(&a.plot)),
-        Command::Filemap(a) => (&a.out, None),
-        Command::Malloc(a) => (&a.out, None),
-        Command::Isolation(a) => (&a.out, None),
-        Command::Cow(a) => (&a.out, Some(&a.plot)),
-        Command::DemandPaging(a) => (&a.out, Some(&a.plot)),
-        Command::Watch(a) => (&a.out, Some(&a.plot)),
-        Command::List | Command::Explain { .. } | Command::All(_) => {
-            (NONE.get_or_init(OutputArgs::default), None)
-        }
-    }
-}
-
-/// Validate the outputs, gather the host facts once, run, export, and turn
-/// the report into an exit status.
-pub fn run_one(
-    out: &OutputArgs,
-    plot: Option<&PlotArgs>,
-    body: impl FnOnce(&Ctx) -> Result<Report>,
-) -> Result<i32> {
-    let plan = Plan::new(out, plot.and_then(|p| p.plot.as_ref()))?;
-    let ctx = Ctx {
-        meta: Meta::gather(),
-        ui: plan.ui(),
+/// Judge a report from what it recorded, replacing its summary and checks.
+/// Runs go through here as `memlab judge` does, so a saved JSON re-judges
+/// to the same verdicts.
+pub fn judge(r: &mut Report) -> Result<()> {
+    let info = find(&r.experiment).ok_or_else(|| {
+        usage(format!(
+            "'{}' is not an experiment of this memlab",
+            r.experiment
+        ))
+    })?;
+    // Judge from the JSON form, exactly as `memlab judge` reads it back.
+    let bytes = serde_json::to_vec(r)?;
+    let back: Report = serde_json::from_slice(&bytes)?;
+    let Some(judge_fn) = info.judge else {
+        return Err(usage(format!(
+            "'{}' cannot be re-judged by this memlab yet",
+            r.experiment
+        )));
     };
-    let mut report = body(&ctx)?;
-    if crate::sys::interrupted() {
-        report.interrupted = true;
+    let j = judge_fn(&Recorded::of(&back))?;
+    // Summary keys the run set that the checks do not derive stay (e.g. a
+    // figure for a person); derived ones are replaced.
+    for (k, v) in j.summary {
+        r.summary.insert(k, v);
     }
-    plan.emit(&report)?;
-    Ok(if report.interrupted {
-        exit::INTERRUPTED
-    } else if report.all_hold() {
-        exit::OK
-    } else {
-        exit::CHECK_FAILED
-    })
-}
-
-/// A closed stdout (`memlab list | head -1`) is an error here, which
-/// `run` turns into a quiet exit, not a panic as `println!` would.
-fn list() -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0);
-    writeln!(
-        out,
-        "{:<w$}  {:<13}  {:<60}  needs",
-        "experiment", "status", "what it shows"
-    )?;
-    for i in ALL {
-        let status = if i.built() {
-            "available"
-        } else {
-            "not yet built"
-        };
-        writeln!(
-            out,
-            "{:<w$}  {:<13}  {:<60}  {}",
-            i.name, status, i.summary, i.needs
-        )?;
-    }
+    r.checks = j.checks;
     Ok(())
 }
 
-fn explain(name: &str) -> Result<i32> {
-    match find(name) {
-        Some(Info { page: Some(p), .. }) => {
-            use std::io::Write;
-            std::io::stdout().lock().write_all(p.as_bytes())?;
-            Ok(exit::OK)
+/// The experiments and their wrappers: the one list of them. Each line is
+/// `Variant => module: Wrapper`, optionally `, worker = path` for a hidden
+/// entry point a run re-executes itself into.
+macro_rules! registry {
+    ($( $variant:ident => $module:ident : $wrap:ident $(, worker = $worker:path)? ;)*) => {
+        /// Every experiment's subcommand.
+        #[derive(clap::Subcommand, Debug)]
+        pub enum Experiment {
+            $(
+                #[command(name = $module::INFO.name, about = $module::INFO.summary)]
+                $variant($wrap<$module::Args>),
+            )*
         }
-        Some(i) => Err(usage(format!(
-            "experiment '{}' is not built yet, so it has no page (see memlab list)",
-            i.name
-        ))),
-        None => Err(usage(format!(
-            "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)"
-        ))),
+
+        /// Every experiment, in the document's order.
+        pub const ALL: &[&Info] = &[$( &$module::INFO ),*];
+
+        impl Experiment {
+            pub fn info(&self) -> &'static Info {
+                match self {
+                    $( Experiment::$variant(_) => &$module::INFO, )*
+                }
+            }
+
+            pub fn out(&self) -> &crate::output::OutputArgs {
+                match self {
+                    $( Experiment::$variant(w) => w.out(), )*
+                }
+            }
+
+            pub fn plot(&self) -> Option<&std::path::PathBuf> {
+                match self {
+                    $( Experiment::$variant(w) => w.plot(), )*
+                }
+            }
+
+            /// A hidden entry point (a worker memlab re-executes itself as),
+            /// when the options ask for one.
+            #[allow(unused_variables)]
+            pub fn worker(&self) -> Option<Result<i32>> {
+                match self {
+                    $( Experiment::$variant(w) => {
+                        $( return $worker(w.inner()); )?
+                        #[allow(unreachable_code)]
+                        None
+                    } )*
+                }
+            }
+
+            /// Run it and return its report (no output written).
+            pub fn run(&self, ctx: &Ctx) -> Result<Report> {
+                match self {
+                    $( Experiment::$variant(w) => $module::run(w.inner(), ctx), )*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    Free => free: Plain;
+    Segv => segv: Plain;
+    Mmap => mmap: Plain;
+    Malloc => malloc: Plain;
+    Isolation => isolation: Plain, worker = isolation::worker_entry;
+    Filemap => filemap: Plain;
+    DemandPaging => demand_paging: Plotted;
+    Oom => oom: Plain;
+    Cow => cow: Plotted;
+    PageTable => page_table: Plotted;
+    Hugepage => hugepage: Plotted;
+    Watch => watch: Plotted;
+}
+
+pub fn find(name: &str) -> Option<&'static Info> {
+    ALL.iter().copied().find(|i| i.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[derive(clap::Parser)]
+    struct Probe {
+        #[command(subcommand)]
+        e: super::Experiment,
+    }
+
+    #[test]
+    fn subcommand_names_are_the_registry_names() {
+        let cmd = Probe::command();
+        let mut clap_names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+        let mut reg: Vec<&str> = super::ALL.iter().map(|i| i.name).collect();
+        clap_names.sort();
+        reg.sort();
+        assert_eq!(clap_names, reg);
+    }
+
+    #[test]
+    fn every_quick_argument_list_parses() {
+        use clap::Parser;
+        for i in super::ALL {
+            if let Some(q) = i.quick {
+                let mut argv = vec!["memlab", i.name];
+                argv.extend_from_slice(q);
+                Probe::try_parse_from(&argv)
+                    .unwrap_or_else(|e| panic!("{}'s quick arguments: {e}", i.name));
+            }
+        }
     }
 }

@@ -26,7 +26,6 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cgroup_sandbox::{OomCounters, Sandbox};
-use crate::cli::OutputArgs;
 use crate::probe::cgroup::{MemCgroup, Version};
 use crate::probe::meminfo::MemInfo;
 use crate::probe::process::ProcHandle;
@@ -54,9 +53,20 @@ pub struct Args {
     /// Run even if --limit is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "oom",
+    section: "仮想メモリの枯渇と物理メモリの枯渇",
+    summary: "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
+    needs: "root or a delegated memory cgroup for the physical part",
+    page: include_str!("../../experiments/oom.md"),
+    plots: false,
+    quick: Some(&["--limit", "32M"]),
+    key_figures: &[],
+    judge: None,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Part {

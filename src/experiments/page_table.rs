@@ -23,7 +23,6 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::touch_child::{self, Outcome, Plan};
-use crate::cli::{OutputArgs, PlotArgs};
 use crate::error::usage;
 use crate::probe::host;
 use crate::probe::meminfo::HugeAndTables;
@@ -47,11 +46,20 @@ pub struct Args {
     /// Run even if the memory touched is more than half of the available memory
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
-    #[command(flatten)]
-    pub plot: PlotArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "page-table",
+    section: "階層型ページテーブル",
+    summary: "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
+    needs: "-",
+    page: include_str!("../../experiments/page-table.md"),
+    plots: true,
+    quick: Some(&["--size", "64M", "--reserve", "8G"]),
+    key_figures: &[],
+    judge: None,
+};
 
 /// A page-table entry on a 64-bit machine is one machine word.
 const PTE_ENTRY_BYTES: u64 = std::mem::size_of::<u64>() as u64;

@@ -16,7 +16,6 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::OutputArgs;
 use crate::report::{Check, Report};
 use crate::sys;
 
@@ -25,9 +24,20 @@ pub struct Args {
     /// Which invalid access(es) to try, comma-separated
     #[arg(long, value_enum, value_delimiter = ',', default_value = "null")]
     pub target: Vec<Target>,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "segv",
+    section: "不正なアドレスにアクセスする実験",
+    summary: "a child writes to NULL and dies of SIGSEGV; other invalid addresses",
+    needs: "-",
+    page: include_str!("../../experiments/segv.md"),
+    plots: false,
+    quick: Some(&["--target", "all"]),
+    key_figures: &[],
+    judge: None,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Target {

@@ -14,7 +14,6 @@ use anyhow::{Context, Result, anyhow};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{OutputArgs, PlotArgs};
 use crate::error::usage;
 use crate::output::Ui;
 use crate::probe::process::{ProcHandle, Sample};
@@ -37,14 +36,23 @@ pub struct Args {
     /// Also read PSS from /proc/PID/smaps_rollup each sample (costs more)
     #[arg(long)]
     pub pss: bool,
-    #[command(flatten)]
-    pub out: OutputArgs,
-    #[command(flatten)]
-    pub plot: PlotArgs,
     /// A command to start and watch: memlab watch -- CMD ARGS...
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
 }
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "watch",
+    section: "(the document's ps loop)",
+    summary: "sample any process's VSZ/RSS/faults every 1 ms or more",
+    needs: "-",
+    page: include_str!("../../experiments/watch.md"),
+    plots: true,
+    quick: None,
+    key_figures: &[],
+    judge: None,
+};
 
 #[derive(Clone, Copy, Debug, Serialize)]
 struct Row {

@@ -1,6 +1,7 @@
 //! Everything that leaves memlab: narration, the human table, CSV, JSON and
 //! SVG, all rendered from one [`Report`]. Nothing here reads `/proc`.
 
+pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
@@ -13,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::OutputArgs;
 use crate::error::usage;
 use crate::report::Report;
+pub use args::OutputArgs;
 
 /// Where one export goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::cgroup::MemCgroup;
 use super::read_u64;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Meta {
     pub memlab_version: String,
     pub timestamp_utc: String,

@@ -1,15 +1,15 @@
 //! all — every experiment that can run here, with quick defaults, into one
 //! folder: `<name>.csv`, `<name>.json`, `<name>.svg` and `report.html`.
+//! Which experiments run, and with what, comes from the registry
+//! (`Info::quick`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Parser;
 
-use super::{ALL, outputs_of};
-use crate::cli::Cli;
 use crate::error::{exit, usage};
+use crate::experiments::{ALL, Info};
 use crate::output::{Ui, html, write};
 use crate::probe::host::Meta;
 use crate::report::Report;
@@ -29,33 +29,10 @@ pub struct Args {
 /// or why it could not run here.
 type Outcome = Result<(Report, Option<String>, Vec<String>), String>;
 
-/// Quick settings: small sizes and fast rates, so the whole chapter runs in
-/// well under a minute.
-const QUICK: &[(&str, &[&str])] = &[
-    ("free", &[]),
-    ("segv", &["--target", "all"]),
-    ("mmap", &["--size", "64M"]),
-    ("oom", &["--limit", "32M"]),
-    ("page-table", &["--size", "64M", "--reserve", "8G"]),
-    ("hugepage", &["--size", "64M", "--forks", "5"]),
-    ("filemap", &["--cold"]),
-    (
-        "demand-paging",
-        &[
-            "--size",
-            "32M",
-            "--rate",
-            "64M/s",
-            "--interval",
-            "20ms",
-            "--hold",
-            "200ms",
-        ],
-    ),
-    ("malloc", &[]),
-    ("isolation", &[]),
-    ("cow", &["--size", "64M"]),
-];
+/// `all`'s line in `memlab list`.
+pub const SUMMARY: &str = "run every experiment with quick defaults into a lab report";
+/// `all`'s page.
+pub const PAGE: &str = include_str!("../experiments/all.md");
 
 pub fn run(args: &Args) -> Result<i32> {
     prepare_dir(&args.out)?;
@@ -65,12 +42,8 @@ pub fn run(args: &Args) -> Result<i32> {
         quiet: args.quiet,
         to_stderr: false,
     };
-    let mut results: Vec<(&'static super::Info, Outcome)> = Vec::new();
-    // `watch` samples a process the user names: not a chapter experiment.
-    let runnable: Vec<&super::Info> = ALL
-        .iter()
-        .filter(|i| i.name != "all" && i.name != "watch")
-        .collect();
+    let mut results: Vec<(&'static Info, Outcome)> = Vec::new();
+    let runnable: Vec<&'static Info> = ALL.iter().copied().filter(|i| i.quick.is_some()).collect();
     let progress = ui.progress(runnable.len() as u64, "experiments");
     for (n, info) in runnable.iter().enumerate() {
         if crate::sys::interrupted() {
@@ -78,11 +51,7 @@ pub fn run(args: &Args) -> Result<i32> {
         }
         progress.set(n as u64);
         progress.message(info.name);
-        let outcome = match QUICK.iter().find(|(name, _)| *name == info.name) {
-            None if !info.built() => Err("not built yet in this version of memlab".to_string()),
-            None => Err("has no quick settings for `memlab all` (run it on its own)".to_string()),
-            Some((_, quick)) => run_quick(info.name, quick, &args.out),
-        };
+        let outcome = run_quick(info, &args.out);
         if !args.quiet {
             progress.finish();
         }
@@ -111,7 +80,7 @@ pub fn run(args: &Args) -> Result<i32> {
         .map(|(info, o)| html::Section {
             name: info.name,
             section: info.section,
-            page: info.page,
+            page: Some(info.page),
             outcome: match o {
                 Ok((r, svg, files)) => html::Outcome::Ran {
                     report: r,
@@ -176,11 +145,11 @@ fn prepare_dir(dir: &Path) -> Result<()> {
 /// clean heap, clean counters and a clean glibc state, and a crash or a leak
 /// in one cannot touch the others. It writes its own CSV, JSON and chart into
 /// `dir`; the report is read back from the JSON.
-fn run_quick(name: &str, quick: &[&str], dir: &Path) -> Outcome {
+fn run_quick(info: &Info, dir: &Path) -> Outcome {
+    let name = info.name;
     let mut argv: Vec<String> = vec!["memlab".into(), name.into()];
-    argv.extend(quick.iter().map(|s| s.to_string()));
-    let cli = Cli::try_parse_from(&argv).map_err(|e| format!("bad quick settings: {e}"))?;
-    let has_plot = outputs_of(&cli.command).1.is_some();
+    argv.extend(info.quick.unwrap_or(&[]).iter().map(|s| s.to_string()));
+    let has_plot = info.plots;
     let file = |ext: &str| dir.join(format!("{name}.{ext}"));
     let mut files = vec![format!("{name}.csv"), format!("{name}.json")];
     argv.extend(["-q".into(), "--csv".into(), path_arg(&file("csv"))?]);

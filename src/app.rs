@@ -1,0 +1,176 @@
+//! The application layer: what each command does, above the experiments
+//! and below the command line. Dispatch, `list`, `explain` and `judge`.
+
+use anyhow::Result;
+
+use crate::cli::{Command, JudgeArgs};
+use crate::error::{exit, usage};
+use crate::experiments::{self, ALL, Ctx, Experiment};
+use crate::output::{OutputArgs, Plan};
+use crate::probe::host::Meta;
+use crate::report::{Report, SCHEMA_VERSION};
+
+/// Run the command; returns the exit status.
+pub fn dispatch(cmd: Command) -> Result<i32> {
+    match cmd {
+        Command::List => {
+            list()?;
+            Ok(exit::OK)
+        }
+        Command::Explain { name } => explain(&name),
+        Command::Judge(a) => judge(&a),
+        Command::All(a) => crate::lab::run(&a),
+        Command::Experiment(e) => run_experiment(&e),
+    }
+}
+
+/// One experiment from the command line.
+pub fn run_experiment(e: &Experiment) -> Result<i32> {
+    if let Some(code) = e.worker() {
+        return code;
+    }
+    run_one(e.out(), e.plot(), |ctx| {
+        let mut report = e.run(ctx)?;
+        if e.info().judge.is_some() {
+            experiments::judge(&mut report)?;
+        }
+        Ok(report)
+    })
+}
+
+/// Validate the outputs, gather the host facts once, run, export, and turn
+/// the report into an exit status.
+pub fn run_one(
+    out: &OutputArgs,
+    plot: Option<&std::path::PathBuf>,
+    body: impl FnOnce(&Ctx) -> Result<Report>,
+) -> Result<i32> {
+    let plan = Plan::new(out, plot)?;
+    let ctx = Ctx {
+        meta: Meta::gather(),
+        ui: plan.ui(),
+    };
+    let mut report = body(&ctx)?;
+    if crate::sys::interrupted() {
+        report.interrupted = true;
+    }
+    if report.interrupted && report.ended_by == crate::report::EndedBy::Completed {
+        report.ended_by = crate::report::EndedBy::Interrupted;
+    }
+    plan.emit(&report)?;
+    Ok(status_of(&report))
+}
+
+/// The exit status a finished report gives.
+pub fn status_of(report: &Report) -> i32 {
+    if report.interrupted {
+        exit::INTERRUPTED
+    } else if report.all_hold() {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    }
+}
+
+/// A closed stdout (`memlab list | head -1`) is an error here, which
+/// `run` turns into a quiet exit, not a panic as `println!` would.
+fn list() -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0).max(10);
+    writeln!(out, "{:<w$}  {:<66}  needs", "experiment", "what it shows")?;
+    for i in ALL {
+        writeln!(out, "{:<w$}  {:<66}  {}", i.name, i.summary, i.needs)?;
+    }
+    writeln!(out, "{:<w$}  {:<66}  -", "all", crate::lab::SUMMARY)?;
+    Ok(())
+}
+
+fn explain(name: &str) -> Result<i32> {
+    use std::io::Write;
+    let page = if name == "all" {
+        crate::lab::PAGE
+    } else {
+        match experiments::find(name) {
+            Some(i) => i.page,
+            None => {
+                return Err(usage(format!(
+                    "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)"
+                )));
+            }
+        }
+    };
+    std::io::stdout().lock().write_all(page.as_bytes())?;
+    Ok(exit::OK)
+}
+
+/// Read a JSON memlab wrote and check that it is one this memlab can judge.
+pub fn read_run(path: &std::path::Path) -> Result<Report> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        usage(format!(
+            "cannot read '{}' ({e}); give a JSON that memlab wrote, e.g. memlab cow --json cow.json",
+            path.display()
+        ))
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        usage(format!(
+            "'{}' is not JSON ({e}); give a JSON that memlab wrote",
+            path.display()
+        ))
+    })?;
+    let name = value
+        .get("experiment")
+        .and_then(|v| v.as_str())
+        .filter(|_| value.get("rows").is_some() && value.get("meta").is_some())
+        .ok_or_else(|| {
+            usage(format!(
+                "'{}' is not a memlab JSON (no experiment, meta and rows)",
+                path.display()
+            ))
+        })?
+        .to_string();
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(usage(format!(
+                "'{}' has schema_version {v}; this memlab reads {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+        None => {
+            return Err(usage(format!(
+                "'{}' has no schema_version (written by a memlab before 0.2); this memlab reads {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+    }
+    if experiments::find(&name).is_none() {
+        return Err(usage(format!(
+            "'{}' is a run of '{name}', which this memlab does not know",
+            path.display()
+        )));
+    }
+    let mut report: Report = serde_json::from_value(value).map_err(|e| {
+        usage(format!(
+            "'{}' is not a memlab JSON this memlab can read: {e}",
+            path.display()
+        ))
+    })?;
+    report.columns_from_rows();
+    Ok(report)
+}
+
+/// `memlab judge PATH.json`: the summary and checks again, from the rows.
+fn judge(a: &JudgeArgs) -> Result<i32> {
+    let plan = Plan::new(&a.out, None)?;
+    let mut report = read_run(&a.path)?;
+    report.summary.clear();
+    report.checks.clear();
+    experiments::judge(&mut report)?;
+    plan.emit(&report)?;
+    Ok(if report.all_hold() {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
+}

@@ -1,0 +1,179 @@
+//! Shared rules for judging claims from recorded figures. Pure functions:
+//! no /proc, no clocks.
+//!
+//! # System-wide figures
+//!
+//! A claim about system memory ("used rises by SIZE while the worker
+//! touches", "used comes back after exit", "fork copies nothing") is judged on
+//! the **residual**: system used minus what memlab's own processes account
+//! for. A departure from the claim looks, in system-wide figures, exactly like
+//! other activity on the host, so the verdict rests on two things measured
+//! independently of the effect:
+//!
+//! - `background_kib`: how much the residual moved where the claim says
+//!   memlab does nothing (quiet windows before and after; several readings
+//!   at each stage). Never measured in the window that holds the effect.
+//! - `others_kib`: how much a signal of other processes' memory that the
+//!   worker does not move (meminfo's AnonPages + Shmem + Cached, less
+//!   memlab's own) changed across the effect window.
+//!
+//! The rule ([`judge_system`]):
+//! 1. The background hides the effect (`K × background ≥ effect`): `?`,
+//!    saying so. Noise is measured outside the effect, so a real departure
+//!    cannot turn the check inconclusive this way.
+//! 2. The residual's change is within `max(K × background, FLOOR_KIB,
+//!    tolerance)` of what the claim predicts: `✓`.
+//! 3. It departs by more, and the other-processes signal moved by at least
+//!    half the departure in the same direction: `?`, naming what moved.
+//! 4. Otherwise `✗`: nothing measured explains the departure (a change in a
+//!    direction the effect cannot produce included).
+
+use crate::report::Verdict;
+
+/// How many times the background noise a departure must exceed.
+pub const K: f64 = 4.0;
+/// The smallest departure ever judged a failure, in KiB: below this, page
+/// and per-CPU counter granularity decides, not the claim.
+pub const FLOOR_KIB: f64 = 2048.0;
+
+/// A system-wide effect to judge.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SystemEffect {
+    /// What the claim predicts for the residual's change, in KiB.
+    pub expected_kib: f64,
+    /// The residual's change measured across the effect window, in KiB.
+    pub measured_kib: f64,
+    /// The size of the effect the check must be able to see (e.g. SIZE for
+    /// "used rises by SIZE", or the SIZE that fork would copy for "fork
+    /// copies nothing"), in KiB.
+    pub effect_kib: f64,
+    /// Extra tolerance of the measurement itself, in KiB (0 for none).
+    pub tolerance_kib: f64,
+    /// Spread of the residual in windows where memlab does nothing, in KiB.
+    pub background_kib: f64,
+    /// Change of the other-processes signal across the effect window, KiB.
+    pub others_kib: f64,
+}
+
+impl SystemEffect {
+    /// The departure allowed before a verdict other than ✓.
+    pub fn allowed_kib(&self) -> f64 {
+        (K * self.background_kib)
+            .max(FLOOR_KIB)
+            .max(self.tolerance_kib)
+    }
+}
+
+/// The verdict and, for anything but ✓, a plain reason.
+pub fn judge_system(e: &SystemEffect) -> (Verdict, String) {
+    let dev = e.measured_kib - e.expected_kib;
+    if K * e.background_kib >= e.effect_kib.abs() {
+        return (
+            Verdict::Inconclusive,
+            format!(
+                "the host's background moved system used by up to {:.1} MiB where memlab was idle, \
+                 which hides an effect of {:.1} MiB",
+                e.background_kib / 1024.0,
+                e.effect_kib.abs() / 1024.0
+            ),
+        );
+    }
+    let allowed = e.allowed_kib();
+    if dev.abs() <= allowed {
+        return (Verdict::Holds, String::new());
+    }
+    if e.others_kib.signum() == dev.signum() && e.others_kib.abs() >= dev.abs() / 2.0 {
+        return (
+            Verdict::Inconclusive,
+            format!(
+                "other processes' memory moved by {:+.1} MiB in the same window, which explains \
+                 the departure of {:+.1} MiB",
+                e.others_kib / 1024.0,
+                dev / 1024.0
+            ),
+        );
+    }
+    (
+        Verdict::Fails,
+        format!(
+            "departs by {:+.1} MiB (allowed ±{:.1} MiB); background {:.1} MiB and other \
+             processes {:+.1} MiB do not explain it",
+            dev / 1024.0,
+            allowed / 1024.0,
+            e.background_kib / 1024.0,
+            e.others_kib / 1024.0
+        ),
+    )
+}
+
+/// The spread (max − min) of a series, 0 for fewer than two values.
+pub fn spread(v: impl IntoIterator<Item = f64>) -> f64 {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    let mut n = 0;
+    for x in v {
+        lo = lo.min(x);
+        hi = hi.max(x);
+        n += 1;
+    }
+    if n < 2 { 0.0 } else { hi - lo }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn effect(expected: f64, measured: f64, bg: f64, others: f64) -> SystemEffect {
+        SystemEffect {
+            expected_kib: expected,
+            measured_kib: measured,
+            effect_kib: 102_400.0,
+            tolerance_kib: 0.0,
+            background_kib: bg,
+            others_kib: others,
+        }
+    }
+
+    #[test]
+    fn quiet_and_true_holds() {
+        let (v, _) = judge_system(&effect(102_400.0, 102_300.0, 100.0, 0.0));
+        assert_eq!(v, Verdict::Holds);
+        // Memory returned at exit, on a quiet host: -0.1 MiB is within the floor.
+        let (v, _) = judge_system(&effect(0.0, -100.0, 0.0, 0.0));
+        assert_eq!(v, Verdict::Holds);
+    }
+
+    #[test]
+    fn quiet_and_false_fails() {
+        // Not returned at exit: +99 MiB, quiet host, nothing else moved.
+        let (v, why) = judge_system(&effect(0.0, 101_376.0, 200.0, 0.0));
+        assert_eq!(v, Verdict::Fails, "{why}");
+        // A change in a direction the effect cannot produce: fork "freed" 48.5 MiB.
+        let (v, _) = judge_system(&effect(0.0, -49_664.0, 300.0, 0.0));
+        assert_eq!(v, Verdict::Fails);
+    }
+
+    #[test]
+    fn explained_by_others_is_inconclusive() {
+        let (v, why) = judge_system(&effect(0.0, -49_664.0, 300.0, -50_000.0));
+        assert_eq!(v, Verdict::Inconclusive);
+        assert!(why.contains("other processes"), "{why}");
+        // Others moving the other way explain nothing.
+        let (v, _) = judge_system(&effect(0.0, -49_664.0, 300.0, 50_000.0));
+        assert_eq!(v, Verdict::Fails);
+    }
+
+    #[test]
+    fn noisy_background_is_inconclusive() {
+        let (v, why) = judge_system(&effect(102_400.0, 0.0, 60_000.0, 0.0));
+        assert_eq!(v, Verdict::Inconclusive);
+        assert!(why.contains("background"), "{why}");
+    }
+
+    #[test]
+    fn spread_of_few_values_is_zero() {
+        assert_eq!(spread([]), 0.0);
+        assert_eq!(spread([5.0]), 0.0);
+        assert_eq!(spread([5.0, -1.0, 3.0]), 6.0);
+    }
+}

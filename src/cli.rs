@@ -3,12 +3,9 @@
 //! experiments come from the registry (`experiments::Experiment`); the
 //! output flags they share live in `output::args`.
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand};
 
 use crate::experiments::Experiment;
-use crate::output::OutputArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -33,19 +30,9 @@ pub enum Command {
         name: String,
     },
     /// Judge a saved run again: recompute its summary and checks from its rows
-    Judge(JudgeArgs),
+    Judge(crate::app::JudgeArgs),
     /// Run every experiment with quick defaults into DIR, with report.html
     All(crate::lab::Args),
     #[command(flatten)]
     Experiment(Experiment),
-}
-
-/// `memlab judge PATH.json`.
-#[derive(clap::Args, Debug)]
-pub struct JudgeArgs {
-    /// A JSON file that memlab wrote (`--json PATH` of any experiment)
-    #[arg(value_name = "PATH.json")]
-    pub path: PathBuf,
-    #[command(flatten)]
-    pub out: OutputArgs,
 }

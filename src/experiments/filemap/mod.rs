@@ -57,7 +57,7 @@ pub const INFO: super::Info = super::Info {
     section: "ファイルマップ",
     summary: "map a file MAP_SHARED, write through memory, read it back",
     needs: "-",
-    page: include_str!("../../experiments/filemap.md"),
+    page: include_str!("../../../experiments/filemap.md"),
     plots: false,
     quick: Some(&["--cold"]),
     key_figures: &[],

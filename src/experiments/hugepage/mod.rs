@@ -45,7 +45,7 @@ pub const INFO: super::Info = super::Info {
     section: "ヒュージページ",
     summary: "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
     needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
-    page: include_str!("../../experiments/hugepage.md"),
+    page: include_str!("../../../experiments/hugepage.md"),
     plots: true,
     quick: Some(&["--size", "64M", "--forks", "5"]),
     key_figures: &[],

@@ -53,11 +53,8 @@ pub struct Measured {
     pub after: Stage,
     /// Pages the child wrote to (one byte each).
     pub touched: u64,
-    /// Each timed fork after touching, in microseconds.
+    /// Each timed fork, in microseconds.
     pub fork_us: Vec<f64>,
-    /// Each timed fork before touching (the region mapped but empty): what
-    /// a fork of this child costs without the region's pages.
-    pub fork_us_empty: Vec<f64>,
 }
 
 /// What a child measured, or why it could not map.
@@ -113,10 +110,6 @@ pub fn run(plan: Plan) -> Result<Outcome> {
         });
     }
     let before = stage(&proc, first[2])?;
-    let fork_us_empty = match time_forks(plan, &down_w, &up_r)? {
-        Some(v) => v,
-        None => return interrupted_or_dead(&mut child),
-    };
     down_w.send(&[GO]).context("writing to the child")?;
     let Some(t) = up_r.recv(2).context("reading from the child")? else {
         return interrupted_or_dead(&mut child);
@@ -124,10 +117,17 @@ pub fn run(plan: Plan) -> Result<Outcome> {
     let touched = t[0];
     let after = stage(&proc, t[1])?;
 
-    let fork_us = match time_forks(plan, &down_w, &up_r)? {
-        Some(v) => v,
-        None => return interrupted_or_dead(&mut child),
-    };
+    let mut fork_us = Vec::new();
+    if plan.forks > 0 {
+        down_w.send(&[FORK]).context("writing to the child")?;
+        let Some(ns) = up_r.recv(plan.forks).context("reading from the child")? else {
+            return interrupted_or_dead(&mut child);
+        };
+        if ns.contains(&u64::MAX) {
+            bail!("fork failed in the child holding the region");
+        }
+        fork_us = ns.iter().map(|n| *n as f64 / 1000.0).collect();
+    }
     down_w.send(&[BYE]).context("writing to the child")?;
     match child.wait()? {
         None => return Ok(Outcome::Interrupted),
@@ -141,24 +141,7 @@ pub fn run(plan: Plan) -> Result<Outcome> {
         after,
         touched,
         fork_us,
-        fork_us_empty,
     })))
-}
-
-/// Have the child time `plan.forks` forks of itself; `None` when it did not
-/// answer (interrupted, or dead).
-fn time_forks(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> Result<Option<Vec<f64>>> {
-    if plan.forks == 0 {
-        return Ok(Some(Vec::new()));
-    }
-    down.send(&[FORK]).context("writing to the child")?;
-    let Some(ns) = up.recv(plan.forks).context("reading from the child")? else {
-        return Ok(None);
-    };
-    if ns.contains(&u64::MAX) {
-        bail!("fork failed in the child holding the region");
-    }
-    Ok(Some(ns.iter().map(|n| *n as f64 / 1000.0).collect()))
 }
 
 fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {

@@ -79,37 +79,24 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut fork_us: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut fork_us_empty: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (name, page_bytes, plan) in variants {
+        if r.interrupted {
+            break;
+        }
         ctx.ui.say(&format!(
             "{name}: touching {} in a fresh child, then timing {forks} forks of it",
             human_bytes(size)
         ));
-        let m = match touch_child::run(plan)? {
-            Outcome::Interrupted => {
-                r.interrupted = true;
-                break;
-            }
-            Outcome::MapFailed(e) if name == "hugetlb" => {
-                // Another process may have taken the pool's pages meanwhile.
-                r.skip(format!(
-                    "hugetlb: mmap(MAP_HUGETLB) of {} failed: {}",
-                    human_bytes(plan.map_len),
-                    std::io::Error::from_raw_os_error(e)
-                ));
-                continue;
-            }
-            Outcome::AdviseFailed(why) => return Err(anyhow!("{name}: {why}")),
-            Outcome::MapFailed(e) => {
-                return Err(anyhow!(
-                    "{name}: mmap of {} failed: {}",
-                    human_bytes(plan.map_len),
-                    std::io::Error::from_raw_os_error(e)
-                ));
-            }
-            Outcome::Done(m) => m,
+        // The same child with its region mapped but never touched: the
+        // fixed cost of forking it, which the fork check takes away.
+        let Some(empty) = run_variant(name, Plan { span: 0, ..plan }, &mut r)? else {
+            continue;
         };
-        rows.push(row_of(name, page_bytes, size, &m, pool.hugepage_size_kib));
+        let Some(m) = run_variant(name, plan, &mut r)? else {
+            continue;
+        };
+        rows.push(row_of(name, page_bytes, size, &m, &empty, pool.hugepage_size_kib));
         fork_us.insert(name.into(), m.fork_us.iter().map(|v| round1(*v)).collect());
-        let empty = m.fork_us_empty.iter().map(|v| round1(*v)).collect();
+        let empty = empty.fork_us.iter().map(|v| round1(*v)).collect();
         fork_us_empty.insert(name.into(), empty);
     }
     r.measure("fork_us", &fork_us);
@@ -192,6 +179,7 @@ fn row_of(
     page_bytes: u64,
     size: u64,
     m: &touch_child::Measured,
+    empty: &touch_child::Measured,
     hugepage_size_kib: u64,
 ) -> Row {
     let (before, after) = (m.before, m.after);
@@ -221,7 +209,34 @@ fn row_of(
         fork_us_median: round1(median(&m.fork_us).unwrap_or(0.0)),
         fork_us_min: round1(sorted.first().copied().unwrap_or(0.0)),
         fork_us_max: round1(sorted.last().copied().unwrap_or(0.0)),
-        fork_us_empty_median: round1(median(&m.fork_us_empty).unwrap_or(0.0)),
+        fork_us_empty_median: round1(median(&empty.fork_us).unwrap_or(0.0)),
+    }
+}
+
+/// One child of a variant; `None` when the run was interrupted (then
+/// `r.interrupted` is set) or the hugetlb pool could not give the pages.
+fn run_variant(name: &str, plan: Plan, r: &mut Report) -> Result<Option<touch_child::Measured>> {
+    match touch_child::run(plan)? {
+        Outcome::Interrupted => {
+            r.interrupted = true;
+            Ok(None)
+        }
+        Outcome::MapFailed(e) if name == "hugetlb" => {
+            // Another process may have taken the pool's pages meanwhile.
+            r.skip(format!(
+                "hugetlb: mmap(MAP_HUGETLB) of {} failed: {}",
+                human_bytes(plan.map_len),
+                std::io::Error::from_raw_os_error(e)
+            ));
+            Ok(None)
+        }
+        Outcome::AdviseFailed(why) => Err(anyhow!("{name}: {why}")),
+        Outcome::MapFailed(e) => Err(anyhow!(
+            "{name}: mmap of {} failed: {}",
+            human_bytes(plan.map_len),
+            std::io::Error::from_raw_os_error(e)
+        )),
+        Outcome::Done(m) => Ok(Some(*m)),
     }
 }
 

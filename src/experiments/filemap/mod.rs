@@ -12,21 +12,28 @@
 //! mapping: every page must now come from the disk, and the kernel counts
 //! *major* faults — the page-in the document describes, without swap.
 
+mod checks;
+mod child;
+mod testdir;
+
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsFd;
-use std::os::unix::fs::{DirBuilderExt, FileExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+
+pub use checks::judge;
+use checks::{Measured, Row, printable};
+use child::{Answer, Cmd, HELLO, Mapper, Reply};
+use testdir::TestDir;
 
 use super::Ctx;
 use crate::error::usage;
 use crate::probe::maps::{self, Change};
-use crate::probe::process::{ProcHandle, Sample};
-use crate::report::{Check, Report};
-use crate::sys::{self, MapOptions, Region, Sharing};
+use crate::report::{EndedBy, Report};
+use crate::sys::{self, MapOptions, Sharing};
 use crate::units::{Size, human_bytes};
 
 #[derive(clap::Args, Debug)]
@@ -60,143 +67,183 @@ pub const INFO: super::Info = super::Info {
     page: include_str!("../../../experiments/filemap.md"),
     plots: false,
     quick: Some(&["--cold"]),
-    key_figures: &[],
-    judge: None,
+    key_figures: &["cold_random_major_faults"],
+    judge: Some(judge),
 };
 
 /// Big enough that a cold read without read-around counts thousands of
 /// major faults; small enough to write in a blink.
 const DEFAULT_SIZE: u64 = 8 << 20;
-const HELLO: &[u8] = b"HELLO";
 /// The test file's contents: one recognisable line, repeated.
 const LINE: &[u8] = b"memlab filemap test file: this line is repeated to the file's size\n";
+/// TEST ONLY: `MEMLAB_TEST_PAUSE=<stage>` makes a run stop at that stage
+/// (`mapped`: the child has mapped the file; `cold`: before a cold read),
+/// say so on stderr, and wait for a byte (or the end) on stdin, so a test
+/// can change the file at that moment (truncate it). Not for users.
+const TEST_PAUSE_VAR: &str = "MEMLAB_TEST_PAUSE";
 
-#[derive(Serialize)]
-struct Row {
-    step: &'static str,
-    vsz_kib: u64,
-    rss_kib: u64,
-    /// Faults since the previous row.
-    minflt: u64,
-    majflt: u64,
-    /// Pages of the mapped file in the page cache (mincore), when mapped.
-    cached_pages: Option<u64>,
-    detail: String,
-}
-
-/// memlab's own temporary folder; removed (with the file) when dropped,
-/// which also happens on Ctrl-C: the handler only sets a flag, the run
-/// returns normally and the guard goes out of scope.
-/// memlab's test folder, removed on drop. The run holds an exclusive
-/// `flock` on the folder for its whole life (the kernel drops it when the
-/// process ends, SIGKILL included), so another run never takes a live
-/// folder for one left behind, even from another pid namespace.
-struct TempDir {
+/// The file a run maps: a user's, or memlab's own in its test folder.
+struct Target {
     path: PathBuf,
-    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+    writable: bool,
+    /// Dropped last (declared last): the folder goes after the file is closed.
+    _own: Option<TestDir>,
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// An exclusive lock on a folder, without waiting; None when another
-/// process holds it (or the folder cannot be opened).
-fn lock_dir(dir: &Path) -> Option<nix::fcntl::Flock<std::fs::File>> {
-    let f = std::fs::File::open(dir).ok()?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).ok()
-}
-
-/// Where memlab puts its test file, and why there.
-///
-/// TMPDIR when set (the user chose it). Otherwise /tmp, unless /tmp is a
-/// tmpfs: its files live in the page cache only, so `--cold` could never
-/// drop them; /var/tmp is then tried, which the FHS keeps on disk. The
-/// current directory is never used: it may be a user's project.
-fn temp_base() -> (PathBuf, String) {
-    if let Some(t) = std::env::var_os("TMPDIR").filter(|v| !v.is_empty()) {
-        return (PathBuf::from(t), "TMPDIR".into());
-    }
-    let tmp = PathBuf::from("/tmp");
-    if let Ok((kind, true)) = crate::probe::fs::kind(&tmp) {
-        let var = PathBuf::from("/var/tmp");
-        if let Ok((_, false)) = crate::probe::fs::kind(&var) {
-            return (
-                var,
-                format!("/tmp is {kind} (in memory), /var/tmp is on disk"),
-            );
-        }
-    }
-    (tmp, "the default temporary folder".into())
-}
-
-/// Remove test folders left in `base` by a memlab that was killed with
-/// SIGKILL (the only way to skip the cleanup): `memlab-filemap-<pid>-*`,
-/// owned by this user, whose pid is gone and whose lock nobody holds,
-/// holding nothing but the test file. Returns how many were removed.
-fn remove_stale(base: &Path) -> usize {
-    use std::os::unix::fs::MetadataExt;
-    let me = nix::unistd::geteuid().as_raw();
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return 0;
+pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
+    let mut r = Report::new("filemap", &ctx.meta);
+    r.columns_from(&Row::default());
+    let Some(target) = target(args, ctx, &mut r)? else {
+        r.interrupted = true;
+        return Ok(r);
     };
-    let mut removed = 0;
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("memlab-filemap-"))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let dir = e.path();
-        let ours = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        if !ours || Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
+    r.param("write", target.writable);
+    r.param("cold", args.cold);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(target.writable)
+        .open(&target.path)
+        .with_context(|| format!("opening {}", target.path.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("reading the size of {}", target.path.display()))?
+        .len();
+    let canonical = std::fs::canonicalize(&target.path)
+        .with_context(|| format!("resolving {}", target.path.display()))?;
+    let (fs_name, in_memory) = crate::probe::fs::kind(&canonical)?;
+    let pages = len.div_ceil(sys::page_size());
+    r.param("size_bytes", len);
+    r.param("file_system", &fs_name);
+    ctx.ui.say(&format!(
+        "file {} ({len} bytes, {pages} pages) on {fs_name}{}",
+        canonical.display(),
+        if target._own.is_some() {
+            ", made by memlab"
+        } else {
+            ""
         }
-        // A live run holds the folder's lock (its pid may be invisible here:
-        // another pid namespace, hidepid).
-        let Some(_lock) = lock_dir(&dir) else {
-            continue;
-        };
-        let only_test_file = std::fs::read_dir(&dir).is_ok_and(|d| {
-            d.flatten()
-                .all(|f| f.file_name() == "filemap.dat" && f.file_type().is_ok_and(|t| t.is_file()))
-        });
-        if only_test_file
-            && std::fs::remove_file(dir.join("filemap.dat"))
-                .or_else(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => Ok(()),
-                    _ => Err(e),
-                })
-                .is_ok()
-            && std::fs::remove_dir(&dir).is_ok()
-        {
-            removed += 1;
-        }
+    ));
+    let opts = MapOptions {
+        sharing: Sharing::Shared,
+        read_only: !target.writable,
+        ..MapOptions::default()
+    };
+    let mut s = Session {
+        ctx,
+        mapper: Mapper::start(file.as_fd(), len, opts)?,
+        file: &file,
+        path: &target.path,
+        len,
+        rows: Vec::new(),
+        m: Measured {
+            mapped_path: Some(canonical.display().to_string()),
+            file_pages: Some(pages),
+            file_system_in_memory: in_memory,
+            ..Measured::default()
+        },
+        last: Reply::default(),
+    };
+    let completed = s.steps(&mut r, target.writable, args.cold)?;
+    let Session {
+        mapper,
+        rows,
+        mut m,
+        ..
+    } = s;
+    if completed {
+        mapper.finish()?;
+    } else if let Some(signal) = ended_early(mapper, &mut r, &target.path, len, ctx)? {
+        m.child_signal = Some(signal);
     }
-    removed
+    r.measurements = match serde_json::to_value(&m)? {
+        serde_json::Value::Object(o) => o,
+        _ => unreachable!("Measured is a struct"),
+    };
+    for row in &rows {
+        r.push_row(row);
+    }
+    Ok(r)
 }
 
-fn make_temp_dir(base: &Path) -> Result<TempDir> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let dir = base.join(format!("memlab-filemap-{}-{nanos:08x}", std::process::id()));
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("creating temporary folder {}", dir.display()))?;
-    let lock = lock_dir(&dir);
-    Ok(TempDir {
-        path: dir,
-        _lock: lock,
-    })
+/// The user's file (checked), or memlab's own test file (made). `None`:
+/// interrupted while writing it.
+fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
+    if let Some(p) = &args.file {
+        let md = std::fs::metadata(p).map_err(|e| usage(format!("--file {}: {e}", p.display())))?;
+        if !md.is_file() {
+            return Err(usage(format!("--file {}: not a regular file", p.display())));
+        }
+        if md.len() == 0 {
+            return Err(usage(format!(
+                "--file {}: the file is empty, and an empty file cannot be mapped",
+                p.display()
+            )));
+        }
+        if args.write && md.len() < HELLO.len() as u64 {
+            return Err(usage(format!(
+                "--file {}: shorter than the {} bytes of HELLO",
+                p.display(),
+                HELLO.len()
+            )));
+        }
+        crate::guard::check(Size(md.len()), args.force)?;
+        r.param("file", p.display().to_string());
+        return Ok(Some(Target {
+            path: p.clone(),
+            writable: args.write,
+            _own: None,
+        }));
+    }
+    let page = sys::page_size();
+    let size = args.size.map(|s| s.bytes()).unwrap_or(DEFAULT_SIZE);
+    if size < page {
+        return Err(usage(format!(
+            "--size {size} is smaller than a page ({page} bytes); e.g. --size 8M"
+        )));
+    }
+    crate::guard::check(Size(size), args.force)?;
+    let (base, why) = testdir::base();
+    // The test file goes to disk: never fill the user's file system. Half of
+    // the free space at most, as the memory guard does; more than all of it
+    // cannot work even with --force.
+    if let Ok(free) = crate::probe::fs::free_bytes(&base)
+        && (size > free || (size > free / 2 && !args.force))
+    {
+        return Err(usage(format!(
+            "--size {} is more than {} the {} free on {} (where the test file goes; set \
+             TMPDIR to use another folder); e.g. --size 8M{}",
+            Size(size),
+            if size > free { "all of" } else { "half of" },
+            human_bytes(free),
+            base.display(),
+            if size > free { "" } else { ", or --force" }
+        )));
+    }
+    for gone in testdir::sweep(&base) {
+        let line = format!(
+            "removed {}, a test folder no run holds (left by a memlab that was killed)",
+            gone.display()
+        );
+        ctx.ui.say(&line);
+        r.note(line);
+    }
+    let dir = testdir::make(&base)?;
+    let path = dir.path.join(testdir::FILE_NAME);
+    write_test_file(&path, size)?;
+    if sys::interrupted() {
+        return Ok(None);
+    }
+    r.param("file", "(a test file of memlab's own)");
+    r.param("temp_folder", base.display().to_string());
+    r.note(format!(
+        "test file made in {} ({why}); it is removed at the end",
+        base.display()
+    ));
+    Ok(Some(Target {
+        path,
+        writable: true,
+        _own: Some(dir),
+    }))
 }
 
 /// Write `size` bytes of the test text and flush them to the disk, so the
@@ -225,391 +272,272 @@ fn write_test_file(path: &Path, size: u64) -> Result<()> {
     Ok(())
 }
 
-fn printable(b: &[u8]) -> String {
-    b.iter()
-        .map(|&c| {
-            if c.is_ascii_graphic() || c == b' ' {
-                c as char
-            } else {
-                '.'
+/// The child stopped answering before the end: interrupted, or it died.
+/// SIGBUS means the file shrank under the mapping: what was measured is
+/// kept, the run is marked `worker_died` (exit 1). Returns the signal
+/// that ended the child, if one did.
+fn ended_early(
+    mut mapper: Mapper,
+    r: &mut Report,
+    path: &Path,
+    len: u64,
+    ctx: &Ctx,
+) -> Result<Option<String>> {
+    let Some(exit) = mapper.ended()? else {
+        r.interrupted = true;
+        return Ok(None);
+    };
+    r.ended_by = EndedBy::WorkerDied;
+    let line = if exit.signal == Some(nix::sys::signal::Signal::SIGBUS) {
+        let now = std::fs::metadata(path).map_or("gone".into(), |m| format!("{} bytes", m.len()));
+        format!(
+            "the file shrank under the mapping: {} was {len} bytes and is now {now}, and the \
+             child that mapped it died of SIGBUS at its next access (what was measured before \
+             is kept)",
+            path.display()
+        )
+    } else {
+        format!(
+            "the child that mapped the file ended unexpectedly ({}); what was measured before \
+             is kept",
+            match (exit.signal, exit.exit_code) {
+                (Some(s), _) => format!("killed by {s}"),
+                (None, Some(c)) => format!("exit status {c}"),
+                (None, None) => "unknown status".into(),
             }
-        })
-        .collect()
+        )
+    };
+    ctx.ui.say(&line);
+    eprintln!("memlab: {line}");
+    r.note(line);
+    Ok(exit.signal.map(|s| s.as_str().to_string()))
 }
 
-/// How much of the file the cold read touches between looks at the
-/// interrupt flag (a few milliseconds of reading even from a slow disk).
-const COLD_SLICE: u64 = 4 << 20;
-
-pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
-    let page = sys::page_size();
-    let mut r = Report::new("filemap", &ctx.meta);
-
-    // ---- the file ---------------------------------------------------------
-    // `_tmp` is declared first so it is dropped last: after the mapping and
-    // the file are closed, the folder goes, in every way out of this function.
-    let _tmp: Option<TempDir>;
-    let path: PathBuf;
-    let writable: bool;
-    let own_file = args.file.is_none();
-    if let Some(p) = &args.file {
-        let md = std::fs::metadata(p).map_err(|e| usage(format!("--file {}: {e}", p.display())))?;
-        if !md.is_file() {
-            return Err(usage(format!("--file {}: not a regular file", p.display())));
-        }
-        if md.len() == 0 {
-            return Err(usage(format!(
-                "--file {}: the file is empty, and an empty file cannot be mapped",
-                p.display()
-            )));
-        }
-        if args.write && md.len() < HELLO.len() as u64 {
-            return Err(usage(format!(
-                "--file {}: shorter than the {} bytes of HELLO",
-                p.display(),
-                HELLO.len()
-            )));
-        }
-        crate::guard::check(Size(md.len()), args.force)?;
-        _tmp = None;
-        path = p.clone();
-        writable = args.write;
-        r.param("file", p.display().to_string());
-    } else {
-        let size = args.size.map(|s| s.bytes()).unwrap_or(DEFAULT_SIZE);
-        if size < page {
-            return Err(usage(format!(
-                "--size {size} is smaller than a page ({page} bytes); e.g. --size 8M"
-            )));
-        }
-        crate::guard::check(Size(size), args.force)?;
-        let (base, why) = temp_base();
-        // The test file goes to disk: never fill the user's file system.
-        // Half of the free space at most, as the memory guard does; more
-        // than all of it cannot work even with --force.
-        if let Ok(free) = crate::probe::fs::free_bytes(&base)
-            && (size > free || (size > free / 2 && !args.force))
-        {
-            return Err(usage(format!(
-                "--size {} is more than {} the {} free on {} (where the test file goes; set \
-                 TMPDIR to use another folder); e.g. --size 8M{}",
-                Size(size),
-                if size > free { "all of" } else { "half of" },
-                human_bytes(free),
-                base.display(),
-                if size > free { "" } else { ", or --force" }
-            )));
-        }
-        let stale = remove_stale(&base);
-        if stale > 0 {
-            r.note(format!(
-                "removed {stale} test folder(s) in {} left by a memlab that was killed (SIGKILL)",
-                base.display()
-            ));
-        }
-        let dir = make_temp_dir(&base)?;
-        path = dir.path.join("filemap.dat");
-        _tmp = Some(dir);
-        write_test_file(&path, size)?;
-        if sys::interrupted() {
-            r.interrupted = true;
-            return Ok(r);
-        }
-        writable = true;
-        r.param("file", "(a test file of memlab's own)");
-        r.param("temp_folder", base.display().to_string());
-        r.note(format!(
-            "test file made in {} ({why}); it is removed at the end",
-            base.display()
-        ));
+/// TEST ONLY (see [`TEST_PAUSE_VAR`]).
+fn test_pause(stage: &str) {
+    if std::env::var(TEST_PAUSE_VAR).is_ok_and(|v| v == stage) {
+        eprintln!("memlab: test pause at {stage}");
+        let mut b = [0u8; 1];
+        let _ = std::io::Read::read(&mut std::io::stdin(), &mut b);
     }
-    r.param("write", writable);
-    r.param("cold", args.cold);
+}
 
-    let file = OpenOptions::new()
-        .read(true)
-        .write(writable)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("reading the size of {}", path.display()))?
-        .len();
-    let pages = len.div_ceil(page);
-    let canonical =
-        std::fs::canonicalize(&path).with_context(|| format!("resolving {}", path.display()))?;
-    let (fs_name, in_memory) = crate::probe::fs::kind(&canonical)?;
-    r.param("size_bytes", len);
-    r.param("file_system", &fs_name);
-    ctx.ui.say(&format!(
-        "file {} ({} bytes, {pages} pages) on {fs_name}{}",
-        canonical.display(),
-        len,
-        if own_file { ", made by memlab" } else { "" }
-    ));
+/// One run's conversation with the child that maps the file.
+struct Session<'a> {
+    ctx: &'a Ctx,
+    mapper: Mapper,
+    file: &'a File,
+    path: &'a Path,
+    len: u64,
+    rows: Vec<Row>,
+    m: Measured,
+    /// The counters of the previous row.
+    last: Reply,
+}
 
-    let me = ProcHandle::myself()?;
-    let mut last = me.sample()?;
-    let mut step =
-        |r: &mut Report, name: &'static str, cached: Option<u64>, detail: String| -> Result<()> {
-            let s: Sample = me.sample()?;
-            r.push_row(&Row {
-                step: name,
-                vsz_kib: s.vsz_kib,
-                rss_kib: s.rss_kib,
-                minflt: s.minflt.saturating_sub(last.minflt),
-                majflt: s.majflt.saturating_sub(last.majflt),
-                cached_pages: cached,
+impl Session<'_> {
+    /// Ask the child for `cmd` and record a row named `step` (none when
+    /// `step` is empty). `None`: the child stopped answering.
+    fn step(&mut self, step: &str, cmd: Cmd, arg: u64, detail: String) -> Result<Option<Reply>> {
+        let Answer::Reply(reply) = self.mapper.ask_ok(cmd, arg, step)? else {
+            return Ok(None);
+        };
+        if !step.is_empty() {
+            self.rows.push(Row {
+                step: step.into(),
+                vsz_kib: reply.vsz_kib,
+                rss_kib: reply.rss_kib,
+                minflt: reply.minflt.saturating_sub(self.last.minflt),
+                majflt: reply.majflt.saturating_sub(self.last.majflt),
+                cached_pages: reply.cached_pages,
                 detail,
             });
-            last = s;
-            Ok(())
+            self.last = reply.clone();
+        }
+        Ok(Some(reply))
+    }
+
+    /// Every step in order; `Ok(false)` when the child stopped answering
+    /// (interrupted, or dead) before the end.
+    fn steps(&mut self, r: &mut Report, writable: bool, cold: bool) -> Result<bool> {
+        let fs = r.params.get("file_system").cloned().unwrap_or_default();
+        let Some(_) = self.step("open", Cmd::Sample, 0, format!("{} bytes on {fs}", self.len))?
+        else {
+            return Ok(false);
         };
-    step(&mut r, "open", None, format!("{} bytes on {fs_name}", len))?;
-
-    // ---- map it MAP_SHARED and diff the memory map ------------------------
-    let mut before_text = String::with_capacity(1 << 20);
-    let mut after_text = String::with_capacity(1 << 20);
-    maps::read_into("self", &mut before_text)?;
-    let opts = MapOptions {
-        sharing: Sharing::Shared,
-        read_only: !writable,
-        ..MapOptions::default()
-    };
-    let region = Region::file(len, opts, file.as_fd(), 0)?;
-    maps::read_into("self", &mut after_text)?;
-    let addr = region.addr();
-    let diff = maps::diff(&maps::parse(&before_text), &maps::parse(&after_text));
-    let file_line = diff
-        .iter()
-        .find(|(c, l)| *c == Change::Added && l.contains(addr))
-        .map(|(_, l)| l.clone());
-    ctx.ui.say(&format!(
-        "mmap(MAP_SHARED) returned {addr:#x}; /proc/self/maps changed in {} line(s):",
-        diff.len()
-    ));
-    for (c, l) in &diff {
-        let mark = if *c == Change::Added { '+' } else { '-' };
-        ctx.ui.say(&format!("  {mark} {}", l.render()));
-    }
-    step(
-        &mut r,
-        "map",
-        Some(region.resident_pages()?),
-        file_line
-            .as_ref()
-            .map(|l| l.render())
-            .unwrap_or_else(|| "no added line holds the address".into()),
-    )?;
-    r.summary("address", format!("{addr:#x}"));
-    r.summary("file_map_line", file_line.as_ref().map(|l| l.render()));
-    let shown_path = canonical.display().to_string();
-    r.check(Check::new(
-        "file_line_in_maps",
-        "the file's contents are mapped into the virtual address space: a new line of the memory map names the file",
-        format!("an added line holding {addr:#x}, shared (s), naming {shown_path}"),
-        match &file_line {
-            Some(l) => l.render(),
-            None => "no added line holds the address".into(),
-        },
-        file_line.as_ref().is_some_and(|l| {
-            l.pathname == shown_path && l.perms.ends_with('s') && l.size() >= len
-        }),
-    ));
-    if sys::interrupted() {
-        r.interrupted = true;
-        return Ok(r);
+        if !self.map()? {
+            return Ok(false);
+        }
+        test_pause("mapped");
+        if sys::interrupted() || !self.read_head()? {
+            return Ok(false);
+        }
+        if writable {
+            if !self.write_hello()? {
+                return Ok(false);
+            }
+        } else {
+            r.skip(format!(
+                "no write: {} is your file and --write was not given (it was mapped read-only)",
+                self.path.display()
+            ));
+        }
+        if cold {
+            for random in [false, true] {
+                if sys::interrupted() || !self.cold_read(random)? {
+                    return Ok(false);
+                }
+            }
+            r.note(
+                "with read-around one major fault brings in many pages (the kernel reads \
+                 ahead, and fault-around maps already-cached neighbours: 16 pages by default, \
+                 whole large folios on file systems that use them), so faults < pages; \
+                 MADV_RANDOM turns read-around off and shows about one major fault per page",
+            );
+        }
+        Ok(!sys::interrupted())
     }
 
-    // ---- read through the mapping: the same bytes read(2) returns ---------
-    let n = HELLO.len().min(len as usize);
-    let via_map = region.read_bytes(0, n);
-    let mut via_read = vec![0u8; n];
-    file.read_exact_at(&mut via_read, 0)
-        .with_context(|| format!("reading {}", path.display()))?;
-    step(
-        &mut r,
-        "read",
-        Some(region.resident_pages()?),
-        format!("first bytes through the mapping: {:?}", printable(&via_map)),
-    )?;
-    r.check(Check::new(
-        "mapping_reads_the_file",
-        "a mapped file is read with plain memory accesses",
-        format!("the first {n} bytes through the mapping equal read(2)'s"),
-        format!("{:?} vs {:?}", printable(&via_map), printable(&via_read)),
-        via_map == via_read,
-    ));
+    /// Map the file in the child and diff its memory map around the mmap.
+    fn map(&mut self) -> Result<bool> {
+        let Some(before) = self.step("", Cmd::Maps, 0, String::new())? else {
+            return Ok(false);
+        };
+        let Some(mapped) = self.step("map", Cmd::Map, 0, String::new())? else {
+            return Ok(false);
+        };
+        let Some(after) = self.step("", Cmd::Maps, 0, String::new())? else {
+            return Ok(false);
+        };
+        let addr = mapped.word;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let diff = maps::diff(
+            &maps::parse(&text(&before.bytes)),
+            &maps::parse(&text(&after.bytes)),
+        );
+        self.ctx.ui.say(&format!(
+            "mmap(MAP_SHARED) returned {addr:#x} in the child; its /proc/PID/maps changed in {} \
+             line(s):",
+            diff.len()
+        ));
+        for (c, l) in &diff {
+            let mark = if *c == Change::Added { '+' } else { '-' };
+            self.ctx.ui.say(&format!("  {mark} {}", l.render()));
+            let list = if *c == Change::Added {
+                &mut self.m.maps_added
+            } else {
+                &mut self.m.maps_removed
+            };
+            list.push(l.render());
+        }
+        let line = diff
+            .iter()
+            .find(|(c, l)| *c == Change::Added && l.contains(addr))
+            .map_or("no added line holds the address".into(), |(_, l)| l.render());
+        if let Some(row) = self.rows.last_mut() {
+            row.detail = line;
+        }
+        self.m.address = Some(addr);
+        Ok(true)
+    }
 
-    // ---- write HELLO through the mapping, msync, read(2) it back ----------
-    if writable {
-        region.write_bytes(0, HELLO);
-        step(
-            &mut r,
-            "write",
-            Some(region.resident_pages()?),
-            "HELLO stored at offset 0 through the mapping".into(),
-        )?;
-        region.sync()?;
-        step(
-            &mut r,
-            "msync",
-            Some(region.resident_pages()?),
-            "msync(MS_SYNC): dirty page written back to the file".into(),
-        )?;
+    /// The first bytes through the mapping, and read(2)'s of the same.
+    fn read_head(&mut self) -> Result<bool> {
+        let n = HELLO.len() as u64;
+        let Some(reply) = self.step("read", Cmd::ReadHead, n, String::new())? else {
+            return Ok(false);
+        };
+        let via_map = reply.bytes;
+        if let Some(row) = self.rows.last_mut() {
+            row.detail = format!("first bytes through the mapping: {:?}", printable(&via_map));
+        }
+        self.m.bytes_via_read = Some(read_at_most(self.file, via_map.len(), self.path)?);
+        self.m.bytes_via_map = Some(via_map);
+        Ok(true)
+    }
+
+    /// HELLO through the mapping, msync, and read(2) of the file back.
+    fn write_hello(&mut self) -> Result<bool> {
+        let detail = "HELLO stored at offset 0 through the mapping".to_string();
+        if self.step("write", Cmd::WriteHello, 0, detail)?.is_none() {
+            return Ok(false);
+        }
+        let detail = "msync(MS_SYNC): dirty page written back to the file".to_string();
+        if self.step("msync", Cmd::Msync, 0, detail)?.is_none() {
+            return Ok(false);
+        }
         // A separate descriptor and read(2): the file itself, not the mapping.
-        let mut back = vec![0u8; HELLO.len()];
-        File::open(&path)
-            .and_then(|f| f.read_exact_at(&mut back, 0))
-            .with_context(|| format!("reading {} back", path.display()))?;
-        step(
-            &mut r,
-            "read_back",
-            Some(region.resident_pages()?),
-            format!(
-                "read(2) of the file: {:?} (was {:?})",
-                printable(&back),
-                printable(&via_read)
-            ),
-        )?;
-        ctx.ui.say(&format!(
+        let f = File::open(self.path)
+            .with_context(|| format!("opening {} again", self.path.display()))?;
+        let back = read_at_most(&f, HELLO.len(), self.path)?;
+        let was = self.m.bytes_via_read.clone().unwrap_or_default();
+        let detail = format!(
+            "read(2) of the file: {:?} (was {:?})",
+            printable(&back),
+            printable(&was)
+        );
+        self.ctx.ui.say(&format!(
             "wrote HELLO through the mapping; read(2) now returns {:?} (was {:?})",
             printable(&back),
-            printable(&via_read)
+            printable(&was)
         ));
-        r.summary("bytes_before", printable(&via_read));
-        r.summary("bytes_read_back", printable(&back));
-        r.check(Check::new(
-            "write_reaches_the_file",
-            "what is written to a shared file mapping is written back to the file",
-            "read(2) after msync returns HELLO",
-            format!("{:?}", printable(&back)),
-            back == HELLO,
-        ));
-    } else {
-        r.skip(format!(
-            "no write: {} is your file and --write was not given (it was mapped read-only)",
-            path.display()
-        ));
-    }
-    if sys::interrupted() {
-        r.interrupted = true;
-        return Ok(r);
+        self.m.bytes_read_back = Some(back);
+        Ok(self.step("read_back", Cmd::Sample, 0, detail)?.is_some())
     }
 
-    // ---- --cold: drop this file's page cache, read it through a mapping ---
-    // Twice: with the kernel's read-around (what a program gets by default)
-    // and with MADV_RANDOM (one page per fault), so the count of major faults
-    // can be set against the count of pages.
-    if args.cold {
-        drop(region);
-        let mut random_cold = None;
-        for random in [false, true] {
-            let (name, how) = if random {
-                ("cold_read_random", "MADV_RANDOM: no read-around")
-            } else {
-                ("cold_read", "default read-around")
-            };
-            // Pages mapped into a process cannot be dropped: the previous
-            // mapping is gone; ask the kernel to forget the file's clean
-            // cached pages (this file only).
-            sys::fadvise_dontneed(file.as_fd())?;
-            let cold = Region::file(len, opts, file.as_fd(), 0)?;
-            if random {
-                cold.advise_random()?;
-            }
-            let cached_before = cold.resident_pages()?;
-            step(
-                &mut r,
-                "drop_cache",
-                Some(cached_before),
-                format!("posix_fadvise(DONTNEED): {cached_before} of {pages} pages still cached"),
-            )?;
-            let before = me.sample()?;
-            // Each major fault waits for the disk: read in slices and stop at
-            // a signal instead of finishing a large file first.
-            let mut off = 0;
-            while off < len && !sys::interrupted() {
-                let end = (off + COLD_SLICE).min(len);
-                cold.read_range(off, end, page);
-                off = end;
-            }
-            if sys::interrupted() {
-                r.interrupted = true;
-                return Ok(r);
-            }
-            let after = me.sample()?;
-            let majflt = after.majflt.saturating_sub(before.majflt);
-            let minflt = after.minflt.saturating_sub(before.minflt);
-            step(
-                &mut r,
-                name,
-                Some(cold.resident_pages()?),
-                format!("one byte of each of {pages} pages through a fresh mapping ({how})"),
-            )?;
-            let dropped = pages.saturating_sub(cached_before);
-            ctx.ui.say(&format!(
-                "cold read, {how}: {pages} pages ({dropped} not cached): {majflt} major and {minflt} minor faults"
-            ));
-            let key = if random { "random_" } else { "" };
-            r.summary(&format!("cold_{key}pages_dropped"), dropped);
-            r.summary(&format!("cold_{key}major_faults"), majflt);
-            r.summary(&format!("cold_{key}minor_faults"), minflt);
-            if majflt > 0 {
-                r.summary(
-                    &format!("cold_{key}pages_per_major_fault"),
-                    (dropped as f64 / majflt as f64 * 10.0).round() / 10.0,
-                );
-            }
-            if random {
-                random_cold = Some((dropped, majflt));
-            }
-            drop(cold);
-            if sys::interrupted() {
-                r.interrupted = true;
-                return Ok(r);
-            }
-        }
-        r.note(
-            "with read-around one major fault brings in many pages (the kernel reads ahead, \
-             and fault-around maps already-cached neighbours: 16 pages by default, whole \
-             large folios on file systems that use them), so faults < pages; MADV_RANDOM \
-             turns read-around off and shows about one major fault per page",
-        );
-        let (dropped, majflt) = random_cold.unwrap_or((0, 0));
-        let claim = "a page of a mapped file that is not in memory is read from the disk on first access (a major fault)";
-        let expected = "major faults > 0 when pages were dropped from the cache (MADV_RANDOM read)";
-        if in_memory {
-            r.check(Check::inconclusive(
-                "cold_read_takes_major_faults",
-                claim,
-                expected,
-                format!(
-                    "the file lives on {fs_name}, which keeps files in memory only: \
-                     there is no disk to read from ({majflt} major faults); set TMPDIR \
-                     to a folder on a disk"
-                ),
-            ));
-        } else if dropped == 0 {
-            r.check(Check::inconclusive(
-                "cold_read_takes_major_faults",
-                claim,
-                expected,
-                format!(
-                    "posix_fadvise dropped none of the {pages} pages (dirty, or mapped by \
-                     another process); {majflt} major faults"
-                ),
-            ));
+    /// Drop the file's page cache and read it through a fresh mapping, with
+    /// the kernel's read-around or (`random`) MADV_RANDOM.
+    fn cold_read(&mut self, random: bool) -> Result<bool> {
+        let (drop_step, read_step, how) = if random {
+            ("drop_cache_random", "cold_read_random", "MADV_RANDOM: no read-around")
         } else {
-            r.check(Check::new(
-                "cold_read_takes_major_faults",
-                claim,
-                expected,
-                format!("{majflt} major faults for {dropped} dropped pages"),
-                majflt > 0,
-            ));
+            ("drop_cache", "cold_read", "default read-around")
+        };
+        // Pages mapped into a process cannot be dropped: unmap first, then
+        // ask the kernel to forget the file's clean cached pages (this file
+        // only).
+        if self.step("", Cmd::Unmap, 0, String::new())?.is_none() {
+            return Ok(false);
         }
+        sys::fadvise_dontneed(self.file.as_fd())?;
+        let Some(m) = self.step(drop_step, Cmd::Map, u64::from(random), String::new())? else {
+            return Ok(false);
+        };
+        let pages = self.len.div_ceil(sys::page_size());
+        let cached = m.cached_pages.unwrap_or(0);
+        if let Some(row) = self.rows.last_mut() {
+            row.detail = format!("posix_fadvise(DONTNEED): {cached} of {pages} pages still cached");
+        }
+        test_pause("cold");
+        let detail = format!("one byte of each of {pages} pages through a fresh mapping ({how})");
+        let Some(_) = self.step(read_step, Cmd::ReadAll, 0, detail)? else {
+            return Ok(false);
+        };
+        let row = self.rows.last().cloned().unwrap_or_default();
+        self.ctx.ui.say(&format!(
+            "cold read, {how}: {pages} pages ({} not cached): {} major and {} minor faults",
+            pages.saturating_sub(cached),
+            row.majflt,
+            row.minflt
+        ));
+        Ok(true)
     }
-    drop(file);
-    Ok(r)
+}
+
+/// Up to `n` bytes from the start of the file with read(2): fewer when the
+/// file is shorter now (it may shrink while memlab runs).
+fn read_at_most(f: &File, n: usize, path: &Path) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        let k = f
+            .read_at(&mut buf[got..], got as u64)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if k == 0 {
+            break;
+        }
+        got += k;
+    }
+    buf.truncate(got);
+    Ok(buf)
 }

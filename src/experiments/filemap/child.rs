@@ -109,7 +109,11 @@ impl Mapper {
         if self.down.send(&[cmd as u64, arg]).is_err() {
             return Ok(Answer::Ended);
         }
-        let Some(w) = self.up.recv(REPLY_WORDS).context("reading from the child")? else {
+        let Some(w) = self
+            .up
+            .recv(REPLY_WORDS)
+            .context("reading from the child")?
+        else {
             return Ok(Answer::Ended);
         };
         let mut reply = Reply {

@@ -224,7 +224,6 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
             "removed {}, a test folder no run holds (left by a memlab that was killed)",
             gone.display()
         );
-        ctx.ui.say(&line);
         r.note(line);
     }
     let dir = testdir::make(&base)?;
@@ -360,8 +359,18 @@ impl Session<'_> {
     /// Every step in order; `Ok(false)` when the child stopped answering
     /// (interrupted, or dead) before the end.
     fn steps(&mut self, r: &mut Report, writable: bool, cold: bool) -> Result<bool> {
-        let fs = r.params.get("file_system").cloned().unwrap_or_default();
-        let Some(_) = self.step("open", Cmd::Sample, 0, format!("{} bytes on {fs}", self.len))?
+        let fs = r
+            .params
+            .get("file_system")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let Some(_) = self.step(
+            "open",
+            Cmd::Sample,
+            0,
+            format!("{} bytes on {fs}", self.len),
+        )?
         else {
             return Ok(false);
         };
@@ -433,7 +442,9 @@ impl Session<'_> {
         let line = diff
             .iter()
             .find(|(c, l)| *c == Change::Added && l.contains(addr))
-            .map_or("no added line holds the address".into(), |(_, l)| l.render());
+            .map_or("no added line holds the address".into(), |(_, l)| {
+                l.render()
+            });
         if let Some(row) = self.rows.last_mut() {
             row.detail = line;
         }
@@ -489,7 +500,11 @@ impl Session<'_> {
     /// the kernel's read-around or (`random`) MADV_RANDOM.
     fn cold_read(&mut self, random: bool) -> Result<bool> {
         let (drop_step, read_step, how) = if random {
-            ("drop_cache_random", "cold_read_random", "MADV_RANDOM: no read-around")
+            (
+                "drop_cache_random",
+                "cold_read_random",
+                "MADV_RANDOM: no read-around",
+            )
         } else {
             ("drop_cache", "cold_read", "default read-around")
         };

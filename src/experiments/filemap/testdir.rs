@@ -118,7 +118,10 @@ pub fn sweep(base: &Path) -> Vec<PathBuf> {
     };
     let mut removed = Vec::new();
     for e in entries.flatten() {
-        let is_ours = e.file_name().to_str().is_some_and(|n| n.starts_with(PREFIX));
+        let is_ours = e
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(PREFIX));
         let dir = e.path();
         let mine = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == me);
         if !is_ours || !mine {

@@ -316,8 +316,7 @@ fn fork_faster(h: &Row, huge: &Huge, forks: &Forks<'_>, base: &Forks<'_>) -> Che
     let expected = "what the region adds to a fork (median fork after touching − before) below \
                     the 4 KiB run's by more than the forks' own scatter (the four median \
                     absolute deviations added)";
-    let (Some((ch, nh, kh)), Some((cb, nb, kb))) = (forks.region_cost(), base.region_cost())
-    else {
+    let (Some((ch, nh, kh)), Some((cb, nb, kb))) = (forks.region_cost(), base.region_cost()) else {
         return Check::inconclusive(&name, claim, expected, "no fork was timed");
     };
     let noise = nh + nb;

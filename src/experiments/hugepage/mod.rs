@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow};
 
-pub use checks::judge;
 use checks::Row;
+pub use checks::judge;
 
 use super::Ctx;
 use super::touch_child::{self, Outcome, Plan, median};
@@ -94,7 +94,14 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         let Some(m) = run_variant(name, plan, &mut r)? else {
             continue;
         };
-        rows.push(row_of(name, page_bytes, size, &m, &empty, pool.hugepage_size_kib));
+        rows.push(row_of(
+            name,
+            page_bytes,
+            size,
+            &m,
+            &empty,
+            pool.hugepage_size_kib,
+        ));
         fork_us.insert(name.into(), m.fork_us.iter().map(|v| round1(*v)).collect());
         let empty = empty.fork_us.iter().map(|v| round1(*v)).collect();
         fork_us_empty.insert(name.into(), empty);

@@ -162,12 +162,7 @@ fn sizes(args: &Args, page: u64) -> Result<(u64, u64)> {
 }
 
 /// The dense case, and its THP twin with --thp where THP can give huge pages.
-fn dense_plans(
-    args: &Args,
-    size: u64,
-    ctx: &Ctx,
-    r: &mut Report,
-) -> Vec<(&'static str, Plan)> {
+fn dense_plans(args: &Args, size: u64, ctx: &Ctx, r: &mut Report) -> Vec<(&'static str, Plan)> {
     let dense = Plan {
         // Start at a 2 MiB boundary and map whole 2 MiB windows past the
         // end of SIZE, plus 2 MiB of slack for the alignment: every PTE page

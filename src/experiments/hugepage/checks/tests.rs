@@ -92,7 +92,10 @@ fn thp_faults_follow_what_was_really_huge() {
     let j = judged(&[base(), t], &[("4k", SLOW), ("thp", FAST)]);
     assert_eq!(verdict(&j, "thp_needs_far_fewer_faults"), Verdict::Holds);
     // Half huge: 8 + 4096 faults is right, not a failure of the claim.
-    let t = huge(row("thp", 2048, 32 * MIB, 8 + 4096 + 3, 64), Some(16 * 1024));
+    let t = huge(
+        row("thp", 2048, 32 * MIB, 8 + 4096 + 3, 64),
+        Some(16 * 1024),
+    );
     let j = judged(&[base(), t], &[("4k", SLOW), ("thp", FAST)]);
     assert_eq!(verdict(&j, "thp_needs_far_fewer_faults"), Verdict::Holds);
     // AnonHugePages says all huge, but it took a fault per 4 KiB page.

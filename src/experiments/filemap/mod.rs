@@ -93,7 +93,7 @@ struct Target {
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut r = Report::new("filemap", &ctx.meta);
     r.columns_from(&Row::default());
-    let Some(target) = target(args, ctx, &mut r)? else {
+    let Some(target) = target(args, &mut r)? else {
         r.interrupted = true;
         return Ok(r);
     };
@@ -167,7 +167,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 
 /// The user's file (checked), or memlab's own test file (made). `None`:
 /// interrupted while writing it.
-fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
+fn target(args: &Args, r: &mut Report) -> Result<Option<Target>> {
     if let Some(p) = &args.file {
         let md = std::fs::metadata(p).map_err(|e| usage(format!("--file {}: {e}", p.display())))?;
         if !md.is_file() {

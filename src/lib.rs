@@ -54,6 +54,9 @@ fn dispatch(cmd: cli::Command) -> anyhow::Result<i32> {
         Command::Explain { name } => app::explain(&name),
         Command::Judge(a) => app::judge(&a),
         Command::All(a) => lab::run(&a),
+        Command::Help { command } => cli::help(command.as_deref()),
+        Command::Completions { shell } => cli::completions(shell),
+        Command::Man => cli::man(),
         Command::Experiment(e) => app::run_experiment(&e),
     }
 }

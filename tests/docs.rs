@@ -45,7 +45,7 @@ fn man_page_covers_every_command_and_the_exit_statuses() {
     }
     assert!(text.contains("EXIT STATUS"));
     assert!(
-        text.contains("--thp-size"),
+        text.contains(r"\-\-thp\-size"),
         "subcommand options are on the page"
     );
 }

@@ -35,6 +35,8 @@ pub enum Command {
     Judge(crate::app::JudgeArgs),
     /// Run every experiment with quick defaults into DIR, with report.html
     All(crate::lab::Args),
+    /// Rebuild a lab report from one folder of JSON files, or compare several labs side by side
+    Report(crate::labreport::Args),
     /// Print the help of memlab or of one of its commands
     Help {
         /// A command, e.g. cow

@@ -176,10 +176,9 @@ fn judge_gives_the_runs_verdicts_again() {
     }
 }
 
-/// A user's file truncated while mapped: the child that touches it dies of
-/// SIGBUS, memlab says the file shrank, keeps what it measured, exit 1.
-#[test]
-fn a_file_truncated_under_the_mapping_ends_the_run_cleanly() {
+/// Run filemap on a user's file with the test-only pause hook at `stage`,
+/// truncate the file to 0 there, and return the JSON it wrote.
+fn truncated_at(stage: &str, extra: &[&str]) -> serde_json::Value {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let tmp = disk_tmpdir();
@@ -188,11 +187,12 @@ fn a_file_truncated_under_the_mapping_ends_the_run_cleanly() {
     let json = tmp.path().join("out.json");
     let mut child = std::process::Command::new(memlab_path())
         .env("NO_COLOR", "1")
-        // TEST ONLY hook: stop once the child has mapped the file.
-        .env("MEMLAB_TEST_PAUSE", "mapped")
+        // TEST ONLY hook: stop at `stage` until stdin gives a line.
+        .env("MEMLAB_TEST_PAUSE", stage)
         .current_dir(tmp.path())
         .args(["filemap", "--file", path.to_str().unwrap(), "-q", "--json"])
         .arg(&json)
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -201,7 +201,7 @@ fn a_file_truncated_under_the_mapping_ends_the_run_cleanly() {
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
-    assert!(line.contains("test pause at mapped"), "{line}");
+    assert!(line.contains(&format!("test pause at {stage}")), "{line}");
     std::fs::OpenOptions::new()
         .write(true)
         .open(&path)
@@ -212,22 +212,48 @@ fn a_file_truncated_under_the_mapping_ends_the_run_cleanly() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
     let status = child.wait().unwrap();
+    // A plain sentence, exit 1, no Rust debug structure.
     assert_eq!(status.code(), Some(1), "{rest}");
     assert!(rest.contains("the file shrank under the mapping"), "{rest}");
     assert!(!rest.contains("ChildExit"), "{rest}");
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    // No core file, nothing else left.
+    assert_eq!(files_in(tmp.path()), ["out.json", "shrinks.dat"]);
     assert_eq!(r["ended_by"], "worker_died");
     assert_eq!(r["measurements"]["child_signal"], "SIGBUS");
-    let steps: Vec<&str> = r["rows"]
+    r
+}
+
+fn steps_of(r: &serde_json::Value) -> Vec<&str> {
+    r["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(steps, ["open", "map"]);
+        .collect()
+}
+
+/// A user's file truncated while mapped: the child that touches it dies of
+/// SIGBUS, memlab says the file shrank, keeps what it measured, exit 1.
+#[test]
+fn a_file_truncated_under_the_mapping_ends_the_run_cleanly() {
+    let r = truncated_at("mapped", &[]);
+    assert_eq!(steps_of(&r), ["open", "map"]);
     assert_eq!(check(&r, "file_line_in_maps")["holds"], true);
-    // No core file, nothing else left.
-    assert_eq!(files_in(tmp.path()), ["out.json", "shrinks.dat"]);
+}
+
+#[test]
+fn a_file_truncated_before_a_cold_read_keeps_the_steps_before() {
+    let r = truncated_at("cold", &["--cold"]);
+    assert_eq!(steps_of(&r), ["open", "map", "read", "drop_cache"]);
+    assert_eq!(check(&r, "mapping_reads_the_file")["holds"], true);
+    assert!(
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "cold_read_takes_major_faults")
+    );
 }
 
 #[test]

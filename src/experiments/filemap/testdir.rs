@@ -64,9 +64,10 @@ pub fn base() -> (PathBuf, String) {
 /// Make and lock a fresh test folder in `base`.
 ///
 /// A sweeping run may lock a folder in the instant between its `mkdir` and
-/// its owner's lock, and remove it: the owner then waits for the lock (the
-/// sweeper holds it while removing), finds that its path no longer names
-/// the folder it locked, and makes another.
+/// its owner's lock, and remove it: the owner then finds no folder to open,
+/// or waits for the lock (the sweeper holds it while removing) and finds
+/// that its path no longer names the folder it locked; either way it makes
+/// another.
 pub fn make(base: &Path) -> Result<TestDir> {
     for attempt in 0..8u32 {
         let nanos = std::time::SystemTime::now()
@@ -81,8 +82,18 @@ pub fn make(base: &Path) -> Result<TestDir> {
             .with_context(|| format!("creating temporary folder {}", path.display()))?;
         // From here on the guard removes the folder whatever fails.
         let mut dir = TestDir { path, lock: None };
-        let f = File::open(&dir.path)
-            .with_context(|| format!("opening temporary folder {}", dir.path.display()))?;
+        let f = match File::open(&dir.path) {
+            Ok(f) => f,
+            // Swept away before we could even open it: make another.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::mem::forget(dir);
+                continue;
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("opening temporary folder {}", dir.path.display()));
+            }
+        };
         let lock = Flock::lock(f, FlockArg::LockExclusive)
             .map_err(|(_, e)| e)
             .with_context(|| format!("locking temporary folder {}", dir.path.display()))?;

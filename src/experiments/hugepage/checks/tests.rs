@@ -147,10 +147,16 @@ fn hugetlb_tables_hold_fail_and_need_a_size_that_tells() {
         verdict(&j, "hugetlb_needs_far_fewer_faults"),
         Verdict::Holds
     );
-    let h = row("hugetlb", 2048, 32 * MIB, 17, 64);
+    // PTE pages as with 4 KiB pages, and a fault per 4 KiB: both fail
+    // (hugetlbfs cannot fall back, so nothing makes them inconclusive).
+    let h = row("hugetlb", 2048, 32 * MIB, 8192, 64);
     let j = judged(&[base(), h], &[("4k", SLOW), ("hugetlb", FAST)]);
     assert_eq!(
         verdict(&j, "hugetlb_needs_far_fewer_page_table_bytes"),
+        Verdict::Fails
+    );
+    assert_eq!(
+        verdict(&j, "hugetlb_needs_far_fewer_faults"),
         Verdict::Fails
     );
     // 4 MiB: 2 PTE pages (8 KiB) against 24 KiB of upper-level allowance.

@@ -7,6 +7,7 @@ pub mod html;
 pub mod json;
 pub mod svg;
 pub mod table;
+pub mod term;
 pub mod write;
 
 use std::io::Write;
@@ -113,10 +114,11 @@ impl Plan {
                 None => self.ui().say("(no chart: this run has nothing to plot)"),
             }
         }
-        let text = table::render(report, table::Symbols::detect());
+        // Laid out for the stream it goes to: its width, its colour.
         if !self.stdout_taken() {
-            write_all_stdout(text.as_bytes())?;
+            write_all_stdout(table::render_for(report, term::Stream::Stdout).as_bytes())?;
         } else if !self.quiet {
+            let text = table::render_for(report, term::Stream::Stderr);
             let _ = std::io::stderr().write_all(text.as_bytes());
         }
         Ok(())

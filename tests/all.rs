@@ -39,7 +39,8 @@ fn all_writes_a_self_contained_report_with_a_section_per_experiment() {
         .filter_map(|n| n.attribute("id"))
         .collect();
     let listed = stdout(&run(&["list"]));
-    for line in listed.lines().skip(1) {
+    // Lines that start with a space continue the experiment above.
+    for line in listed.lines().skip(1).filter(|l| !l.starts_with(' ')) {
         let name = line.split_whitespace().next().unwrap();
         if name == "all" || name == "watch" {
             continue;

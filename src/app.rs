@@ -85,7 +85,6 @@ pub fn list() -> std::io::Result<()> {
 }
 
 pub fn explain(name: &str) -> Result<i32> {
-    use std::io::Write;
     let page = if name == "all" {
         crate::lab::PAGE
     } else {
@@ -98,7 +97,7 @@ pub fn explain(name: &str) -> Result<i32> {
             }
         }
     };
-    std::io::stdout().lock().write_all(page.as_bytes())?;
+    crate::output::page::show(page)?;
     Ok(exit::OK)
 }
 

@@ -5,6 +5,7 @@ pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod page;
 pub mod svg;
 pub mod table;
 pub mod term;

@@ -288,7 +288,10 @@ pub fn grid(heads: &[String], cells: &[Vec<String>], numeric: &[bool], width: us
         .map(|j| col_width(&head_lines[j], data_w[j]))
         .collect();
     // Blocks: column 0 repeats in each, the others are packed greedily.
-    let blocks: Vec<Vec<usize>> = if total(&head_lines) <= width || n == 1 {
+    // A wide first column (a sentence, not a key) is not repeated: the
+    // text columns wrap inside themselves instead.
+    let key_small = widths[0] <= width / 3;
+    let blocks: Vec<Vec<usize>> = if total(&head_lines) <= width || n == 1 || !key_small {
         vec![(0..n).collect()]
     } else {
         let key = widths[0] + GAP;
@@ -311,16 +314,17 @@ pub fn grid(heads: &[String], cells: &[Vec<String>], numeric: &[bool], width: us
         blocks.push(cur);
         blocks
     };
-    // A single block may still hold a text column too wide to fit.
+    // A single block may still be too wide: its widest text column gives
+    // up a column at a time.
     if blocks.len() == 1 {
-        let rest: usize = INDENT.len() + widths.iter().sum::<usize>() + GAP * (n - 1);
-        if rest > width {
-            for j in (0..n).rev().filter(|&j| !numeric[j]) {
-                let over = INDENT.len() + widths.iter().sum::<usize>() + GAP * (n - 1);
-                if over <= width {
-                    break;
-                }
-                widths[j] = widths[j].saturating_sub(over - width).max(8);
+        let over = |w: &[usize]| INDENT.len() + w.iter().sum::<usize>() + GAP * (n - 1);
+        while over(&widths) > width {
+            let widest = (0..n)
+                .filter(|&j| !numeric[j] && widths[j] > TEXT_MIN)
+                .max_by_key(|&j| widths[j]);
+            match widest {
+                Some(j) => widths[j] -= 1,
+                None => break,
             }
         }
     }
@@ -365,6 +369,9 @@ pub fn grid(heads: &[String], cells: &[Vec<String>], numeric: &[bool], width: us
     }
     out
 }
+
+/// A text column is not narrowed below this to fit.
+const TEXT_MIN: usize = 8;
 
 /// Stacked headers are at least this wide (`fork_us` stays one word).
 const STACK_MIN: usize = 8;

@@ -174,19 +174,7 @@ pub fn is_japanese(c: char) -> bool {
 pub fn ascii(s: &str) -> String {
     let parts: Vec<String> = s
         .split(" — ")
-        .map(|p| {
-            let kept: String = p.chars().filter(|&c| !is_japanese(c)).collect();
-            // Spaces that stood around a left-out run collapse to one.
-            let mut out = String::new();
-            for w in kept.split(' ') {
-                if w.is_empty() && out.ends_with(' ') {
-                    continue;
-                }
-                out.push_str(w);
-                out.push(' ');
-            }
-            out.trim_end().to_string()
-        })
+        .map(drop_japanese)
         .filter(|p| !p.trim().is_empty() && p.trim() != "()")
         .collect();
     let joined = parts.join(" - ");
@@ -218,6 +206,31 @@ pub fn ascii(s: &str) -> String {
     out.replace(" ()", "").replace("()", "")
 }
 
+/// `s` without its Japanese runs; a run that stood between two spaces
+/// takes one of them with it (other spacing, as in aligned output, stays).
+fn drop_japanese(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_japanese(c) {
+            out.push(c);
+            continue;
+        }
+        while chars.peek().is_some_and(|&c| is_japanese(c)) {
+            chars.next();
+        }
+        if (out.is_empty() || out.ends_with(' ')) && chars.peek() == Some(&' ') {
+            chars.next();
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// Does `s` hold any of the document's Japanese?
+pub fn has_japanese(s: &str) -> bool {
+    s.chars().any(is_japanese)
+}
+
 /// The columns `s` takes on a terminal (East Asian wide characters take 2).
 pub fn cols(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -231,7 +244,10 @@ pub fn wrap(s: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut line = first.to_string();
     let mut fresh = true;
     for (gap, word) in words(s) {
-        if !fresh && cols(&line) + gap + cols(&word) > width {
+        // Japanese has no spaces: a run of it may break anywhere, so it
+        // starts on the current line when a few columns are left.
+        let breaks_anywhere = has_japanese(&word) && cols(&line) + gap + CJK_MIN_ROOM <= width;
+        if !fresh && cols(&line) + gap + cols(&word) > width && !breaks_anywhere {
             lines.push(std::mem::replace(&mut line, rest.to_string()));
             fresh = true;
         }
@@ -258,6 +274,9 @@ pub fn wrap(s: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     }
     lines
 }
+
+/// Columns a Japanese run needs left on a line to start there.
+const CJK_MIN_ROOM: usize = 8;
 
 /// Units that stay on the line of their number (`6.4 MiB`, `3 µs`).
 const UNITS: [&str; 12] = [

@@ -54,7 +54,7 @@ ul.checks{list-style:none;padding-left:0}ul.checks li{margin:.35em 0}
 .measured{color:#555;font-size:.9em;margin-left:1.6em;display:block}
 .chart svg{max-width:100%;height:auto;border:1px solid #eee}
 .note{color:#444;font-size:.92em}
-table.facts td{overflow-wrap:anywhere;min-width:6em}
+table.facts td{overflow-wrap:anywhere;min-width:6em}td.q{white-space:nowrap}
 ";
 
 pub fn escape(s: &str) -> String {
@@ -166,7 +166,18 @@ fn host_facts(h: &mut String, m: &Meta) {
     ];
     h.push_str("<h2 id=\"host\">The host</h2>\n<div class=\"wide\"><table class=\"facts\">\n");
     for (k, v) in rows {
-        let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", escape(k), text(&v));
+        // A quantity (`4096 B`, `23.5 GiB`) never wraps; a path may break.
+        let class = if v.starts_with(|c: char| c.is_ascii_digit()) && v.len() < 24 {
+            " class=\"q\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            h,
+            "<tr><th>{}</th><td{class}>{}</td></tr>",
+            escape(k),
+            text(&v)
+        );
     }
     h.push_str("</table></div>\n");
 }

@@ -9,6 +9,8 @@ pub mod page;
 pub mod svg;
 pub mod table;
 pub mod term;
+#[cfg(test)]
+mod tests;
 pub mod write;
 
 use std::io::Write;

@@ -76,8 +76,13 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
             "INTERRUPTED: what was measured before the signal is shown below"
         );
     }
+    let plain = Style {
+        colour: false,
+        ..*st
+    };
     for n in &r.notes {
-        let n = st.text(n);
+        // Notes are Markdown: *emphasis* reads as the word, `code` stays.
+        let n = st.text(&super::page::inline(n, &plain));
         if n.trim().is_empty() {
             continue;
         }
@@ -115,7 +120,7 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
             ));
             push(wrap(&m, w, "    ", "      "), &mut out);
         }
-        let _ = writeln!(out, "{}", tally_styled(r, st));
+        push(tally_styled(r, st), &mut out);
     }
     for s in &r.skipped {
         push(
@@ -215,13 +220,16 @@ pub fn worst(r: &Report) -> Verdict {
 }
 
 /// The tally line under the checks, in the colour of the worst verdict.
-fn tally_styled(r: &Report, st: &Style) -> String {
+fn tally_styled(r: &Report, st: &Style) -> Vec<String> {
     let code = match worst(r) {
         Verdict::Fails => term::RED,
         Verdict::Inconclusive => term::YELLOW,
         Verdict::Holds => term::GREEN,
     };
-    st.paint(&tally_text(r), code)
+    wrap(&tally_text(r), st.width, "", "  ")
+        .iter()
+        .map(|l| st.paint(l, code))
+        .collect()
 }
 
 /// The rows of the view, fitted to the width.
@@ -250,12 +258,14 @@ fn table(r: &Report, st: &Style) -> String {
     }
     let mut out = grid(&heads, &cells, &numeric, st.width);
     if idx.len() < r.rows.len() {
-        let _ = writeln!(
-            out,
-            "  ({} of {} rows shown; all are in --csv/--json)",
+        let what = format!(
+            "({} of {} rows shown; all are in --csv/--json)",
             idx.len(),
             r.rows.len()
         );
+        for l in wrap(&what, st.width, INDENT, "   ") {
+            let _ = writeln!(out, "{l}");
+        }
     }
     out
 }

@@ -125,9 +125,39 @@ fn list_marks_every_spec_experiment() {
 
 #[test]
 fn explain_prints_the_page() {
-    let o = run(&["explain", "segv"]);
+    let o = memlab()
+        .args(["explain", "segv"])
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("不正なアドレス"));
+}
+
+/// For someone who installed only the binary, in any locale: no Markdown
+/// images, no files of the source repository, lines within 100 columns
+/// outside code; plain ASCII (the Japanese quotes left out) under C.
+#[test]
+fn explain_renders_the_page_for_a_terminal() {
+    for (locale, ascii) in [("C.UTF-8", false), ("C", true), ("POSIX", true)] {
+        let o = memlab()
+            .args(["explain", "demand-paging"])
+            .env("LC_ALL", locale)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        let text = stdout(&o);
+        assert!(
+            !text.contains("![") && !text.contains("BENCHMARKS.md"),
+            "{text}"
+        );
+        assert!(!text.contains("src/") && !text.contains("bench/"), "{text}");
+        assert_eq!(text.is_ascii(), ascii, "{locale}");
+        assert!(
+            text.contains("demand paging") || text.contains("Demand paging"),
+            "{text}"
+        );
+    }
 }
 
 #[test]

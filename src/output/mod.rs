@@ -157,8 +157,10 @@ impl Ui {
             return;
         }
         if self.to_stderr {
+            let line = term::fit(line, &term::Style::of(term::Stream::Stderr));
             let _ = writeln!(std::io::stderr(), "{line}");
         } else {
+            let line = term::fit(line, &term::Style::of(term::Stream::Stdout));
             let _ = writeln!(std::io::stdout(), "{line}");
         }
     }

@@ -311,6 +311,23 @@ fn is_unit(w: &str) -> bool {
     UNITS.contains(&core)
 }
 
+/// A line of narration for a stream: in its charset, wrapped at its width
+/// with a hanging indent (the line's own indent plus four).
+pub fn fit(line: &str, st: &Style) -> String {
+    let mut out = String::new();
+    for l in line.split('\n') {
+        let l = st.text(l);
+        let indent = &l[..l.len() - l.trim_start().len()];
+        let rest = format!("{indent}    ");
+        for w in wrap(l.trim_start(), st.width, indent, &rest) {
+            out.push_str(w.trim_end());
+            out.push('\n');
+        }
+    }
+    out.pop();
+    out
+}
+
 /// The byte index where the first `room` columns of `s` end.
 fn split_at_cols(s: &str, room: usize) -> usize {
     let mut used = 0;
@@ -377,6 +394,22 @@ mod tests {
             ..Style::plain()
         };
         assert_eq!(c.mark(None), "\x1b[33m?\x1b[0m");
+    }
+
+    #[test]
+    fn narration_wraps_with_a_hanging_indent() {
+        let st = Style {
+            width: 30,
+            ..Style::plain()
+        };
+        let line = "  + 7fc259200000-7fc259a00000 rw-s 00000000 fe:00 10028083 /tmp/x/filemap.dat";
+        let out = fit(line, &st);
+        assert!(out.lines().all(|l| cols(l) <= 30), "{out}");
+        assert!(
+            out.lines().skip(1).all(|l| l.starts_with("      ")),
+            "{out}"
+        );
+        assert_eq!(fit("a\nb", &st), "a\nb");
     }
 
     #[test]

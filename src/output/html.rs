@@ -89,9 +89,9 @@ pub fn mark_japanese(html: &str) -> String {
     out
 }
 
-/// A column name that may break after each `_` (`swap_<wbr>total`).
+/// A column name that may break after each `_` (`swap_<wbr/>total`).
 fn header(name: &str) -> String {
-    escape(name).replace('_', "_<wbr>")
+    escape(name).replace('_', "_<wbr/>")
 }
 
 /// The page's `<head>`: charset, the viewport (phones lay it out at their

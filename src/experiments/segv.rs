@@ -13,9 +13,10 @@
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::Ctx;
+use super::{Ctx, Judgement, Recorded};
+use crate::error::usage;
 use crate::report::{Check, Report};
 use crate::sys;
 
@@ -36,7 +37,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--target", "all"]),
     key_figures: &[],
-    judge: None,
+    judge: Some(judge),
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -67,12 +68,18 @@ impl Target {
         }
     }
 
-    /// The `si_code` the kernel gives this fault.
-    fn expected_code(self) -> i32 {
-        match self {
-            Target::Readonly => SEGV_ACCERR,
-            _ => SEGV_MAPERR,
-        }
+}
+
+/// The `si_code` the kernel gives a fault at this target: only the
+/// read-only page is mapped (an access-rights fault); nothing is mapped at
+/// the others, as far as user mode can see.
+fn expected_code(target: &str) -> Result<i32> {
+    match target {
+        "readonly" => Ok(SEGV_ACCERR),
+        "null" | "low" | "kernel" | "unmapped" => Ok(SEGV_MAPERR),
+        other => Err(usage(format!(
+            "row of target '{other}': not a target of this memlab's segv"
+        ))),
     }
 }
 
@@ -95,16 +102,24 @@ const KERNEL_ADDR: u64 = 0xffff_ffff_8100_0000;
 #[cfg(not(target_arch = "x86_64"))]
 const KERNEL_ADDR: u64 = 0xffff_8000_0800_0000;
 
-#[derive(Serialize)]
-struct Row {
-    target: &'static str,
-    address: String,
-    signal: String,
-    si_code: String,
-    si_addr: String,
-    after_line_printed: bool,
-    core_dumped: bool,
-    before_line_printed: bool,
+/// One target's child: what it wrote, how it ended, what the kernel said.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+pub struct Row {
+    pub target: String,
+    /// The address written to (hex).
+    pub address: String,
+    /// The signal that ended the child ("" if none).
+    pub signal: String,
+    /// Its exit status if it exited instead.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// The fault's `si_code`, by name ("" if no fault was reported).
+    pub si_code: String,
+    /// The fault's `si_addr` (hex; "" if no fault was reported).
+    pub si_addr: String,
+    pub after_line_printed: bool,
+    pub core_dumped: bool,
+    pub before_line_printed: bool,
 }
 
 /// What one child did.
@@ -143,7 +158,6 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             .join(","),
     );
     let min_addr = ctx.meta.mmap_min_addr;
-    r.summary("mmap_min_addr", min_addr);
     r.note(format!(
         "vm.mmap_min_addr = {} ({}): no process may map below it, so a NULL write always faults",
         min_addr
@@ -151,28 +165,32 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             .unwrap_or_else(|| "unknown".into()),
         min_addr.map(|v| format!("{v:#x}")).unwrap_or_default(),
     ));
+    r.columns_from(&Row::default());
 
     for t in targets {
         if sys::interrupted() {
             r.interrupted = true;
             break;
         }
-        let o = try_target(t, min_addr.unwrap_or(4096))?;
+        let Some(o) = try_target(t, min_addr.unwrap_or(4096))? else {
+            r.interrupted = true;
+            break;
+        };
         ctx.ui.say(&format!(
             "[{}] child wrote {}; {}",
             t.name(),
-            describe_lines(&o),
+            describe_lines(o.before, o.after),
             match (o.signal, o.exit_code) {
                 (Some(s), _) => format!("killed by {}", s.as_str()),
                 (None, Some(c)) => format!("exited with status {c}"),
                 _ => "ended".into(),
             }
         ));
-        add_checks(&mut r, t, &o);
         r.push_row(&Row {
-            target: t.name(),
+            target: t.name().into(),
             address: format!("{:#x}", o.address),
             signal: o.signal.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            exit_code: o.exit_code,
             si_code: o.si_code.map(code_name).unwrap_or_default(),
             si_addr: o.si_addr.map(|a| format!("{a:#x}")).unwrap_or_default(),
             after_line_printed: o.after,
@@ -183,8 +201,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     Ok(r)
 }
 
-fn describe_lines(o: &Outcome) -> String {
-    match (o.before, o.after) {
+fn describe_lines(before: bool, after: bool) -> String {
+    match (before, after) {
         (true, false) => "\"before invalid access\" and never \"after invalid access\"".into(),
         (true, true) => "both lines (the access did not fault!)".into(),
         (false, _) => "nothing".into(),
@@ -203,7 +221,8 @@ fn fixed_address(t: Target, min_addr: u64) -> Option<u64> {
     }
 }
 
-fn try_target(t: Target, min_addr: u64) -> Result<Outcome> {
+/// Run one target's child; `None` when memlab was interrupted meanwhile.
+fn try_target(t: Target, min_addr: u64) -> Result<Option<Outcome>> {
     let (lines_r, lines_w) = sys::chan()?;
     let (fault_r, fault_w) = sys::chan()?;
     let (addr_r, addr_w) = sys::chan()?;
@@ -243,16 +262,7 @@ fn try_target(t: Target, min_addr: u64) -> Result<Outcome> {
     let exit = child.wait()?;
     let Some(exit) = exit else {
         // Interrupted: the child is killed and reaped when dropped.
-        return Ok(Outcome {
-            address: fixed.unwrap_or(0),
-            signal: None,
-            exit_code: None,
-            si_code: None,
-            si_addr: None,
-            before: false,
-            after: false,
-            core_dumped: false,
-        });
+        return Ok(None);
     };
     let lines =
         String::from_utf8_lossy(&lines_r.read_to_end().context("reading the child's lines")?)
@@ -272,7 +282,7 @@ fn try_target(t: Target, min_addr: u64) -> Result<Outcome> {
         ),
         None => (None, None),
     };
-    Ok(Outcome {
+    Ok(Some(Outcome {
         address,
         signal: exit.signal,
         exit_code: exit.exit_code,
@@ -281,64 +291,102 @@ fn try_target(t: Target, min_addr: u64) -> Result<Outcome> {
         before: lines.contains("before invalid access"),
         after: lines.contains("after invalid access"),
         core_dumped: exit.core_dumped,
-    })
+    }))
 }
 
-fn add_checks(r: &mut Report, t: Target, o: &Outcome) {
-    let n = t.name();
-    let sig = o
-        .signal
-        .map(|s| s.as_str().to_string())
-        .or(o.exit_code.map(|c| format!("exit status {c}")))
-        .unwrap_or_else(|| "nothing".into());
-    r.check(Check::new(
+/// A hex address as the rows write it ("0x1f"); `None` for "" or junk.
+fn parse_addr(s: &str) -> Option<u64> {
+    u64::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok()
+}
+
+/// The checks, from the rows: five per target, each ✓ or ✗. None can be
+/// inconclusive: every figure is the child's own (its signal, the fault the
+/// kernel reported to it, its two lines), untouched by other processes.
+pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
+    let rows: Vec<Row> = rec.rows_as()?;
+    let mut j = Judgement::default();
+    j.summary("mmap_min_addr", rec.meta.mmap_min_addr);
+    j.summary("targets", rows.len());
+    for row in &rows {
+        for c in row_checks(row)? {
+            j.check(c);
+        }
+    }
+    Ok(j)
+}
+
+fn row_checks(row: &Row) -> Result<[Check; 5]> {
+    let n = row.target.as_str();
+    let want = expected_code(n)?;
+    let sig = match (row.signal.as_str(), row.exit_code) {
+        ("", Some(c)) => format!("exit status {c}"),
+        ("", None) => "nothing".into(),
+        (s, _) => s.to_string(),
+    };
+    let killed = Check::new(
         &format!("{n}_killed_by_sigsegv"),
         "an access to memory the process may not touch ends it with a segmentation fault",
         "SIGSEGV",
         sig,
-        o.signal == Some(nix::sys::signal::Signal::SIGSEGV),
-    ));
-    let want = t.expected_code();
-    r.check(Check::new(
+        row.signal == "SIGSEGV",
+    )
+    .msg("killed_by_sigsegv")
+    .arg("target", n);
+    let code = Check::new(
         &format!("{n}_si_code"),
-        match t {
-            Target::Readonly => "the page is mapped but not writable: an access-rights fault",
-            Target::Kernel => {
+        match n {
+            "readonly" => "the page is mapped but not writable: an access-rights fault",
+            "kernel" => {
                 "kernel memory is in every address space but its page-table entries allow kernel mode only"
             }
             _ => "no mapping exists at that address (the first pages are kept unmapped on purpose)",
         },
         code_name(want),
-        o.si_code.map(code_name).unwrap_or_else(|| "no fault reported".into()),
-        o.si_code == Some(want),
-    ));
-    r.check(Check::new(
+        if row.si_code.is_empty() {
+            "no fault reported".to_string()
+        } else {
+            row.si_code.clone()
+        },
+        row.si_code == code_name(want),
+    )
+    .msg("si_code")
+    .arg("target", n);
+    let addr = parse_addr(&row.address);
+    let si_addr = parse_addr(&row.si_addr);
+    let at = Check::new(
         &format!("{n}_si_addr"),
         "the kernel reports the faulting address",
-        format!("{:#x}", o.address),
-        o.si_addr
+        row.address.clone(),
+        si_addr
             .map(|a| format!("{a:#x}"))
             .unwrap_or_else(|| "no fault reported".into()),
-        o.si_addr == Some(o.address),
-    ));
-    r.check(Check::new(
+        si_addr.is_some() && si_addr == addr,
+    )
+    .msg("si_addr")
+    .arg("target", n);
+    let lines = Check::new(
         &format!("{n}_after_line_never_printed"),
         "「before invalid access」 is printed, 「after invalid access」 never is",
         "before printed, after not",
-        describe_lines(o),
-        o.before && !o.after,
-    ));
-    r.check(Check::new(
+        describe_lines(row.before_line_printed, row.after_line_printed),
+        row.before_line_printed && !row.after_line_printed,
+    )
+    .msg("after_line_never_printed")
+    .arg("target", n);
+    let core = Check::new(
         &format!("{n}_no_core_dump"),
         "the experiment leaves no core file (dumping is off in the child)",
         "no core dumped",
-        if o.core_dumped {
+        if row.core_dumped {
             "core dumped"
         } else {
             "no core dumped"
         },
-        !o.core_dumped,
-    ));
+        !row.core_dumped,
+    )
+    .msg("no_core_dump")
+    .arg("target", n);
+    Ok([killed, code, at, lines, core])
 }
 
 /// `si_code` of a SIGSEGV as its name.
@@ -350,5 +398,106 @@ fn code_name(code: i32) -> String {
         4 => "SEGV_PKUERR".into(),
         0x80 => "SI_KERNEL".into(),
         other => format!("{other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Verdict;
+
+    /// What a healthy kernel gives for `target`.
+    fn good(target: &str, addr: &str, code: &str) -> Row {
+        Row {
+            target: target.into(),
+            address: addr.into(),
+            signal: "SIGSEGV".into(),
+            exit_code: None,
+            si_code: code.into(),
+            si_addr: addr.into(),
+            after_line_printed: false,
+            core_dumped: false,
+            before_line_printed: true,
+        }
+    }
+
+    fn verdicts(rows: &[Row]) -> Vec<(String, Verdict)> {
+        let mut r = Report::new("segv", &crate::probe::host::Meta::default());
+        for x in rows {
+            r.push_row(x);
+        }
+        judge(&Recorded::of(&r))
+            .unwrap()
+            .checks
+            .into_iter()
+            .map(|c| (c.name, c.verdict))
+            .collect()
+    }
+
+    fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
+        v.iter()
+            .find(|c| c.0 == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .1
+    }
+
+    #[test]
+    fn every_target_of_a_healthy_kernel_holds() {
+        let v = verdicts(&[
+            good("null", "0x0", "SEGV_MAPERR"),
+            good("low", "0x800", "SEGV_MAPERR"),
+            good("kernel", "0xffffffff81000000", "SEGV_MAPERR"),
+            good("readonly", "0x7f0000001000", "SEGV_ACCERR"),
+            good("unmapped", "0x7f0000002000", "SEGV_MAPERR"),
+        ]);
+        assert_eq!(v.len(), 25);
+        assert!(v.iter().all(|c| c.1 == Verdict::Holds), "{v:?}");
+    }
+
+    #[test]
+    fn a_child_that_survives_fails_every_check_but_the_core() {
+        let mut r = good("null", "0x0", "SEGV_MAPERR");
+        r.signal = String::new();
+        r.exit_code = Some(0);
+        r.si_code = String::new();
+        r.si_addr = String::new();
+        r.after_line_printed = true;
+        let v = verdicts(&[r]);
+        for n in [
+            "null_killed_by_sigsegv",
+            "null_si_code",
+            "null_si_addr",
+            "null_after_line_never_printed",
+        ] {
+            assert_eq!(of(&v, n), Verdict::Fails, "{n}");
+        }
+        assert_eq!(of(&v, "null_no_core_dump"), Verdict::Holds);
+    }
+
+    #[test]
+    fn a_wrong_code_address_or_a_core_fails() {
+        // A read-only page must give an access-rights fault, not MAPERR.
+        let mut r = good("readonly", "0x7f0000001000", "SEGV_MAPERR");
+        r.si_addr = "0x7f0000001008".into();
+        r.core_dumped = true;
+        let v = verdicts(&[r]);
+        assert_eq!(of(&v, "readonly_si_code"), Verdict::Fails);
+        assert_eq!(of(&v, "readonly_si_addr"), Verdict::Fails);
+        assert_eq!(of(&v, "readonly_no_core_dump"), Verdict::Fails);
+        assert_eq!(of(&v, "readonly_killed_by_sigsegv"), Verdict::Holds);
+        // Killed by another signal.
+        let mut r = good("kernel", "0xffffffff81000000", "SEGV_MAPERR");
+        r.signal = "SIGBUS".into();
+        assert_eq!(
+            of(&verdicts(&[r]), "kernel_killed_by_sigsegv"),
+            Verdict::Fails
+        );
+    }
+
+    #[test]
+    fn an_unknown_target_is_a_usage_error() {
+        let mut r = Report::new("segv", &crate::probe::host::Meta::default());
+        r.push_row(&good("elsewhere", "0x0", "SEGV_MAPERR"));
+        assert!(judge(&Recorded::of(&r)).is_err());
     }
 }

@@ -30,8 +30,7 @@ fn free_k() -> Option<(Vec<i64>, Vec<i64>, bool)> {
             })
             .unwrap_or_default()
     };
-    let version =
-        String::from_utf8_lossy(&procps_free("-V")?.stdout).into_owned();
+    let version = String::from_utf8_lossy(&procps_free("-V")?.stdout).into_owned();
     let v: Vec<u32> = version
         .split_whitespace()
         .last()?
@@ -125,7 +124,12 @@ fn free_json_has_the_document_definitions_and_a_check() {
         assert_eq!(check(&r, c)["verdict"], "holds", "{}", check(&r, c));
     }
     let row = &r["rows"][0];
-    for k in ["totalreserve_kib", "zone_low_kib", "active_file_kib", "inactive_file_kib"] {
+    for k in [
+        "totalreserve_kib",
+        "zone_low_kib",
+        "active_file_kib",
+        "inactive_file_kib",
+    ] {
         assert!(row[k].as_u64().is_some(), "row lacks {k}: {row}");
     }
     for k in [

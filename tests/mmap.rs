@@ -61,10 +61,7 @@ fn mmap_populate_makes_rss_grow_by_size() {
 #[test]
 fn judge_gives_the_runs_verdicts_again() {
     rejudge::assert_rejudges_the_same(&json_run(&["mmap", "--size", "8M"], &[0]));
-    rejudge::assert_rejudges_the_same(&json_run(
-        &["mmap", "--size", "8M", "--populate"],
-        &[0],
-    ));
+    rejudge::assert_rejudges_the_same(&json_run(&["mmap", "--size", "8M", "--populate"], &[0]));
 }
 
 #[test]

@@ -148,7 +148,14 @@ fn sample(t_s: Option<f64>, page_kib: u64) -> Result<Row> {
         .unwrap_or(0);
     let m = MemInfo::from_fields(fields, pcp);
     let a = available::parse_inputs(&text);
-    Ok(Row::new(t_s, &m, &a, before.map(|w| w.0), after.map(|w| w.0), page_kib))
+    Ok(Row::new(
+        t_s,
+        &m,
+        &a,
+        before.map(|w| w.0),
+        after.map(|w| w.0),
+        page_kib,
+    ))
 }
 
 impl Row {
@@ -287,9 +294,9 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     j.summary("used_kib", last.used_kib);
     j.summary("available_kib", last.available_kib);
     j.summary("unavailable_kib", last.unavailable_kib);
-    let tol = m
-        .online_cpus
-        .map(|c| (c * COUNTERS_READ_TWICE * VMSTAT_MAX_BATCH_PAGES * rec.meta.page_size / 1024) as i64);
+    let tol = m.online_cpus.map(|c| {
+        (c * COUNTERS_READ_TWICE * VMSTAT_MAX_BATCH_PAGES * rec.meta.page_size / 1024) as i64
+    });
     let all: Vec<Bounds> = rows.iter().map(bounds).collect();
     j.summary("totalreserve_kib", last.totalreserve_kib);
     j.check(check_floor(&all, tol));
@@ -354,7 +361,8 @@ fn check_floor(all: &[Bounds], tol: Option<i64>) -> Check {
 fn check_ceiling(all: &[Bounds], tol: Option<i64>) -> Check {
     let name = "available_at_most_free_plus_caches";
     let claim = "what available adds to free is released kernel memory: at most the page cache (file LRU) and the reclaimable kernel memory";
-    let expected = "MemAvailable ≤ MemFree + Active(file) + Inactive(file) + KReclaimable in every sample";
+    let expected =
+        "MemAvailable ≤ MemFree + Active(file) + Inactive(file) + KReclaimable in every sample";
     let w = worst(all, |b| Some((b.available?, i64::MIN, b.ceiling?)));
     match (w, tol) {
         (Some((out, v, _, hi)), Some(tol)) => Check::with_verdict(

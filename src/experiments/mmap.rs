@@ -227,7 +227,10 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
             },
             holder.as_ref().is_some_and(|l| l.size() >= p.size_bytes),
         )
-        .value(holder.as_ref().map_or(0.0, |l| (l.size() / 1024) as f64), "KiB")
+        .value(
+            holder.as_ref().map_or(0.0, |l| (l.size() / 1024) as f64),
+            "KiB",
+        )
         .bounds(Some(size_kib as f64), None),
     );
     Ok(j)

@@ -67,7 +67,6 @@ impl Target {
             Target::All => "all",
         }
     }
-
 }
 
 /// The `si_code` the kernel gives a fault at this target: only the

@@ -38,7 +38,10 @@ pub fn judge(report: &Value) -> (i32, Value) {
         "memlab judge exited {code}: {}",
         stderr(&o)
     );
-    (code, serde_json::from_slice(&o.stdout).expect("judge's JSON"))
+    (
+        code,
+        serde_json::from_slice(&o.stdout).expect("judge's JSON"),
+    )
 }
 
 /// Judge `report` as written and with summary and checks deleted: the same

@@ -80,7 +80,10 @@ impl Figures {
             vsz_total: d(before.vsz_kib, large.vsz_kib),
             rss_total: d(before.rss_kib, large.rss_kib),
             arena_small: d(before.mallinfo_arena_bytes, small.mallinfo_arena_bytes),
-            uord_small: d(before.mallinfo_uordblks_bytes, small.mallinfo_uordblks_bytes),
+            uord_small: d(
+                before.mallinfo_uordblks_bytes,
+                small.mallinfo_uordblks_bytes,
+            ),
             hblkhd_large: d(small.mallinfo_hblkhd_bytes, large.mallinfo_hblkhd_bytes),
             free_before: before
                 .mallinfo_arena_bytes
@@ -178,7 +181,11 @@ fn own_mapping(p: &Params, m: &Measurements, f: &Figures, page: u64) -> Check {
                 (Some(l), Some(n)) => format!("{l} ({})", human_bytes(n)),
                 _ => "no added line holds it".into(),
             },
-            if m.large_in_heap { ", inside [heap]" } else { "" },
+            if m.large_in_heap {
+                ", inside [heap]"
+            } else {
+                ""
+            },
             f.hblkhd_large
         ),
         line_size.is_some_and(|n| n >= large)

@@ -217,7 +217,12 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 
     // ---- from here on memlab may allocate freely -------------------------
     let maps: Vec<Vec<MapLine>> = readings.iter().map(|x| maps::parse(&x.maps_text)).collect();
-    let asked = [0, p.small_total_bytes, p.small_total_bytes + p.large_bytes, 0];
+    let asked = [
+        0,
+        p.small_total_bytes,
+        p.small_total_bytes + p.large_bytes,
+        0,
+    ];
     for (i, rd) in readings.iter().enumerate() {
         r.push_row(&Row {
             stage: STAGES[i].into(),
@@ -240,10 +245,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         .map(|(_, l)| l.clone());
     let m = Measurements {
         large_address: large_addr,
-        new_maps_lines_small: d_small
-            .iter()
-            .filter(|(c, _)| *c == Change::Added)
-            .count(),
+        new_maps_lines_small: d_small.iter().filter(|(c, _)| *c == Change::Added).count(),
         large_line_start: large_line.as_ref().map(|l| l.start),
         large_line_end: large_line.as_ref().map(|l| l.end),
         large_line: large_line.as_ref().map(|l| l.render()),

@@ -117,11 +117,10 @@ fn unprivileged_run_skips_the_frame_parts_and_exits_0() {
 fn judge_gives_the_runs_verdicts_again() {
     let r = json_run(&["isolation", "--region", "1M"], &[0]);
     rejudge::assert_rejudges_the_same(&r);
-    if let Some(o) = run_unprivileged(&["isolation", "--region", "1M", "--json", "-", "-q"]) {
-        if o.status.code() == Some(0) {
-            let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-            rejudge::assert_rejudges_the_same(&r);
-        }
+    let unprivileged = run_unprivileged(&["isolation", "--region", "1M", "--json", "-", "-q"]);
+    if let Some(o) = unprivileged.filter(|o| o.status.code() == Some(0)) {
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+        rejudge::assert_rejudges_the_same(&r);
     }
 }
 

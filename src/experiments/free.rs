@@ -312,7 +312,7 @@ fn worst(
     range: impl Fn(&Bounds) -> Option<(i64, i64, i64)>,
 ) -> Option<(i64, i64, i64, i64)> {
     all.iter()
-        .filter_map(|b| range(b))
+        .filter_map(range)
         .map(|(v, lo, hi)| {
             let out = if v < lo {
                 lo - v

@@ -305,24 +305,16 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     Ok(j)
 }
 
-/// The sample that departs most from `lo..=hi` (by how much, its index),
-/// over the samples where every figure is present; `None` if there are none.
+/// The sample that departs most from `lo..=hi` (or comes closest to leaving
+/// it): (departure, value, lo, hi), the departure negative inside the range;
+/// over the samples where every figure is present, `None` if there are none.
 fn worst(
     all: &[Bounds],
     range: impl Fn(&Bounds) -> Option<(i64, i64, i64)>,
 ) -> Option<(i64, i64, i64, i64)> {
     all.iter()
         .filter_map(range)
-        .map(|(v, lo, hi)| {
-            let out = if v < lo {
-                lo - v
-            } else if v > hi {
-                v - hi
-            } else {
-                0
-            };
-            (out, v, lo, hi)
-        })
+        .map(|(v, lo, hi)| (lo.saturating_sub(v).max(v.saturating_sub(hi)), v, lo, hi))
         .max_by_key(|x| x.0)
 }
 

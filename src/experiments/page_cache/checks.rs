@@ -1,0 +1,373 @@
+//! page-cache's checks: a pure function of the recorded rows, params and
+//! measurements (no /proc, no clocks), as `memlab judge` re-runs them.
+//!
+//! The file's residency (mincore) is exact and judged exactly. The system
+//! columns (buff/cache, free, available) are judged with the rule of
+//! [`crate::verdict`]: the residual against the claim, the background
+//! measured in the quiet windows before the cold read and after the last
+//! drop, and the other-processes signals recorded in each row.
+
+use anyhow::Result;
+
+use super::{Measured, Params, Row};
+use crate::experiments::{Judgement, Recorded};
+use crate::report::Check;
+use crate::verdict::{SystemEffect, judge_system, spread};
+
+/// The rows of one run, by step.
+struct Steps<'a> {
+    dropped: Option<&'a Row>,
+    quiet_before: Vec<&'a Row>,
+    cold: Option<&'a Row>,
+    warm: Option<&'a Row>,
+    drop: Option<&'a Row>,
+    quiet_after: Vec<&'a Row>,
+}
+
+impl<'a> Steps<'a> {
+    fn of(rows: &'a [Row]) -> Steps<'a> {
+        let one = |s: &str| rows.iter().find(|r| r.step == s);
+        let all = |s: &str| rows.iter().filter(|r| r.step == s).collect::<Vec<_>>();
+        Steps {
+            dropped: one("dropped"),
+            quiet_before: all("quiet_before"),
+            cold: one("cold_read"),
+            warm: one("warm_read"),
+            drop: one("drop"),
+            quiet_after: all("quiet_after"),
+        }
+    }
+
+    /// The last reading before the cold read.
+    fn before(&self) -> Option<&'a Row> {
+        self.quiet_before.last().copied().or(self.dropped)
+    }
+
+    /// The spread of `f` in each quiet window, the larger one: how much the
+    /// host moved it while memlab did nothing.
+    fn background(&self, f: impl Fn(&Row) -> Option<f64>) -> f64 {
+        let s = |w: &[&Row]| spread(w.iter().filter_map(|r| f(r)));
+        s(&self.quiet_before).max(s(&self.quiet_after))
+    }
+}
+
+/// Free memory as the checks count it: MemFree plus the per-CPU free pages
+/// it misses (the same for MemAvailable, which is built on MemFree).
+fn free_adj(r: &Row) -> f64 {
+    (r.free_kib + r.pcp_free_kib) as f64
+}
+fn avail_adj(r: &Row) -> f64 {
+    (r.available_kib + r.pcp_free_kib) as f64
+}
+fn res(r: &Row) -> Option<f64> {
+    r.resident_kib.map(|v| v as f64)
+}
+/// How much other processes changed the page cache between rows `a` and
+/// `b`, KiB: what they brought in (device reads, writes) less what the host
+/// reclaimed. Independent of memlab's file: it does not move when the
+/// kernel does or does not count memlab's pages.
+fn others_cache(a: &Row, b: &Row, page_kib: f64) -> f64 {
+    let came_in = b
+        .others_cache_in_kib
+        .zip(a.others_cache_in_kib)
+        .map_or(0.0, |(y, x)| (y - x) as f64);
+    let reclaimed = b.pgsteal.zip(a.pgsteal).map_or(0.0, |(y, x)| y.saturating_sub(x) as f64);
+    came_in - reclaimed * page_kib
+}
+
+pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
+    let rows: Vec<Row> = rec.rows_as()?;
+    let p: Params = rec.params_as()?;
+    let m: Measured = rec.measurements_as()?;
+    let s = Steps::of(&rows);
+    let page = if rec.meta.page_size > 0 {
+        rec.meta.page_size
+    } else {
+        4096
+    };
+    let size_kib = p.size_bytes.div_ceil(page) * page / 1024;
+    let mut j = Judgement::default();
+    summary(&mut j, &s);
+    if p.residency_visible {
+        residency_checks(&mut j, &s, &p, size_kib);
+        system_checks(&mut j, &s, &m, size_kib, (page / 1024) as f64);
+    }
+    read_checks(&mut j, &s);
+    Ok(j)
+}
+
+/// The contract's summary keys; null where the run did not get that far.
+fn summary(j: &mut Judgement, s: &Steps<'_>) {
+    let before = s.before();
+    let delta = |f: fn(&Row) -> f64| -> Option<f64> { Some(f(s.cold?) - f(before?)) };
+    j.summary("resident_after_read_kib", s.cold.and_then(|r| r.resident_kib));
+    j.summary("resident_after_drop_kib", s.drop.and_then(|r| r.resident_kib));
+    j.summary("cache_rise_kib", delta(|r| r.buff_cache_kib as f64));
+    j.summary("free_drop_kib", delta(free_adj).map(|d| -d));
+    j.summary("available_drop_kib", delta(avail_adj).map(|d| -d));
+    j.summary("cold_read_s", s.cold.and_then(|r| r.read_s));
+    j.summary("warm_read_s", s.warm.and_then(|r| r.read_s));
+    j.summary("cold_majflt", s.cold.and_then(|r| r.majflt));
+    j.summary("warm_majflt", s.warm.and_then(|r| r.majflt));
+    j.summary("cold_read_bytes", s.cold.and_then(|r| r.read_bytes));
+    j.summary("warm_read_bytes", s.warm.and_then(|r| r.read_bytes));
+}
+
+/// Did the host reclaim pages between two rows (vmstat pgsteal)?
+fn reclaimed(a: &Row, b: &Row) -> Option<u64> {
+    Some(b.pgsteal?.saturating_sub(a.pgsteal?)).filter(|n| *n > 0)
+}
+
+/// The exact figures: mincore's count of the file's pages.
+fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64) {
+    if let (Some(before), Some(cold)) = (s.before(), s.cold)
+        && let Some(got) = cold.resident_kib
+    {
+        let claim = "reading a file puts its pages in the page cache";
+        let expected = format!("{size_kib} KiB resident after the read (the whole file, exactly)");
+        let measured = format!("{got} KiB of {size_kib} KiB resident");
+        let c = if got == size_kib {
+            Check::new("resident_after_read_is_size", claim, expected, measured, true)
+        } else if let Some(n) = reclaimed(before, cold) {
+            Check::inconclusive(
+                "resident_after_read_is_size",
+                claim,
+                expected,
+                format!("{measured}: the host reclaimed {n} pages during the read (memory pressure evicts cache)"),
+            )
+        } else {
+            Check::new("resident_after_read_is_size", claim, expected, measured, false)
+        };
+        j.check(
+            c.value(got as f64, "KiB")
+                .bounds(Some(size_kib as f64), Some(size_kib as f64))
+                .window("cold read")
+                .arg("size_kib", size_kib),
+        );
+    }
+    let firsts: Vec<u64> = [s.dropped, s.drop]
+        .iter()
+        .filter_map(|r| r.and_then(|r| r.resident_kib))
+        .collect();
+    if s.drop.is_some() && !firsts.is_empty() {
+        let worst = firsts.iter().copied().max().unwrap_or(0);
+        let claim = "posix_fadvise(DONTNEED) drops a file's clean, unmapped pages from the page cache";
+        let expected = "0 KiB resident after each drop (before the cold read and at the end)";
+        let measured = format!(
+            "{} KiB resident after the drops",
+            firsts.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" and ")
+        );
+        let c = if worst == 0 {
+            Check::new("drop_empties_the_file_cache", claim, expected, measured, true)
+        } else if !p.own_file {
+            Check::inconclusive(
+                "drop_empties_the_file_cache",
+                claim,
+                expected,
+                format!("{measured}: pages of your file that another process maps or has dirtied are not dropped"),
+            )
+        } else {
+            Check::new("drop_empties_the_file_cache", claim, expected, measured, false)
+        };
+        j.check(
+            c.value(worst as f64, "KiB")
+                .bounds(Some(0.0), Some(0.0))
+                .window("after each posix_fadvise"),
+        );
+    }
+}
+
+/// One system-wide claim, judged by [`judge_system`].
+fn system_check(
+    name: &str,
+    claim: &str,
+    expected_text: String,
+    what: &str,
+    e: &SystemEffect,
+    window: &str,
+) -> Check {
+    let (v, why) = judge_system(e);
+    let measured = format!(
+        "{what} {:+.1} MiB (predicted {:+.1} MiB, allowed ±{:.1} MiB; background {:.1} MiB, \
+         other processes {:+.1} MiB)",
+        e.measured_kib / 1024.0,
+        e.expected_kib / 1024.0,
+        e.allowed_kib() / 1024.0,
+        e.background_kib / 1024.0,
+        e.others_kib / 1024.0
+    );
+    let measured = if why.is_empty() {
+        measured
+    } else {
+        format!("{measured}: {why}")
+    };
+    Check::with_verdict(name, claim, expected_text, measured, v)
+        .value(e.measured_kib, "KiB")
+        .bounds(
+            Some(e.expected_kib - e.allowed_kib()),
+            Some(e.expected_kib + e.allowed_kib()),
+        )
+        .noise(e.background_kib)
+        .window(window)
+}
+
+/// buff/cache, free and available across the cold read; buff/cache across
+/// the last drop.
+fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, page_kib: f64) {
+    let effect = size_kib as f64;
+    if let (Some(b), Some(c)) = (s.before(), s.cold)
+        && let (Some(rb), Some(rc)) = (res(b), res(c))
+    {
+        let d_res = rc - rb;
+        let d_others_anon = c.others_anon_kib as f64 - b.others_anon_kib as f64;
+        let d_others_cache = others_cache(b, c, page_kib);
+        let e = SystemEffect {
+            expected_kib: d_res,
+            measured_kib: c.buff_cache_kib as f64 - b.buff_cache_kib as f64,
+            effect_kib: effect,
+            tolerance_kib: 0.0,
+            background_kib: s.background(|r| Some(r.buff_cache_kib as f64 - res(r)?)),
+            others_kib: d_others_cache,
+        };
+        j.check(system_check(
+            "cache_rises_by_size",
+            "buff/cache is memory used by the page cache: reading a file raises it by the pages read",
+            "buff/cache rises by the file's newly resident pages (mincore)".into(),
+            "buff/cache",
+            &e,
+            "cold read",
+        ));
+        let e = SystemEffect {
+            expected_kib: -d_res,
+            measured_kib: free_adj(c) - free_adj(b),
+            background_kib: s.background(|r| Some(free_adj(r) + res(r)?)),
+            others_kib: -(d_others_anon + d_others_cache),
+            ..e
+        };
+        j.check(system_check(
+            "free_falls_by_size",
+            "the page cache takes its pages from free memory",
+            "free (+ per-CPU free pages) falls by the file's newly resident pages".into(),
+            "free",
+            &e,
+            "cold read",
+        ));
+        // MemAvailable counts the file LRU less min(LRU / 2, low
+        // watermarks): the only change the kernel's rule predicts.
+        let wl = m.wmark_low_kib.map(|w| w as f64);
+        let held_back = |r: &Row| wl.map_or(0.0, |w| (r.file_lru_kib as f64 / 2.0).min(w));
+        let e = SystemEffect {
+            expected_kib: -(held_back(c) - held_back(b)),
+            measured_kib: avail_adj(c) - avail_adj(b),
+            background_kib: s.background(|r| Some(avail_adj(r))),
+            others_kib: -d_others_anon,
+            ..e
+        };
+        j.check(system_check(
+            "available_barely_moves",
+            "available includes most of the page cache: reading a file into the cache hardly changes it",
+            "available (+ per-CPU free pages) changes by -Δmin(file LRU / 2, low watermarks), \
+             i.e. about 0, not -SIZE"
+                .into(),
+            "available",
+            &e,
+            "cold read",
+        ));
+    }
+    if let (Some(w), Some(d)) = (s.warm, s.drop)
+        && let (Some(rw), Some(rd)) = (res(w), res(d))
+    {
+        let e = SystemEffect {
+            expected_kib: rd - rw,
+            measured_kib: d.buff_cache_kib as f64 - w.buff_cache_kib as f64,
+            effect_kib: effect,
+            tolerance_kib: 0.0,
+            background_kib: s.background(|r| Some(r.buff_cache_kib as f64 - res(r)?)),
+            others_kib: others_cache(w, d, page_kib),
+        };
+        j.check(system_check(
+            "cache_falls_after_drop",
+            "dropped page cache leaves buff/cache",
+            "buff/cache falls by the file's dropped pages (mincore)".into(),
+            "buff/cache",
+            &e,
+            "last drop",
+        ));
+    }
+}
+
+/// Cold vs warm: device reads and major faults, and time.
+fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
+    let (Some(cold), Some(warm)) = (s.cold, s.warm) else {
+        return;
+    };
+    let cmaj = cold.majflt.unwrap_or(0);
+    let cio = cold.read_bytes;
+    let went_to_disk = cmaj > 0 || cio.is_some_and(|b| b > 0);
+    let io_text = |b: Option<u64>| b.map_or("? (no I/O accounting)".into(), |b| format!("{b}"));
+    let claim = "a page not in the page cache is read from the storage device on first access";
+    let expected = "major faults > 0 or device reads > 0 for the cold read";
+    let measured = format!(
+        "{cmaj} major faults, {} bytes read from the device",
+        io_text(cio)
+    );
+    let all_cached = cold
+        .resident_before_kib
+        .zip(cold.resident_kib)
+        .is_some_and(|(b, a)| b >= a && b > 0);
+    let c = if went_to_disk {
+        Check::new("cold_read_from_device", claim, expected, measured, true)
+    } else if all_cached {
+        Check::inconclusive(
+            "cold_read_from_device",
+            claim,
+            expected,
+            format!("{measured}: the file was already in the cache before the cold read"),
+        )
+    } else {
+        Check::new("cold_read_from_device", claim, expected, measured, false)
+    };
+    j.check(c.value(cmaj as f64, "faults").bounds(Some(1.0), None).window("cold read"));
+
+    let wmaj = warm.majflt.unwrap_or(0);
+    let wio = warm.read_bytes;
+    let from_cache = wmaj == 0 && wio.unwrap_or(0) == 0;
+    let claim = "a page in the page cache is read from memory: no device read, no major fault";
+    let expected = "0 major faults and 0 bytes read from the device for the warm read";
+    let measured = format!("{wmaj} major faults, {} bytes read from the device", io_text(wio));
+    let evicted = warm
+        .resident_before_kib
+        .zip(cold.resident_kib)
+        .and_then(|(b, a)| Some(a.checked_sub(b)?).filter(|n| *n > 0))
+        .map(|kib| format!("{kib} KiB of the file left the cache between the reads"))
+        .or_else(|| reclaimed(cold, warm).map(|n| format!("the host reclaimed {n} pages between the reads")));
+    let c = match (from_cache, evicted) {
+        (true, _) => Check::new("warm_read_from_cache", claim, expected, measured, true),
+        (false, Some(why)) => {
+            Check::inconclusive("warm_read_from_cache", claim, expected, format!("{measured}: {why}"))
+        }
+        (false, None) => Check::new("warm_read_from_cache", claim, expected, measured, false),
+    };
+    j.check(c.value(wmaj as f64, "faults").bounds(None, Some(0.0)).window("warm read"));
+
+    let (Some(cs), Some(ws)) = (cold.read_s, warm.read_s) else {
+        return;
+    };
+    let claim = "reading from the page cache is faster than reading from the device";
+    let expected = "warm read time < cold read time";
+    let measured = format!("warm {ws:.4} s, cold {cs:.4} s");
+    let c = if !went_to_disk {
+        Check::inconclusive(
+            "warm_read_faster",
+            claim,
+            expected,
+            format!("{measured}: the cold read did not go to the device"),
+        )
+    } else {
+        Check::new("warm_read_faster", claim, expected, measured, ws < cs)
+    };
+    j.check(c.value(ws, "s").bounds(None, Some(cs)).window("warm read"));
+}
+
+#[cfg(test)]
+mod tests {}

@@ -71,7 +71,10 @@ fn others_cache(a: &Row, b: &Row, page_kib: f64) -> f64 {
         .others_cache_in_kib
         .zip(a.others_cache_in_kib)
         .map_or(0.0, |(y, x)| (y - x) as f64);
-    let reclaimed = b.pgsteal.zip(a.pgsteal).map_or(0.0, |(y, x)| y.saturating_sub(x) as f64);
+    let reclaimed = b
+        .pgsteal
+        .zip(a.pgsteal)
+        .map_or(0.0, |(y, x)| y.saturating_sub(x) as f64);
     came_in - reclaimed * page_kib
 }
 
@@ -100,8 +103,14 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
 fn summary(j: &mut Judgement, s: &Steps<'_>) {
     let before = s.before();
     let delta = |f: fn(&Row) -> f64| -> Option<f64> { Some(f(s.cold?) - f(before?)) };
-    j.summary("resident_after_read_kib", s.cold.and_then(|r| r.resident_kib));
-    j.summary("resident_after_drop_kib", s.drop.and_then(|r| r.resident_kib));
+    j.summary(
+        "resident_after_read_kib",
+        s.cold.and_then(|r| r.resident_kib),
+    );
+    j.summary(
+        "resident_after_drop_kib",
+        s.drop.and_then(|r| r.resident_kib),
+    );
     j.summary("cache_rise_kib", delta(|r| r.buff_cache_kib as f64));
     j.summary("free_drop_kib", delta(free_adj).map(|d| -d));
     j.summary("available_drop_kib", delta(avail_adj).map(|d| -d));
@@ -127,16 +136,30 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
         let expected = format!("{size_kib} KiB resident after the read (the whole file, exactly)");
         let measured = format!("{got} KiB of {size_kib} KiB resident");
         let c = if got == size_kib {
-            Check::new("resident_after_read_is_size", claim, expected, measured, true)
+            Check::new(
+                "resident_after_read_is_size",
+                claim,
+                expected,
+                measured,
+                true,
+            )
         } else if let Some(n) = reclaimed(before, cold) {
             Check::inconclusive(
                 "resident_after_read_is_size",
                 claim,
                 expected,
-                format!("{measured}: the host reclaimed {n} pages during the read (memory pressure evicts cache)"),
+                format!(
+                    "{measured}: the host reclaimed {n} pages during the read (memory pressure evicts cache)"
+                ),
             )
         } else {
-            Check::new("resident_after_read_is_size", claim, expected, measured, false)
+            Check::new(
+                "resident_after_read_is_size",
+                claim,
+                expected,
+                measured,
+                false,
+            )
         };
         j.check(
             c.value(got as f64, "KiB")
@@ -151,23 +174,42 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
         .collect();
     if s.drop.is_some() && !firsts.is_empty() {
         let worst = firsts.iter().copied().max().unwrap_or(0);
-        let claim = "posix_fadvise(DONTNEED) drops a file's clean, unmapped pages from the page cache";
+        let claim =
+            "posix_fadvise(DONTNEED) drops a file's clean, unmapped pages from the page cache";
         let expected = "0 KiB resident after each drop (before the cold read and at the end)";
         let measured = format!(
             "{} KiB resident after the drops",
-            firsts.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" and ")
+            firsts
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
         );
         let c = if worst == 0 {
-            Check::new("drop_empties_the_file_cache", claim, expected, measured, true)
+            Check::new(
+                "drop_empties_the_file_cache",
+                claim,
+                expected,
+                measured,
+                true,
+            )
         } else if !p.own_file {
             Check::inconclusive(
                 "drop_empties_the_file_cache",
                 claim,
                 expected,
-                format!("{measured}: pages of your file that another process maps or has dirtied are not dropped"),
+                format!(
+                    "{measured}: pages of your file that another process maps or has dirtied are not dropped"
+                ),
             )
         } else {
-            Check::new("drop_empties_the_file_cache", claim, expected, measured, false)
+            Check::new(
+                "drop_empties_the_file_cache",
+                claim,
+                expected,
+                measured,
+                false,
+            )
         };
         j.check(
             c.value(worst as f64, "KiB")
@@ -327,28 +369,44 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
     } else {
         Check::new("cold_read_from_device", claim, expected, measured, false)
     };
-    j.check(c.value(cmaj as f64, "faults").bounds(Some(1.0), None).window("cold read"));
+    j.check(
+        c.value(cmaj as f64, "faults")
+            .bounds(Some(1.0), None)
+            .window("cold read"),
+    );
 
     let wmaj = warm.majflt.unwrap_or(0);
     let wio = warm.read_bytes;
     let from_cache = wmaj == 0 && wio.unwrap_or(0) == 0;
     let claim = "a page in the page cache is read from memory: no device read, no major fault";
     let expected = "0 major faults and 0 bytes read from the device for the warm read";
-    let measured = format!("{wmaj} major faults, {} bytes read from the device", io_text(wio));
+    let measured = format!(
+        "{wmaj} major faults, {} bytes read from the device",
+        io_text(wio)
+    );
     let evicted = warm
         .resident_before_kib
         .zip(cold.resident_kib)
         .and_then(|(b, a)| Some(a.checked_sub(b)?).filter(|n| *n > 0))
         .map(|kib| format!("{kib} KiB of the file left the cache between the reads"))
-        .or_else(|| reclaimed(cold, warm).map(|n| format!("the host reclaimed {n} pages between the reads")));
+        .or_else(|| {
+            reclaimed(cold, warm).map(|n| format!("the host reclaimed {n} pages between the reads"))
+        });
     let c = match (from_cache, evicted) {
         (true, _) => Check::new("warm_read_from_cache", claim, expected, measured, true),
-        (false, Some(why)) => {
-            Check::inconclusive("warm_read_from_cache", claim, expected, format!("{measured}: {why}"))
-        }
+        (false, Some(why)) => Check::inconclusive(
+            "warm_read_from_cache",
+            claim,
+            expected,
+            format!("{measured}: {why}"),
+        ),
         (false, None) => Check::new("warm_read_from_cache", claim, expected, measured, false),
     };
-    j.check(c.value(wmaj as f64, "faults").bounds(None, Some(0.0)).window("warm read"));
+    j.check(
+        c.value(wmaj as f64, "faults")
+            .bounds(None, Some(0.0))
+            .window("warm read"),
+    );
 
     let (Some(cs), Some(ws)) = (cold.read_s, warm.read_s) else {
         return;
@@ -370,4 +428,317 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::probe::host::Meta;
+    use crate::report::{Report, Verdict};
+
+    const SIZE_KIB: u64 = 131_072;
+
+    /// A quiet host on which every claim is true: 128 MiB read cold, warm,
+    /// dropped; the background moves by a few tens of KiB.
+    fn quiet_true_rows() -> Vec<Row> {
+        let base = Row {
+            step: "dropped".into(),
+            resident_kib: Some(0),
+            buff_cache_kib: 1_000_000,
+            free_kib: 20_000_000,
+            available_kib: 23_000_000,
+            pcp_free_kib: 1_000,
+            file_lru_kib: 900_000,
+            others_anon_kib: 200_000,
+            others_cache_in_kib: Some(5_000_000),
+            pgsteal: Some(10),
+            ..Row::default()
+        };
+        let mut rows = vec![base.clone()];
+        for i in 0..10u64 {
+            rows.push(Row {
+                step: "quiet_before".into(),
+                buff_cache_kib: base.buff_cache_kib + (i % 3) * 20,
+                free_kib: base.free_kib - (i % 2) * 40,
+                ..base.clone()
+            });
+        }
+        let cached = Row {
+            resident_kib: Some(SIZE_KIB),
+            buff_cache_kib: base.buff_cache_kib + SIZE_KIB + 100,
+            free_kib: base.free_kib - SIZE_KIB - 300,
+            available_kib: base.available_kib - 200,
+            file_lru_kib: base.file_lru_kib + SIZE_KIB,
+            ..base.clone()
+        };
+        rows.push(Row {
+            step: "cold_read".into(),
+            resident_before_kib: Some(0),
+            read_s: Some(0.5),
+            majflt: Some(40),
+            minflt: Some(2000),
+            read_bytes: Some(SIZE_KIB * 1024),
+            ..cached.clone()
+        });
+        rows.push(Row {
+            step: "warm_read".into(),
+            resident_before_kib: Some(SIZE_KIB),
+            read_s: Some(0.02),
+            majflt: Some(0),
+            minflt: Some(2048),
+            read_bytes: Some(0),
+            ..cached
+        });
+        rows.push(Row {
+            step: "drop".into(),
+            ..base.clone()
+        });
+        for i in 0..10u64 {
+            rows.push(Row {
+                step: "quiet_after".into(),
+                available_kib: base.available_kib + (i % 2) * 30,
+                ..base.clone()
+            });
+        }
+        rows
+    }
+
+    fn judge_rows(rows: &[Row], own_file: bool, visible: bool) -> Judgement {
+        let meta = Meta {
+            page_size: 4096,
+            ..Meta::default()
+        };
+        let mut r = Report::new("page-cache", &meta);
+        for row in rows {
+            r.push_row(row);
+        }
+        r.param("size_bytes", SIZE_KIB * 1024);
+        r.param("own_file", own_file);
+        r.param("residency_visible", visible);
+        r.measure("wmark_low_kib", 84_000);
+        judge(&Recorded::of(&r)).unwrap()
+    }
+
+    fn verdict(j: &Judgement, name: &str) -> Verdict {
+        j.checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no check {name}: {:?}", j.checks))
+            .verdict
+    }
+
+    fn step_mut<'a>(rows: &'a mut [Row], step: &str) -> &'a mut Row {
+        rows.iter_mut().find(|r| r.step == step).unwrap()
+    }
+
+    #[test]
+    fn a_quiet_true_run_holds_every_check() {
+        let j = judge_rows(&quiet_true_rows(), true, true);
+        assert_eq!(j.checks.len(), 9);
+        for c in &j.checks {
+            assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
+        }
+        assert_eq!(j.summary["resident_after_read_kib"], json!(SIZE_KIB));
+        assert_eq!(j.summary["resident_after_drop_kib"], json!(0));
+        assert_eq!(j.summary["cache_rise_kib"], json!((SIZE_KIB + 100) as f64));
+        assert_eq!(j.summary["cold_majflt"], json!(40));
+        assert_eq!(j.summary["warm_read_bytes"], json!(0));
+    }
+
+    #[test]
+    fn summary_has_every_contract_key_even_when_interrupted() {
+        let rows: Vec<Row> = quiet_true_rows().into_iter().take(4).collect();
+        let j = judge_rows(&rows, true, true);
+        for k in [
+            "resident_after_read_kib",
+            "resident_after_drop_kib",
+            "cache_rise_kib",
+            "free_drop_kib",
+            "available_drop_kib",
+            "cold_read_s",
+            "warm_read_s",
+            "cold_majflt",
+            "warm_majflt",
+            "cold_read_bytes",
+            "warm_read_bytes",
+        ] {
+            assert!(j.summary.contains_key(k), "{k}");
+            assert!(j.summary[k].is_null(), "{k}");
+        }
+        // Nothing to judge before the cold read.
+        assert!(j.checks.is_empty(), "{:?}", j.checks);
+    }
+
+    #[test]
+    fn residency_short_of_size_fails_unless_the_host_reclaimed() {
+        let mut rows = quiet_true_rows();
+        step_mut(&mut rows, "cold_read").resident_kib = Some(SIZE_KIB - 64);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "resident_after_read_is_size"), Verdict::Fails);
+        step_mut(&mut rows, "cold_read").pgsteal = Some(500);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(
+            verdict(&j, "resident_after_read_is_size"),
+            Verdict::Inconclusive
+        );
+    }
+
+    #[test]
+    fn pages_left_after_a_drop_fail_for_memlabs_file_only() {
+        let mut rows = quiet_true_rows();
+        step_mut(&mut rows, "drop").resident_kib = Some(4);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "drop_empties_the_file_cache"), Verdict::Fails);
+        let j = judge_rows(&rows, false, true);
+        assert_eq!(
+            verdict(&j, "drop_empties_the_file_cache"),
+            Verdict::Inconclusive
+        );
+    }
+
+    /// buff/cache does not move while the file's pages become resident.
+    fn cache_not_counted(rows: &mut [Row]) {
+        for step in ["cold_read", "warm_read"] {
+            let r = step_mut(rows, step);
+            r.buff_cache_kib -= SIZE_KIB;
+        }
+    }
+
+    #[test]
+    fn a_cache_that_does_not_rise_fails_on_a_quiet_host() {
+        let mut rows = quiet_true_rows();
+        cache_not_counted(&mut rows);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "cache_rises_by_size"), Verdict::Fails);
+        assert_eq!(verdict(&j, "cache_falls_after_drop"), Verdict::Fails);
+    }
+
+    #[test]
+    fn other_processes_dropping_cache_make_it_inconclusive() {
+        let mut rows = quiet_true_rows();
+        cache_not_counted(&mut rows);
+        // The host reclaimed 128 MiB of other files' cache in the same window.
+        for step in ["cold_read", "warm_read"] {
+            step_mut(&mut rows, step).pgsteal = Some(10 + SIZE_KIB / 4);
+        }
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "cache_rises_by_size"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_noisy_background_makes_the_system_checks_inconclusive() {
+        let mut rows = quiet_true_rows();
+        cache_not_counted(&mut rows);
+        for (i, r) in rows
+            .iter_mut()
+            .filter(|r| r.step == "quiet_before")
+            .enumerate()
+        {
+            r.buff_cache_kib += (i as u64 % 2) * 40_000;
+            r.free_kib -= (i as u64 % 2) * 40_000;
+            r.available_kib -= (i as u64 % 2) * 40_000;
+        }
+        let j = judge_rows(&rows, true, true);
+        for name in [
+            "cache_rises_by_size",
+            "free_falls_by_size",
+            "available_barely_moves",
+            "cache_falls_after_drop",
+        ] {
+            assert_eq!(verdict(&j, name), Verdict::Inconclusive, "{name}");
+        }
+    }
+
+    #[test]
+    fn free_that_does_not_fall_fails_and_others_allocating_is_inconclusive() {
+        let mut rows = quiet_true_rows();
+        step_mut(&mut rows, "cold_read").free_kib += SIZE_KIB;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "free_falls_by_size"), Verdict::Fails);
+        // Free fell by twice SIZE: another process took 128 MiB of anon.
+        let mut rows = quiet_true_rows();
+        let c = step_mut(&mut rows, "cold_read");
+        c.free_kib -= SIZE_KIB;
+        c.others_anon_kib += SIZE_KIB;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "free_falls_by_size"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn available_falling_by_size_fails_unless_others_allocated() {
+        let mut rows = quiet_true_rows();
+        step_mut(&mut rows, "cold_read").available_kib -= SIZE_KIB;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "available_barely_moves"), Verdict::Fails);
+        step_mut(&mut rows, "cold_read").others_anon_kib += SIZE_KIB;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "available_barely_moves"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn the_low_watermark_term_is_what_available_may_lose() {
+        // A host with little file cache: LRU/2 below the low watermarks, so
+        // caching 128 MiB holds back 64 MiB of it from available.
+        let mut rows = quiet_true_rows();
+        for r in rows.iter_mut() {
+            r.file_lru_kib -= 890_000;
+        }
+        step_mut(&mut rows, "cold_read").available_kib -= SIZE_KIB / 2;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "available_barely_moves"), Verdict::Holds);
+    }
+
+    #[test]
+    fn a_cold_read_without_device_reads_fails_or_is_inconclusive_if_cached() {
+        let mut rows = quiet_true_rows();
+        let c = step_mut(&mut rows, "cold_read");
+        c.majflt = Some(0);
+        c.read_bytes = Some(0);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "cold_read_from_device"), Verdict::Fails);
+        assert_eq!(verdict(&j, "warm_read_faster"), Verdict::Inconclusive);
+        step_mut(&mut rows, "cold_read").resident_before_kib = Some(SIZE_KIB);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "cold_read_from_device"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_warm_read_from_the_device_fails_unless_pages_were_evicted() {
+        let mut rows = quiet_true_rows();
+        let w = step_mut(&mut rows, "warm_read");
+        w.majflt = Some(3);
+        w.read_bytes = Some(12_288);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "warm_read_from_cache"), Verdict::Fails);
+        step_mut(&mut rows, "warm_read").resident_before_kib = Some(SIZE_KIB - 12);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "warm_read_from_cache"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_warm_read_slower_than_the_cold_one_fails() {
+        let mut rows = quiet_true_rows();
+        step_mut(&mut rows, "warm_read").read_s = Some(0.6);
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "warm_read_faster"), Verdict::Fails);
+    }
+
+    #[test]
+    fn unknown_residency_judges_only_the_reads() {
+        let mut rows = quiet_true_rows();
+        for r in rows.iter_mut() {
+            r.resident_kib = None;
+            r.resident_before_kib = None;
+        }
+        let j = judge_rows(&rows, false, false);
+        let names: Vec<&str> = j.checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "cold_read_from_device",
+                "warm_read_from_cache",
+                "warm_read_faster"
+            ]
+        );
+        assert!(j.summary["resident_after_read_kib"].is_null());
+    }
+}

@@ -54,7 +54,12 @@ pub const INFO: super::Info = super::Info {
     page: include_str!("../../../experiments/page-cache.md"),
     plots: false,
     quick: Some(&["--size", "64M"]),
-    key_figures: &["cold_read_s", "warm_read_s", "cache_rise_kib", "available_drop_kib"],
+    key_figures: &[
+        "cold_read_s",
+        "warm_read_s",
+        "cache_rise_kib",
+        "available_drop_kib",
+    ],
     judge: Some(checks::judge),
 };
 
@@ -141,6 +146,25 @@ struct Target {
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut r = Report::new("page-cache", &ctx.meta);
     r.columns_from(&Row::default());
+    record(args, ctx, &mut r)?;
+    r.table_rows = Some(shown_rows(&r));
+    Ok(r)
+}
+
+/// The human table shows each step once: of a quiet window, its last
+/// reading (CSV and JSON keep them all).
+fn shown_rows(r: &Report) -> Vec<usize> {
+    let step = |i: usize| r.rows[i].get("step").and_then(|v| v.as_str()).unwrap_or("");
+    (0..r.rows.len())
+        .filter(|&i| {
+            !step(i).starts_with("quiet_") || i + 1 == r.rows.len() || step(i + 1) != step(i)
+        })
+        .collect()
+}
+
+/// Act and measure, appending rows to `r`; returns early (marked
+/// interrupted) at a signal.
+fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
     r.table_hide = [
         "pcp_free_kib",
         "file_lru_kib",
@@ -152,9 +176,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     ]
     .map(String::from)
     .to_vec();
-    let Some(t) = target(args, ctx, &mut r)? else {
+    let Some(t) = target(args, ctx, r)? else {
         r.interrupted = true;
-        return Ok(r);
+        return Ok(());
     };
     let page = sys::page_size();
     let visible = pagecache::mincore_sees(&t.path)?;
@@ -166,7 +190,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
              residency is unknown here (empty cells); run as its owner or as root to see it",
             t.path.display()
         ));
-        r.skip("the file's residency (mincore cannot see it for a file you neither own nor may write)");
+        r.skip(
+            "the file's residency (mincore cannot see it for a file you neither own nor may write)",
+        );
     }
     r.measure("wmark_low_kib", pagecache::low_watermark_kib());
     r.measure("io_accounting", pagecache::self_read_bytes().is_some());
@@ -197,15 +223,15 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         "posix_fadvise(DONTNEED): {} of the file resident",
         shown(resident()?)
     ));
-    if !quiet_window(&mut r, "quiet_before", &reading)? {
-        return Ok(r);
+    if !quiet_window(r, "quiet_before", &reading)? {
+        return Ok(());
     }
 
     for step in ["cold_read", "warm_read"] {
         let before = resident()?;
         let Some(cost) = read_through_mapping(&t, opts, before)? else {
             r.interrupted = true;
-            return Ok(r);
+            return Ok(());
         };
         let row = reading(step, Some(&cost))?;
         ctx.ui.say(&format!(
@@ -230,9 +256,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         shown(row.resident_kib)
     ));
     r.push_row(&row);
-    quiet_window(&mut r, "quiet_after", &reading)?;
+    quiet_window(r, "quiet_after", &reading)?;
     drop(observer);
-    Ok(r)
+    Ok(())
 }
 
 fn shown(kib: Option<u64>) -> String {
@@ -277,9 +303,9 @@ fn row(step: &str, resident: Option<u64>, cost: Option<&ReadCost>, start: Instan
         pcp_free_kib: m.mem.pcp_free_kib,
         file_lru_kib: m.file_lru_kib,
         others_anon_kib: m.anon_pages_kib + m.shmem_kib,
-        others_cache_in_kib: vm.zip(own_io).map(|(v, own)| {
-            (v.pgpgin_kib + v.nr_dirtied * page_kib) as i64 - (own / 1024) as i64
-        }),
+        others_cache_in_kib: vm
+            .zip(own_io)
+            .map(|(v, own)| (v.pgpgin_kib + v.nr_dirtied * page_kib) as i64 - (own / 1024) as i64),
         pgsteal: vm.map(|v| v.pgsteal),
         resident_before_kib: cost.and_then(|c| c.resident_before_kib),
         read_s: cost.map(|c| c.read_s),
@@ -375,10 +401,7 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
         .len();
     let (fs_name, _) = crate::probe::fs::kind(&path)?;
     r.param("size_bytes", len);
-    r.param(
-        "file",
-        args.file.as_ref().map(|p| p.display().to_string()),
-    );
+    r.param("file", args.file.as_ref().map(|p| p.display().to_string()));
     r.param("own_file", args.file.is_none());
     r.param("file_system", &fs_name);
     r.param("quiet_readings", QUIET_READINGS);

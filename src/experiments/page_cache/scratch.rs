@@ -72,7 +72,10 @@ pub fn base() -> Result<(PathBuf, String)> {
         Ok((fs, true)) => {
             let var = PathBuf::from("/var/tmp");
             if let Ok((_, false)) = kind(&var) {
-                return Ok((var, format!("/tmp is {fs} (in memory), /var/tmp is on disk")));
+                return Ok((
+                    var,
+                    format!("/tmp is {fs} (in memory), /var/tmp is on disk"),
+                ));
             }
         }
         Err(_) => {}

@@ -49,8 +49,8 @@ pub struct Args {
 pub const INFO: super::Info = super::Info {
     name: "page-cache",
     section: "メモリに関する統計情報 (buff/cache, available)",
-    summary: "read a file cold and warm: the page cache behind buff/cache and available",
-    needs: "a disk-backed folder (not tmpfs)",
+    summary: "read a file cold and warm: page cache, buff/cache and available",
+    needs: "a folder on a disk",
     page: include_str!("../../../experiments/page-cache.md"),
     plots: false,
     quick: Some(&["--size", "64M"]),
@@ -182,7 +182,6 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
     };
     let page = sys::page_size();
     let visible = pagecache::mincore_sees(&t.path)?;
-    r.param("residency_visible", visible);
     if !visible {
         r.note(format!(
             "mincore cannot see the page cache of {}: since Linux 5.0 it reports every page as \
@@ -368,6 +367,11 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
                 "64M",
             )?;
             crate::guard::check(Size(size), args.force)?;
+            // Recorded first: a run interrupted while writing is still a
+            // report the checks can read.
+            r.param("size_bytes", size);
+            r.param("own_file", true);
+            r.param("residency_visible", true);
             let (base, why) = scratch::base()?;
             scratch::check_space(&base, size, args.force)?;
             let stale = scratch::remove_stale(&base);
@@ -395,12 +399,19 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
         }
     };
     let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    if args.file.is_some() {
+        // Dirty pages are not dropped: have them written back first. fsync
+        // changes nothing in the file (it writes what is already there).
+        file.sync_all()
+            .with_context(|| format!("fsync {}", path.display()))?;
+    }
     let len = file
         .metadata()
         .with_context(|| format!("reading the size of {}", path.display()))?
         .len();
     let (fs_name, _) = crate::probe::fs::kind(&path)?;
     r.param("size_bytes", len);
+    r.param("residency_visible", pagecache::mincore_sees(&path)?);
     r.param("file", args.file.as_ref().map(|p| p.display().to_string()));
     r.param("own_file", args.file.is_none());
     r.param("file_system", &fs_name);

@@ -301,14 +301,24 @@ fn spawn_big(tmpdir: &Path, json: &Path) -> std::process::Child {
 
 #[test]
 fn sigint_at_any_moment_removes_the_test_file_and_exits_130() {
-    // After the run made its folder: while writing, reading, or idle.
-    for ms in [0, 300, 1500] {
+    // While writing (after the folder appeared), and once the file is
+    // mapped: reading, or idle in a quiet window.
+    for (mapped, ms) in [
+        (false, 0),
+        (false, 300),
+        (true, 0),
+        (true, 300),
+        (true, 700),
+    ] {
         let tmp = disk_tmpdir();
         let work = tmp.path().join("work");
         std::fs::create_dir(&work).unwrap();
         let json = tmp.path().join("run.json");
         let mut child = spawn_big(&work, &json);
         wait_for_folder(&mut child, &work);
+        if mapped {
+            wait_for_mapping(&mut child);
+        }
         std::thread::sleep(Duration::from_millis(ms));
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(child.id() as i32),
@@ -316,9 +326,9 @@ fn sigint_at_any_moment_removes_the_test_file_and_exits_130() {
         )
         .unwrap();
         let code = child.wait().unwrap().code();
-        eprintln!("SIGINT {ms} ms after the folder appeared: exit {code:?}");
-        // Writing 1 GiB takes far longer than the signal's delay.
-        assert!(ms > 0 || code == Some(130), "exit {code:?}");
+        eprintln!("SIGINT {ms} ms after mapped={mapped}: exit {code:?}");
+        // Writing 1 GiB, and the quiet windows, take longer than the delay.
+        assert!(ms > 300 || code == Some(130), "exit {code:?}");
         assert!(
             files_in(&work).is_empty(),
             "left after SIGINT at {ms} ms: {:?}",
@@ -331,6 +341,20 @@ fn sigint_at_any_moment_removes_the_test_file_and_exits_130() {
         } else {
             assert_eq!(code, Some(0), "SIGINT at {ms} ms");
         }
+    }
+}
+
+/// Wait until the run has mapped its test file (it has been written).
+fn wait_for_mapping(child: &mut std::process::Child) {
+    let maps = format!("/proc/{}/maps", child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&maps).is_ok_and(|m| m.contains("page-cache.dat")) {
+        assert!(child.try_wait().unwrap().is_none(), "ended first");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never mapped its file"
+        );
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

@@ -12,7 +12,7 @@ use anyhow::Result;
 use super::{Measured, Params, Row};
 use crate::experiments::{Judgement, Recorded};
 use crate::report::Check;
-use crate::verdict::{SystemEffect, judge_system, spread};
+use crate::verdict::{SystemEffect, judge_system};
 
 /// The rows of one run, by step.
 struct Steps<'a> {
@@ -43,11 +43,26 @@ impl<'a> Steps<'a> {
         self.quiet_before.last().copied().or(self.dropped)
     }
 
-    /// The spread of `f` in each quiet window, the larger one: how much the
-    /// host moved it while memlab did nothing.
-    fn background(&self, f: impl Fn(&Row) -> Option<f64>) -> f64 {
-        let s = |w: &[&Row]| spread(w.iter().filter_map(|r| f(r)));
-        s(&self.quiet_before).max(s(&self.quiet_after))
+    /// How much the host moved `f` while memlab did nothing, over a span
+    /// as long as the effect's window (`span_s`): the largest change
+    /// between two readings of the same quiet window at most that far
+    /// apart (neighbours at least). A window longer than the quiet one
+    /// gets the quiet window's whole spread.
+    fn background(&self, span_s: f64, f: impl Fn(&Row) -> Option<f64>) -> f64 {
+        let over = |w: &[&Row]| -> f64 {
+            let pts: Vec<(f64, f64)> = w.iter().filter_map(|r| Some((r.t_s, f(r)?))).collect();
+            let mut worst: f64 = 0.0;
+            for (i, a) in pts.iter().enumerate() {
+                for (k, b) in pts[i + 1..].iter().enumerate() {
+                    if k > 0 && b.0 - a.0 > span_s {
+                        break;
+                    }
+                    worst = worst.max((b.1 - a.1).abs());
+                }
+            }
+            worst
+        };
+        over(&self.quiet_before).max(over(&self.quiet_after))
     }
 }
 
@@ -261,6 +276,7 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
         && let (Some(rb), Some(rc)) = (res(b), res(c))
     {
         let d_res = rc - rb;
+        let span = c.t_s - b.t_s;
         let d_others_anon = c.others_anon_kib as f64 - b.others_anon_kib as f64;
         let d_others_cache = others_cache(b, c, page_kib);
         let e = SystemEffect {
@@ -268,7 +284,7 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
             measured_kib: c.buff_cache_kib as f64 - b.buff_cache_kib as f64,
             effect_kib: effect,
             tolerance_kib: 0.0,
-            background_kib: s.background(|r| Some(r.buff_cache_kib as f64 - res(r)?)),
+            background_kib: s.background(span, |r| Some(r.buff_cache_kib as f64 - res(r)?)),
             others_kib: d_others_cache,
         };
         j.check(system_check(
@@ -282,7 +298,7 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
         let e = SystemEffect {
             expected_kib: -d_res,
             measured_kib: free_adj(c) - free_adj(b),
-            background_kib: s.background(|r| Some(free_adj(r) + res(r)?)),
+            background_kib: s.background(span, |r| Some(free_adj(r) + res(r)?)),
             others_kib: -(d_others_anon + d_others_cache),
             ..e
         };
@@ -301,7 +317,7 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
         let e = SystemEffect {
             expected_kib: -(held_back(c) - held_back(b)),
             measured_kib: avail_adj(c) - avail_adj(b),
-            background_kib: s.background(|r| Some(avail_adj(r))),
+            background_kib: s.background(span, |r| Some(avail_adj(r))),
             others_kib: -d_others_anon,
             ..e
         };
@@ -324,7 +340,8 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
             measured_kib: d.buff_cache_kib as f64 - w.buff_cache_kib as f64,
             effect_kib: effect,
             tolerance_kib: 0.0,
-            background_kib: s.background(|r| Some(r.buff_cache_kib as f64 - res(r)?)),
+            background_kib: s
+                .background(d.t_s - w.t_s, |r| Some(r.buff_cache_kib as f64 - res(r)?)),
             others_kib: others_cache(w, d, page_kib),
         };
         j.check(system_check(
@@ -510,6 +527,10 @@ mod tests {
                 ..base.clone()
             });
         }
+        // A reading every 50 ms, as a run takes them.
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.t_s = i as f64 * 0.05;
+        }
         rows
     }
 
@@ -657,6 +678,29 @@ mod tests {
         ] {
             assert_eq!(verdict(&j, name), Verdict::Inconclusive, "{name}");
         }
+    }
+
+    #[test]
+    fn background_is_measured_over_a_span_as_long_as_the_effect() {
+        // The host's free memory drifts down 8 MiB per quiet reading: 72 MiB
+        // over the quiet window, 8 MiB over the 50 ms the cold read took.
+        let mut rows = quiet_true_rows();
+        let mut k = 0;
+        for r in rows.iter_mut().filter(|r| r.step == "quiet_before") {
+            r.free_kib -= k * 8192;
+            k += 1;
+        }
+        let last = 20_000_000 - (k - 1) * 8192;
+        let c = step_mut(&mut rows, "cold_read");
+        c.free_kib = last - SIZE_KIB;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "free_falls_by_size"), Verdict::Holds);
+        // A cold read that took the whole quiet window's length: the whole
+        // drift is the background, which hides 128 MiB at K = 4.
+        let c = step_mut(&mut rows, "cold_read");
+        c.t_s += 0.5;
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "free_falls_by_size"), Verdict::Inconclusive);
     }
 
     #[test]

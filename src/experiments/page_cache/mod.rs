@@ -387,7 +387,10 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
                 human_bytes(size),
                 base.display()
             ));
-            if !scratch::write_file(&s.file(), size)? {
+            let bar = ctx.ui.progress(size, "writing");
+            let written = scratch::write_file(&s.file(), size, &|n| bar.set(n))?;
+            bar.finish();
+            if !written {
                 return Ok(None);
             }
             r.param("temp_folder", base.display().to_string());

@@ -171,7 +171,8 @@ const LINE: &[u8] = b"memlab page-cache test file: every page of it is real data
 /// which `posix_fadvise(DONTNEED)` needs to drop them. Returns false when a
 /// signal stopped it (the caller returns; the folder guard removes the
 /// partial file).
-pub fn write_file(path: &Path, size: u64) -> Result<bool> {
+/// `done` hears the bytes written so far (a progress bar).
+pub fn write_file(path: &Path, size: u64, done: &dyn Fn(u64)) -> Result<bool> {
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -187,6 +188,7 @@ pub fn write_file(path: &Path, size: u64) -> Result<bool> {
         f.write_all(&chunk[..n])
             .with_context(|| format!("writing {}", path.display()))?;
         left -= n as u64;
+        done(size - left);
     }
     f.sync_all()
         .with_context(|| format!("fsync {}", path.display()))?;

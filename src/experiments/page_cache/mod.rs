@@ -139,6 +139,8 @@ struct Target {
     path: PathBuf,
     file: File,
     len: u64,
+    /// Whether mincore tells this process the truth about the file.
+    residency_visible: bool,
     /// memlab's own test folder (removed on drop), or None for --file.
     _scratch: Option<scratch::Scratch>,
 }
@@ -181,7 +183,7 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
         return Ok(());
     };
     let page = sys::page_size();
-    let visible = pagecache::mincore_sees(&t.path)?;
+    let visible = t.residency_visible;
     if !visible {
         r.note(format!(
             "mincore cannot see the page cache of {}: since Linux 5.0 it reports every page as \
@@ -234,7 +236,7 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
         };
         let row = reading(step, Some(&cost))?;
         ctx.ui.say(&format!(
-            "{step}: {:.3} s, {} major faults, {} read from the device; resident {} → {}",
+            "{step}: {:.3} s, major faults {}, {} read from the device; resident {} → {}",
             cost.read_s,
             cost.majflt,
             cost.read_bytes
@@ -414,7 +416,8 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
         .len();
     let (fs_name, _) = crate::probe::fs::kind(&path)?;
     r.param("size_bytes", len);
-    r.param("residency_visible", pagecache::mincore_sees(&path)?);
+    let residency_visible = pagecache::mincore_sees(&path)?;
+    r.param("residency_visible", residency_visible);
     r.param("file", args.file.as_ref().map(|p| p.display().to_string()));
     r.param("own_file", args.file.is_none());
     r.param("file_system", &fs_name);
@@ -429,6 +432,7 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
         path,
         file,
         len,
+        residency_visible,
         _scratch: scratch,
     }))
 }

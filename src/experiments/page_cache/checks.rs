@@ -117,7 +117,8 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
 /// The contract's summary keys; null where the run did not get that far.
 fn summary(j: &mut Judgement, s: &Steps<'_>) {
     let before = s.before();
-    let delta = |f: fn(&Row) -> f64| -> Option<f64> { Some(f(s.cold?) - f(before?)) };
+    // Whole KiB: every figure it is made of is a whole number of KiB.
+    let delta = |f: fn(&Row) -> f64| -> Option<i64> { Some((f(s.cold?) - f(before?)) as i64) };
     j.summary(
         "resident_after_read_kib",
         s.cold.and_then(|r| r.resident_kib),
@@ -571,7 +572,7 @@ mod tests {
         }
         assert_eq!(j.summary["resident_after_read_kib"], json!(SIZE_KIB));
         assert_eq!(j.summary["resident_after_drop_kib"], json!(0));
-        assert_eq!(j.summary["cache_rise_kib"], json!((SIZE_KIB + 100) as f64));
+        assert_eq!(j.summary["cache_rise_kib"], json!(SIZE_KIB + 100));
         assert_eq!(j.summary["cold_majflt"], json!(40));
         assert_eq!(j.summary["warm_read_bytes"], json!(0));
     }

@@ -9,6 +9,7 @@
 
 pub mod cow;
 pub mod demand_paging;
+pub mod faults;
 pub mod filemap;
 pub mod free;
 pub mod hugepage;
@@ -232,6 +233,7 @@ registry! {
     PageTable => page_table: Plotted;
     Hugepage => hugepage: Plotted;
     Watch => watch: Plotted;
+    Faults => faults: Plotted;
 }
 
 pub fn find(name: &str) -> Option<&'static Info> {

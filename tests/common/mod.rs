@@ -215,4 +215,13 @@ pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
         "200ms",
     ],
     &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
+    &[
+        "faults",
+        "--size",
+        "2M",
+        "--thp-size",
+        "8M",
+        "--rounds",
+        "1",
+    ],
 ];

@@ -79,8 +79,9 @@ fn res(r: &Row) -> Option<f64> {
 }
 /// How much other processes changed the page cache between rows `a` and
 /// `b`, KiB: what they brought in (device reads, writes) less what the host
-/// reclaimed. Independent of memlab's file: it does not move when the
-/// kernel does or does not count memlab's pages.
+/// reclaimed, plus the change of Shmem (tmpfs and shared memory, inside
+/// Cached). Independent of memlab's file: it does not move when the kernel
+/// does or does not count memlab's pages.
 fn others_cache(a: &Row, b: &Row, page_kib: f64) -> f64 {
     let came_in = b
         .others_cache_in_kib
@@ -90,7 +91,13 @@ fn others_cache(a: &Row, b: &Row, page_kib: f64) -> f64 {
         .pgsteal
         .zip(a.pgsteal)
         .map_or(0.0, |(y, x)| y.saturating_sub(x) as f64);
-    came_in - reclaimed * page_kib
+    came_in - reclaimed * page_kib + (b.shmem_kib as f64 - a.shmem_kib as f64)
+}
+
+/// How much other processes changed memory that is not available between
+/// rows `a` and `b`, KiB: anonymous memory and Shmem.
+fn others_unavailable(a: &Row, b: &Row) -> f64 {
+    (b.others_anon_kib + b.shmem_kib) as f64 - (a.others_anon_kib + a.shmem_kib) as f64
 }
 
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
@@ -279,6 +286,7 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
         let d_res = rc - rb;
         let span = c.t_s - b.t_s;
         let d_others_anon = c.others_anon_kib as f64 - b.others_anon_kib as f64;
+        let d_unavailable = others_unavailable(b, c);
         let d_others_cache = others_cache(b, c, page_kib);
         let e = SystemEffect {
             expected_kib: d_res,
@@ -319,7 +327,7 @@ fn system_checks(j: &mut Judgement, s: &Steps<'_>, m: &Measured, size_kib: u64, 
             expected_kib: -(held_back(c) - held_back(b)),
             measured_kib: avail_adj(c) - avail_adj(b),
             background_kib: s.background(span, |r| Some(avail_adj(r))),
-            others_kib: -d_others_anon,
+            others_kib: -d_unavailable,
             ..e
         };
         j.check(system_check(
@@ -478,6 +486,7 @@ mod tests {
             pcp_free_kib: 1_000,
             file_lru_kib: 900_000,
             others_anon_kib: 200_000,
+            shmem_kib: 100_000,
             others_cache_in_kib: Some(5_000_000),
             pgsteal: Some(10),
             ..Row::default()
@@ -652,6 +661,20 @@ mod tests {
         // The host reclaimed 128 MiB of other files' cache in the same window.
         for step in ["cold_read", "warm_read"] {
             step_mut(&mut rows, step).pgsteal = Some(10 + SIZE_KIB / 4);
+        }
+        let j = judge_rows(&rows, true, true);
+        assert_eq!(verdict(&j, "cache_rises_by_size"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_tmpfs_file_deleted_meanwhile_makes_it_inconclusive() {
+        // buff/cache rose by half of SIZE: another process deleted 64 MiB of
+        // tmpfs files (Shmem fell) in the same window.
+        let mut rows = quiet_true_rows();
+        for step in ["cold_read", "warm_read"] {
+            let r = step_mut(&mut rows, step);
+            r.buff_cache_kib -= SIZE_KIB / 2;
+            r.shmem_kib -= SIZE_KIB / 2;
         }
         let j = judge_rows(&rows, true, true);
         assert_eq!(verdict(&j, "cache_rises_by_size"), Verdict::Inconclusive);

@@ -91,8 +91,11 @@ pub struct Row {
     /// Active(file) + Inactive(file): MemAvailable's page cache.
     pub file_lru_kib: u64,
     /// Other processes' memory that reading a file does not move:
-    /// AnonPages + Shmem (memlab's own few MiB included, constant).
+    /// AnonPages (memlab's own few MiB included, constant) ...
     pub others_anon_kib: u64,
+    /// ... and Shmem (shared memory and tmpfs files: inside Cached, and
+    /// not available).
+    pub shmem_kib: u64,
     /// Page cache other processes brought in since boot, KiB: device reads
     /// (vmstat pgpgin) and pages dirtied by writes (nr_dirtied), less
     /// memlab's own device reads (/proc/self/io read_bytes). A counter: its
@@ -171,6 +174,7 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
         "pcp_free_kib",
         "file_lru_kib",
         "others_anon_kib",
+        "shmem_kib",
         "others_cache_in_kib",
         "pgsteal",
         "resident_before_kib",
@@ -303,7 +307,8 @@ fn row(step: &str, resident: Option<u64>, cost: Option<&ReadCost>, start: Instan
         available_kib: m.mem.available_kib,
         pcp_free_kib: m.mem.pcp_free_kib,
         file_lru_kib: m.file_lru_kib,
-        others_anon_kib: m.anon_pages_kib + m.shmem_kib,
+        others_anon_kib: m.anon_pages_kib,
+        shmem_kib: m.shmem_kib,
         others_cache_in_kib: vm
             .zip(own_io)
             .map(|(v, own)| (v.pgpgin_kib + v.nr_dirtied * page_kib) as i64 - (own / 1024) as i64),

@@ -191,18 +191,18 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
                 .arg("size_kib", size_kib),
         );
     }
-    let firsts: Vec<u64> = [s.dropped, s.drop]
+    let after_drops: Vec<u64> = [s.dropped, s.drop]
         .iter()
         .filter_map(|r| r.and_then(|r| r.resident_kib))
         .collect();
-    if s.drop.is_some() && !firsts.is_empty() {
-        let worst = firsts.iter().copied().max().unwrap_or(0);
+    if s.drop.is_some() && !after_drops.is_empty() {
+        let worst = after_drops.iter().copied().max().unwrap_or(0);
         let claim =
             "posix_fadvise(DONTNEED) drops a file's clean, unmapped pages from the page cache";
         let expected = "0 KiB resident after each drop (before the cold read and at the end)";
         let measured = format!(
             "{} KiB resident after the drops",
-            firsts
+            after_drops
                 .iter()
                 .map(|v| v.to_string())
                 .collect::<Vec<_>>()

@@ -71,7 +71,23 @@ fn reading_a_file_fills_its_cache_and_dropping_empties_it() {
     let csv = tmp.path().join("out.csv");
     let work = tmp.path().join("work");
     std::fs::create_dir(&work).unwrap();
-    let r = json_of(&["--size", "32M", "--csv", csv.to_str().unwrap()], &work, 0);
+    let svg = tmp.path().join("out.svg");
+    let r = json_of(
+        &[
+            "--size",
+            "32M",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ],
+        &work,
+        0,
+    );
+    // The chart: an SVG with the file's line in its legend.
+    let text = std::fs::read_to_string(&svg).unwrap();
+    roxmltree::Document::parse(&text).expect("the SVG parses");
+    assert!(text.contains("file resident"), "no file line in the chart");
     let s = &r["summary"];
     let mut keys: Vec<&str> = s.as_object().unwrap().keys().map(|k| k.as_str()).collect();
     keys.sort();

@@ -226,7 +226,7 @@ registry! {
     Malloc => malloc: Plain;
     Isolation => isolation: Plain, worker = isolation::worker_entry;
     Filemap => filemap: Plain;
-    PageCache => page_cache: Plain;
+    PageCache => page_cache: Plotted;
     DemandPaging => demand_paging: Plotted;
     Oom => oom: Plain;
     Cow => cow: Plotted;

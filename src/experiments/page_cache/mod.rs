@@ -14,6 +14,7 @@
 
 pub mod checks;
 mod scratch;
+pub mod view;
 
 use std::fs::File;
 use std::os::fd::AsFd;
@@ -52,7 +53,7 @@ pub const INFO: super::Info = super::Info {
     summary: "read a file cold and warm: page cache, buff/cache and available",
     needs: "a folder on a disk",
     page: include_str!("../../../experiments/page-cache.md"),
-    plots: false,
+    plots: true,
     quick: Some(&["--size", "64M"]),
     key_figures: &[
         "cold_read_s",
@@ -152,36 +153,21 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut r = Report::new("page-cache", &ctx.meta);
     r.columns_from(&Row::default());
     record(args, ctx, &mut r)?;
-    r.table_rows = Some(shown_rows(&r));
+    let size_label = match &args.file {
+        Some(_) => r
+            .params
+            .get("size_bytes")
+            .and_then(|v| v.as_u64())
+            .map_or_else(|| "user's".into(), human_bytes),
+        None => human_bytes(args.size.map_or(DEFAULT_SIZE, |s| s.bytes())),
+    };
+    view::apply(&mut r, &size_label);
     Ok(r)
-}
-
-/// The human table shows each step once: of a quiet window, its last
-/// reading (CSV and JSON keep them all).
-fn shown_rows(r: &Report) -> Vec<usize> {
-    let step = |i: usize| r.rows[i].get("step").and_then(|v| v.as_str()).unwrap_or("");
-    (0..r.rows.len())
-        .filter(|&i| {
-            !step(i).starts_with("quiet_") || i + 1 == r.rows.len() || step(i + 1) != step(i)
-        })
-        .collect()
 }
 
 /// Act and measure, appending rows to `r`; returns early (marked
 /// interrupted) at a signal.
 fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
-    r.table_hide = [
-        "pcp_free_kib",
-        "file_lru_kib",
-        "others_anon_kib",
-        "shmem_kib",
-        "others_cache_in_kib",
-        "pgsteal",
-        "resident_before_kib",
-        "minflt",
-    ]
-    .map(String::from)
-    .to_vec();
     let Some(t) = target(args, ctx, r)? else {
         r.interrupted = true;
         return Ok(());

@@ -378,7 +378,7 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
     let claim = "a page not in the page cache is read from the storage device on first access";
     let expected = "major faults > 0 or device reads > 0 for the cold read";
     let measured = format!(
-        "{cmaj} major faults, {} bytes read from the device",
+        "major faults {cmaj}, bytes read from the device {}",
         io_text(cio)
     );
     // Whether posix_fadvise left pages out of the cache for the cold read
@@ -420,7 +420,7 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
     let claim = "a page in the page cache is read from memory: no device read, no major fault";
     let expected = "0 major faults and 0 bytes read from the device for the warm read";
     let measured = format!(
-        "{wmaj} major faults, {} bytes read from the device",
+        "major faults {wmaj}, bytes read from the device {}",
         io_text(wio)
     );
     let evicted = warm

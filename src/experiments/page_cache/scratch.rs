@@ -1,14 +1,22 @@
 //! The test file's folder: where it goes (never a file system that keeps
 //! files in memory), the disk-space guard, a lock that marks it live, and
 //! the sweep of folders a killed run left behind. The same scheme as
-//! filemap's test folder, with the experiment's own prefix.
+//! filemap's test folder (filemap/testdir.rs), with this experiment's own
+//! prefix and file name.
+//!
+//! A run holds an exclusive `flock` on its folder for its whole life; the
+//! kernel drops it when the process ends, SIGKILL included. The lock, not
+//! the pid in the folder's name, says whether a folder is in use: a pid is
+//! reused, and may be invisible here (another pid namespace, hidepid).
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::usage;
 use crate::sys;
@@ -19,19 +27,23 @@ const PREFIX: &str = "memlab-page-cache-";
 /// The test file's name inside its folder.
 pub const FILE_NAME: &str = "page-cache.dat";
 
-/// memlab's test folder, removed with its file on drop (Ctrl-C included:
-/// the handler only sets a flag, the run returns and this goes out of
-/// scope). The folder is `flock`ed for the run's whole life; the kernel
-/// drops the lock when the process ends, SIGKILL included, so a sweep never
-/// takes a live folder for one left behind.
+/// memlab's test folder, removed with its file on drop (every way out of a
+/// run: an error, the end, a signal, which only sets a flag and lets the
+/// run return).
 pub struct Scratch {
     pub dir: PathBuf,
-    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+    lock: Option<Flock<File>>,
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // unlink and rmdir need no file descriptor (a run may have failed
+        // for want of them); remove_dir_all would open the folder.
+        let _ = std::fs::remove_file(self.file());
+        if std::fs::remove_dir(&self.dir).is_err() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        self.lock = None;
     }
 }
 
@@ -43,9 +55,9 @@ impl Scratch {
 
 /// An exclusive lock on a folder, without waiting; None when another
 /// process holds it (or the folder cannot be opened).
-fn lock_dir(dir: &Path) -> Option<nix::fcntl::Flock<std::fs::File>> {
-    let f = std::fs::File::open(dir).ok()?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).ok()
+fn try_lock(dir: &Path) -> Option<Flock<File>> {
+    let f = File::open(dir).ok()?;
+    Flock::lock(f, FlockArg::LockExclusiveNonblock).ok()
 }
 
 /// Where the test file goes, and why there. The page cache of a tmpfs or
@@ -105,9 +117,10 @@ pub fn check_space(base: &Path, size: u64, force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Remove folders of this experiment left in `base` by a memlab that was
-/// killed with SIGKILL: owned by this user, whose pid is gone, whose lock
-/// nobody holds, holding nothing but the test file. Returns how many.
+/// Remove the folders of this experiment in `base` that no run holds:
+/// owned by this user, unlocked, holding nothing but the test file (a run
+/// killed with SIGKILL, the only way to skip its cleanup, leaves them).
+/// Returns how many.
 pub fn remove_stale(base: &Path) -> usize {
     let me = nix::unistd::geteuid().as_raw();
     let Ok(entries) = std::fs::read_dir(base) else {
@@ -115,51 +128,86 @@ pub fn remove_stale(base: &Path) -> usize {
     };
     let mut removed = 0;
     for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
+        let ours = e
+            .file_name()
             .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
+            .is_some_and(|n| n.starts_with(PREFIX));
         let dir = e.path();
-        let ours = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        if !ours || Path::new(&format!("/proc/{pid}")).exists() {
+        let mine = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if !ours || !mine {
             continue;
         }
-        let Some(_lock) = lock_dir(&dir) else {
+        let Some(_lock) = try_lock(&dir) else {
             continue;
         };
         let only_test_file = std::fs::read_dir(&dir).is_ok_and(|d| {
             d.flatten()
                 .all(|f| f.file_name() == FILE_NAME && f.file_type().is_ok_and(|t| t.is_file()))
         });
+        if !only_test_file {
+            continue;
+        }
         let file_gone = match std::fs::remove_file(dir.join(FILE_NAME)) {
             Ok(()) => true,
             Err(e) => e.kind() == std::io::ErrorKind::NotFound,
         };
-        if only_test_file && file_gone && std::fs::remove_dir(&dir).is_ok() {
+        if file_gone && std::fs::remove_dir(&dir).is_ok() {
             removed += 1;
         }
     }
     removed
 }
 
-/// A fresh folder of memlab's own in `base`, locked.
+/// Make and lock a fresh folder of memlab's own in `base`.
+///
+/// A sweeping run may lock a folder in the instant between its `mkdir` and
+/// its owner's lock, and remove it: the owner then finds no folder to open,
+/// or waits for the lock (the sweeper holds it while removing) and finds
+/// that its path no longer names the folder it locked; either way it makes
+/// another.
 pub fn make(base: &Path) -> Result<Scratch> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let dir = base.join(format!("{PREFIX}{}-{nanos:08x}", std::process::id()));
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("creating temporary folder {}", dir.display()))?;
-    let lock = lock_dir(&dir);
-    Ok(Scratch { dir, _lock: lock })
+    for attempt in 0..8u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("{PREFIX}{}-{:08x}", std::process::id(), nanos ^ attempt);
+        let path = base.join(name);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&path)
+            .with_context(|| format!("creating temporary folder {}", path.display()))?;
+        // From here on the guard removes the folder whatever fails.
+        let mut dir = Scratch {
+            dir: path,
+            lock: None,
+        };
+        let f = match File::open(&dir.dir) {
+            Ok(f) => f,
+            // Swept away before we could even open it: make another.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::mem::forget(dir);
+                continue;
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("opening temporary folder {}", dir.dir.display()));
+            }
+        };
+        let lock = Flock::lock(f, FlockArg::LockExclusive)
+            .map_err(|(_, e)| e)
+            .with_context(|| format!("locking temporary folder {}", dir.dir.display()))?;
+        let ino = nix::sys::stat::fstat(lock.as_raw_fd())
+            .context("fstat of the temporary folder")?
+            .st_ino;
+        if std::fs::symlink_metadata(&dir.dir).is_ok_and(|m| m.ino() == ino) {
+            dir.lock = Some(lock);
+            return Ok(dir);
+        }
+        // Swept away before we held it: nothing of ours is left there.
+        std::mem::forget(dir);
+    }
+    anyhow::bail!("could not make a temporary folder in {}", base.display())
 }
 
 /// The test file's contents: a recognisable line, repeated. Non-zero on
@@ -193,4 +241,24 @@ pub fn write_file(path: &Path, size: u64, done: &dyn Fn(u64)) -> Result<bool> {
     f.sync_all()
         .with_context(|| format!("fsync {}", path.display()))?;
     Ok(!sys::interrupted())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_locked_folder_is_kept_and_an_unlocked_one_swept() {
+        let base = tempfile::tempdir().unwrap();
+        let live = super::make(base.path()).unwrap();
+        // A folder whose run is gone (whatever its pid: ours, here, lives).
+        let stale = base
+            .path()
+            .join(format!("{}{}-deadbeef", super::PREFIX, std::process::id()));
+        std::fs::create_dir(&stale).unwrap();
+        std::fs::write(stale.join(super::FILE_NAME), b"x").unwrap();
+        assert_eq!(super::remove_stale(base.path()), 1);
+        assert!(live.dir.exists() && !stale.exists());
+        let p = live.dir.clone();
+        drop(live);
+        assert!(!p.exists());
+    }
 }

@@ -167,7 +167,7 @@ fn host_facts(h: &mut String, m: &Meta) {
     h.push_str("<h2 id=\"host\">The host</h2>\n<div class=\"wide\"><table class=\"facts\">\n");
     for (k, v) in rows {
         // A quantity (`4096 B`, `23.5 GiB`) never wraps; a path may break.
-        let class = if v.starts_with(|c: char| c.is_ascii_digit()) && v.len() < 24 {
+        let class = if v.starts_with(|c: char| c.is_ascii_digit()) && v.len() < 14 {
             " class=\"q\""
         } else {
             ""

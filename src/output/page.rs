@@ -395,24 +395,4 @@ mod tests {
             "see hyperfine <https://x.org/h>"
         );
     }
-
-    #[test]
-    fn every_page_fits_and_has_no_repository_path() {
-        let st = Style::plain();
-        for info in crate::experiments::ALL {
-            let r = render(info.page, &st);
-            for l in r.lines() {
-                let code = l.starts_with("    ") && !l.starts_with("    -");
-                assert!(code || cols(l) <= st.width, "{}: {l}", info.name);
-                for bad in ["src/", "bench/", "BENCHMARKS.md", "!["] {
-                    let word = l
-                        .split_whitespace()
-                        .any(|w| w.trim_start_matches(['`', '(']).starts_with(bad));
-                    assert!(!word, "{}: {l}", info.name);
-                }
-            }
-            let ascii = render(info.page, &Style::ascii());
-            assert!(ascii.is_ascii(), "{}", info.name);
-        }
-    }
 }

@@ -3,8 +3,8 @@
 //! Made to be read in report.html at any width: large tick labels, the
 //! legend in a strip of its own (under the chart) where it covers nothing,
 //! a value label on every bar (so a bar too small to see, like page-table's
-//! dense one on a linear axis, still says its value) and on the last point
-//! of every line.
+//! dense one on a linear axis, still says its value) and on the peak of
+//! every line.
 
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
@@ -191,8 +191,17 @@ fn lines(area: &Area<'_>, chart: &Chart, series: &[Series], bands: &[Band]) -> R
         let c = COLORS[i % COLORS.len()];
         ch.draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
             .map_err(err)?;
-        // The key point: where the line ends, with its value.
-        if let Some(&(x, y)) = s.points.last() {
+        // The key point: the line's peak, with its value (the mode of a
+        // distribution, the top of a rising line).
+        let peak = s
+            .points
+            .iter()
+            .copied()
+            .fold(None, |best: Option<(f64, f64)>, p| match best {
+                Some(b) if b.1 >= p.1 => Some(b),
+                _ => Some(p),
+            });
+        if let Some((x, y)) = peak {
             ch.draw_series(std::iter::once(Circle::new((x, y), 4, c.filled())))
                 .map_err(err)?;
             let label = Text::new(
@@ -200,7 +209,7 @@ fn lines(area: &Area<'_>, chart: &Chart, series: &[Series], bands: &[Band]) -> R
                 (x, y),
                 ("sans-serif", VALUE).into_font().color(&c).pos(
                     plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Right,
+                        plotters::style::text_anchor::HPos::Center,
                         plotters::style::text_anchor::VPos::Bottom,
                     ),
                 ),

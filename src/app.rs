@@ -44,6 +44,7 @@ pub fn run_one(
     let ctx = Ctx {
         meta: Meta::gather(),
         ui: plan.ui(),
+        stream: plan.stream_hook(),
     };
     let mut report = body(&ctx)?;
     if crate::sys::interrupted() {
@@ -52,7 +53,15 @@ pub fn run_one(
     if report.interrupted && report.ended_by == crate::report::EndedBy::Completed {
         report.ended_by = crate::report::EndedBy::Interrupted;
     }
-    plan.emit(&report)?;
+    if ctx.stream.is_open() {
+        // The rows went out as they were taken: complete those outputs.
+        for line in ctx.stream.finish(&report)? {
+            ctx.ui.say(&line);
+        }
+        plan.emit_after_stream(&report)?;
+    } else {
+        plan.emit(&report)?;
+    }
     Ok(status_of(&report))
 }
 
@@ -60,6 +69,8 @@ pub fn run_one(
 pub fn status_of(report: &Report) -> i32 {
     if report.interrupted {
         exit::INTERRUPTED
+    } else if let Some(code) = report.exit_status {
+        code
     } else if report.all_hold() {
         exit::OK
     } else {

@@ -243,17 +243,30 @@ pub struct Stats {
 impl Stats {
     /// Put the figures into the report's summary.
     pub fn summarize(&self, r: &mut Report) {
-        r.summary("duration_s", round3(self.duration_s));
-        r.summary("samples_taken", self.samples_taken);
-        r.summary("samples_asked", self.samples_asked);
-        r.summary("samples_skipped", self.samples_skipped);
-        r.summary("samples_late", self.samples_late);
-        r.summary("jitter_mean_us", self.jitter_mean_us);
-        r.summary("jitter_max_us", round3(self.jitter_max_us));
-        r.summary("sample_work_mean_us", self.work_mean_us);
-        r.summary("sample_work_max_us", round3(self.work_max_us));
-        r.summary("sample_read_mean_us", self.read_mean_us);
-        r.summary("sample_read_max_us", round3(self.read_max_us));
+        for (k, v) in self.figures() {
+            r.summary.insert(k, v);
+        }
+    }
+
+    /// The figures under their summary names, in order (for a run that
+    /// records them as measurements and derives its summary from those).
+    pub fn figures(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: serde_json::Value| {
+            m.insert(k.to_string(), v);
+        };
+        put("duration_s", round3(self.duration_s).into());
+        put("samples_taken", self.samples_taken.into());
+        put("samples_asked", self.samples_asked.into());
+        put("samples_skipped", self.samples_skipped.into());
+        put("samples_late", self.samples_late.into());
+        put("jitter_mean_us", self.jitter_mean_us.into());
+        put("jitter_max_us", round3(self.jitter_max_us).into());
+        put("sample_work_mean_us", self.work_mean_us.into());
+        put("sample_work_max_us", round3(self.work_max_us).into());
+        put("sample_read_mean_us", self.read_mean_us.into());
+        put("sample_read_max_us", round3(self.read_max_us).into());
+        m
     }
 }
 

@@ -254,6 +254,10 @@ impl Sink {
 
     fn send(&mut self, bytes: Vec<u8>) {
         let Some(tx) = &self.tx else { return };
+        if self.failed.load(Ordering::SeqCst) {
+            // Nobody reads any more (or the disk failed): not a slow reader.
+            return;
+        }
         match tx.try_send(bytes) {
             Ok(()) => self.sent += 1,
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => self.dropped += 1,

@@ -102,6 +102,9 @@ const GRACE: Duration = Duration::from_secs(1);
 /// more often than [`PSS_COST_FACTOR`] times what the last read cost.
 const PSS_EVERY_INTERVALS: u32 = 10;
 const PSS_COST_FACTOR: u32 = 50;
+/// What memlab's forked copy may touch between fork and exec beyond what
+/// it shares with memlab (a stack page or two, the exec pipe).
+const EXEC_COPY_MARGIN_KIB: u64 = 256;
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     validate(args)?;
@@ -115,14 +118,16 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
     };
     let mut child = None;
+    let mut copy_kib = 0;
     let pid = match args.pid {
         Some(p) => p,
         None => {
             reap::become_child_subreaper()?;
             match start(&args.command, ctx.ui.to_stderr)? {
-                Ok(c) => {
+                Ok((c, kib)) => {
                     let pid = c.pid().as_raw();
                     child = Some(c);
+                    copy_kib = kib;
                     pid
                 }
                 Err((code, why)) => return Ok(exec_failed(args, ctx, code, why)),
@@ -159,7 +164,16 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let end = sample_loop(args, ctx, &mut tree, child.as_ref(), &mut w)?;
     let stats = w.sampler_stats.take();
     let exit = end_command(&mut child, end, &mut tree, &what, &ui);
-    finish(args, ctx, &mut r, Finish { end, exit, tree: &tree, w, stats, what: &what });
+    let f = Finish {
+        end,
+        exit,
+        copy_kib,
+        tree: &tree,
+        w,
+        stats,
+        what: &what,
+    };
+    finish(args, ctx, &mut r, f);
     Ok(r)
 }
 
@@ -390,6 +404,8 @@ fn end_command(
 struct Finish<'a> {
     end: End,
     exit: Option<CommandEnd>,
+    /// memlab's resident size when it forked the command.
+    copy_kib: u64,
     tree: &'a Tree,
     w: Watched,
     stats: Option<crate::sampler::Stats>,
@@ -399,13 +415,13 @@ struct Finish<'a> {
 /// The report: the kept rows for the table, the measurements the checks
 /// and the summary come from, the chart, the exit status.
 fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
+    let m = measured(args, ctx, &f);
     let Finish {
         end,
         exit,
-        tree,
         w,
-        stats,
         what,
+        ..
     } = f;
     let kept = w.keep.rows();
     for (_, row) in &kept {
@@ -414,7 +430,6 @@ fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
     ctx.stream
         .set_view_rows(kept.iter().map(|(i, _)| *i as usize).collect());
     r.chart = Some(w.chart.chart(what, !args.no_children));
-    let m = measured(args, ctx, end, exit.as_ref(), tree, &w, stats);
     if m.single_process
         && let (Some(s), Some(k)) = (m.peak_rss_kib, m.peak_rss_kernel_kib)
         && (s as f64) < k as f64 * PEAK_SHARE_MIN
@@ -461,19 +476,29 @@ fn status_of(e: &sys::ChildExit) -> i32 {
     }
 }
 
-fn measured(
-    args: &Args,
-    ctx: &Ctx,
-    end: End,
-    exit: Option<&CommandEnd>,
-    tree: &Tree,
-    w: &Watched,
-    stats: Option<crate::sampler::Stats>,
-) -> Measured {
+fn measured(args: &Args, ctx: &Ctx, f: &Finish<'_>) -> Measured {
+    let Finish {
+        end,
+        exit,
+        copy_kib,
+        tree,
+        w,
+        stats,
+        ..
+    } = f;
+    let (end, copy_kib, tree, stats) = (*end, *copy_kib, *tree, *stats);
+    let exit = exit.as_ref();
     let e = exit.and_then(|c| c.exit.as_ref());
-    let had_children =
-        w.root_cminflt > 0 || tree.procs_seen > 1 || tree.orphans_reaped > 0;
+    let had_children = w.root_cminflt > 0 || tree.procs_seen > 1 || tree.orphans_reaped > 0;
+    // The command's ru_maxrss is the largest of memlab's copy before exec,
+    // the command after it, and the children it reaped: only a figure
+    // above the copy's size is the command's own.
     let cmd_maxrss = e.map_or(0, |e| e.rusage_maxrss_kib);
+    let cmd_maxrss = if cmd_maxrss > copy_kib + EXEC_COPY_MARGIN_KIB {
+        cmd_maxrss
+    } else {
+        0
+    };
     let kernel = if !args.no_children {
         tree.hwm_tree_kib.max(tree.reaped_maxrss_kib).max(cmd_maxrss)
     } else if had_children {
@@ -527,13 +552,18 @@ fn measured(
 /// when the new program starts, or carries the errno when exec failed.
 /// `Ok(Err((status, why)))`: it could not be run (127 not found, 126 not
 /// executable, as a shell says).
-fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<sys::Child, (i32, String)>> {
+fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64), (i32, String)>> {
     let argv: Vec<CString> = cmd
         .iter()
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
         .map_err(|_| usage("a command argument contains a NUL byte"))?;
     let (rx, tx) = sys::chan()?;
+    // Between fork and exec the child is a copy of memlab, and the kernel
+    // keeps that copy's resident size in the command's ru_maxrss.
+    let copy_kib = ProcHandle::myself()
+        .and_then(|me| me.sample())
+        .map_or(0, |s| s.rss_kib);
     let mut child = sys::fork_child(move || {
         if stdout_taken {
             reap::stdout_to_stderr();
@@ -544,7 +574,7 @@ fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<sys::Child, (i32, 
         127
     })?;
     match rx.recv(1).context("waiting for the command to start")? {
-        None => Ok(Ok(child)),
+        None => Ok(Ok((child, copy_kib))),
         Some(e) => {
             let _ = child.wait();
             let errno = nix::errno::Errno::from_raw(e[0] as i32);

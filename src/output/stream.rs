@@ -170,10 +170,9 @@ impl Hook {
     /// Rows dropped for a reader that did not keep up (the most of any
     /// output).
     pub fn dropped(&self) -> u64 {
-        self.state
-            .borrow()
-            .as_ref()
-            .map_or(0, |st| st.sinks.iter().map(|s| s.dropped).max().unwrap_or(0))
+        self.state.borrow().as_ref().map_or(0, |st| {
+            st.sinks.iter().map(|s| s.dropped).max().unwrap_or(0)
+        })
     }
 
     /// The rows the human table shows, as indices into the streamed rows
@@ -488,7 +487,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let csv = d.path().join("a.csv");
         let json = d.path().join("a.json");
-        let hook = Hook::new(Some(Dest::File(csv.clone())), Some(Dest::File(json.clone())));
+        let hook = Hook::new(
+            Some(Dest::File(csv.clone())),
+            Some(Dest::File(json.clone())),
+        );
         let mut r = head();
         assert!(hook.open(&r).unwrap().is_empty());
         assert!(d.path().join("a.csv.partial").exists());

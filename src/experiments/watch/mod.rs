@@ -396,7 +396,9 @@ fn end_command(
             (_, Some(sig)) => format!("{what} was ended by {}", sig.as_str()),
             _ => format!("{what} ended"),
         }),
-        (None, _) => ui.say(&format!("{what} did not end within {GRACE:?}: killed (SIGKILL)")),
+        (None, _) => ui.say(&format!(
+            "{what} did not end within {GRACE:?}: killed (SIGKILL)"
+        )),
     }
     Some(CommandEnd { exit: got, killed })
 }
@@ -417,11 +419,7 @@ struct Finish<'a> {
 fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
     let m = measured(args, ctx, &f);
     let Finish {
-        end,
-        exit,
-        w,
-        what,
-        ..
+        end, exit, w, what, ..
     } = f;
     let kept = w.keep.rows();
     for (_, row) in &kept {
@@ -500,7 +498,9 @@ fn measured(args: &Args, ctx: &Ctx, f: &Finish<'_>) -> Measured {
         0
     };
     let kernel = if !args.no_children {
-        tree.hwm_tree_kib.max(tree.reaped_maxrss_kib).max(cmd_maxrss)
+        tree.hwm_tree_kib
+            .max(tree.reaped_maxrss_kib)
+            .max(cmd_maxrss)
     } else if had_children {
         tree.hwm_root_kib
     } else {
@@ -509,7 +509,10 @@ fn measured(args: &Args, ctx: &Ctx, f: &Finish<'_>) -> Measured {
     let mut sampler = stats.map(|s| s.figures()).unwrap_or_default();
     sampler.insert("tree_scans".into(), tree.scans.into());
     let scan_us = tree.scan_ns as f64 / tree.scans.max(1) as f64 / 1e3;
-    sampler.insert("tree_scan_mean_us".into(), ((scan_us * 1e3).round() / 1e3).into());
+    sampler.insert(
+        "tree_scan_mean_us".into(),
+        ((scan_us * 1e3).round() / 1e3).into(),
+    );
     if args.pss {
         sampler.insert("pss_reads".into(), w.pss_reads.into());
         let us = w.pss_ns as f64 / w.pss_reads.max(1) as f64 / 1e3;
@@ -582,7 +585,10 @@ fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64),
                 nix::errno::Errno::ENOENT | nix::errno::Errno::ENOTDIR => 127,
                 _ => 126,
             };
-            Ok(Err((code, format!("cannot run '{}': {}", cmd[0], errno.desc()))))
+            Ok(Err((
+                code,
+                format!("cannot run '{}': {}", cmd[0], errno.desc()),
+            )))
         }
     }
 }

@@ -101,7 +101,10 @@ impl Tree {
     /// the root and is its subreaper.
     pub fn new(root: i32, children: bool, adopter: Option<i32>) -> Result<Tree> {
         let handle = ProcHandle::new(root)?;
-        let start = handle.sample_tree().map(|(_, t)| t.starttime_ticks).unwrap_or(0);
+        let start = handle
+            .sample_tree()
+            .map(|(_, t)| t.starttime_ticks)
+            .unwrap_or(0);
         let now = Instant::now();
         let mut t = Tree {
             root,
@@ -146,7 +149,12 @@ impl Tree {
     fn read_last_pid(&self) -> Option<u64> {
         let f = self.loadavg.as_ref()?;
         let mut buf = [0u8; 128];
-        f.read(&mut buf).ok()?.split_whitespace().nth(4)?.parse().ok()
+        f.read(&mut buf)
+            .ok()?
+            .split_whitespace()
+            .nth(4)?
+            .parse()
+            .ok()
     }
 
     /// Look for new descendants, when it is time to.
@@ -348,7 +356,13 @@ impl Tree {
 
 /// Add one member's cumulative counters to the sums: its own, and with the
 /// tree those of its reaped children.
-fn add_counts(s: &mut TreeSample, smp: &crate::probe::process::Sample, t: &TreeStat, children: bool, tick_s: f64) {
+fn add_counts(
+    s: &mut TreeSample,
+    smp: &crate::probe::process::Sample,
+    t: &TreeStat,
+    children: bool,
+    tick_s: f64,
+) {
     s.minflt += smp.minflt;
     s.majflt += smp.majflt;
     s.utime_s += smp.utime_s;
@@ -399,7 +413,11 @@ mod tests {
         assert_eq!(s.nprocs, 3, "{:?}", tree.identities());
         let ids = tree.identities();
         assert!(ids.iter().all(|(_, start)| *start > 0));
-        let alone = Tree::new(pid, false, None).unwrap().sample().unwrap().unwrap();
+        let alone = Tree::new(pid, false, None)
+            .unwrap()
+            .sample()
+            .unwrap()
+            .unwrap();
         assert_eq!(alone.nprocs, 1);
         assert!(s.rss_kib > alone.rss_kib);
         for (p, _) in ids {

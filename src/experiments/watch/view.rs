@@ -276,7 +276,11 @@ mod tests {
         let mut d = Downsample::new(64);
         let spikes = [777u64, 40_001, 99_998];
         for i in 0..100_000u64 {
-            let v = if spikes.contains(&i) { 500.0 } else { (i % 7) as f64 };
+            let v = if spikes.contains(&i) {
+                500.0
+            } else {
+                (i % 7) as f64
+            };
             d.push(i as f64, v);
         }
         let p = d.points();

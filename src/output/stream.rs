@@ -12,22 +12,25 @@
 //! grows; `ended_by`, `measurements`, `summary`, `checks` and the rest follow
 //! it when the run ends.
 //!
-//! Each output has its own writer thread and a bounded queue: a reader that
-//! stops reading (`--csv - | sleep 1000`) blocks that thread only. Sampling
-//! goes on; once [`QUEUE_ROWS`] rows wait, further rows are dropped for that
-//! output and counted ([`Hook::dropped`]). A reader that leaves (EPIPE) is
-//! seen by [`Hook::reader_gone`].
+//! Rows are encoded as they come into a batch, and the batch goes to the
+//! output's own writer thread every flush period (or at 64 KiB): one wake-up
+//! of that thread and one write per batch, not per row. The queue to the
+//! thread is bounded: a reader that stops reading (`--csv - | sleep 1000`)
+//! blocks that thread only. Sampling goes on; once [`QUEUE_BATCHES`] batches
+//! wait, further rows are dropped for that output and counted
+//! ([`Hook::dropped`]). A reader that leaves (EPIPE) is seen by
+//! [`Hook::reader_gone`].
 //!
 //! Threads: open the streams after any `fork` the experiment makes (a
 //! process that forks must be single-threaded, see `sys::fork_child`).
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -38,11 +41,14 @@ use serde_json::{Map, Value};
 use super::Dest;
 use crate::report::Report;
 
-/// Rows that may wait for a slow reader, per output (a few hundred bytes
-/// each: a few MiB at most). Beyond that, rows are dropped and counted.
-pub const QUEUE_ROWS: usize = 8192;
-/// A file is flushed this often while rows come (not per row: one write
-/// system call per flush).
+/// Batches that may wait for a slow reader, per output (each at most
+/// [`BATCH_BYTES`] and one row: 4 MiB at most). Beyond that, rows are
+/// dropped and counted.
+pub const QUEUE_BATCHES: usize = 64;
+/// A batch goes to the writer once it holds this much, whatever the time.
+pub const BATCH_BYTES: usize = 64 << 10;
+/// A file gets what was sampled this often while rows come (not per row:
+/// one write system call per batch).
 pub const FILE_FLUSH: Duration = Duration::from_millis(500);
 /// stdout is flushed this often: a reader such as `head` sees rows at once.
 pub const STDOUT_FLUSH: Duration = Duration::from_millis(50);
@@ -66,7 +72,12 @@ struct Sink {
     /// The file rows go to until the run ends (`PATH.partial`).
     partial: Option<PathBuf>,
     tx: Option<SyncSender<Vec<u8>>>,
-    thread: Option<JoinHandle<io::Result<BufWriter<File>>>>,
+    thread: Option<JoinHandle<io::Result<File>>>,
+    /// Rows encoded since the last hand-over to the writer.
+    batch: Vec<u8>,
+    batch_rows: u64,
+    last_send: Instant,
+    period: Duration,
     /// A write failed: the reader left (EPIPE) or the disk is full.
     failed: Arc<AtomicBool>,
     sent: u64,
@@ -147,13 +158,18 @@ impl Hook {
         };
         let columns = &st.columns;
         for s in &mut st.sinks {
-            let bytes = match s.format {
-                Format::Csv => csv_line(columns, |c| super::csv::cell(map.get(c)), false),
-                Format::Json => json_row(&map, s.sent == 0),
+            let first = s.sent == 0 && s.batch_rows == 0;
+            let ok = match s.format {
+                Format::Csv => csv_line(columns, |c| super::csv::cell(map.get(c)), false)
+                    .map(|b| s.batch.extend_from_slice(&b)),
+                Format::Json => json_row(&mut s.batch, &map, first),
             };
-            match bytes {
-                Ok(b) => s.send(b),
+            match ok {
+                Ok(()) => s.batch_rows += 1,
                 Err(_) => s.dropped += 1,
+            }
+            if s.batch.len() >= BATCH_BYTES || s.last_send.elapsed() >= s.period {
+                s.send_batch();
             }
         }
     }
@@ -226,13 +242,13 @@ impl Sink {
                 (f, Some(partial), FILE_FLUSH)
             }
         };
-        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(QUEUE_ROWS);
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(QUEUE_BATCHES);
         let failed = Arc::new(AtomicBool::new(false));
         let flag = failed.clone();
         let thread = std::thread::Builder::new()
             .name("memlab-stream".into())
             .spawn(move || {
-                let r = write_loop(BufWriter::with_capacity(64 << 10, file), first, &rx, period);
+                let r = write_loop(file, &first, &rx);
                 if r.is_err() {
                     flag.store(true, Ordering::SeqCst);
                 }
@@ -245,21 +261,35 @@ impl Sink {
             partial,
             tx: Some(tx),
             thread: Some(thread),
+            batch: Vec::with_capacity(BATCH_BYTES),
+            batch_rows: 0,
+            last_send: Instant::now(),
+            period,
             failed,
             sent: 0,
             dropped: 0,
         })
     }
 
-    fn send(&mut self, bytes: Vec<u8>) {
+    /// Hand the batch to the writer thread (never blocks: a full queue
+    /// drops the batch's rows, counted).
+    fn send_batch(&mut self) {
+        self.last_send = Instant::now();
+        if self.batch_rows == 0 {
+            return;
+        }
+        let rows = std::mem::take(&mut self.batch_rows);
+        let bytes = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
         let Some(tx) = &self.tx else { return };
         if self.failed.load(Ordering::SeqCst) {
             // Nobody reads any more (or the disk failed): not a slow reader.
             return;
         }
         match tx.try_send(bytes) {
-            Ok(()) => self.sent += 1,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => self.dropped += 1,
+            Ok(()) => self.sent += rows,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.dropped += rows;
+            }
         }
     }
 
@@ -269,6 +299,7 @@ impl Sink {
             Dest::Stdout => "stdout".to_string(),
             Dest::File(p) => p.display().to_string(),
         };
+        self.send_last_batch();
         let Some(w) = self.join() else {
             notes.push(format!(
                 "{shown}: the reader did not take the last rows; they were not written"
@@ -277,9 +308,8 @@ impl Sink {
         };
         let result = w.and_then(|mut w| {
             w.write_all(tail)?;
-            w.flush()?;
             if self.partial.is_some() {
-                w.get_ref().sync_all()?;
+                w.sync_all()?;
             }
             Ok(())
         });
@@ -297,9 +327,36 @@ impl Sink {
         }
     }
 
+    /// The rows of the last batch: wait for room in the queue (the run is
+    /// over, nothing else waits), except for a stuck reader after an
+    /// interrupt.
+    fn send_last_batch(&mut self) {
+        let mut since_interrupt: Option<Instant> = None;
+        while self.batch_rows > 0 && !self.failed.load(Ordering::SeqCst) {
+            let Some(tx) = &self.tx else { return };
+            match tx.try_send(std::mem::take(&mut self.batch)) {
+                Ok(()) => {
+                    self.sent += std::mem::take(&mut self.batch_rows);
+                }
+                Err(TrySendError::Full(b)) => {
+                    self.batch = b;
+                    if crate::sys::interrupted() {
+                        let t = *since_interrupt.get_or_insert_with(Instant::now);
+                        if t.elapsed() > GIVE_UP_AFTER_INTERRUPT {
+                            self.dropped += std::mem::take(&mut self.batch_rows);
+                            return;
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(TrySendError::Disconnected(_)) => return,
+            }
+        }
+    }
+
     /// Close the queue and wait for the writer thread; `None` when it is
     /// stuck on a reader that does not read and the run was interrupted.
-    fn join(&mut self) -> Option<io::Result<BufWriter<File>>> {
+    fn join(&mut self) -> Option<io::Result<File>> {
         self.tx = None;
         let handle = self.thread.take()?;
         let mut since_interrupt: Option<Instant> = None;
@@ -321,9 +378,14 @@ impl Sink {
 }
 
 impl Drop for Sink {
-    /// A run that failed: whatever was queued is flushed into PATH.partial
+    /// A run that failed: whatever was sampled is written into PATH.partial
     /// (kept, never renamed); the wait is bounded.
     fn drop(&mut self) {
+        if self.batch_rows > 0
+            && let Some(tx) = &self.tx
+        {
+            let _ = tx.try_send(std::mem::take(&mut self.batch));
+        }
         self.tx = None;
         if let Some(h) = self.thread.take() {
             let t = Instant::now();
@@ -334,35 +396,13 @@ impl Drop for Sink {
     }
 }
 
-/// The writer thread: write what comes, flush every `period` while rows
-/// come, and once more when the queue closes.
-fn write_loop(
-    mut w: BufWriter<File>,
-    first: Vec<u8>,
-    rx: &mpsc::Receiver<Vec<u8>>,
-    period: Duration,
-) -> io::Result<BufWriter<File>> {
-    w.write_all(&first)?;
-    w.flush()?;
-    let mut last_flush = Instant::now();
-    let mut dirty = false;
-    loop {
-        let wait = period.saturating_sub(last_flush.elapsed());
-        match rx.recv_timeout(if dirty { wait } else { period }) {
-            Ok(bytes) => {
-                w.write_all(&bytes)?;
-                dirty = true;
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
-        }
-        if dirty && last_flush.elapsed() >= period {
-            w.flush()?;
-            last_flush = Instant::now();
-            dirty = false;
-        }
+/// The writer thread: write each batch as it comes (one write system
+/// call), until the queue closes.
+fn write_loop(mut w: File, first: &[u8], rx: &mpsc::Receiver<Vec<u8>>) -> io::Result<File> {
+    w.write_all(first)?;
+    for batch in rx {
+        w.write_all(&batch)?;
     }
-    w.flush()?;
     Ok(w)
 }
 
@@ -405,11 +445,10 @@ fn csv_line(columns: &[String], cell: impl Fn(&str) -> String, header: bool) -> 
     Ok(w.into_inner()?)
 }
 
-fn json_row(row: &Map<String, Value>, first: bool) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(256);
+fn json_row(out: &mut Vec<u8>, row: &Map<String, Value>, first: bool) -> Result<()> {
     out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-    serde_json::to_writer(&mut out, row)?;
-    Ok(out)
+    serde_json::to_writer(&mut *out, row)?;
+    Ok(())
 }
 
 /// `{` and the head keys, then `"rows": [`.
@@ -566,9 +605,16 @@ mod tests {
                 v: None,
             });
         }
-        std::thread::sleep(FILE_FLUSH * 3);
+        // A row after the flush period hands the batch over.
+        std::thread::sleep(FILE_FLUSH);
+        hook.push(&Row {
+            t_s: 10.0,
+            name: "x",
+            v: None,
+        });
+        std::thread::sleep(FILE_FLUSH);
         let text = std::fs::read_to_string(d.path().join("f.csv.partial")).unwrap();
-        assert_eq!(text.lines().count(), 11, "{text}");
+        assert_eq!(text.lines().count(), 12, "{text}");
         hook.finish(&head()).unwrap();
     }
 }

@@ -32,8 +32,8 @@ use crate::sys::reap::Reaped;
 pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(2);
 /// Look for new processes at most this often, and never more often than
 /// [`SCAN_COST_FACTOR`] times what the last look cost.
-pub const SCAN_MIN_PERIOD: Duration = Duration::from_millis(10);
-pub const SCAN_COST_FACTOR: u32 = 50;
+pub const SCAN_MIN_PERIOD: Duration = Duration::from_millis(20);
+pub const SCAN_COST_FACTOR: u32 = 100;
 /// Read each process's `VmHWM` (the kernel's own peak) this often.
 pub const HWM_PERIOD: Duration = Duration::from_millis(20);
 

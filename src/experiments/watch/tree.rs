@@ -205,28 +205,26 @@ impl Tree {
             .filter(|&p| !self.members.iter().any(|m| m.pid as u64 == p))
             .collect();
         pids.sort_by_key(|&p| age(p));
-        // A full scan: parents may come after their children in pid order
-        // (pids wrap); go round until nothing new joins.
+        // Each candidate's stat is read once; who belongs is then decided
+        // in memory, going round until nothing new joins (after a wrap of
+        // the pids, a parent may come after its child).
+        let mut candidates: Vec<(i32, TreeStat)> = pids
+            .into_iter()
+            .filter_map(|p| read_tree_stat(p as i32).map(|t| (p as i32, t)))
+            .collect();
         loop {
             let before = self.members.len();
-            pids.retain(|&p| !self.try_join(p as i32));
-            if range.is_some() || self.members.len() == before {
+            candidates.retain(|(pid, st)| !self.try_join(*pid, st));
+            if self.members.len() == before {
                 break;
             }
         }
         self.scan_ns += t0.elapsed().as_nanos();
     }
 
-    /// Add `pid` if its parent is in the tree; true when it joined (or is
-    /// gone, so not worth another look).
-    fn try_join(&mut self, pid: i32) -> bool {
-        let mut buf = [0u8; 1024];
-        let Ok(text) = read_small(&format!("/proc/{pid}/stat"), &mut buf) else {
-            return true;
-        };
-        let Ok(st) = parse_stat_tree(text) else {
-            return true;
-        };
+    /// Add `pid` if its parent is in the tree; true when it joined (or can
+    /// never join: gone, or its pid was reused).
+    fn try_join(&mut self, pid: i32, st: &TreeStat) -> bool {
         if self
             .members
             .iter()
@@ -373,6 +371,14 @@ fn add_counts(
         s.utime_s += t.cutime_ticks as f64 * tick_s;
         s.stime_s += t.cstime_ticks as f64 * tick_s;
     }
+}
+
+/// /proc/PID/stat's tree fields, read once (open, read, close); `None` when
+/// the process is gone.
+fn read_tree_stat(pid: i32) -> Option<TreeStat> {
+    let mut buf = [0u8; 1024];
+    let text = read_small(&format!("/proc/{pid}/stat"), &mut buf).ok()?;
+    parse_stat_tree(text).ok()
 }
 
 /// Read a small /proc file into `buf` (open, read, close).

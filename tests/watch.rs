@@ -506,3 +506,48 @@ fn judge_gives_the_runs_verdicts_again() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_does_not_read_costs_dropped_rows_not_a_stall() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("w.json");
+    let mut memlab = Command::new(memlab_path())
+        .args([
+            "watch",
+            "-q",
+            "--interval",
+            "1ms",
+            "--duration",
+            "8s",
+            "--csv",
+            "-",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .args(["--", "sleep", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read nothing for longer than the pipe and the queue can hold.
+    std::thread::sleep(std::time::Duration::from_secs(9));
+    let mut text = String::new();
+    memlab
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(memlab.wait().unwrap().code(), Some(0));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let s = &j["summary"];
+    let taken = s["samples_taken"].as_u64().unwrap();
+    let dropped = s["rows_dropped"].as_u64().unwrap();
+    // Sampling went on while stdout was blocked: the file has every row.
+    assert_eq!(j["rows"].as_array().unwrap().len() as u64, taken);
+    let read = csv::Reader::from_reader(text.as_bytes()).records().count() as u64;
+    assert!(dropped > 0, "{taken} taken, none dropped: {s}");
+    assert_eq!(read + dropped, taken, "{read} read + {dropped} dropped");
+}

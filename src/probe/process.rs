@@ -13,6 +13,8 @@ pub struct ProcHandle {
     proc: procfs::process::Process,
     stat: ProcFile,
     statm: ProcFile,
+    /// Read every so often for `VmHWM` (opened at its first read).
+    status: ProcFile,
     page_kib: u64,
     tick_s: f64,
 }
@@ -76,6 +78,7 @@ impl ProcHandle {
             proc,
             stat: ProcFile::lazy(format!("/proc/{pid}/stat")),
             statm: ProcFile::lazy(format!("/proc/{pid}/statm")),
+            status: ProcFile::lazy(format!("/proc/{pid}/status")),
             page_kib: crate::sys::page_size() / 1024,
             tick_s: 1.0 / procfs::ticks_per_second() as f64,
         })
@@ -218,11 +221,14 @@ impl ProcHandle {
     /// The kernel's own peak of this process's resident set (`VmHWM` of
     /// /proc/PID/status); `None` once it has no memory (a zombie).
     pub fn vm_hwm_kib(&self) -> Result<Option<u64>> {
-        let s = self
-            .proc
-            .status()
-            .with_context(|| format!("reading /proc/{}/status", self.pid))?;
-        Ok(s.vmhwm)
+        // One pread of the descriptor kept open, no allocation: the file is
+        // about 1.5 KiB.
+        let mut buf = [0u8; 8192];
+        let text = self.status.read(&mut buf)?;
+        Ok(text
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()))
     }
 }
 

@@ -142,7 +142,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     first_reading(pid, args.pss, child.is_some())?;
     let mut r = report_head(args, ctx, pid);
     let adopter = child.as_ref().map(|_| std::process::id() as i32);
-    let mut tree = Tree::new(pid, !args.no_children, adopter)
+    let mut tree = Tree::new(pid, args.interval.0, !args.no_children, adopter)
         .with_context(|| format!("reading /proc/{pid}"))?;
     // The outputs' writer threads start after the fork above.
     for line in ctx.stream.open(&r)? {

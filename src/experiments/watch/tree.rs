@@ -32,8 +32,10 @@ use crate::sys::reap::Reaped;
 pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(2);
 /// Look for new processes at most this often, and never more often than
 /// [`SCAN_COST_FACTOR`] times what the last look cost.
+/// (Nor more often than every [`SCAN_EVERY_INTERVALS`] samples.)
 pub const SCAN_MIN_PERIOD: Duration = Duration::from_millis(20);
 pub const SCAN_COST_FACTOR: u32 = 100;
+pub const SCAN_EVERY_INTERVALS: u32 = 5;
 /// Read each process's `VmHWM` (the kernel's own peak) this often.
 pub const HWM_PERIOD: Duration = Duration::from_millis(20);
 
@@ -71,6 +73,8 @@ struct Gone {
 
 pub struct Tree {
     root: i32,
+    /// The sampling interval (scans are spaced by a few of them).
+    interval: Duration,
     /// Follow descendants (false: `--no-children`).
     children: bool,
     /// memlab's own pid when it is the subreaper of the tree (`-- CMD`):
@@ -99,7 +103,12 @@ pub struct Tree {
 impl Tree {
     /// The tree rooted at `root`; `adopter` is memlab's pid when it started
     /// the root and is its subreaper.
-    pub fn new(root: i32, children: bool, adopter: Option<i32>) -> Result<Tree> {
+    pub fn new(
+        root: i32,
+        interval: Duration,
+        children: bool,
+        adopter: Option<i32>,
+    ) -> Result<Tree> {
         let handle = ProcHandle::new(root)?;
         let start = handle
             .sample_tree()
@@ -108,6 +117,7 @@ impl Tree {
         let now = Instant::now();
         let mut t = Tree {
             root,
+            interval,
             children,
             adopter,
             members: vec![Member {
@@ -179,7 +189,10 @@ impl Tree {
             self.scan(since.zip(last));
         }
         let cost = t0.elapsed();
-        self.next_scan = now + SCAN_MIN_PERIOD.max(cost * SCAN_COST_FACTOR);
+        self.next_scan = now
+            + SCAN_MIN_PERIOD
+                .max(self.interval * SCAN_EVERY_INTERVALS)
+                .max(cost * SCAN_COST_FACTOR);
     }
 
     /// Read /proc for processes whose parent is in the tree: all of them,
@@ -410,7 +423,7 @@ mod tests {
         let pid = sh.id() as i32;
         // Let the shell fork its two sleeps.
         let t0 = Instant::now();
-        let mut tree = Tree::new(pid, true, None).unwrap();
+        let mut tree = Tree::new(pid, Duration::from_millis(1), true, None).unwrap();
         while tree.known() < 3 && t0.elapsed() < Duration::from_secs(5) {
             std::thread::sleep(Duration::from_millis(20));
             tree.discover();
@@ -419,7 +432,7 @@ mod tests {
         assert_eq!(s.nprocs, 3, "{:?}", tree.identities());
         let ids = tree.identities();
         assert!(ids.iter().all(|(_, start)| *start > 0));
-        let alone = Tree::new(pid, false, None)
+        let alone = Tree::new(pid, Duration::from_millis(1), false, None)
             .unwrap()
             .sample()
             .unwrap()

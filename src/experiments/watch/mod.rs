@@ -441,6 +441,13 @@ fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
     if !args.no_children && m.procs_seen > 1 {
         r.note("rss_kib sums the tree: pages shared between its processes count once per process, so it is an upper bound (--pss sums PSS, which splits them)");
     }
+    if m.rows > kept.len() as u64 {
+        r.note(format!(
+            "the table shows {} of {} rows (evenly spaced, the RSS peak and the last); all are in --csv/--json",
+            kept.len(),
+            m.rows
+        ));
+    }
     if m.rows_dropped > 0 {
         r.note(format!(
             "{} rows were dropped: the reader of the output did not keep up",

@@ -67,10 +67,15 @@ pub fn run_one(
 
 /// The exit status a finished report gives.
 pub fn status_of(report: &Report) -> i32 {
+    use crate::report::EndedBy;
     if report.interrupted {
         exit::INTERRUPTED
     } else if let Some(code) = report.exit_status {
+        // watch -- CMD: the command's status (or 127/126 when it could
+        // not be run), as time(1) gives it.
         code
+    } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) {
+        exit::FAILED
     } else if report.all_hold() {
         exit::OK
     } else {

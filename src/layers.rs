@@ -5,7 +5,7 @@
 //! ```text
 //! lib.rs (the root)
 //! cli                                  0
-//! app, lab                             1
+//! app, lab, labreport                  1
 //! experiments                          2
 //! sampler, report, output, verdict,
 //! guard, cgroup_sandbox                3
@@ -19,6 +19,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("cli", 0),
     ("app", 1),
     ("lab", 1),
+    ("labreport", 1),
     ("experiments", 2),
     ("sampler", 3),
     ("report", 3),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod experiments;
 pub mod guard;
 pub mod lab;
+pub mod labreport;
 pub mod layers;
 pub mod output;
 pub mod probe;
@@ -54,6 +55,10 @@ fn dispatch(cmd: cli::Command) -> anyhow::Result<i32> {
         Command::Explain { name } => app::explain(&name),
         Command::Judge(a) => app::judge(&a),
         Command::All(a) => lab::run(&a),
+        Command::Report(a) => labreport::run(&a),
+        Command::Help { command } => cli::help(command.as_deref()),
+        Command::Completions { shell } => cli::completions(shell),
+        Command::Man => cli::man(),
         Command::Experiment(e) => app::run_experiment(&e),
     }
 }

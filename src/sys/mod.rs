@@ -5,6 +5,10 @@
 //! `// SAFETY:` line saying what makes it sound at that spot.
 
 mod residency;
+mod timing;
+pub use timing::{
+    ThreadUsage, affinity, pin_to_current_cpu, set_affinity, thread_usage, timer_overhead_ns,
+};
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -249,6 +253,8 @@ impl Default for MapOptions {
 pub struct Region {
     ptr: NonNull<u8>,
     len: usize,
+    /// False for a read-only mapping: safe writes through it are refused.
+    writable: bool,
 }
 
 impl Region {
@@ -307,6 +313,7 @@ impl Region {
         Ok(Region {
             ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,
             len: len_usize,
+            writable: !opts.read_only,
         })
     }
 

@@ -102,18 +102,22 @@ impl Sampler {
         // interval): skip to the latest deadline that has passed, counting
         // the ones missed, rather than firing a burst of catch-up samples.
         let now = Instant::now();
+        let mut passed_over = 0;
         if now > deadline + self.interval {
             let behind = (now - self.start).as_nanos() / self.interval.as_nanos().max(1);
             let k = behind as u64;
-            self.skipped += k - self.next;
-            self.next = k;
+            passed_over = k - self.next;
             deadline = self.deadline(k);
         }
         if let Some(limit) = stop_after
             && (deadline - self.start).as_secs_f64() > limit + 1e-9
         {
+            // The run is over: deadlines after the last sample were not
+            // asked for, so they are not counted as skipped either.
             return None;
         }
+        self.skipped += passed_over;
+        self.next += passed_over;
         if !crate::sys::sleep_until(deadline) {
             return None;
         }

@@ -543,8 +543,13 @@ fn measured(args: &Args, ctx: &Ctx, f: &Finish<'_>) -> Measured {
             && tree.hwm_root_first_kib == Some(tree.hwm_root_kib),
         first_row: w.online.first,
         last_row: w.online.last,
-        exit_code: e.and_then(|e| e.exit_code),
+        // A command ended by the user's own signal (passed on by memlab, or
+        // sent to the whole group by Ctrl-C) has no result of its own.
+        exit_code: e
+            .and_then(|e| e.exit_code)
+            .filter(|_| end != End::Interrupted),
         exit_signal: match exit {
+            _ if end == End::Interrupted => None,
             Some(CommandEnd { killed: true, .. }) => Some("SIGKILL".into()),
             _ => e.and_then(|e| e.signal).map(|s| s.as_str().to_string()),
         },

@@ -551,3 +551,35 @@ fn a_reader_that_does_not_read_costs_dropped_rows_not_a_stall() {
     assert!(dropped > 0, "{taken} taken, none dropped: {s}");
     assert_eq!(read + dropped, taken, "{read} read + {dropped} dropped");
 }
+
+#[test]
+fn a_signal_to_memlab_is_passed_to_the_command_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("w.json");
+    let memlab = Command::new(memlab_path())
+        .args(["watch", "-q", "--interval", "10ms", "--json"])
+        .arg(&json)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo the-command-got-it >&2; exit 5' TERM; while :; do sleep 0.05; done",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    kill(memlab.id(), nix::sys::signal::Signal::SIGTERM);
+    let o = memlab.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the-command-got-it"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(j["ended_by"], "interrupted");
+    assert_eq!(j["summary"]["ended_by"], "interrupt");
+}

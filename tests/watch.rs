@@ -583,3 +583,25 @@ fn a_signal_to_memlab_is_passed_to_the_command_first() {
     assert_eq!(j["ended_by"], "interrupted");
     assert_eq!(j["summary"]["ended_by"], "interrupt");
 }
+
+#[test]
+fn threads_are_not_processes_of_the_tree() {
+    let Some(py) = ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("skipped: no python3 to start threads with");
+        return;
+    };
+    // Eight threads start after the first samples (their ids are new pids
+    // a look for new processes reads).
+    let script = "import threading, time\n\
+                  time.sleep(0.3)\n\
+                  ts = [threading.Thread(target=time.sleep, args=(0.5,)) for _ in range(8)]\n\
+                  [t.start() for t in ts]\n\
+                  [t.join() for t in ts]";
+    let (j, _) = json_file_run(&["--interval", "5ms", "--", py, "-c", script], 0);
+    let s = &j["summary"];
+    assert_eq!(s["nprocs_max"], 1, "{s}");
+    assert_eq!(s["procs_seen"], 1, "{s}");
+}

@@ -36,6 +36,8 @@ pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(2);
 pub const SCAN_MIN_PERIOD: Duration = Duration::from_millis(20);
 pub const SCAN_COST_FACTOR: u32 = 100;
 pub const SCAN_EVERY_INTERVALS: u32 = 5;
+/// Up to this many new pids are read one by one; more, and /proc is listed.
+pub const PROBE_MAX: u64 = 64;
 /// Read each process's `VmHWM` (the kernel's own peak) this often.
 pub const HWM_PERIOD: Duration = Duration::from_millis(20);
 
@@ -200,10 +202,17 @@ impl Tree {
     fn scan(&mut self, range: Option<(u64, u64)>) {
         let t0 = Instant::now();
         self.scans += 1;
+        let pid_max = self.pid_max.max(2);
+        if let Some((from, to)) = range
+            && (to + pid_max - from) % pid_max <= PROBE_MAX
+        {
+            self.probe(from, to);
+            self.scan_ns += t0.elapsed().as_nanos();
+            return;
+        }
         let Ok(dir) = std::fs::read_dir("/proc") else {
             return;
         };
-        let pid_max = self.pid_max.max(2);
         // Creation order: distance after `from`, cyclically.
         let age = |pid: u64| match range {
             Some((from, _)) => (pid + pid_max - from - 1) % pid_max,
@@ -233,6 +242,29 @@ impl Tree {
             }
         }
         self.scan_ns += t0.elapsed().as_nanos();
+    }
+
+    /// The few pids handed out in `(from, to]`, read one by one in creation
+    /// order without listing /proc. Those include thread ids (a thread's
+    /// /proc/TID can be opened though /proc does not list it): a candidate
+    /// whose parent is in the tree joins only if it leads its thread group.
+    fn probe(&mut self, from: u64, to: u64) {
+        let pid_max = self.pid_max.max(2);
+        let n = (to + pid_max - from) % pid_max;
+        for i in 1..=n {
+            let pid = ((from + i) % pid_max) as i32;
+            if pid <= 0 || self.members.iter().any(|m| m.pid == pid) {
+                continue;
+            }
+            let Some(st) = read_tree_stat(pid) else {
+                continue;
+            };
+            let parent_in =
+                self.members.iter().any(|m| m.pid == st.ppid) || self.adopter == Some(st.ppid);
+            if parent_in && thread_group_leader(pid) {
+                self.try_join(pid, &st);
+            }
+        }
     }
 
     /// Add `pid` if its parent is in the tree; true when it joined (or can
@@ -392,6 +424,16 @@ fn read_tree_stat(pid: i32) -> Option<TreeStat> {
     let mut buf = [0u8; 1024];
     let text = read_small(&format!("/proc/{pid}/stat"), &mut buf).ok()?;
     parse_stat_tree(text).ok()
+}
+
+/// Is `pid` a process (the leader of its thread group), not a thread?
+fn thread_group_leader(pid: i32) -> bool {
+    let mut buf = [0u8; 4096];
+    read_small(&format!("/proc/{pid}/status"), &mut buf)
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("Tgid:")))
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        == Some(pid)
 }
 
 /// Read a small /proc file into `buf` (open, read, close).

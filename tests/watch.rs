@@ -605,3 +605,37 @@ fn threads_are_not_processes_of_the_tree() {
     assert_eq!(s["nprocs_max"], 1, "{s}");
     assert_eq!(s["procs_seen"], 1, "{s}");
 }
+
+fn vm_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn memlab_does_not_grow_with_the_duration() {
+    // Before streaming, each 1 ms sample kept about 1 KiB: 3 MiB in 3 s.
+    let dir = tempfile::tempdir().unwrap();
+    let mut memlab = Command::new(memlab_path())
+        .args(["watch", "-q", "--interval", "1ms", "--csv"])
+        .arg(dir.path().join("w.csv"))
+        .arg("--json")
+        .arg(dir.path().join("w.json"))
+        .args(["--", "sleep", "30"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let early = vm_rss_kib(memlab.id());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let late = vm_rss_kib(memlab.id());
+    kill(memlab.id(), nix::sys::signal::Signal::SIGINT);
+    assert_eq!(memlab.wait().unwrap().code(), Some(130));
+    assert!(
+        late < early + 1024,
+        "memlab's RSS went from {early} KiB to {late} KiB in 3 s"
+    );
+}

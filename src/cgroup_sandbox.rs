@@ -364,6 +364,153 @@ pub fn keyed(text: &str, key: &str) -> Option<u64> {
     })
 }
 
+// ---------------------------------------------------------------------------
+// For `memlab swap`: a group whose swap is allowed or denied on purpose.
+// ---------------------------------------------------------------------------
+
+/// Whether a group made by [`Sandbox::create_for_swap`] may swap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwapRule {
+    /// Only memory is limited: at the limit, reclaim swaps the group's
+    /// anonymous pages out.
+    Allow,
+    /// Swap is denied to the group (and only to it): v1
+    /// `memory.memsw.limit_in_bytes` = the memory limit where swap is
+    /// accounted, else v1 `memory.swappiness` 0; v2 `memory.swap.max` 0.
+    Deny,
+}
+
+impl Sandbox {
+    /// A group like [`Sandbox::create`]'s (same name, same place, swept the
+    /// same way), limited to `limit` bytes of memory, with swap allowed or
+    /// denied. Returns the group and the mechanism used, in words
+    /// (`memory.swap.max=0`, ...).
+    pub fn create_for_swap(
+        own: &MemCgroup,
+        limit: u64,
+        rule: SwapRule,
+    ) -> std::result::Result<(Sandbox, String), Refusal> {
+        let name = format!("{PREFIX}{}", std::process::id());
+        let (base, placement) = match own.version {
+            Version::V1 => (
+                own.dir.clone(),
+                format!("under memlab's v1 memory cgroup {}", own.dir.display()),
+            ),
+            Version::V2 => v2_base(&own.dir).map_err(Refusal)?,
+        };
+        remove_stale(&base);
+        let dir = base.join(&name);
+        if let Err(e) = fs::create_dir(&dir) {
+            return Err(Refusal(mkdir_refusal(&base, own.version, &e)));
+        }
+        let mut sb = Sandbox {
+            version: own.version,
+            dir,
+            placement,
+            swap_limited: false,
+            child: None,
+            removed: false,
+        };
+        let configured = match (own.version, rule) {
+            (Version::V1, SwapRule::Deny) => configure_v1(&sb.dir, limit).and_then(|memsw| {
+                if memsw {
+                    Ok("memory.memsw.limit_in_bytes = memory.limit_in_bytes (v1)".to_string())
+                } else {
+                    write_file(&sb.dir.join("memory.swappiness"), "0")?;
+                    Ok("memory.swappiness = 0 (v1, no swap accounting)".to_string())
+                }
+            }),
+            (Version::V1, SwapRule::Allow) => configure_v1_memory_only(&sb.dir, limit)
+                .map(|()| "memory.limit_in_bytes only (v1)".to_string()),
+            (Version::V2, SwapRule::Deny) => configure_v2(&sb.dir, limit).and_then(|swap| {
+                anyhow::ensure!(
+                    swap,
+                    "this kernel has no memory.swap.max (swap accounting off)"
+                );
+                Ok("memory.swap.max = 0 (v2)".to_string())
+            }),
+            (Version::V2, SwapRule::Allow) => {
+                write_file(&sb.dir.join("memory.max"), &limit.to_string())
+                    .map(|()| "memory.max only (v2)".to_string())
+            }
+        };
+        match configured {
+            Ok(mechanism) => {
+                sb.swap_limited = rule == SwapRule::Deny;
+                Ok((sb, mechanism))
+            }
+            Err(e) => Err(Refusal(format!(
+                "could not configure {} ({e:#})",
+                sb.dir.display()
+            ))),
+        }
+    }
+}
+
+/// v1: the memory limit alone (swap left to the group's swappiness).
+fn configure_v1_memory_only(dir: &Path, limit: u64) -> Result<()> {
+    let oom_control = dir.join("memory.oom_control");
+    let text = fs::read_to_string(&oom_control).unwrap_or_default();
+    if keyed(&text, "oom_kill_disable") == Some(1) {
+        write_file(&oom_control, "0")?;
+    }
+    write_file(&dir.join("memory.limit_in_bytes"), &limit.to_string())
+}
+
+/// Remove groups left by a memlab killed with SIGKILL, where a group for
+/// memlab's cgroup `own` would be made (what [`Sandbox::create`] does first).
+pub fn sweep_stale(own: &MemCgroup) {
+    let base = match own.version {
+        Version::V1 => own.dir.clone(),
+        Version::V2 => match v2_base(&own.dir) {
+            Ok((b, _)) => b,
+            Err(_) => return,
+        },
+    };
+    remove_stale(&base);
+}
+
+/// Why a group below `own` could never swap, if an ancestor forbids it: v1
+/// `memory.memsw.limit_in_bytes` not above `memory.limit_in_bytes` (a
+/// container started with equal memory and memory+swap limits) or
+/// swappiness 0; v2 `memory.swap.max` 0. Walks from `own` up to the mount.
+pub fn ancestor_denies_swap(own: &MemCgroup) -> Option<String> {
+    let mut dir = Some(own.dir.as_path());
+    while let Some(d) = dir {
+        match own.version {
+            Version::V1 => {
+                if !d.join("memory.limit_in_bytes").exists() {
+                    break;
+                }
+                let lim = read_u64(d.join("memory.limit_in_bytes"));
+                let memsw = read_u64(d.join("memory.memsw.limit_in_bytes"));
+                if let (Some(l), Some(m)) = (lim, memsw)
+                    && l < (1 << 62)
+                    && m <= l
+                {
+                    return Some(format!(
+                        "{} allows no swap (memory.memsw.limit_in_bytes {m} = memory.limit_in_bytes {l})",
+                        d.display()
+                    ));
+                }
+            }
+            Version::V2 => {
+                if !d.join("memory.max").exists() {
+                    break;
+                }
+                if fs::read_to_string(d.join("memory.swap.max")).is_ok_and(|t| t.trim() == "0") {
+                    return Some(format!(
+                        "{} allows no swap (memory.swap.max 0)",
+                        d.display()
+                    ));
+                }
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

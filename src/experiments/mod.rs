@@ -18,6 +18,7 @@ pub mod mmap;
 pub mod oom;
 pub mod page_table;
 pub mod segv;
+pub mod swap;
 mod touch_child;
 pub mod watch;
 
@@ -229,6 +230,7 @@ registry! {
     Cow => cow: Plotted;
     PageTable => page_table: Plotted;
     Hugepage => hugepage: Plotted;
+    Swap => swap: Plain;
     Watch => watch: Plotted;
 }
 

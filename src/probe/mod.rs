@@ -7,6 +7,8 @@ pub mod maps;
 pub mod meminfo;
 pub mod pagemap;
 pub mod process;
+pub mod swaps;
+pub mod vmstat;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

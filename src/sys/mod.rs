@@ -5,6 +5,7 @@
 //! `// SAFETY:` line saying what makes it sound at that spot.
 
 mod residency;
+pub mod swapfile;
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};

@@ -139,10 +139,10 @@ impl Drop for SwapLock {
 pub fn sweep_stale(lock: &SwapLock, dirs: &[&Path]) -> Vec<String> {
     let mut done = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    if let Some(p) = lock.previous.split_once(' ').map(|(_, p)| p.trim()) {
-        if is_memlab_swapfile(p) {
-            files.push(PathBuf::from(p));
-        }
+    if let Some(p) = lock.previous.split_once(' ').map(|(_, p)| p.trim())
+        && is_memlab_swapfile(p)
+    {
+        files.push(PathBuf::from(p));
     }
     for a in crate::probe::swaps::areas() {
         if is_memlab_swapfile(&a.filename) {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
 use crate::probe::swaps::{SwapArea, SwapSettings};
-use crate::report::{Check, Verdict};
+use crate::report::{Check, EndedBy, Verdict};
 use crate::verdict::{SystemEffect, judge_system};
 
 /// One step of one part.
@@ -118,13 +118,19 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let m: Measured = rec.measurements_as()?;
     let mut j = Judgement::default();
     summary(&mut j, &rows);
-    if !skipped(rec, "pageout") {
+    // A run cut short judges only the parts that finished; in a completed
+    // run a part that is neither skipped nor finished fails its checks.
+    let complete = rec.ended_by == EndedBy::Completed;
+    let judged = |part: &str, last: &str| {
+        !skipped(rec, part) && (complete || find(&rows, part, last).is_some())
+    };
+    if judged("pageout", "evicted-retouch") {
         pageout_checks(&mut j, &rows, &p, &m);
     }
-    if !skipped(rec, "rescue") {
+    if judged("rescue", "ended") {
         rescue_checks(&mut j, &rows, &p);
     }
-    if !skipped(rec, "no-swap") {
+    if judged("no-swap", "ended") {
         no_swap_check(&mut j, &rows);
     }
     if !skipped(rec, "cost") {
@@ -469,7 +475,6 @@ fn cost_check(j: &mut Judgement, rows: &[Row]) {
 mod tests {
     use super::*;
     use crate::probe::host::Meta;
-    use crate::report::EndedBy;
     use serde_json::{Map, Value};
 
     const SIZE: u64 = 64 << 20;
@@ -485,75 +490,75 @@ mod tests {
 
     /// A run as measured here (64 MiB, swap file): every claim holds.
     fn good_rows() -> Vec<Row> {
-        let mut v = Vec::new();
-        v.push(Row {
-            vm_swap_kib: Some(0),
-            rss_kib: Some(66_000),
-            minflt: Some(16_390),
-            ..row("pageout", "written")
-        });
-        v.push(Row {
-            vm_swap_kib: Some(65_536),
-            rss_kib: Some(1_700),
-            pswpout_pages: Some(16_384),
-            zswpout_pages: Some(0),
-            swpout_zero_pages: Some(0),
-            sys_swap_used_delta_kib: Some(65_536),
-            ..row("pageout", "paged-out")
-        });
-        v.push(Row {
-            vm_swap_kib: Some(65_536),
-            rss_kib: Some(67_200),
-            minflt: Some(16_384),
-            majflt: Some(0),
-            minor_timed: Some(16_384),
-            minor_ns_mean: Some(900),
-            minor_ns_median: Some(800),
-            minor_ns_p90: Some(1_200),
-            ..row("pageout", "retouched")
-        });
-        v.push(Row {
-            vm_swap_kib: Some(65_536),
-            rss_kib: Some(1_700),
-            pswpout_pages: Some(0),
-            ..row("pageout", "paged-out-again")
-        });
-        v.push(Row {
-            minflt: Some(14_336),
-            majflt: Some(2_048),
-            major_timed: Some(2_048),
-            minor_timed: Some(14_336),
-            major_ns_mean: Some(25_000),
-            major_ns_median: Some(21_000),
-            minor_ns_mean: Some(1_500),
-            minor_ns_median: Some(900),
-            minor_ns_p90: Some(2_000),
-            pswpin_pages: Some(16_384),
-            swap_ra_pages: Some(14_336),
-            ..row("pageout", "evicted-retouch")
-        });
-        v.push(Row {
-            vm_swap_kib: Some(33_000),
-            ..row("rescue", "touched")
-        });
-        v.push(Row {
-            minflt: Some(7_168),
-            majflt: Some(1_028),
-            pswpin_pages: Some(8_200),
-            ..row("rescue", "reread")
-        });
-        v.push(Row {
-            exit_code: Some(0),
-            outcome: "exit 0".into(),
-            ..row("rescue", "ended")
-        });
-        v.push(Row {
-            signal: Some("SIGKILL".into()),
-            oom_kills: Some(1),
-            outcome: "killed by SIGKILL".into(),
-            ..row("no-swap", "ended")
-        });
-        v
+        vec![
+            Row {
+                vm_swap_kib: Some(0),
+                rss_kib: Some(66_000),
+                minflt: Some(16_390),
+                ..row("pageout", "written")
+            },
+            Row {
+                vm_swap_kib: Some(65_536),
+                rss_kib: Some(1_700),
+                pswpout_pages: Some(16_384),
+                zswpout_pages: Some(0),
+                swpout_zero_pages: Some(0),
+                sys_swap_used_delta_kib: Some(65_536),
+                ..row("pageout", "paged-out")
+            },
+            Row {
+                vm_swap_kib: Some(65_536),
+                rss_kib: Some(67_200),
+                minflt: Some(16_384),
+                majflt: Some(0),
+                minor_timed: Some(16_384),
+                minor_ns_mean: Some(900),
+                minor_ns_median: Some(800),
+                minor_ns_p90: Some(1_200),
+                ..row("pageout", "retouched")
+            },
+            Row {
+                vm_swap_kib: Some(65_536),
+                rss_kib: Some(1_700),
+                pswpout_pages: Some(0),
+                ..row("pageout", "paged-out-again")
+            },
+            Row {
+                minflt: Some(14_336),
+                majflt: Some(2_048),
+                major_timed: Some(2_048),
+                minor_timed: Some(14_336),
+                major_ns_mean: Some(25_000),
+                major_ns_median: Some(21_000),
+                minor_ns_mean: Some(1_500),
+                minor_ns_median: Some(900),
+                minor_ns_p90: Some(2_000),
+                pswpin_pages: Some(16_384),
+                swap_ra_pages: Some(14_336),
+                ..row("pageout", "evicted-retouch")
+            },
+            Row {
+                vm_swap_kib: Some(33_000),
+                ..row("rescue", "touched")
+            },
+            Row {
+                minflt: Some(7_168),
+                majflt: Some(1_028),
+                pswpin_pages: Some(8_200),
+                ..row("rescue", "reread")
+            },
+            Row {
+                exit_code: Some(0),
+                outcome: "exit 0".into(),
+                ..row("rescue", "ended")
+            },
+            Row {
+                signal: Some("SIGKILL".into()),
+                oom_kills: Some(1),
+                outcome: "killed by SIGKILL".into(),
+                ..row("no-swap", "ended")
+            },
+        ]
     }
 
     fn measured(bg: Option<f64>) -> Measured {
@@ -567,6 +572,10 @@ mod tests {
     }
 
     fn judge_of(rows: &[Row], m: &Measured, skipped: &[String]) -> Judgement {
+        judge_ended(rows, m, skipped, EndedBy::Completed)
+    }
+
+    fn judge_ended(rows: &[Row], m: &Measured, skipped: &[String], ended_by: EndedBy) -> Judgement {
         let rows: Vec<Map<String, Value>> = rows
             .iter()
             .map(|r| match serde_json::to_value(r).unwrap() {
@@ -586,7 +595,7 @@ mod tests {
             params: &params,
             measurements: &meas,
             meta: &meta,
-            ended_by: EndedBy::Completed,
+            ended_by,
             skipped,
         })
         .unwrap()
@@ -740,6 +749,18 @@ mod tests {
             verdict(&j, "swapin_costs_more_than_minor"),
             Verdict::Inconclusive
         );
+    }
+
+    #[test]
+    fn an_interrupted_run_judges_only_the_parts_that_finished() {
+        let rows = &good_rows()[..3];
+        let j = judge_ended(rows, &measured(Some(0.0)), &[], EndedBy::Interrupted);
+        assert!(j.checks.is_empty(), "{:?}", j.checks);
+        // The same rows in a completed run: the unfinished parts fail.
+        let j = judge_of(rows, &measured(Some(0.0)), &[]);
+        assert_eq!(verdict(&j, "swapin_is_a_major_fault"), Verdict::Fails);
+        assert_eq!(verdict(&j, "rescue_survives_with_swap"), Verdict::Fails);
+        assert_eq!(verdict(&j, "no_swap_is_oom_killed"), Verdict::Fails);
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         ..Measured::default()
     };
     let root = ctx.meta.root;
+    // A closed terminal must not leave a swap area or a group behind.
+    swapfile::catch_hangup()?;
     // Root: take the lock, and sweep what a SIGKILLed run left.
     let lock = if root {
         match swapfile::SwapLock::acquire(&swapfile::lock_path(), LOCK_PATIENCE)? {
@@ -193,6 +195,16 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     Ok(finish(r, &m))
 }
 
+/// Mark how the run ended before the judge reads it.
+fn mark_ended(r: &mut Report) {
+    if sys::interrupted() {
+        r.interrupted = true;
+    }
+    if r.interrupted {
+        r.ended_by = crate::report::EndedBy::Interrupted;
+    }
+}
+
 /// The sizes, checked; returns LIMIT in bytes.
 fn validate(args: &Args) -> Result<u64> {
     crate::guard::at_least(
@@ -249,7 +261,6 @@ fn make_swapfile(
             dir.display()
         )));
     }
-    swapfile::catch_hangup()?;
     let path = dir.join(format!(
         "{}{}{}",
         swapfile::FILE_PREFIX,
@@ -658,6 +669,7 @@ fn no_swap_part(
 
 /// Record the measurements and the view.
 fn finish(mut r: Report, m: &Measured) -> Report {
+    mark_ended(&mut r);
     if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(m) {
         for (k, v) in map {
             r.measurements.insert(k, v);

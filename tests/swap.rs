@@ -1,0 +1,351 @@
+//! `memlab swap`: the three parts on a temporary swap file (root), the
+//! skips (no swap, ordinary user), and every way a run that made a swap
+//! area can end (completed, SIGINT/SIGTERM/SIGHUP, SIGKILL then the next
+//! run's sweep), each leaving /proc/swaps, the file system and the cgroup
+//! tree as they were.
+//!
+//! A swap area changes what other tests see (oom's child could swap instead
+//! of being killed), so these tests run one at a time and keep the area on
+//! for the second or two a run takes.
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use memlab::probe::cgroup::MemCgroup;
+use nix::sys::signal::Signal;
+use serde_json::Value;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Active swap areas that are memlab's temporary files.
+fn memlab_swap_areas() -> Vec<String> {
+    memlab::probe::swaps::areas()
+        .into_iter()
+        .map(|a| a.filename)
+        .filter(|f| memlab::sys::swapfile::is_memlab_swapfile(f))
+        .collect()
+}
+
+/// Swap areas that are not memlab's: the host's own.
+fn host_has_swap() -> bool {
+    memlab::probe::swaps::areas()
+        .iter()
+        .any(|a| !memlab::sys::swapfile::is_memlab_swapfile(&a.filename))
+}
+
+fn memlab_swap_files() -> Vec<String> {
+    files_in(Path::new("/var/tmp"))
+        .into_iter()
+        .filter(|f| memlab::sys::swapfile::is_memlab_swapfile(f))
+        .collect()
+}
+
+/// memlab's cgroups whose memlab is gone (what a run would leave behind).
+fn stale_groups() -> Vec<String> {
+    let Some(cg) = MemCgroup::current() else {
+        return Vec::new();
+    };
+    let mut dirs = vec![cg.dir.clone()];
+    if let Some(p) = cg.dir.parent() {
+        dirs.push(p.to_path_buf());
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        for f in files_in(&d) {
+            if let Some(pid) = f.strip_prefix(memlab::cgroup_sandbox::PREFIX)
+                && !Path::new(&format!("/proc/{pid}")).exists()
+            {
+                out.push(d.join(&f).display().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The state a run must leave as it found it.
+#[derive(Debug, PartialEq)]
+struct HostState {
+    swaps: Vec<String>,
+    files: Vec<String>,
+    lock_file: bool,
+    groups: Vec<String>,
+}
+
+fn host_state() -> HostState {
+    HostState {
+        swaps: memlab_swap_areas(),
+        files: memlab_swap_files(),
+        lock_file: memlab::sys::swapfile::lock_path().exists(),
+        groups: stale_groups(),
+    }
+}
+
+/// Never leave a swap area on, whatever a failed test did; then assert the
+/// state is as `before`.
+fn assert_left_as(before: &HostState, what: &str) {
+    let after = host_state();
+    for a in &after.swaps {
+        let _ = memlab::sys::swapfile::swapoff(Path::new(a));
+        let _ = std::fs::remove_file(a);
+    }
+    assert_eq!(&after, before, "{what}: the host is not as it was");
+}
+
+/// Run memlab to a JSON file; returns (exit code, report).
+fn run_to_json(args: &[&str], json: &Path) -> (i32, Value) {
+    let mut all = args.to_vec();
+    all.extend(["--json", json.to_str().unwrap(), "-q"]);
+    let o = run(&all);
+    let code = o.status.code().unwrap_or(-1);
+    let text = std::fs::read_to_string(json)
+        .unwrap_or_else(|e| panic!("no JSON from {all:?} ({e}); stderr: {}", stderr(&o)));
+    (code, serde_json::from_str(&text).expect("JSON parses"))
+}
+
+fn verdicts(r: &Value) -> Vec<(String, Value)> {
+    r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["verdict"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_swap_and_without_swapfile_it_skips_with_one_line_and_exits_0() {
+    let _g = lock();
+    if host_has_swap() {
+        eprintln!("skipping: this host has swap of its own");
+        return;
+    }
+    let before = host_state();
+    let o = run(&["swap", "--size", "8M"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("--swapfile 256M"), "{out}");
+    let r = json_run(&["swap", "--size", "8M"], &[0]);
+    assert_eq!(
+        r["skipped"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r["skipped"]
+    );
+    assert!(r["checks"].as_array().unwrap().is_empty());
+    assert_eq!(r["measurements"]["swap_source"], "none");
+    assert_left_as(&before, "a run without swap");
+}
+
+#[test]
+fn an_ordinary_user_is_told_what_needs_root_and_exits_0() {
+    let _g = lock();
+    let before = host_state();
+    let Some(o) = run_unprivileged(&[
+        "swap",
+        "--size",
+        "8M",
+        "--swapfile",
+        "64M",
+        "--json",
+        "-",
+        "-q",
+    ]) else {
+        return;
+    };
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let skipped: Vec<&str> = r["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(!skipped.is_empty(), "nothing skipped: {r}");
+    if !host_has_swap() {
+        assert!(skipped[0].contains("root"), "{skipped:?}");
+    } else {
+        // Page-out needs no privilege; the cgroups of the rescue do.
+        assert!(
+            skipped.iter().any(|s| s.starts_with("rescue")),
+            "{skipped:?}"
+        );
+        assert_no_failed_checks(&r);
+    }
+    assert_left_as(&before, "an ordinary user's run");
+}
+
+#[test]
+fn with_a_temporary_swapfile_every_claim_holds_and_rejudging_agrees() {
+    let _g = lock();
+    if !is_root() || host_has_swap() {
+        eprintln!("skipping: needs root on a host without swap of its own");
+        return;
+    }
+    let before = host_state();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("swap.json");
+    let (code, r) = run_to_json(&["swap", "--size", "32M", "--swapfile", "128M"], &json);
+    assert_left_as(&before, "a completed run");
+    assert_eq!(code, 0, "{}", r["checks"]);
+    assert_eq!(r["measurements"]["swap_source"], "swapfile");
+    assert!(
+        r["skipped"].as_array().unwrap().is_empty(),
+        "{}",
+        r["skipped"]
+    );
+    let s = &r["summary"];
+    assert_eq!(s["pageout_swapped_kib"], 32 * 1024, "{s}");
+    assert_eq!(s["retouch_majflt"], 0, "from the swap cache: {s}");
+    assert!(s["evicted_retouch_majflt"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["rescue_survived"], true, "{s}");
+    assert_eq!(s["no_swap_killed"], true, "{s}");
+    assert!(
+        s["swapin_ns_per_fault"].as_f64().unwrap() > s["minor_ns_per_fault"].as_f64().unwrap(),
+        "{s}"
+    );
+    assert_no_failed_checks(&r);
+    // The CSV header is the row type's, and `memlab judge` agrees.
+    let o = run(&["judge", json.to_str().unwrap(), "--json", "-", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let back: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(verdicts(&back), verdicts(&r));
+    assert_eq!(back["summary"], r["summary"]);
+    // Without summary and checks, the same again.
+    let mut bare = r.clone();
+    bare["summary"] = Value::Object(Default::default());
+    bare["checks"] = Value::Array(Vec::new());
+    let bare_path = dir.path().join("bare.json");
+    std::fs::write(&bare_path, serde_json::to_vec(&bare).unwrap()).unwrap();
+    let o = run(&["judge", bare_path.to_str().unwrap(), "--json", "-", "-q"]);
+    let back: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(verdicts(&back), verdicts(&r));
+    assert_eq!(back["summary"], r["summary"]);
+}
+
+#[test]
+fn a_swap_dir_that_cannot_hold_swap_is_refused_before_anything_runs() {
+    let _g = lock();
+    if !is_root() || host_has_swap() || !Path::new("/dev/shm").is_dir() {
+        eprintln!("skipping: needs root, no host swap, and /dev/shm");
+        return;
+    }
+    let before = host_state();
+    let o = run(&[
+        "swap",
+        "--size",
+        "8M",
+        "--swapfile",
+        "64M",
+        "--swap-dir",
+        "/dev/shm",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--swap-dir"), "{}", stderr(&o));
+    assert_left_as(&before, "a refused run");
+}
+
+/// Start a run with a swap file, wait until its swap area is on, let it go
+/// on for `after`, and send `sig`. Returns the exit status (None: killed).
+fn signal_mid_run(sig: Signal, after: Duration, json: &Path) -> Option<i32> {
+    let mut child = Command::new(memlab_path())
+        .args([
+            "swap",
+            "--size",
+            "64M",
+            "--swapfile",
+            "256M",
+            "-q",
+            "--json",
+        ])
+        .arg(json)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning memlab");
+    let t = Instant::now();
+    while memlab_swap_areas().is_empty() && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        !memlab_swap_areas().is_empty(),
+        "the run never switched its swap area on"
+    );
+    std::thread::sleep(after);
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig).unwrap();
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn a_signal_mid_run_leaves_swap_files_and_cgroups_as_before() {
+    let _g = lock();
+    if !is_root() || host_has_swap() {
+        eprintln!("skipping: needs root on a host without swap of its own");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (sig, after) in [
+        (Signal::SIGINT, 300),
+        (Signal::SIGTERM, 900),
+        (Signal::SIGHUP, 600),
+    ] {
+        let before = host_state();
+        let json = dir.path().join(format!("{sig}.json"));
+        let code = signal_mid_run(sig, Duration::from_millis(after), &json);
+        assert_left_as(&before, &format!("{sig} mid-run"));
+        // A run that finished before the signal came exits 0.
+        assert!(matches!(code, Some(130) | Some(0)), "{sig}: exit {code:?}");
+        let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        if code == Some(130) {
+            assert_eq!(r["interrupted"], true, "{sig}");
+            assert_eq!(r["ended_by"], "interrupted", "{sig}");
+        }
+        // Parts cut short are not judged as failures.
+        assert_no_failed_checks(&r);
+    }
+}
+
+#[test]
+fn a_sigkilled_runs_swap_file_is_swept_by_the_next_run() {
+    let _g = lock();
+    if !is_root() || host_has_swap() {
+        eprintln!("skipping: needs root on a host without swap of its own");
+        return;
+    }
+    let before = host_state();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("killed.json");
+    let code = signal_mid_run(Signal::SIGKILL, Duration::from_millis(400), &json);
+    assert_eq!(code, None, "memlab should have died of SIGKILL");
+    let left = memlab_swap_areas();
+    let files = memlab_swap_files();
+    if left.is_empty() && files.is_empty() {
+        panic!("SIGKILL left no swap file: the test proves nothing");
+    }
+    // Its children die with it (PR_SET_PDEATHSIG); wait until its cgroups
+    // are empty so the sweep may remove them.
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(10)
+        && stale_groups().iter().any(|g| {
+            std::fs::read_to_string(Path::new(g).join("cgroup.procs"))
+                .is_ok_and(|p| !p.trim().is_empty())
+        })
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = json_run(&["swap", "--size", "8M"], &[0]);
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("removed"), "no sweep announced: {notes}");
+    assert_left_as(&before, "the run after a SIGKILL");
+}

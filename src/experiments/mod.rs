@@ -9,6 +9,7 @@
 
 pub mod cow;
 pub mod demand_paging;
+pub mod faults;
 pub mod filemap;
 pub mod free;
 pub mod hugepage;
@@ -16,6 +17,7 @@ pub mod isolation;
 pub mod malloc;
 pub mod mmap;
 pub mod oom;
+pub mod page_cache;
 pub mod page_table;
 pub mod segv;
 pub mod swap;
@@ -225,6 +227,7 @@ registry! {
     Malloc => malloc: Plain;
     Isolation => isolation: Plain, worker = isolation::worker_entry;
     Filemap => filemap: Plain;
+    PageCache => page_cache: Plotted;
     DemandPaging => demand_paging: Plotted;
     Oom => oom: Plain;
     Cow => cow: Plotted;
@@ -232,6 +235,7 @@ registry! {
     Hugepage => hugepage: Plotted;
     Swap => swap: Plain;
     Watch => watch: Plotted;
+    Faults => faults: Plotted;
 }
 
 pub fn find(name: &str) -> Option<&'static Info> {

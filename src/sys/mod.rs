@@ -6,6 +6,10 @@
 
 mod residency;
 pub mod swapfile;
+mod timing;
+pub use timing::{
+    ThreadUsage, affinity, pin_to_current_cpu, set_affinity, thread_usage, timer_overhead_ns,
+};
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -240,6 +244,8 @@ impl Default for MapOptions {
 pub struct Region {
     ptr: NonNull<u8>,
     len: usize,
+    /// False for a read-only mapping: safe writes through it are refused.
+    writable: bool,
 }
 
 impl Region {
@@ -298,6 +304,7 @@ impl Region {
         Ok(Region {
             ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,
             len: len_usize,
+            writable: !opts.read_only,
         })
     }
 

@@ -136,7 +136,8 @@ impl Drop for SwapLock {
 /// Switch off and remove every memlab swap file: in /proc/swaps, the one the
 /// previous lock holder named, and any in `dirs`. Only call while holding
 /// the lock. Returns one line per thing done (or that failed).
-pub fn sweep_stale(lock: &SwapLock, dirs: &[&Path]) -> Vec<String> {
+/// `active` is the file names of the swap areas on now (/proc/swaps).
+pub fn sweep_stale(lock: &SwapLock, dirs: &[&Path], active: &[String]) -> Vec<String> {
     let mut done = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     if let Some(p) = lock.previous.split_once(' ').map(|(_, p)| p.trim())
@@ -144,9 +145,9 @@ pub fn sweep_stale(lock: &SwapLock, dirs: &[&Path]) -> Vec<String> {
     {
         files.push(PathBuf::from(p));
     }
-    for a in crate::probe::swaps::areas() {
-        if is_memlab_swapfile(&a.filename) {
-            files.push(PathBuf::from(&a.filename));
+    for a in active {
+        if is_memlab_swapfile(a) {
+            files.push(PathBuf::from(a));
         }
     }
     for d in dirs {
@@ -160,10 +161,6 @@ pub fn sweep_stale(lock: &SwapLock, dirs: &[&Path]) -> Vec<String> {
     }
     files.sort();
     files.dedup();
-    let active: Vec<String> = crate::probe::swaps::areas()
-        .into_iter()
-        .map(|a| a.filename)
-        .collect();
     for f in files {
         let name = f.display().to_string();
         if active.contains(&name) {

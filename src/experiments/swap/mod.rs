@@ -112,7 +112,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         None
     };
     if let Some(l) = &lock {
-        for line in swapfile::sweep_stale(l, &[args.swap_dir.as_path()]) {
+        let active: Vec<String> = swaps::areas().into_iter().map(|a| a.filename).collect();
+        for line in swapfile::sweep_stale(l, &[args.swap_dir.as_path()], &active) {
             ctx.ui.say(&format!("swept: {line}"));
             r.note(line);
         }

@@ -61,7 +61,7 @@ pub struct Args {
 pub const INFO: super::Info = super::Info {
     name: "swap",
     section: "スワップ",
-    summary: "page-out to swap, swap-in faults and their cost, swap rescuing a process from OOM",
+    summary: "page-out, swap-in faults and their cost, swap rescuing from OOM",
     needs: "swap (or root with --swapfile); root or a delegated memory cgroup for the rescue",
     page: include_str!("../../../experiments/swap.md"),
     plots: false,
@@ -172,6 +172,18 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
     }
     m.swap_areas = swaps::areas();
+    let st = &m.swap_settings;
+    let settings = format!(
+        "vm.swappiness {}, vm.page-cluster {} (swap read-ahead reads up to {} pages), VMA read-ahead {}, zswap {}",
+        opt(st.swappiness),
+        opt(st.page_cluster),
+        st.page_cluster
+            .map_or("?".into(), |c| (1u64 << c.min(20)).to_string()),
+        onoff(st.vma_ra_enabled),
+        onoff(st.zswap_enabled),
+    );
+    ctx.ui.say(&settings);
+    r.note(settings);
     let outcome = parts(args, limit, ctx, &mut r, &mut m);
     // The swap file goes first, whatever happened.
     if let Some(mut f) = file {
@@ -204,6 +216,26 @@ fn mark_ended(r: &mut Report) {
     if r.interrupted {
         r.ended_by = crate::report::EndedBy::Interrupted;
     }
+}
+
+fn opt(v: Option<u64>) -> String {
+    v.map_or("?".into(), |v| v.to_string())
+}
+
+fn onoff(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "absent",
+    }
+}
+
+/// Free space in the swap areas, KiB.
+fn swap_free_kib() -> u64 {
+    swaps::areas()
+        .iter()
+        .map(|a| a.size_kib.saturating_sub(a.used_kib))
+        .sum()
 }
 
 /// The sizes, checked; returns LIMIT in bytes.
@@ -396,6 +428,17 @@ fn pageout_part(
     t0: Instant,
 ) -> Result<()> {
     let size = args.size.bytes();
+    let free_kib = swap_free_kib();
+    if free_kib * 1024 < size + size / 4 {
+        let why = format!(
+            "swap has {} free, too little to take --size {} (with a quarter to spare)",
+            human_bytes(free_kib * 1024),
+            args.size
+        );
+        ctx.ui.say(&format!("[page-out] skipped: {why}"));
+        r.skip(format!("pageout: {why}"));
+        return Ok(());
+    }
     ctx.ui.say(&format!(
         "[page-out] a child maps {} (4 KiB pages), writes every page, and pages it out with madvise(MADV_PAGEOUT)",
         args.size
@@ -527,10 +570,7 @@ fn rescue_part(
         skip_both(r, why);
         return Ok(());
     }
-    let free_kib: u64 = swaps::areas()
-        .iter()
-        .map(|a| a.size_kib.saturating_sub(a.used_kib))
-        .sum();
+    let free_kib = swap_free_kib();
     if free_kib * 1024 < (size - limit) * 2 {
         skip_both(
             r,

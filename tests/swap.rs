@@ -349,3 +349,98 @@ fn a_sigkilled_runs_swap_file_is_swept_by_the_next_run() {
     assert!(notes.contains("removed"), "no sweep announced: {notes}");
     assert_left_as(&before, "the run after a SIGKILL");
 }
+
+/// A swap file the test itself adds, as an administrator would (not named
+/// like memlab's): switched off and removed on drop, even on a panic.
+struct HostSwap(std::path::PathBuf);
+
+impl HostSwap {
+    fn add() -> Option<HostSwap> {
+        let mkswap = ["/usr/sbin/mkswap", "/sbin/mkswap"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
+        let path =
+            std::path::PathBuf::from(format!("/var/tmp/test-host-swap-{}", std::process::id()));
+        let ok = Command::new("fallocate")
+            .args(["-l", "128M"])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        let sw = HostSwap(path);
+        if !ok {
+            return None;
+        }
+        std::fs::set_permissions(&sw.0, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .ok()?;
+        let ok = Command::new(mkswap)
+            .arg(&sw.0)
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+            && Command::new("swapon")
+                .arg(&sw.0)
+                .status()
+                .is_ok_and(|s| s.success());
+        ok.then_some(sw)
+    }
+}
+
+impl Drop for HostSwap {
+    fn drop(&mut self) {
+        let _ = memlab::sys::swapfile::swapoff(&self.0);
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn with_swap_of_its_own_the_host_is_used_and_left_alone() {
+    let _g = lock();
+    if !is_root() || host_has_swap() {
+        eprintln!("skipping: needs root on a host without swap of its own");
+        return;
+    }
+    let Some(sw) = HostSwap::add() else {
+        eprintln!("skipping: could not add a test swap area (mkswap, fallocate or swapon missing)");
+        return;
+    };
+    let before = host_state();
+    let name = sw.0.display().to_string();
+    let r = json_run(&["swap", "--size", "16M", "--swapfile", "64M"], &[0]);
+    assert_eq!(r["measurements"]["swap_source"], "host");
+    assert!(
+        r["notes"].to_string().contains("--swapfile is not used"),
+        "{}",
+        r["notes"]
+    );
+    assert_no_failed_checks(&r);
+    assert_eq!(
+        r["summary"]["pageout_swapped_kib"],
+        16 * 1024,
+        "{}",
+        r["summary"]
+    );
+    // An ordinary user: page-out needs no privilege, the cgroups do.
+    if let Some(o) = run_unprivileged(&["swap", "--size", "16M", "--json", "-", "-q"]) {
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let u: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            u["summary"]["pageout_swapped_kib"],
+            16 * 1024,
+            "{}",
+            u["summary"]
+        );
+        let skipped = u["skipped"].to_string();
+        assert!(skipped.contains("rescue"), "{skipped}");
+        assert_no_failed_checks(&u);
+    }
+    let still: Vec<String> = memlab::probe::swaps::areas()
+        .into_iter()
+        .map(|a| a.filename)
+        .collect();
+    assert!(
+        still.contains(&name),
+        "memlab touched the host's swap: {still:?}"
+    );
+    drop(sw);
+    assert_left_as(&before, "a run on the host's swap");
+}

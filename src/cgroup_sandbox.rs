@@ -713,3 +713,111 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod swap_rule_tests {
+    use super::*;
+
+    fn own(version: Version, dir: &Path) -> MemCgroup {
+        MemCgroup {
+            version,
+            dir: dir.to_path_buf(),
+            limit_bytes: None,
+            usage_bytes: None,
+        }
+    }
+
+    /// A fake group's files do not vanish with rmdir as the kernel's do:
+    /// empty it, then let the sandbox remove it.
+    fn empty_and_remove(mut sb: Sandbox) {
+        for e in fs::read_dir(&sb.dir).unwrap().flatten() {
+            fs::remove_file(e.path()).unwrap();
+        }
+        sb.remove().unwrap();
+    }
+
+    #[test]
+    fn v1_without_swap_accounting_denies_swap_by_swappiness_0() {
+        let t = tempfile::tempdir().unwrap();
+        let (sb, mech) =
+            Sandbox::create_for_swap(&own(Version::V1, t.path()), 32 << 20, SwapRule::Deny)
+                .unwrap();
+        assert!(mech.contains("memory.swappiness = 0"), "{mech}");
+        assert_eq!(read_u64(sb.dir.join("memory.swappiness")), Some(0));
+        assert_eq!(
+            read_u64(sb.dir.join("memory.limit_in_bytes")),
+            Some(32 << 20)
+        );
+        assert!(sb.swap_limited);
+        empty_and_remove(sb);
+    }
+
+    #[test]
+    fn v1_allow_sets_only_the_memory_limit() {
+        let t = tempfile::tempdir().unwrap();
+        let (sb, mech) =
+            Sandbox::create_for_swap(&own(Version::V1, t.path()), 32 << 20, SwapRule::Allow)
+                .unwrap();
+        assert!(mech.contains("memory.limit_in_bytes only"), "{mech}");
+        assert!(!sb.dir.join("memory.swappiness").exists());
+        assert!(!sb.dir.join("memory.memsw.limit_in_bytes").exists());
+        assert!(!sb.swap_limited);
+        empty_and_remove(sb);
+    }
+
+    #[test]
+    fn v2_allow_sets_only_memory_max_and_deny_needs_swap_max() {
+        let t = tempfile::tempdir().unwrap();
+        // The root of a fake v2 tree: memlab sits in it, groups go under it.
+        fs::write(t.path().join("cgroup.subtree_control"), "memory\n").unwrap();
+        let o = own(Version::V2, t.path());
+        let name = format!("{PREFIX}{}", std::process::id());
+        let (sb, mech) = Sandbox::create_for_swap(&o, 32 << 20, SwapRule::Allow).unwrap();
+        assert!(mech.contains("memory.max only"), "{mech}");
+        assert!(!sb.dir.join("memory.swap.max").exists());
+        empty_and_remove(sb);
+        // Without memory.swap.max (swap not accounted) swap cannot be
+        // denied on v2: refused. (The fake folder keeps the memory.max
+        // written, so its removal is left to the temporary directory.)
+        let Err(Refusal(why)) = Sandbox::create_for_swap(&o, 32 << 20, SwapRule::Deny) else {
+            panic!("denied swap without memory.swap.max");
+        };
+        assert!(why.contains("memory.swap.max"), "{why}");
+        let _ = fs::remove_dir_all(t.path().join(&name));
+    }
+
+    #[test]
+    fn an_ancestor_with_equal_memory_and_memsw_limits_allows_no_swap() {
+        let t = tempfile::tempdir().unwrap();
+        let child = t.path().join("docker/abc");
+        fs::create_dir_all(&child).unwrap();
+        for d in [t.path(), &t.path().join("docker"), &child] {
+            fs::write(d.join("memory.limit_in_bytes"), "9223372036854771712\n").unwrap();
+            fs::write(
+                d.join("memory.memsw.limit_in_bytes"),
+                "9223372036854771712\n",
+            )
+            .unwrap();
+        }
+        assert_eq!(ancestor_denies_swap(&own(Version::V1, &child)), None);
+        fs::write(t.path().join("docker/memory.limit_in_bytes"), "536870912\n").unwrap();
+        fs::write(
+            t.path().join("docker/memory.memsw.limit_in_bytes"),
+            "536870912\n",
+        )
+        .unwrap();
+        let why = ancestor_denies_swap(&own(Version::V1, &child)).unwrap();
+        assert!(why.contains("docker"), "{why}");
+        // v2: memory.swap.max 0 on the way up.
+        let t = tempfile::tempdir().unwrap();
+        let child = t.path().join("a/b");
+        fs::create_dir_all(&child).unwrap();
+        for d in [&t.path().join("a"), &child] {
+            fs::write(d.join("memory.max"), "max\n").unwrap();
+            fs::write(d.join("memory.swap.max"), "max\n").unwrap();
+        }
+        assert_eq!(ancestor_denies_swap(&own(Version::V2, &child)), None);
+        fs::write(t.path().join("a/memory.swap.max"), "0\n").unwrap();
+        assert!(ancestor_denies_swap(&own(Version::V2, &child)).is_some());
+    }
+}

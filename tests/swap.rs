@@ -256,34 +256,42 @@ fn a_swap_dir_that_cannot_hold_swap_is_refused_before_anything_runs() {
     assert_left_as(&before, "a refused run");
 }
 
-/// Start a run with a swap file, wait until its swap area is on, let it go
-/// on for `after`, and send `sig`. Returns the exit status (None: killed).
-fn signal_mid_run(sig: Signal, after: Duration, json: &Path) -> Option<i32> {
+/// Start a run with a swap file that pauses at `stage` (the test-only
+/// `MEMLAB_TEST_PAUSE` hook), and send `sig` there. Returns the exit status
+/// (None: killed by the signal).
+fn signal_at(stage: &str, sig: Signal, json: &Path) -> Option<i32> {
+    use std::io::BufRead;
     let mut child = Command::new(memlab_path())
-        .args([
-            "swap",
-            "--size",
-            "64M",
-            "--swapfile",
-            "256M",
-            "-q",
-            "--json",
-        ])
+        .args(["swap", "--size", "32M", "--swapfile", "128M", "--json"])
         .arg(json)
+        .env("MEMLAB_TEST_PAUSE", stage)
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawning memlab");
-    let t = Instant::now();
-    while memlab_swap_areas().is_empty() && t.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(5));
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap_or(0) > 0 {
+        seen.push_str(&line);
+        if line.contains("test pause at") {
+            break;
+        }
+        line.clear();
     }
     assert!(
-        !memlab_swap_areas().is_empty(),
-        "the run never switched its swap area on"
+        seen.contains(&format!("test pause at {stage}")),
+        "memlab never paused at {stage}: {seen}"
     );
-    std::thread::sleep(after);
+    assert!(
+        !memlab_swap_areas().is_empty(),
+        "paused at {stage} without its swap area on"
+    );
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig).unwrap();
+    // Drain the rest so memlab never blocks on a full pipe.
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut err, &mut rest);
     child.wait().unwrap().code()
 }
 
@@ -295,22 +303,20 @@ fn a_signal_mid_run_leaves_swap_files_and_cgroups_as_before() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    for (sig, after) in [
-        (Signal::SIGINT, 300),
-        (Signal::SIGTERM, 900),
-        (Signal::SIGHUP, 600),
+    for (sig, stage) in [
+        (Signal::SIGINT, "pageout"),
+        (Signal::SIGTERM, "rescue"),
+        (Signal::SIGHUP, "no-swap"),
+        (Signal::SIGINT, "rescue"),
     ] {
         let before = host_state();
-        let json = dir.path().join(format!("{sig}.json"));
-        let code = signal_mid_run(sig, Duration::from_millis(after), &json);
-        assert_left_as(&before, &format!("{sig} mid-run"));
-        // A run that finished before the signal came exits 0.
-        assert!(matches!(code, Some(130) | Some(0)), "{sig}: exit {code:?}");
+        let json = dir.path().join(format!("{sig}-{stage}.json"));
+        let code = signal_at(stage, sig, &json);
+        assert_left_as(&before, &format!("{sig} at {stage}"));
+        assert_eq!(code, Some(130), "{sig} at {stage}");
         let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        if code == Some(130) {
-            assert_eq!(r["interrupted"], true, "{sig}");
-            assert_eq!(r["ended_by"], "interrupted", "{sig}");
-        }
+        assert_eq!(r["interrupted"], true, "{sig}");
+        assert_eq!(r["ended_by"], "interrupted", "{sig}");
         // Parts cut short are not judged as failures.
         assert_no_failed_checks(&r);
     }
@@ -326,13 +332,16 @@ fn a_sigkilled_runs_swap_file_is_swept_by_the_next_run() {
     let before = host_state();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("killed.json");
-    let code = signal_mid_run(Signal::SIGKILL, Duration::from_millis(400), &json);
+    let code = signal_at("rescue", Signal::SIGKILL, &json);
     assert_eq!(code, None, "memlab should have died of SIGKILL");
-    let left = memlab_swap_areas();
-    let files = memlab_swap_files();
-    if left.is_empty() && files.is_empty() {
-        panic!("SIGKILL left no swap file: the test proves nothing");
-    }
+    assert!(
+        !memlab_swap_areas().is_empty() && !memlab_swap_files().is_empty(),
+        "SIGKILL left no swap area: the test proves nothing"
+    );
+    assert!(
+        memlab::sys::swapfile::lock_path().exists(),
+        "SIGKILL left no lock file naming the swap file"
+    );
     // Its children die with it (PR_SET_PDEATHSIG); wait until its cgroups
     // are empty so the sweep may remove them.
     let t = Instant::now();
@@ -344,8 +353,14 @@ fn a_sigkilled_runs_swap_file_is_swept_by_the_next_run() {
     {
         std::thread::sleep(Duration::from_millis(50));
     }
+    let had_group = !stale_groups().is_empty();
     let r = json_run(&["swap", "--size", "8M"], &[0]);
     let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("swapped off"),
+        "no swapoff announced: {notes}"
+    );
+    assert!(had_group, "the run killed in its rescue part left no cgroup");
     assert!(notes.contains("removed"), "no sweep announced: {notes}");
     assert_left_as(&before, "the run after a SIGKILL");
 }

@@ -81,6 +81,20 @@ const LOCK_PATIENCE: Duration = Duration::from_secs(60);
 const WRITEBACK_PATIENCE: Duration = Duration::from_secs(10);
 /// A quiet window for the swap-out counters' background.
 const QUIET: Duration = Duration::from_millis(250);
+/// TEST ONLY: `MEMLAB_TEST_PAUSE=<stage>` makes a run stop at that stage
+/// (`pageout`: the pages are in swap; `rescue`: the rescued child holds its
+/// memory in its cgroup; `no-swap`: the no-swap child is in its cgroup),
+/// say so on stderr, and wait up to 30 s (a signal ends the wait), so a test
+/// can signal or kill memlab at a known moment. Not for users.
+const TEST_PAUSE_VAR: &str = "MEMLAB_TEST_PAUSE";
+
+/// TEST ONLY (see [`TEST_PAUSE_VAR`]).
+fn test_pause(stage: &str) {
+    if std::env::var(TEST_PAUSE_VAR).is_ok_and(|v| v == stage) {
+        eprintln!("memlab: test pause at {stage}");
+        sys::sleep_until(Instant::now() + Duration::from_secs(30));
+    }
+}
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let limit = validate(args)?;
@@ -199,7 +213,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     drop(lock);
     match outcome {
         Ok(()) => {}
-        Err(e) if e.downcast_ref::<child::Interrupted>().is_some() => r.interrupted = true,
+        // A child that died of the same Ctrl-C can surface as an error.
+        Err(e) if e.downcast_ref::<child::Interrupted>().is_some() || sys::interrupted() => {
+            r.interrupted = true;
+        }
         Err(e) => return Err(e),
     }
     if sys::interrupted() {
@@ -477,6 +494,7 @@ fn pageout_part(
         row.swpout_zero_pages.unwrap_or(0)
     ));
     r.push_row(&row);
+    test_pause("pageout");
     let after_rate = quiet_rate()?;
     m.background_out_pages = Some(before_rate.max(after_rate) * step_s.max(QUIET.as_secs_f64()));
     m.background_windows = 2;
@@ -605,6 +623,7 @@ fn rescue_part(
         let mut row = step_row("rescue", "touched", t0, pid, &a, &b, *st);
         row.cgroup_usage_kib = sb.usage_bytes().map(|v| v / 1024);
         r.push_row(&row);
+        test_pause("rescue");
         let a = Snap::now()?;
         let t = answered(link.read_timed(0, size - limit)?, "the re-read")?;
         let b = Snap::now()?;
@@ -696,6 +715,7 @@ fn no_swap_part(
     let before = sb.counters();
     let (kid, link) = child::spawn(Some(sb.procs_path()))?;
     sb.adopt(kid);
+    test_pause("no-swap");
     match link.map_write(size)? {
         Err(Gone::Interrupted) => return Err(anyhow::Error::new(child::Interrupted)),
         Ok(_) => link.exit(),

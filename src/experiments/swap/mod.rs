@@ -260,15 +260,15 @@ fn validate(args: &Args) -> Result<u64> {
     crate::guard::at_least(
         "--size",
         args.size,
-        4 << 20,
+        8 << 20,
         "page-out and read-ahead need some pages",
         "64M",
     )?;
     crate::guard::check(args.size, args.force)?;
     let limit = args.limit.map_or(args.size.bytes() / 2, |l| l.bytes());
-    if limit < 2 << 20 || limit >= args.size.bytes() {
+    if limit < 4 << 20 || limit >= args.size.bytes() {
         return Err(crate::error::usage(format!(
-            "--limit {} must be at least 2M and below --size {} (the child must need more than its cgroup allows; e.g. --limit {}M)",
+            "--limit {} must be at least 4M (a process needs room to run in) and below --size {} (the child must need more than its cgroup allows; e.g. --limit {}M)",
             human_bytes(limit),
             args.size,
             (args.size.bytes() / 2) >> 20

@@ -360,7 +360,10 @@ fn a_sigkilled_runs_swap_file_is_swept_by_the_next_run() {
         notes.contains("swapped off"),
         "no swapoff announced: {notes}"
     );
-    assert!(had_group, "the run killed in its rescue part left no cgroup");
+    assert!(
+        had_group,
+        "the run killed in its rescue part left no cgroup"
+    );
     assert!(notes.contains("removed"), "no sweep announced: {notes}");
     assert_left_as(&before, "the run after a SIGKILL");
 }

@@ -126,14 +126,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         None
     };
     if let Some(l) = &lock {
-        let active: Vec<String> = swaps::areas().into_iter().map(|a| a.filename).collect();
-        for line in swapfile::sweep_stale(l, &[args.swap_dir.as_path()], &active) {
-            ctx.ui.say(&format!("swept: {line}"));
-            r.note(line);
-        }
-        if let Some(own) = MemCgroup::current() {
-            crate::cgroup_sandbox::sweep_stale(&own);
-        }
+        sweep(l, args, ctx, &mut r);
     }
     let host: Vec<SwapArea> = swaps::areas()
         .into_iter()
@@ -142,24 +135,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut file = None;
     if !host.is_empty() {
         m.swap_source = "host".into();
-        let names: Vec<String> = host
-            .iter()
-            .map(|a| {
-                format!(
-                    "{} ({}, {})",
-                    a.filename,
-                    a.kind,
-                    human_bytes(a.size_kib * 1024)
-                )
-            })
-            .collect();
-        ctx.ui
-            .say(&format!("swap on this host: {}", names.join(", ")));
-        if args.swapfile.is_some() {
-            let n = "the host has swap, so --swapfile is not used (nothing is added)";
-            ctx.ui.say(n);
-            r.note(n);
-        }
+        describe_host(&host, args, ctx, &mut r);
     } else {
         let made = match (args.swapfile, &lock) {
             (Some(sz), Some(l)) => make_swapfile(args, sz, ctx, l)?,
@@ -186,16 +162,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
     }
     m.swap_areas = swaps::areas();
-    let st = &m.swap_settings;
-    let settings = format!(
-        "vm.swappiness {}, vm.page-cluster {} (swap read-ahead reads up to {} pages), VMA read-ahead {}, zswap {}",
-        opt(st.swappiness),
-        opt(st.page_cluster),
-        st.page_cluster
-            .map_or("?".into(), |c| (1u64 << c.min(20)).to_string()),
-        onoff(st.vma_ra_enabled),
-        onoff(st.zswap_enabled),
-    );
+    let settings = settings_line(&m.swap_settings);
     ctx.ui.say(&settings);
     r.note(settings);
     let outcome = parts(args, limit, ctx, &mut r, &mut m);
@@ -223,6 +190,54 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         r.interrupted = true;
     }
     Ok(finish(r, &m))
+}
+
+/// What a SIGKILLed run left: its swap file (swapped off, removed) and its
+/// empty cgroups. Only while holding the lock.
+fn sweep(l: &swapfile::SwapLock, args: &Args, ctx: &Ctx, r: &mut Report) {
+    let active: Vec<String> = swaps::areas().into_iter().map(|a| a.filename).collect();
+    for line in swapfile::sweep_stale(l, &[args.swap_dir.as_path()], &active) {
+        ctx.ui.say(&format!("swept: {line}"));
+        r.note(line);
+    }
+    if let Some(own) = MemCgroup::current() {
+        crate::cgroup_sandbox::sweep_stale(&own);
+    }
+}
+
+/// Say which swap the host has (used as it is).
+fn describe_host(host: &[SwapArea], args: &Args, ctx: &Ctx, r: &mut Report) {
+    let names: Vec<String> = host
+        .iter()
+        .map(|a| {
+            format!(
+                "{} ({}, {})",
+                a.filename,
+                a.kind,
+                human_bytes(a.size_kib * 1024)
+            )
+        })
+        .collect();
+    ctx.ui
+        .say(&format!("swap on this host: {}", names.join(", ")));
+    if args.swapfile.is_some() {
+        let n = "the host has swap, so --swapfile is not used (nothing is added)";
+        ctx.ui.say(n);
+        r.note(n);
+    }
+}
+
+/// The settings that shape swapping, as one line.
+fn settings_line(st: &SwapSettings) -> String {
+    format!(
+        "vm.swappiness {}, vm.page-cluster {} (swap read-ahead reads up to {} pages), VMA read-ahead {}, zswap {}",
+        opt(st.swappiness),
+        opt(st.page_cluster),
+        st.page_cluster
+            .map_or("?".into(), |c| (1u64 << c.min(20)).to_string()),
+        onoff(st.vma_ra_enabled),
+        onoff(st.zswap_enabled),
+    )
 }
 
 /// Mark how the run ended before the judge reads it.

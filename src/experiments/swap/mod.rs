@@ -293,8 +293,8 @@ fn validate(args: &Args) -> Result<u64> {
         crate::guard::at_least(
             "--swapfile",
             sf,
-            args.size.bytes() + (16 << 20),
-            "it must hold --size and some room",
+            args.size.bytes() + args.size.bytes() / 4 + (4 << 20),
+            "it must hold --size with a quarter to spare (and the page-out needs that room)",
             "256M",
         )?;
     }

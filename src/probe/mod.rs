@@ -1,5 +1,6 @@
 //! Read-only views of the kernel, typed once. Nothing here changes the host.
 
+pub mod available;
 pub mod cgroup;
 pub mod fs;
 pub mod host;
@@ -8,6 +9,8 @@ pub mod meminfo;
 pub mod pagecache;
 pub mod pagemap;
 pub mod process;
+pub mod swaps;
+pub mod vmstat;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

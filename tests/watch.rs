@@ -2,6 +2,8 @@
 
 mod common;
 use common::*;
+#[path = "common/rejudge.rs"]
+mod rejudge;
 
 use std::process::{Command, Stdio};
 
@@ -480,6 +482,8 @@ fn judge_gives_the_runs_verdicts_again() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let first: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&run_json).unwrap()).unwrap();
+    // Every summary key is derived again, from the measurements alone.
+    rejudge::assert_rejudges_the_same(&first);
     let mut stripped = first.clone();
     stripped.as_object_mut().unwrap().remove("summary");
     stripped.as_object_mut().unwrap().remove("checks");

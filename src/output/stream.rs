@@ -23,6 +23,23 @@
 //!
 //! Threads: open the streams after any `fork` the experiment makes (a
 //! process that forks must be single-threaded, see `sys::fork_child`).
+//!
+//! How an experiment uses it (`watch` does exactly this):
+//!
+//! ```text
+//! let mut r = Report::new("name", &ctx.meta);
+//! r.param(..);                       // params and columns are final now
+//! r.columns_from(&Row { .. });
+//! for line in ctx.stream.open(&r)? { ui.say(&line) }   // after any fork
+//! loop { ..; ctx.stream.push(&row); keep a bounded selection; }
+//! r.push_row(..)                     // only the rows the table shows
+//! ctx.stream.set_view_rows(indices); // their indices among all rows
+//! r.measure(..)                      // what the checks need, computed online
+//! ```
+//!
+//! `app::run_one` then judges the report and calls [`Hook::finish`], which
+//! writes the JSON's tail and renames the files; the other outputs (table,
+//! chart) are rendered from the report as usual.
 
 use std::cell::RefCell;
 use std::fs::File;

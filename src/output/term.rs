@@ -47,9 +47,14 @@ pub fn width(s: Stream) -> usize {
         Stream::Stdout => terminal_size::terminal_size_of(std::io::stdout()),
         Stream::Stderr => terminal_size::terminal_size_of(std::io::stderr()),
     };
+    // A terminal that does not say its size (a pty with no rows set):
+    // $COLUMNS, as the shell exports it, else the default.
+    let columns = || std::env::var("COLUMNS").ok()?.trim().parse::<usize>().ok();
     match size {
         Some((terminal_size::Width(w), _)) if w > 0 => usize::from(w).max(MIN_WIDTH),
-        _ => DEFAULT_WIDTH,
+        _ => columns()
+            .filter(|&c| c > 0)
+            .map_or(DEFAULT_WIDTH, |c| c.max(MIN_WIDTH)),
     }
 }
 

@@ -304,25 +304,16 @@ pub fn grid(heads: &[String], cells: &[Vec<String>], numeric: &[bool], width: us
     let blocks: Vec<Vec<usize>> = if total(&head_lines) <= width || n == 1 || !key_small {
         vec![(0..n).collect()]
     } else {
-        let key = widths[0] + GAP;
-        let mut blocks: Vec<Vec<usize>> = Vec::new();
-        let mut cur = vec![0];
-        let mut used = INDENT.len() + widths[0];
+        // A text column wider than a block's room is wrapped inside it.
+        let room = width
+            .saturating_sub(INDENT.len() + widths[0] + GAP)
+            .max(TEXT_MIN);
         for j in 1..n {
-            if cur.len() > 1 && used + GAP + widths[j] > width {
-                blocks.push(std::mem::replace(&mut cur, vec![0]));
-                used = INDENT.len() + widths[0];
-            }
-            // A text column wider than what is left is wrapped inside it.
-            let room = width.saturating_sub(INDENT.len() + key).max(8);
             if widths[j] > room && !numeric[j] {
                 widths[j] = room;
             }
-            cur.push(j);
-            used += GAP + widths[j];
         }
-        blocks.push(cur);
-        blocks
+        balanced_blocks(&widths, width)
     };
     // A single block may still be too wide: its widest text column gives
     // up a column at a time.
@@ -385,6 +376,39 @@ const TEXT_MIN: usize = 8;
 
 /// Stacked headers are at least this wide (`fork_us` stays one word).
 const STACK_MIN: usize = 8;
+
+/// Columns 1.. packed into blocks that each repeat column 0 and fit in
+/// `width`: as few blocks as greedy packing needs, as even as they can be
+/// (12 columns in two blocks of 6 and 6, not 10 and 2).
+fn balanced_blocks(widths: &[usize], width: usize) -> Vec<Vec<usize>> {
+    let pack = |limit: usize| {
+        let mut blocks: Vec<Vec<usize>> = Vec::new();
+        let mut cur = vec![0];
+        let mut used = INDENT.len() + widths[0];
+        for (j, &w) in widths.iter().enumerate().skip(1) {
+            if cur.len() > 1 && used + GAP + w > limit {
+                blocks.push(std::mem::replace(&mut cur, vec![0]));
+                used = INDENT.len() + widths[0];
+            }
+            cur.push(j);
+            used += GAP + w;
+        }
+        blocks.push(cur);
+        blocks
+    };
+    let greedy = pack(width);
+    let k = greedy.len();
+    let rest: usize = widths.iter().skip(1).map(|w| w + GAP).sum();
+    let mut limit = INDENT.len() + widths[0] + rest.div_ceil(k);
+    while limit < width {
+        let b = pack(limit);
+        if b.len() <= k {
+            return b;
+        }
+        limit += 1;
+    }
+    greedy
+}
 
 fn col_width(head: &[String], data: usize) -> usize {
     head.iter().map(|h| cols(h)).max().unwrap_or(0).max(data)

@@ -34,9 +34,11 @@ impl SysReading {
     pub fn read_with_pcp(pcp_free_kib: u64) -> Result<SysReading> {
         let file = match MEMINFO.get_or_init(|| ProcFile::open("/proc/meminfo").ok()) {
             Some(f) => f,
-            None => return Err(ProcFile::open("/proc/meminfo").err().unwrap_or_else(|| {
-                anyhow::anyhow!("opening /proc/meminfo failed when first tried")
-            })),
+            None => {
+                return Err(ProcFile::open("/proc/meminfo").err().unwrap_or_else(|| {
+                    anyhow::anyhow!("opening /proc/meminfo failed when first tried")
+                }));
+            }
         };
         let mut buf = [0u8; MEMINFO_BUF];
         Self::parse(file.read(&mut buf)?, pcp_free_kib).context("parsing /proc/meminfo")
@@ -170,7 +172,10 @@ mod tests {
     #[test]
     fn statm_anon_is_resident_less_shared() {
         let s = Statm::parse("765 382 330 5 0 86 0\n", 4).unwrap();
-        assert_eq!((s.size_kib, s.resident_kib, s.shared_kib), (3060, 1528, 1320));
+        assert_eq!(
+            (s.size_kib, s.resident_kib, s.shared_kib),
+            (3060, 1528, 1320)
+        );
         assert_eq!(s.anon_kib(), 208);
         assert!(Statm::parse("765 382", 4).is_err());
     }
@@ -188,7 +193,10 @@ mod tests {
     fn rollup_lines_are_read() {
         let t = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:  1928 kB\nPss:  700 kB\nShared_Clean: 1200 kB\nShared_Dirty:  300 kB\nAnonHugePages: 2048 kB\n";
         let r = RollupLines::parse(t);
-        assert_eq!((r.rss_kib, r.anon_huge_kib, r.shared_dirty_kib), (1928, 2048, 300));
+        assert_eq!(
+            (r.rss_kib, r.anon_huge_kib, r.shared_dirty_kib),
+            (1928, 2048, 300)
+        );
     }
 
     #[test]

@@ -23,8 +23,8 @@ use anyhow::{Context, Result, bail};
 
 use self::checks::{Measurements, Phase, Row};
 use self::worker::{
-    CMD_EXIT, CMD_RESERVE, CMD_TOUCH, CMD_WARM_UP, EV_ALLOCATED, EV_FAILED, EV_PROGRESS,
-    EV_READY, EV_TOUCHED, Plan, WORDS,
+    CMD_EXIT, CMD_RESERVE, CMD_TOUCH, CMD_WARM_UP, EV_ALLOCATED, EV_FAILED, EV_PROGRESS, EV_READY,
+    EV_TOUCHED, Plan, WORDS,
 };
 use super::Ctx;
 use crate::error::usage;
@@ -190,7 +190,11 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     }
     r.measure(
         "rss_exact_source",
-        if s.rollup_seen { "smaps_rollup" } else { "statm" },
+        if s.rollup_seen {
+            "smaps_rollup"
+        } else {
+            "statm"
+        },
     );
     r.note(format!(
         "system used is `used` minus the free pages parked in per-CPU lists \
@@ -342,7 +346,11 @@ impl Session {
     /// The worker's news since the last sample.
     fn drain(&mut self, t: f64) -> Result<()> {
         loop {
-            match self.ev.try_recv(WORDS).context("reading the worker's pipe")? {
+            match self
+                .ev
+                .try_recv(WORDS)
+                .context("reading the worker's pipe")?
+            {
                 Polled::Empty | Polled::Closed => return Ok(()),
                 Polled::Msg(m) => match m[0] {
                     EV_PROGRESS => self.touched = m[1],
@@ -427,7 +435,7 @@ impl Session {
             self.shared = Some(ru.shared_dirty_kib);
             self.rollup_seen = true;
         }
-        if self.phase_changed || tick.index % self.pcp_every == 0 {
+        if self.phase_changed || tick.index.is_multiple_of(self.pcp_every) {
             self.pcp = self.sampler.timed(pcp_free_kib).unwrap_or(0);
         }
         let me = self.sampler.timed(|| self.me.read())?.anon_kib();

@@ -105,7 +105,11 @@ mod tests {
         let rows: Vec<Row> = (0..4)
             .map(|i| Row {
                 t_s: i as f64,
-                phase: if i < 2 { Phase::BeforeAlloc } else { Phase::Exited },
+                phase: if i < 2 {
+                    Phase::BeforeAlloc
+                } else {
+                    Phase::Exited
+                },
                 vsz_kib: (i < 2).then_some(2048),
                 ..Row::default()
             })

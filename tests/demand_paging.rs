@@ -81,6 +81,11 @@ fn csv_has_the_documented_columns() {
         "mem_used_kib",
         "mem_used_adj_kib",
         "mem_available_kib",
+        "rss_anon_kib",
+        "rss_rollup_kib",
+        "anon_huge_kib",
+        "memlab_anon_kib",
+        "others_kib",
     ] {
         assert!(row.contains_key(col), "no column {col}");
     }
@@ -181,6 +186,215 @@ fn json_checks_all_hold() {
     assert!(s["samples_taken"].as_u64().unwrap() > 20);
     assert!(s["samples_taken"].as_u64() <= s["samples_asked"].as_u64());
     assert_eq!(s["worker_exit_code"], 0);
+}
+
+#[test]
+fn params_are_numbers_with_units_in_their_names() {
+    let p = &run_once().json["params"];
+    assert_eq!(p["size_bytes"], 16 << 20);
+    assert_eq!(p["rate_bytes_per_s"], 64 << 20);
+    assert_eq!(p["rate_max"], false);
+    assert_eq!(p["interval_s"].as_f64(), Some(0.02));
+    assert_eq!(p["hold_s"].as_f64(), Some(0.2));
+    let m = &run_once().json["measurements"];
+    assert_eq!(m["touch_minflt"], 4096, "{m}");
+    assert!(m["rss_exact_source"].is_string(), "{m}");
+}
+
+fn verdicts(j: &Value) -> Vec<(String, String)> {
+    j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn judge_gives_the_same_verdicts_and_can_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dp.json");
+    let p = path.to_str().unwrap();
+    let o = run(&[
+        "demand-paging",
+        "--size",
+        "4M",
+        "--rate",
+        "32M/s",
+        "--interval",
+        "10ms",
+        "--hold",
+        "150ms",
+        "--json",
+        p,
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let original: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(original["checks"].as_array().unwrap().len(), 11);
+
+    let again = json_run(&["judge", p], &[0]);
+    assert_eq!(verdicts(&again), verdicts(&original));
+    assert_eq!(again["summary"], original["summary"]);
+
+    // Without summary and checks: the same, recomputed from the rows.
+    let mut stripped = original.clone();
+    stripped["summary"] = Value::Object(Default::default());
+    stripped["checks"] = Value::Array(vec![]);
+    let sp = dir.path().join("stripped.json");
+    std::fs::write(&sp, serde_json::to_vec(&stripped).unwrap()).unwrap();
+    let again = json_run(&["judge", sp.to_str().unwrap()], &[0]);
+    assert_eq!(verdicts(&again), verdicts(&original));
+
+    // The worker counted 24 faults fewer than it touched pages: judge
+    // says so and exits 3.
+    let mut bad = original.clone();
+    bad["measurements"]["touch_minflt"] = Value::from(1000);
+    let bp = dir.path().join("bad.json");
+    std::fs::write(&bp, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let o = run(&["judge", bp.to_str().unwrap(), "--json", "-", "-q"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(check(&j, "faults_once_per_page")["verdict"], "fails");
+
+    // Rows that lack a field a check needs: exit 2, one line naming it.
+    let mut broken = original;
+    for row in broken["rows"].as_array_mut().unwrap() {
+        row.as_object_mut().unwrap().remove("mem_used_adj_kib");
+    }
+    let brp = dir.path().join("broken.json");
+    std::fs::write(&brp, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let o = run(&["judge", brp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("mem_used_adj_kib"), "{}", stderr(&o));
+}
+
+/// The rows of one phase of a JSON report.
+fn json_rows<'a>(j: &'a Value, phase: &str) -> Vec<&'a Value> {
+    j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["phase"] == phase)
+        .collect()
+}
+
+#[test]
+fn a_paced_run_ends_exactly_size_above_its_start() {
+    // The worker is warm before the first sample: its own code does not
+    // fault in during the first real sleep of the touch loop.
+    let j = json_run(
+        &[
+            "demand-paging",
+            "--size",
+            "1M",
+            "--rate",
+            "256K/s",
+            "--hold",
+            "1s",
+        ],
+        &[0],
+    );
+    for name in [
+        "rss_flat_on_reserve",
+        "rss_up_by_size_after_touching",
+        "rss_flat_after_touching",
+        "faults_once_per_page",
+    ] {
+        assert_eq!(check(&j, name)["verdict"], "holds", "{}", check(&j, name));
+    }
+    let before = json_rows(&j, "before-alloc");
+    let touched = json_rows(&j, "touched");
+    let b = before.last().unwrap()["rss_kib"].as_f64().unwrap();
+    let t = touched.last().unwrap()["rss_kib"].as_f64().unwrap();
+    if j["summary"]["rss_tolerance_kib"] == 0.0 && j["summary"]["rss_source"] == "statm" {
+        assert_eq!(t - b, 1024.0);
+    }
+}
+
+#[test]
+fn a_size_that_is_not_a_page_multiple_rounds_up() {
+    let j = json_run(
+        &[
+            "demand-paging",
+            "--size",
+            "100001",
+            "--rate",
+            "1M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "200ms",
+        ],
+        &[0],
+    );
+    let pages = 100_001_f64 / 4096.0;
+    let c = check(&j, "faults_once_per_page");
+    assert_eq!(c["verdict"], "holds", "{c}");
+    assert_eq!(c["measured_value"].as_f64(), Some(pages.ceil()), "{c}");
+    let c = check(&j, "rss_up_by_size_after_touching");
+    assert_eq!(c["verdict"], "holds", "{c}");
+    assert_eq!(c["measured_value"].as_f64(), Some(pages.ceil() * 4.0), "{c}");
+}
+
+#[test]
+fn thp_on_a_region_under_2_mib_does_not_pass_the_huge_page_claim() {
+    let j = json_run(
+        &[
+            "demand-paging",
+            "--thp",
+            "--size",
+            "64K",
+            "--interval",
+            "20ms",
+            "--hold",
+            "100ms",
+        ],
+        &[0],
+    );
+    if thp_mode() == "never" {
+        assert_eq!(check(&j, "faults_once_per_page")["verdict"], "holds");
+        return;
+    }
+    let c = check(&j, "faults_per_huge_page");
+    assert_eq!(c["verdict"], "inconclusive", "{c}");
+    assert!(c["measured"].as_str().unwrap().contains("under 2 MiB"), "{c}");
+}
+
+#[test]
+fn thp_3m_is_one_huge_fault_and_256_small_ones() {
+    let j = json_run(
+        &[
+            "demand-paging",
+            "--thp",
+            "--size",
+            "3M",
+            "--interval",
+            "20ms",
+            "--hold",
+            "100ms",
+        ],
+        &[0],
+    );
+    if thp_mode() == "never" {
+        return;
+    }
+    let c = check(&j, "faults_per_huge_page");
+    match c["verdict"].as_str() {
+        Some("holds") => assert_eq!(c["measured_value"].as_f64(), Some(257.0), "{c}"),
+        // The kernel had no free 2 MiB block: said so, not a failure.
+        Some("inconclusive") => {
+            assert!(c["measured"].as_str().unwrap().contains("fell back"), "{c}")
+        }
+        other => panic!("{other:?}: {c}"),
+    }
+    assert_eq!(check(&j, "rss_up_by_size_after_touching")["verdict"], "holds");
 }
 
 #[test]

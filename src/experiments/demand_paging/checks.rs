@@ -104,6 +104,12 @@ pub struct Measurements {
     pub worker_exit_code: Option<i32>,
     /// CPUs the per-CPU RSS counters may be spread over.
     pub cpus: Option<u64>,
+    #[serde(default)]
+    pub worker_pid: Option<i32>,
+    /// How well the sampler kept its deadlines (`samples_taken`, jitter,
+    /// reading cost): copied into the summary as they are.
+    #[serde(default)]
+    pub sampler: serde_json::Map<String, serde_json::Value>,
 }
 
 // Thresholds ---------------------------------------------------------------
@@ -290,6 +296,12 @@ pub fn statm_source(release: &str, cpus: u64, page_kib: u64) -> RssSource {
 }
 
 fn summarize(j: &mut Judgement, p: &Params, m: &Measurements, w: &Windows<'_>, b: &Basis) {
+    if let Some(pid) = m.worker_pid {
+        j.summary("worker_pid", pid);
+    }
+    for (k, v) in &m.sampler {
+        j.summary(k, v);
+    }
     j.summary("region_kib", b.region_kib);
     j.summary("rss_source", b.rss.name);
     j.summary("rss_tolerance_kib", b.rss.tolerance_kib);
@@ -864,6 +876,7 @@ mod tests {
                 touch_minflt: Some(size / 4),
                 worker_exit_code: Some(0),
                 cpus: Some(2),
+                ..Measurements::default()
             },
             meta: Meta {
                 kernel_release: "6.18.0".into(),

@@ -340,7 +340,11 @@ fn a_size_that_is_not_a_page_multiple_rounds_up() {
     assert_eq!(c["measured_value"].as_f64(), Some(pages.ceil()), "{c}");
     let c = check(&j, "rss_up_by_size_after_touching");
     assert_eq!(c["verdict"], "holds", "{c}");
-    assert_eq!(c["measured_value"].as_f64(), Some(pages.ceil() * 4.0), "{c}");
+    assert_eq!(
+        c["measured_value"].as_f64(),
+        Some(pages.ceil() * 4.0),
+        "{c}"
+    );
 }
 
 #[test]
@@ -364,7 +368,10 @@ fn thp_on_a_region_under_2_mib_does_not_pass_the_huge_page_claim() {
     }
     let c = check(&j, "faults_per_huge_page");
     assert_eq!(c["verdict"], "inconclusive", "{c}");
-    assert!(c["measured"].as_str().unwrap().contains("under 2 MiB"), "{c}");
+    assert!(
+        c["measured"].as_str().unwrap().contains("under 2 MiB"),
+        "{c}"
+    );
 }
 
 #[test]
@@ -394,7 +401,10 @@ fn thp_3m_is_one_huge_fault_and_256_small_ones() {
         }
         other => panic!("{other:?}: {c}"),
     }
-    assert_eq!(check(&j, "rss_up_by_size_after_touching")["verdict"], "holds");
+    assert_eq!(
+        check(&j, "rss_up_by_size_after_touching")["verdict"],
+        "holds"
+    );
 }
 
 #[test]

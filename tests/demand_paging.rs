@@ -145,22 +145,37 @@ fn rss_ends_up_by_size() {
     );
 }
 
-#[test]
-fn rss_slope_matches_rate() {
-    let pts: Vec<(f64, f64)> = phase_rows(&run_once().rows, "touching")
-        .iter()
-        .map(|r| (num(r, "t_s"), num(r, "rss_kib")))
-        .collect();
-    assert!(pts.len() >= 4, "only {} samples while touching", pts.len());
+fn slope(pts: &[(f64, f64)]) -> f64 {
     let n = pts.len() as f64;
     let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
     let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
     let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let slope = sxy / sxx;
+    sxy / sxx
+}
+
+#[test]
+fn rss_slope_follows_the_touches() {
+    let rows = phase_rows(&run_once().rows, "touching");
     assert!(
-        (slope - RATE_KIB_S).abs() <= RATE_KIB_S * 0.10,
-        "RSS rose at {slope} KiB/s, rate {RATE_KIB_S}"
+        rows.len() >= 4,
+        "only {} samples while touching",
+        rows.len()
+    );
+    let rss: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| (num(r, "t_s"), num(r, "rss_kib")))
+        .collect();
+    let touched: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| (num(r, "t_s"), num(r, "touched_kib")))
+        .collect();
+    let (s, t) = (slope(&rss), slope(&touched));
+    // RSS follows the worker's own touches, whether or not a busy host let
+    // the worker keep RATE_KIB_S.
+    assert!(
+        (s - t).abs() <= t * 0.10,
+        "RSS rose at {s} KiB/s, the worker touched at {t} KiB/s (rate {RATE_KIB_S})"
     );
 }
 
@@ -171,10 +186,16 @@ fn json_checks_all_hold() {
     assert_eq!(j["interrupted"], false);
     assert_no_failed_checks(j);
     // The per-process claims are exact and must hold, not be inconclusive.
+    // RSS follows the touches; only a worker the scheduler held back (the
+    // rate not delivered) may leave the rate inconclusive.
+    let c = check(j, "rss_rises_at_rate");
+    assert!(
+        c["verdict"] == "holds" || c["msg"] == "rss_rises_at_rate_pace_not_kept",
+        "{c}"
+    );
     for name in [
         "vsz_grows_by_size_on_reserve",
         "rss_flat_on_reserve",
-        "rss_rises_at_rate",
         "vsz_flat_while_touching",
         "faults_once_per_page",
         "rss_flat_after_touching",

@@ -283,6 +283,34 @@ fn judge_gives_the_same_verdicts_and_can_fail() {
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(check(&j, "faults_once_per_page")["verdict"], "fails");
 
+    // The same rows on a perfectly quiet host (system used moving exactly
+    // with memlab's own memory, nothing else moving): every system check
+    // holds; then memory not returned at exit (+99 MiB) fails, exit 3.
+    let mut quiet = original.clone();
+    for row in quiet["rows"].as_array_mut().unwrap() {
+        let f = |k: &str| row[k].as_u64().unwrap_or(0);
+        let own = f("memlab_anon_kib") + f("rss_anon_kib").saturating_sub(f("worker_shared_kib"));
+        row["mem_used_adj_kib"] = Value::from(1_000_000 + own);
+        row["others_kib"] = Value::from(500_000);
+    }
+    let qp = dir.path().join("quiet.json");
+    std::fs::write(&qp, serde_json::to_vec(&quiet).unwrap()).unwrap();
+    let j = json_run(&["judge", qp.to_str().unwrap()], &[0]);
+    for c in j["checks"].as_array().unwrap() {
+        if c["name"].as_str().unwrap().starts_with("system_") {
+            assert_eq!(c["verdict"], "holds", "{c}");
+        }
+    }
+    for row in quiet["rows"].as_array_mut().unwrap() {
+        if row["phase"] == "exited" {
+            let v = row["mem_used_adj_kib"].as_u64().unwrap();
+            row["mem_used_adj_kib"] = Value::from(v + 99 * 1024);
+        }
+    }
+    std::fs::write(&qp, serde_json::to_vec(&quiet).unwrap()).unwrap();
+    let j = json_run(&["judge", qp.to_str().unwrap()], &[3]);
+    assert_eq!(check(&j, "system_used_back_after_exit")["verdict"], "fails");
+
     // Rows that lack a field a check needs: exit 2, one line naming it.
     let mut broken = original;
     for row in broken["rows"].as_array_mut().unwrap() {

@@ -1,5 +1,5 @@
-//! The figures a system-memory check needs besides `free`'s columns (see
-//! `crate::verdict`): the meminfo lines that stand for other processes'
+//! The figures a system-memory check needs besides `free`'s columns (the
+//! rule for system-wide claims): the meminfo lines that stand for other processes'
 //! memory (`AnonPages`, `Shmem`, `Cached`), and a process's resident set split
 //! into its anonymous part (what counts in `used`) and the rest, from one
 //! reading of /proc/PID/statm.

@@ -17,8 +17,10 @@ pub mod isolation;
 pub mod malloc;
 pub mod mmap;
 pub mod oom;
+pub mod page_cache;
 pub mod page_table;
 pub mod segv;
+pub mod swap;
 mod touch_child;
 pub mod watch;
 
@@ -225,11 +227,13 @@ registry! {
     Malloc => malloc: Plain;
     Isolation => isolation: Plain, worker = isolation::worker_entry;
     Filemap => filemap: Plain;
+    PageCache => page_cache: Plotted;
     DemandPaging => demand_paging: Plotted;
     Oom => oom: Plain;
     Cow => cow: Plotted;
     PageTable => page_table: Plotted;
     Hugepage => hugepage: Plotted;
+    Swap => swap: Plain;
     Watch => watch: Plotted;
     Faults => faults: Plotted;
 }

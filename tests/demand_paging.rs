@@ -29,24 +29,21 @@ fn run_once() -> &'static Run {
         let dir = tempfile::tempdir().expect("temp dir");
         let csv: PathBuf = dir.path().join("dp.csv");
         let svg: PathBuf = dir.path().join("dp.svg");
-        let json = json_run(
-            &[
-                "demand-paging",
-                "--size",
-                "16M",
-                "--rate",
-                "64M/s",
-                "--interval",
-                "20ms",
-                "--hold",
-                "200ms",
-                "--csv",
-                csv.to_str().unwrap(),
-                "--plot",
-                svg.to_str().unwrap(),
-            ],
-            &[0],
-        );
+        let json = run_ok(&[
+            "demand-paging",
+            "--size",
+            "16M",
+            "--rate",
+            "64M/s",
+            "--interval",
+            "20ms",
+            "--hold",
+            "200ms",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ]);
         Run {
             json,
             rows: read_csv(&csv),
@@ -222,6 +219,40 @@ fn params_are_numbers_with_units_in_their_names() {
     assert!(m["rss_exact_source"].is_string(), "{m}");
 }
 
+/// Run with `--json -`, wanting exit 0; a failure names the checks that
+/// did not hold, with their figures, rather than the whole report.
+fn run_ok(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--json", "-", "-q"]);
+    let o = run(&all);
+    let j: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: no JSON ({e}): {}", stderr(&o)));
+    let failed: Vec<String> = j["checks"]
+        .as_array()
+        .map(|v| v.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c["verdict"] != "holds" && c["verdict"] != "inconclusive")
+        .map(|c| {
+            format!(
+                "{}: measured {} (expected {}; noise {}, summary background {})",
+                c["name"],
+                c["measured"],
+                c["expected"],
+                c["noise"],
+                j["summary"]["system_background_kib"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}: {failed:#?} {}",
+        stderr(&o)
+    );
+    j
+}
+
 fn verdicts(j: &Value) -> Vec<(String, String)> {
     j["checks"]
         .as_array()
@@ -338,18 +369,15 @@ fn json_rows<'a>(j: &'a Value, phase: &str) -> Vec<&'a Value> {
 fn a_paced_run_ends_exactly_size_above_its_start() {
     // The worker is warm before the first sample: its own code does not
     // fault in during the first real sleep of the touch loop.
-    let j = json_run(
-        &[
-            "demand-paging",
-            "--size",
-            "1M",
-            "--rate",
-            "256K/s",
-            "--hold",
-            "1s",
-        ],
-        &[0],
-    );
+    let j = run_ok(&[
+        "demand-paging",
+        "--size",
+        "1M",
+        "--rate",
+        "256K/s",
+        "--hold",
+        "1s",
+    ]);
     for name in [
         "rss_flat_on_reserve",
         "rss_up_by_size_after_touching",
@@ -369,20 +397,17 @@ fn a_paced_run_ends_exactly_size_above_its_start() {
 
 #[test]
 fn a_size_that_is_not_a_page_multiple_rounds_up() {
-    let j = json_run(
-        &[
-            "demand-paging",
-            "--size",
-            "100001",
-            "--rate",
-            "1M/s",
-            "--interval",
-            "20ms",
-            "--hold",
-            "200ms",
-        ],
-        &[0],
-    );
+    let j = run_ok(&[
+        "demand-paging",
+        "--size",
+        "100001",
+        "--rate",
+        "1M/s",
+        "--interval",
+        "20ms",
+        "--hold",
+        "200ms",
+    ]);
     let pages = 100_001_f64 / 4096.0;
     let c = check(&j, "faults_once_per_page");
     assert_eq!(c["verdict"], "holds", "{c}");
@@ -398,19 +423,16 @@ fn a_size_that_is_not_a_page_multiple_rounds_up() {
 
 #[test]
 fn thp_on_a_region_under_2_mib_does_not_pass_the_huge_page_claim() {
-    let j = json_run(
-        &[
-            "demand-paging",
-            "--thp",
-            "--size",
-            "64K",
-            "--interval",
-            "20ms",
-            "--hold",
-            "100ms",
-        ],
-        &[0],
-    );
+    let j = run_ok(&[
+        "demand-paging",
+        "--thp",
+        "--size",
+        "64K",
+        "--interval",
+        "20ms",
+        "--hold",
+        "100ms",
+    ]);
     if thp_mode() == "never" {
         assert_eq!(check(&j, "faults_once_per_page")["verdict"], "holds");
         return;
@@ -425,19 +447,16 @@ fn thp_on_a_region_under_2_mib_does_not_pass_the_huge_page_claim() {
 
 #[test]
 fn thp_3m_is_one_huge_fault_and_256_small_ones() {
-    let j = json_run(
-        &[
-            "demand-paging",
-            "--thp",
-            "--size",
-            "3M",
-            "--interval",
-            "20ms",
-            "--hold",
-            "100ms",
-        ],
-        &[0],
-    );
+    let j = run_ok(&[
+        "demand-paging",
+        "--thp",
+        "--size",
+        "3M",
+        "--interval",
+        "20ms",
+        "--hold",
+        "100ms",
+    ]);
     if thp_mode() == "never" {
         return;
     }
@@ -466,20 +485,17 @@ fn svg_parses() {
 
 #[test]
 fn rate_max_reports_fault_throughput() {
-    let j = json_run(
-        &[
-            "demand-paging",
-            "--size",
-            "16M",
-            "--rate",
-            "max",
-            "--interval",
-            "20ms",
-            "--hold",
-            "100ms",
-        ],
-        &[0],
-    );
+    let j = run_ok(&[
+        "demand-paging",
+        "--size",
+        "16M",
+        "--rate",
+        "max",
+        "--interval",
+        "20ms",
+        "--hold",
+        "100ms",
+    ]);
     assert_no_failed_checks(&j);
     let s = &j["summary"];
     assert!(s["faults_per_s"].as_f64().unwrap() > 0.0, "{s}");
@@ -491,21 +507,18 @@ fn rate_max_reports_fault_throughput() {
 fn thp_run_has_no_failed_check() {
     // Whatever the host's THP mode: 2 MiB faults where it gives huge pages,
     // 4 KiB faults (said so) where it does not.
-    let j = json_run(
-        &[
-            "demand-paging",
-            "--size",
-            "16M",
-            "--rate",
-            "64M/s",
-            "--interval",
-            "20ms",
-            "--hold",
-            "100ms",
-            "--thp",
-        ],
-        &[0],
-    );
+    let j = run_ok(&[
+        "demand-paging",
+        "--size",
+        "16M",
+        "--rate",
+        "64M/s",
+        "--interval",
+        "20ms",
+        "--hold",
+        "100ms",
+        "--thp",
+    ]);
     assert_no_failed_checks(&j);
 }
 

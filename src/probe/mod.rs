@@ -7,6 +7,7 @@ pub mod maps;
 pub mod meminfo;
 pub mod pagemap;
 pub mod process;
+pub mod sysmem;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

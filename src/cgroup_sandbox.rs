@@ -14,6 +14,13 @@
 //! it again — from `Drop` too, after killing and reaping the child, so an
 //! error or Ctrl-C never leaves a group behind.
 //!
+//! While a group is in use, memlab holds an exclusive `flock` on the group's
+//! folder itself (the child inherits it across fork, so the lock lives as
+//! long as either does). A group nobody holds a lock on was left by a memlab
+//! killed with SIGKILL: the next run removes it ([`sweep_stale`]) and says
+//! so. Locks, not pid liveness: a pid is reused, a lock dies with its
+//! holders.
+//!
 //! The file handling takes folder paths, so the v2 logic is tested against a
 //! fake cgroup folder in a temporary directory.
 
@@ -23,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::probe::cgroup::{MemCgroup, Version, peak_bytes, usage_bytes};
 use crate::probe::read_u64;
@@ -42,8 +50,12 @@ pub struct Sandbox {
     /// `memory.memsw.limit_in_bytes`); without one the host's swap, if any,
     /// could take the child's pages.
     pub swap_limited: bool,
+    /// Stale groups of earlier memlabs removed before this one was made.
+    pub swept: Vec<PathBuf>,
     child: Option<Child>,
     removed: bool,
+    /// The flock on the group's folder that marks it in use.
+    _lock: Option<Flock<fs::File>>,
 }
 
 /// The group's OOM counters.
@@ -70,25 +82,19 @@ impl Sandbox {
     /// bytes of memory and no swap.
     pub fn create(own: &MemCgroup, limit: u64) -> std::result::Result<Sandbox, Refusal> {
         let name = format!("{PREFIX}{}", std::process::id());
-        let (base, placement) = match own.version {
-            Version::V1 => (
-                own.dir.clone(),
-                format!("under memlab's v1 memory cgroup {}", own.dir.display()),
-            ),
-            Version::V2 => v2_base(&own.dir).map_err(Refusal)?,
-        };
-        remove_stale(&base);
+        let (base, placement) = base_for(own).map_err(Refusal)?;
+        let swept = sweep_stale(&base);
         let dir = base.join(&name);
-        if let Err(e) = fs::create_dir(&dir) {
-            return Err(Refusal(mkdir_refusal(&base, own.version, &e)));
-        }
+        let lock = make_locked(&dir).map_err(|e| Refusal(mkdir_refusal(&base, own.version, &e)))?;
         let mut sb = Sandbox {
             version: own.version,
             dir,
             placement,
             swap_limited: false,
+            swept,
             child: None,
             removed: false,
+            _lock: Some(lock),
         };
         let configured = match own.version {
             Version::V1 => configure_v1(&sb.dir, limit),
@@ -183,32 +189,90 @@ pub fn remove_dir_retrying(dir: &Path, patience: Duration) -> Result<()> {
     }
 }
 
-/// Remove groups left by an earlier memlab that was killed with SIGKILL
-/// (the only way to skip the cleanup): `memlab-oom-<pid>` with that pid gone
-/// and no process inside.
-fn remove_stale(base: &Path) {
+/// Where memlab makes its groups, next to its own memory cgroup `own`, and
+/// why there (for the narration).
+pub fn base_for(own: &MemCgroup) -> std::result::Result<(PathBuf, String), String> {
+    match own.version {
+        Version::V1 => Ok((
+            own.dir.clone(),
+            format!("under memlab's v1 memory cgroup {}", own.dir.display()),
+        )),
+        Version::V2 => v2_base(&own.dir),
+    }
+}
+
+/// Take the lock that marks a group folder in use; `None` when another
+/// process holds it (or the folder cannot be opened).
+pub fn lock_group(dir: &Path) -> Option<Flock<fs::File>> {
+    let f = fs::File::open(dir).ok()?;
+    Flock::lock(f, FlockArg::LockExclusiveNonblock).ok()
+}
+
+/// Create `dir` and lock it. A sweeping memlab may remove a folder between
+/// its creation and the lock (it is empty and unlocked then): try again.
+fn make_locked(dir: &Path) -> io::Result<Flock<fs::File>> {
+    for _ in 0..5 {
+        fs::create_dir(dir)?;
+        match lock_group(dir) {
+            Some(l) if dir.exists() => return Ok(l),
+            _ => {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+    Err(io::Error::other(format!(
+        "{} kept vanishing while memlab locked it",
+        dir.display()
+    )))
+}
+
+/// Remove the groups under `base` left by a memlab that was killed with
+/// SIGKILL (the only way to skip the cleanup): `memlab-oom-*` folders that
+/// nobody holds the lock of and that hold no process. Returns the folders
+/// removed.
+pub fn sweep_stale(base: &Path) -> Vec<PathBuf> {
+    stale_groups(base)
+        .into_iter()
+        .filter_map(|(path, _lock)| fs::remove_dir(&path).is_ok().then_some(path))
+        .collect()
+}
+
+/// The `memlab-oom-*` folders under `base` that nobody holds the lock of
+/// and that hold no process, each with its lock (held while it is removed).
+pub fn stale_groups(base: &Path) -> Vec<(PathBuf, Flock<fs::File>)> {
     let Ok(entries) = fs::read_dir(base) else {
-        return;
+        return Vec::new();
     };
+    let mut stale = Vec::new();
     for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
+        let is_ours = e
+            .file_name()
             .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if Path::new(&format!("/proc/{pid}")).exists() {
+            .is_some_and(|n| n.starts_with(PREFIX));
+        if !is_ours {
             continue;
         }
-        let empty = fs::read_to_string(e.path().join("cgroup.procs"))
+        let path = e.path();
+        // Held by a running memlab (or its child): in use.
+        let Some(lock) = lock_group(&path) else {
+            continue;
+        };
+        let empty = fs::read_to_string(path.join("cgroup.procs"))
             .map(|t| t.trim().is_empty())
             .unwrap_or(false);
         if empty {
-            let _ = fs::remove_dir(e.path());
+            stale.push((path, lock));
         }
     }
+    stale
+}
+
+/// The stale groups next to memlab's own memory cgroup, removed (for runs
+/// that make no group themselves, such as `oom --part virtual`).
+pub fn sweep_beside(own: &MemCgroup) -> Vec<PathBuf> {
+    base_for(own)
+        .map(|(b, _)| sweep_stale(&b))
+        .unwrap_or_default()
 }
 
 /// What to say when mkdir fails.
@@ -485,18 +549,25 @@ mod tests {
     }
 
     #[test]
-    fn stale_groups_of_dead_memlabs_are_removed() {
+    fn unlocked_empty_groups_are_stale_whatever_their_pid() {
         let t = tempfile::tempdir().unwrap();
-        // pid 0 never has a /proc entry of that name... use an impossible pid.
-        let stale = t.path().join(format!("{PREFIX}4000000000"));
-        fs::create_dir(&stale).unwrap();
-        fs::write(stale.join("cgroup.procs"), "").unwrap();
-        // A real cgroup folder's files vanish with rmdir; a fake one must be
-        // emptied first, so only check that a live memlab's group is kept.
-        let live = t.path().join(format!("{PREFIX}{}", std::process::id()));
-        fs::create_dir(&live).unwrap();
-        remove_stale(t.path());
-        assert!(live.exists());
+        let group = |name: &str, procs: &str| {
+            let d = t.path().join(name);
+            fs::create_dir(&d).unwrap();
+            fs::write(d.join("cgroup.procs"), procs).unwrap();
+            d
+        };
+        // Named after a live pid (this test's own): liveness says nothing,
+        // the lock does.
+        let stale = group(&format!("{PREFIX}{}", std::process::id()), "");
+        let held = group(&format!("{PREFIX}1"), "");
+        let busy = group(&format!("{PREFIX}2"), "4242\n");
+        group("not-memlab", "");
+        let _lock = lock_group(&held).unwrap();
+        assert!(lock_group(&held).is_none(), "a held lock was taken twice");
+        let found: Vec<PathBuf> = stale_groups(t.path()).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, vec![stale]);
+        assert!(busy.exists());
     }
 
     #[test]

@@ -262,11 +262,15 @@ pub struct Report {
     /// count, a child's rusage, an exit status).
     #[serde(default)]
     pub measurements: Map<String, Value>,
+    /// Derived from rows and measurements (`memlab judge` recomputes it, so
+    /// a file without it is read).
+    #[serde(default)]
     pub summary: Map<String, Value>,
     /// Column names in order (the CSV header). Rows are objects over them.
     #[serde(default)]
     pub columns: Vec<String>,
     pub rows: Vec<Map<String, Value>>,
+    #[serde(default)]
     pub checks: Vec<Check>,
     /// Lines for a person: what was done, what was skipped and why.
     pub notes: Vec<String>,

@@ -328,9 +328,9 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
 // Physical exhaustion
 // ---------------------------------------------------------------------------
 
-/// Say why the physical part cannot run here (one line), and record it.
-fn skip_physical(ctx: &Ctx, r: &mut Report, why: String) {
-    ctx.ui.say(&format!("[physical] skipped: {why}"));
+/// Record why the physical part cannot run here: the report prints it once,
+/// as one line, with the other skipped parts.
+fn skip_physical(_ctx: &Ctx, r: &mut Report, why: String) {
     r.skip(format!("physical exhaustion: {why}"));
 }
 

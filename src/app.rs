@@ -58,8 +58,11 @@ pub fn run_one(
 
 /// The exit status a finished report gives.
 pub fn status_of(report: &Report) -> i32 {
+    use crate::report::EndedBy;
     if report.interrupted {
         exit::INTERRUPTED
+    } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) {
+        exit::FAILED
     } else if report.all_hold() {
         exit::OK
     } else {

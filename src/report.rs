@@ -262,8 +262,8 @@ pub struct Report {
     /// count, a child's rusage, an exit status).
     #[serde(default)]
     pub measurements: Map<String, Value>,
-    /// Derived from rows and measurements (`memlab judge` recomputes it, so
-    /// a file without it is read).
+    /// Derived from rows and measurements: `memlab judge` reads a JSON
+    /// without it (and without `checks`) and derives both again.
     #[serde(default)]
     pub summary: Map<String, Value>,
     /// Column names in order (the CSV header). Rows are objects over them.

@@ -184,7 +184,7 @@ fn a_killed_child_keeps_what_was_measured_and_says_so_plainly() {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cow.json");
-    let mut memlab = Command::new(memlab_path())
+    let memlab = Command::new(memlab_path())
         .args([
             "cow",
             "--size",

@@ -17,6 +17,7 @@ pub mod isolation;
 pub mod malloc;
 pub mod mmap;
 pub mod oom;
+pub mod page_cache;
 pub mod page_table;
 pub mod segv;
 mod touch_child;
@@ -225,6 +226,7 @@ registry! {
     Malloc => malloc: Plain;
     Isolation => isolation: Plain, worker = isolation::worker_entry;
     Filemap => filemap: Plain;
+    PageCache => page_cache: Plotted;
     DemandPaging => demand_paging: Plotted;
     Oom => oom: Plain;
     Cow => cow: Plotted;

@@ -5,6 +5,7 @@ pub mod fs;
 pub mod host;
 pub mod maps;
 pub mod meminfo;
+pub mod pagecache;
 pub mod pagemap;
 pub mod process;
 pub mod sysmem;

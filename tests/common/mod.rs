@@ -198,6 +198,7 @@ pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
     &["isolation"],
     &["filemap"],
     &["filemap", "--cold"],
+    &["page-cache", "--size", "16M"],
     &["oom", "--limit", "32M"],
     &["cow", "--size", "16M"],
     &["page-table", "--size", "16M", "--reserve", "4G"],

@@ -8,7 +8,6 @@ pub mod meminfo;
 pub mod pagecache;
 pub mod pagemap;
 pub mod process;
-pub mod sysmem;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

@@ -29,8 +29,8 @@ use anyhow::Result;
 use self::checks::{AFTER_ACCESS, AFTER_EXIT, AFTER_FORK, BEFORE_FORK, Row, SYSTEM};
 use self::child::{CHILD_VALUE, Got, PARENT_VALUE, SelfView};
 use super::Ctx;
+use crate::probe::pagecache::CacheReading;
 use crate::probe::process::ProcHandle;
-use crate::probe::sysmem::SysMem;
 use crate::report::{EndedBy, Report};
 use crate::sys::{self, HugeAdvice, MapOptions, Region, Sharing};
 use crate::units::{Size, human_kib};
@@ -316,7 +316,7 @@ fn stage(
         .iter()
         .map(|(_, _, v)| v.rollup.map_or(v.sample.rss_kib, |x| x.pss_own_kib()))
         .sum();
-    let mem = SysMem::read()?;
+    let mem = CacheReading::read()?;
     for (process, pid, v) in procs {
         let row = Row {
             pid: Some(*pid),
@@ -340,14 +340,14 @@ fn stage(
             run.r.interrupted = true;
             return Ok(false);
         }
-        let mem = SysMem::read()?;
+        let mem = CacheReading::read()?;
         let row = system_row(run, stage, SYSTEM, &mem, own);
         run.r.push_row(&row);
     }
     Ok(true)
 }
 
-fn system_row(run: &Run, stage: &str, process: &str, s: &SysMem, own: u64) -> Row {
+fn system_row(run: &Run, stage: &str, process: &str, s: &CacheReading, own: u64) -> Row {
     Row {
         stage: stage.into(),
         process: process.into(),

@@ -33,8 +33,8 @@ use self::checks::Row;
 use super::Ctx;
 use crate::cgroup_sandbox::{Sandbox, sweep_beside};
 use crate::probe::cgroup::{MemCgroup, Version};
+use crate::probe::pagecache::CacheReading;
 use crate::probe::process::ProcHandle;
-use crate::probe::sysmem::SysMem;
 use crate::report::{EndedBy, Report};
 use crate::sampler::Sampler;
 use crate::sys::{self, MapOptions, Region, Sharing};
@@ -221,7 +221,7 @@ fn worker_died(r: &mut Report, who: &str, exit: Option<&sys::ChildExit>, when: &
 
 /// Memory figures of a row, with the other-processes signal (memlab's own
 /// process is `own_kib`).
-fn with_mem(row: Row, s: &SysMem, own_kib: Option<u64>) -> Row {
+fn with_mem(row: Row, s: &CacheReading, own_kib: Option<u64>) -> Row {
     Row {
         mem_used_kib: Some(s.mem.used_kib),
         mem_used_adj_kib: Some(s.mem.used_adj_kib),
@@ -309,7 +309,7 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
         outcome,
         ..Row::default()
     };
-    let row = match SysMem::read() {
+    let row = match CacheReading::read() {
         Ok(m) => with_mem(row, &m, None),
         Err(_) => row,
     };
@@ -479,7 +479,7 @@ fn quiet_readings(r: &mut Report, t0: Instant, me: &ProcHandle, event: &str) -> 
         if i > 0 && !sys::sleep_until(Instant::now() + READING_GAP) {
             return Ok(false);
         }
-        let s = SysMem::read()?;
+        let s = CacheReading::read()?;
         let row = Row {
             t_s: t0.elapsed().as_secs_f64(),
             part: "physical".into(),
@@ -592,7 +592,7 @@ fn sample_child(
             break;
         }
         // A process that has just died reads as empty; not a sample.
-        let (Ok(Some(sample)), Ok(m)) = (s.read(handle), s.timed(SysMem::read)) else {
+        let (Ok(Some(sample)), Ok(m)) = (s.read(handle), s.timed(CacheReading::read)) else {
             break;
         };
         let touched = touched_bytes(progress);

@@ -95,7 +95,7 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let m: Measurements = rec.measurements_as()?;
     let rows: Vec<Row> = rec.rows_as()?;
     let mut j = Judgement::default();
-    summarize(&m, &rows, &mut j);
+    summarize(&p, &m, &rows, &mut j);
     if let Some(errno) = m.virtual_errno {
         judge_virtual(&m, errno, &mut j);
     }
@@ -120,7 +120,7 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     Ok(j)
 }
 
-fn summarize(m: &Measurements, rows: &[Row], j: &mut Judgement) {
+fn summarize(p: &Params, m: &Measurements, rows: &[Row], j: &mut Judgement) {
     if let Some(e) = m.virtual_errno {
         j.summary("virtual_as_limit_bytes", m.virtual_as_limit_bytes);
         j.summary("virtual_reserved_bytes", m.virtual_reserved_bytes);
@@ -133,11 +133,13 @@ fn summarize(m: &Measurements, rows: &[Row], j: &mut Judgement) {
     let Some(touched) = m.physical_touched_bytes else {
         return;
     };
+    j.summary("physical_limit_bytes", p.limit_bytes);
     j.summary("cgroup_version", m.cgroup_version.clone());
     j.summary("cgroup_dir", m.cgroup_dir.clone());
     j.summary("physical_signal", m.physical_signal.clone());
     j.summary("physical_exit_code", m.physical_exit_code);
     j.summary("oom_kill_count", oom_kills(m));
+    j.summary("oom_kill_source", kill_source(m));
     j.summary("cgroup_limit_hits", m.cgroup_limit_hits);
     let samples = rows.iter().filter(|r| r.event == "sample");
     j.summary(
@@ -168,6 +170,18 @@ fn summarize(m: &Measurements, rows: &[Row], j: &mut Judgement) {
         "mem_available_after_kib",
         last("after").and_then(|r| r.mem_available_kib),
     );
+    let used = |r: &Row| r.mem_used_adj_kib.map(|v| v as f64);
+    j.summary("mem_used_adj_before_kib", median_of(rows, "before", used));
+    j.summary("mem_used_adj_after_kib", median_of(rows, "after", used));
+}
+
+/// Where the OOM-kill count comes from.
+fn kill_source(m: &Measurements) -> &'static str {
+    match (m.oom_kill_after, m.cgroup_version.as_deref()) {
+        (None, _) => "absent (kernel before 4.13): memory.failcnt instead",
+        (_, Some("v1")) => "memory.oom_control oom_kill",
+        _ => "memory.events oom_kill",
+    }
 }
 
 pub fn errno_name(e: i32) -> String {
@@ -292,10 +306,7 @@ fn judge_physical(p: &Params, m: &Measurements, touched: u64, j: &mut Judgement)
             Some((limit as f64 * KILLED_AT_HIGH / 1024.0).round()),
         ),
     );
-    let source = match m.cgroup_version.as_deref() {
-        Some("v1") => "memory.oom_control oom_kill",
-        _ => "memory.events oom_kill",
-    };
+    let source = kill_source(m);
     match oom_kills(m) {
         Some(n) => j.check(
             Check::new(

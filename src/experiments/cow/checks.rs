@@ -101,8 +101,9 @@ pub struct Params {
 pub struct Measurements {
     pub page_size_bytes: u64,
     pub fork_us: Option<f64>,
-    /// Minor faults of the parent's touch (getrusage around the loop).
-    pub parent_touch_faults: u64,
+    /// Minor faults of the parent's touch (getrusage around the loop);
+    /// absent when the run was interrupted during the touch.
+    pub parent_touch_faults: Option<u64>,
     /// Faults of the child's access loop (getrusage around the loop).
     pub child_access_minflt: Option<u64>,
     pub child_access_majflt: Option<u64>,
@@ -264,7 +265,7 @@ fn fault_bounds(want: u64) -> (f64, f64) {
 }
 
 fn touch_faults(d: &Data) -> Option<Check> {
-    let faults = d.m.parent_touch_faults;
+    let faults = d.m.parent_touch_faults?;
     let size = d.p.size_bytes;
     let small = d.pages;
     if !d.p.thp {

@@ -1,5 +1,6 @@
 //! Read-only views of the kernel, typed once. Nothing here changes the host.
 
+pub mod available;
 pub mod cgroup;
 pub mod fs;
 pub mod host;

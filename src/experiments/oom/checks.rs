@@ -87,6 +87,10 @@ pub struct Measurements {
     pub cgroup_removed: Option<bool>,
     pub oom_score: Option<u64>,
     pub oom_score_adj: Option<i64>,
+    pub swap_limited: Option<bool>,
+    /// How well the sampler kept its deadlines (shown in the summary).
+    #[serde(default)]
+    pub sampler: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The checks, from what was recorded.
@@ -95,6 +99,8 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let m: Measurements = rec.measurements_as()?;
     let rows: Vec<Row> = rec.rows_as()?;
     let mut j = Judgement::default();
+    j.summary("panic_on_oom", rec.meta.panic_on_oom);
+    j.summary("overcommit_memory", rec.meta.overcommit_memory);
     summarize(&p, &m, &rows, &mut j);
     if let Some(errno) = m.virtual_errno {
         judge_virtual(&m, errno, &mut j);
@@ -134,6 +140,10 @@ fn summarize(p: &Params, m: &Measurements, rows: &[Row], j: &mut Judgement) {
         return;
     };
     j.summary("physical_limit_bytes", p.limit_bytes);
+    j.summary("swap_limited", m.swap_limited);
+    for (k, v) in &m.sampler {
+        j.summary(k, v);
+    }
     j.summary("cgroup_version", m.cgroup_version.clone());
     j.summary("cgroup_dir", m.cgroup_dir.clone());
     j.summary("physical_signal", m.physical_signal.clone());

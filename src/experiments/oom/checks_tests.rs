@@ -93,6 +93,8 @@ impl Fixture {
                 cgroup_removed: Some(true),
                 oom_score: Some(1990),
                 oom_score_adj: Some(1000),
+                swap_limited: Some(true),
+                sampler: serde_json::Map::new(),
             },
             rows,
         }

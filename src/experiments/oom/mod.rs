@@ -114,8 +114,6 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
     }
     r.param("interval_s", args.interval.0.as_secs_f64());
-    r.summary("panic_on_oom", ctx.meta.panic_on_oom);
-    r.summary("overcommit_memory", ctx.meta.overcommit_memory);
     r.columns_from(&Row::default());
     sweep(ctx, &mut r);
     let t0 = Instant::now();
@@ -456,7 +454,7 @@ fn describe_sandbox(ctx: &Ctx, r: &mut Report, sb: &Sandbox, limit: u64) {
     ));
     r.measure("cgroup_version", version);
     r.measure("cgroup_dir", sb.dir.display().to_string());
-    r.summary("swap_limited", sb.swap_limited);
+    r.measure("swap_limited", sb.swap_limited);
     if !sb.swap_limited {
         r.note(format!(
             "the cgroup could not be given a swap limit; host swap total {} KiB{}",
@@ -616,7 +614,20 @@ fn sample_child(
         s.record();
     }
     bar.finish();
-    s.finish().summarize(r);
+    let st = s.finish();
+    r.measure(
+        "sampler",
+        serde_json::json!({
+            "duration_s": (st.duration_s * 1e3).round() / 1e3,
+            "samples_taken": st.samples_taken,
+            "samples_asked": st.samples_asked,
+            "samples_skipped": st.samples_skipped,
+            "samples_late": st.samples_late,
+            "jitter_mean_us": st.jitter_mean_us,
+            "jitter_max_us": (st.jitter_max_us * 1e3).round() / 1e3,
+            "sample_read_mean_us": st.read_mean_us,
+        }),
+    );
     r.measure("oom_score", best_score);
     timed_out
 }

@@ -33,7 +33,9 @@ use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
 
 use crate::probe::cgroup::{MemCgroup, Version, peak_bytes, usage_bytes};
-use crate::probe::read_u64;
+// The group's counters are read in probe/; re-exported here, where they
+// were first, so callers keep their paths.
+pub use crate::probe::cgroup::{OomCounters, keyed, read_counters_v1, read_counters_v2};
 use crate::sys::Child;
 
 /// Folder names memlab gives its groups: `memlab-oom-<memlab pid>`.
@@ -56,20 +58,6 @@ pub struct Sandbox {
     removed: bool,
     /// The flock on the group's folder that marks it in use.
     _lock: Option<Flock<fs::File>>,
-}
-
-/// The group's OOM counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OomCounters {
-    /// OOM kills in the group (v2 `memory.events` `oom_kill`, v1
-    /// `memory.oom_control` `oom_kill` on kernels since 4.13).
-    pub oom_kill: Option<u64>,
-    /// Times the group hit its limit (v1 the larger of `memory.failcnt` and
-    /// `memory.memsw.failcnt`, v2 the `max` event).
-    pub limit_hits: Option<u64>,
-    /// v2 `oom` events (allocations that failed even after reclaim), v1
-    /// `under_oom` (1 while the group is in OOM).
-    pub oom: Option<u64>,
 }
 
 /// Why the group could not be made, as one line that says what would make
@@ -390,44 +378,6 @@ fn write_file(path: &Path, value: &str) -> Result<()> {
     fs::write(path, value).with_context(|| format!("writing {value} to {}", path.display()))
 }
 
-/// v2 `memory.events`: `low`, `high`, `max`, `oom`, `oom_kill` lines.
-pub fn read_counters_v2(dir: &Path) -> OomCounters {
-    let text = fs::read_to_string(dir.join("memory.events")).unwrap_or_default();
-    OomCounters {
-        oom_kill: keyed(&text, "oom_kill"),
-        limit_hits: keyed(&text, "max"),
-        oom: keyed(&text, "oom"),
-    }
-}
-
-/// v1 `memory.oom_control` (`oom_kill_disable`, `under_oom`, and `oom_kill`
-/// since 4.13) and `memory.failcnt`.
-pub fn read_counters_v1(dir: &Path) -> OomCounters {
-    let text = fs::read_to_string(dir.join("memory.oom_control")).unwrap_or_default();
-    // With swap accounting the memory+swap counter is charged first, so
-    // hits of a memsw limit equal to the memory limit land in memsw.failcnt.
-    let hits = match (
-        read_u64(dir.join("memory.failcnt")),
-        read_u64(dir.join("memory.memsw.failcnt")),
-    ) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    OomCounters {
-        oom_kill: keyed(&text, "oom_kill"),
-        limit_hits: hits,
-        oom: keyed(&text, "under_oom"),
-    }
-}
-
-/// The value of `key N` in a flat-keyed cgroup file.
-pub fn keyed(text: &str, key: &str) -> Option<u64> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once(' ')?;
-        (k == key).then(|| v.trim().parse().ok()).flatten()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,7 +533,10 @@ mod tests {
         let name = format!("{PREFIX}{}", std::process::id());
         assert_eq!(sb.dir, t.path().join("user.slice").join(&name));
         assert!(!sb.swap_limited);
-        assert_eq!(read_u64(sb.dir.join("memory.max")), Some(32 << 20));
+        assert_eq!(
+            crate::probe::read_u64(sb.dir.join("memory.max")),
+            Some(32 << 20)
+        );
         assert_eq!(sb.procs_path(), sb.dir.join("cgroup.procs"));
         // The kernel's files vanish with the folder; a fake one must be emptied.
         fs::remove_file(sb.dir.join("memory.max")).unwrap();

@@ -33,7 +33,7 @@ impl CacheReading {
     }
 
     /// The other-processes signal of a system-memory check (see
-    /// `crate::verdict`): anonymous memory and page cache of every process
+    /// src/verdict.rs): anonymous memory and page cache of every process
     /// (`AnonPages + Cached`; `Cached` already holds `Shmem`), less `own_kib`,
     /// what memlab's own processes hold there (their PSS without the
     /// file-backed part).

@@ -399,6 +399,13 @@ fn died_with(run: &mut Run, pid: i32, exit: Option<&sys::ChildExit>, when: &str)
 /// The view and the chart, from the rows (a run cut short included).
 fn finish(mut r: Report, args: &Args) -> Report {
     view::set_view(&mut r, args.thp, args.shared);
+    let m = |k: &str| r.measurements.get(k).and_then(|v| v.as_f64());
+    if let (Some(fork), Some(faults)) = (m("fork_us"), m("child_access_minflt")) {
+        r.note(format!(
+            "fork took {fork:.0} µs; the child's {} took {faults:.0} minor faults",
+            args.access.name()
+        ));
+    }
     let rows: Vec<Row> = r
         .rows
         .iter()

@@ -31,7 +31,7 @@ use nix::sys::resource::{Resource, getrlimit};
 
 use self::checks::Row;
 use super::Ctx;
-use crate::cgroup_sandbox::{Sandbox, sweep_beside};
+use crate::cgroup_sandbox::{Sandbox, sweep_stale};
 use crate::probe::cgroup::{MemCgroup, Version};
 use crate::probe::pagecache::CacheReading;
 use crate::probe::process::ProcHandle;
@@ -193,7 +193,7 @@ fn sweep(ctx: &Ctx, r: &mut Report) {
     let Some(own) = MemCgroup::current() else {
         return;
     };
-    for dir in sweep_beside(&own) {
+    for dir in sweep_stale(&own) {
         let line = format!(
             "removed the cgroup {} left by an earlier memlab that was killed (nobody held its lock and no process was in it)",
             dir.display()

@@ -342,9 +342,8 @@ pub fn timings_add_up(rows: &[Row], m: &Measurements) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::host::Meta;
+    use crate::experiments::fixture::{Fixture, verdict};
     use crate::report::Verdict;
-    use serde_json::{Map, Value};
 
     fn rows_of(kind: Kind, round: u32, ns: &[u64]) -> Vec<Row> {
         ns.iter()
@@ -372,36 +371,10 @@ mod tests {
     }
 
     fn judge_on(rows: &[Row], m: &Measurements) -> Judgement {
-        let rows: Vec<Map<String, Value>> = rows
-            .iter()
-            .map(|r| match serde_json::to_value(r).unwrap() {
-                Value::Object(o) => o,
-                _ => unreachable!(),
-            })
-            .collect();
-        let meas = match serde_json::to_value(m).unwrap() {
-            Value::Object(o) => o,
-            _ => unreachable!(),
-        };
-        let meta = Meta::default();
-        let params = Map::new();
-        let rec = Recorded {
-            rows: &rows,
-            params: &params,
-            measurements: &meas,
-            meta: &meta,
-            ended_by: crate::report::EndedBy::Completed,
-            skipped: &[],
-        };
-        judge(&rec).unwrap()
-    }
-
-    fn verdict(j: &Judgement, name: &str) -> Verdict {
-        j.checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no check {name}: {:?}", j.checks))
-            .verdict
+        Fixture::new("faults")
+            .rows(rows)
+            .measurements(m)
+            .judge(judge)
     }
 
     /// Two kinds, 100 samples each; the wall time is the sum plus one clock

@@ -270,8 +270,9 @@ fn far_smaller_check(rows: &[Row], flat: &FlatTable) -> Option<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiments::fixture::{Fixture, verdict};
     use crate::probe::host::Meta;
-    use crate::report::{Report, Verdict};
+    use crate::report::Verdict;
 
     const MIB: u64 = 1 << 20;
 
@@ -303,21 +304,11 @@ mod tests {
     }
 
     fn judged(m: Meta, bits: Option<u32>, rows: &[Row]) -> Judgement {
-        let mut r = Report::new("page-table", &m);
-        r.measure("virtual_address_bits", bits);
-        r.measure("memlab_vm_pte_kib", 48);
-        for x in rows {
-            r.push_row(x);
-        }
-        judge(&Recorded::of(&r)).unwrap()
-    }
-
-    fn verdict(j: &Judgement, name: &str) -> Verdict {
-        j.checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no {name}"))
-            .verdict
+        Fixture::with_meta("page-table", &m)
+            .measure("virtual_address_bits", bits)
+            .measure("memlab_vm_pte_kib", 48)
+            .rows(rows)
+            .judge(judge)
     }
 
     #[test]
@@ -403,10 +394,15 @@ mod tests {
 
     #[test]
     fn a_row_without_a_field_is_a_usage_error() {
-        let mut r = Report::new("page-table", &meta("x86_64", 4096));
-        r.push_row(&row("dense", 2 * MIB, 4096, 4 * MIB, 8));
-        r.rows[0].remove("align_bytes");
-        let e = judge(&Recorded::of(&r)).unwrap_err();
+        let mut f = Fixture::with_meta("page-table", &meta("x86_64", 4096)).rows(&[row(
+            "dense",
+            2 * MIB,
+            4096,
+            4 * MIB,
+            8,
+        )]);
+        f.rows[0].remove("align_bytes");
+        let e = f.try_judge(judge).unwrap_err();
         assert!(e.to_string().contains("align_bytes"), "{e}");
         assert!(e.downcast_ref::<crate::error::UsageError>().is_some());
     }

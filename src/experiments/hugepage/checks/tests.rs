@@ -1,8 +1,8 @@
 //! hugepage's checks on fixed data: each outcome each check can give.
 
 use super::*;
+use crate::experiments::fixture::{Fixture, verdict};
 use crate::probe::host::Meta;
-use crate::report::Report;
 
 const MIB: u64 = 1 << 20;
 
@@ -40,24 +40,14 @@ fn judged(rows: &[Row], forks: &[(&str, &[f64])]) -> Judgement {
         page_size: 4096,
         ..Meta::default()
     };
-    let mut r = Report::new("hugepage", &meta);
     let f: BTreeMap<&str, &[f64]> = forks.iter().copied().collect();
-    r.measure("fork_us", f);
     let empty: BTreeMap<&str, &[f64]> = forks.iter().map(|(v, _)| (*v, EMPTY)).collect();
-    r.measure("fork_us_empty", empty);
-    r.measure("hugepages_free_before", 0);
-    for x in rows {
-        r.push_row(x);
-    }
-    judge(&Recorded::of(&r)).unwrap()
-}
-
-fn verdict(j: &Judgement, name: &str) -> Verdict {
-    j.checks
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", j.checks))
-        .verdict
+    Fixture::with_meta("hugepage", &meta)
+        .measure("fork_us", f)
+        .measure("fork_us_empty", empty)
+        .measure("hugepages_free_before", 0)
+        .rows(rows)
+        .judge(judge)
 }
 
 /// The fork of a child whose region is still empty: the fixed cost.

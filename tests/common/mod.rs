@@ -2,6 +2,8 @@
 //! and JSON with real parsers.
 #![allow(dead_code)]
 
+pub mod rejudge;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Output;

@@ -2,16 +2,6 @@ mod common;
 use common::rejudge;
 use common::*;
 
-use std::path::PathBuf;
-
-/// A fresh folder on the disk that holds `target/` (not a tmpfs /tmp), used
-/// as memlab's TMPDIR so a cold read really has to go to the disk.
-fn disk_tmpdir() -> tempfile::TempDir {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(&base).unwrap();
-    tempfile::tempdir_in(base).unwrap()
-}
-
 fn filemap_json(args: &[&str], tmpdir: &std::path::Path, codes: &[i32]) -> serde_json::Value {
     let mut all = vec!["filemap"];
     all.extend_from_slice(args);

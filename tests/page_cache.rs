@@ -13,14 +13,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-/// A fresh folder on the disk that holds `target/` (never a tmpfs), for
-/// memlab's TMPDIR.
-fn disk_tmpdir() -> tempfile::TempDir {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(&base).unwrap();
-    tempfile::tempdir_in(base).unwrap()
-}
-
 fn page_cache(args: &[&str], tmpdir: &Path) -> std::process::Output {
     memlab()
         .env("TMPDIR", tmpdir)

@@ -119,3 +119,20 @@ pub fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
         .unwrap_or_else(|| panic!("no check {name} in {v:?}"))
         .1
 }
+
+/// Assert the verdict of each named check, reporting every mismatch at once.
+pub fn assert_verdicts(j: &Judgement, want: &[(&str, Verdict)]) {
+    let wrong: Vec<String> = want
+        .iter()
+        .filter_map(|&(name, v)| {
+            let got = verdict(j, name);
+            (got != v).then(|| format!("{name}: {got:?}, wanted {v:?}"))
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{}\nchecks: {:?}",
+        wrong.join("\n"),
+        j.checks
+    );
+}

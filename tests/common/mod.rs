@@ -58,6 +58,14 @@ pub fn json_run(args: &[&str], codes: &[i32]) -> Value {
         .unwrap_or_else(|e| panic!("memlab {all:?}: JSON does not parse: {e}\n{}", stdout(&o)))
 }
 
+/// A fresh folder on the disk that holds `target/` (never a tmpfs), for
+/// memlab's TMPDIR: a test file there really has to be read from the disk.
+pub fn disk_tmpdir() -> tempfile::TempDir {
+    let base = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&base).unwrap();
+    tempfile::tempdir_in(base).unwrap()
+}
+
 /// CSV text as rows of column → cell.
 pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());

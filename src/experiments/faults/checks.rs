@@ -342,7 +342,7 @@ pub fn timings_add_up(rows: &[Row], m: &Measurements) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::fixture::{Fixture, verdict};
+    use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
     use crate::report::Verdict;
 
     fn rows_of(kind: Kind, round: u32, ns: &[u64]) -> Vec<Row> {
@@ -491,11 +491,13 @@ mod tests {
             ..Measurements::default()
         };
         let j = judge_on(&rows, &m);
-        assert_eq!(
-            verdict(&j, "thp_fault_cheaper_than_512_small"),
-            Verdict::Holds
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_fault_cheaper_than_512_small", Verdict::Holds),
+                ("swap_in_costs_more_than_minor", Verdict::Holds),
+            ],
         );
-        assert_eq!(verdict(&j, "swap_in_costs_more_than_minor"), Verdict::Holds);
         assert_eq!(j.summary["thp_p50_ns_per_4k"], 293.0);
         let mut rows = rows_of(Kind::Anon, 1, &[2000; 50]);
         rows.extend(rows_of(Kind::Thp, 1, &[2_000_000; 10]));
@@ -510,23 +512,24 @@ mod tests {
             ..Measurements::default()
         };
         let j = judge_on(&rows, &m);
-        assert_eq!(
-            verdict(&j, "thp_fault_cheaper_than_512_small"),
-            Verdict::Fails
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_fault_cheaper_than_512_small", Verdict::Fails),
+                ("swap_in_costs_more_than_minor", Verdict::Fails),
+            ],
         );
-        assert_eq!(verdict(&j, "swap_in_costs_more_than_minor"), Verdict::Fails);
         let m2 = Measurements {
             timer_overhead_ns: 500,
             ..m
         };
         let j = judge_on(&rows, &m2);
-        assert_eq!(
-            verdict(&j, "thp_fault_cheaper_than_512_small"),
-            Verdict::Inconclusive
-        );
-        assert_eq!(
-            verdict(&j, "swap_in_costs_more_than_minor"),
-            Verdict::Inconclusive
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_fault_cheaper_than_512_small", Verdict::Inconclusive),
+                ("swap_in_costs_more_than_minor", Verdict::Inconclusive),
+            ],
         );
     }
 

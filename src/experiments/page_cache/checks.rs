@@ -471,7 +471,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::experiments::fixture::{Fixture, verdict};
+    use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
     use crate::report::Verdict;
 
     const SIZE_KIB: u64 = 131_072;
@@ -639,8 +639,13 @@ mod tests {
         let mut rows = quiet_true_rows();
         cache_not_counted(&mut rows);
         let j = judge_rows(&rows, true, true);
-        assert_eq!(verdict(&j, "cache_rises_by_size"), Verdict::Fails);
-        assert_eq!(verdict(&j, "cache_falls_after_drop"), Verdict::Fails);
+        assert_verdicts(
+            &j,
+            &[
+                ("cache_rises_by_size", Verdict::Fails),
+                ("cache_falls_after_drop", Verdict::Fails),
+            ],
+        );
     }
 
     #[test]
@@ -787,8 +792,13 @@ mod tests {
         c.majflt = Some(0);
         c.read_bytes = Some(0);
         let j = judge_rows(&rows, true, true);
-        assert_eq!(verdict(&j, "cold_read_from_device"), Verdict::Fails);
-        assert_eq!(verdict(&j, "warm_read_faster"), Verdict::Inconclusive);
+        assert_verdicts(
+            &j,
+            &[
+                ("cold_read_from_device", Verdict::Fails),
+                ("warm_read_faster", Verdict::Inconclusive),
+            ],
+        );
         step_mut(&mut rows, "cold_read").resident_before_kib = Some(SIZE_KIB);
         let j = judge_rows(&rows, true, true);
         assert_eq!(verdict(&j, "cold_read_from_device"), Verdict::Inconclusive);

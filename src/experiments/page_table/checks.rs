@@ -270,7 +270,7 @@ fn far_smaller_check(rows: &[Row], flat: &FlatTable) -> Option<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::fixture::{Fixture, verdict};
+    use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
     use crate::probe::host::Meta;
     use crate::report::Verdict;
 
@@ -356,29 +356,24 @@ mod tests {
         let s1 = row("sparse-1g", g, g, 4 * g, 8 * 4);
         assert_eq!(table_pages(&s1).0, 8);
         let j = judged(meta("x86_64", page), Some(48), &[s2, s1]);
-        assert_eq!(
-            verdict(&j, "sparse_2m_costs_a_table_page_per_touch"),
-            Verdict::Holds
-        );
-        assert_eq!(
-            verdict(&j, "sparse_1g_costs_two_table_pages_per_touch"),
-            Verdict::Holds
-        );
-        assert_eq!(
-            verdict(&j, "real_tables_far_smaller_than_flat"),
-            Verdict::Holds
+        assert_verdicts(
+            &j,
+            &[
+                ("sparse_2m_costs_a_table_page_per_touch", Verdict::Holds),
+                ("sparse_1g_costs_two_table_pages_per_touch", Verdict::Holds),
+                ("real_tables_far_smaller_than_flat", Verdict::Holds),
+            ],
         );
         // 8 bytes per touched page (no PTE page of their own): fails.
         let s2 = row("sparse-2m", g, 2 * MIB, 4 * g, 16);
         let s1 = row("sparse-1g", g, g, 4 * g, 16);
         let j = judged(meta("x86_64", page), Some(48), &[s2, s1]);
-        assert_eq!(
-            verdict(&j, "sparse_2m_costs_a_table_page_per_touch"),
-            Verdict::Fails
-        );
-        assert_eq!(
-            verdict(&j, "sparse_1g_costs_two_table_pages_per_touch"),
-            Verdict::Fails
+        assert_verdicts(
+            &j,
+            &[
+                ("sparse_2m_costs_a_table_page_per_touch", Verdict::Fails),
+                ("sparse_1g_costs_two_table_pages_per_touch", Verdict::Fails),
+            ],
         );
     }
 

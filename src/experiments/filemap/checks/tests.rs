@@ -1,7 +1,7 @@
 //! filemap's checks on fixed data: each outcome each check can give.
 
 use super::*;
-use crate::experiments::fixture::{Fixture, verdict};
+use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
 use crate::report::Verdict;
 
 const ADDR: u64 = 0x7f00_0000_0000;
@@ -83,8 +83,13 @@ fn different_bytes_fail() {
     m.bytes_via_map = Some(b"xxxxx".to_vec());
     m.bytes_read_back = Some(b"memla".to_vec());
     let j = judged(&m, &[]);
-    assert_eq!(verdict(&j, "mapping_reads_the_file"), Verdict::Fails);
-    assert_eq!(verdict(&j, "write_reaches_the_file"), Verdict::Fails);
+    assert_verdicts(
+        &j,
+        &[
+            ("mapping_reads_the_file", Verdict::Fails),
+            ("write_reaches_the_file", Verdict::Fails),
+        ],
+    );
 }
 
 #[test]

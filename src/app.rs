@@ -44,6 +44,7 @@ pub fn run_one(
     let ctx = Ctx {
         meta: Meta::gather(),
         ui: plan.ui(),
+        stream: plan.stream_hook(),
     };
     let mut report = body(&ctx)?;
     if crate::sys::interrupted() {
@@ -52,7 +53,15 @@ pub fn run_one(
     if report.interrupted && report.ended_by == crate::report::EndedBy::Completed {
         report.ended_by = crate::report::EndedBy::Interrupted;
     }
-    plan.emit(&report)?;
+    if ctx.stream.is_open() {
+        // The rows went out as they were taken: complete those outputs.
+        for line in ctx.stream.finish(&report)? {
+            ctx.ui.say(&line);
+        }
+        plan.emit_after_stream(&report)?;
+    } else {
+        plan.emit(&report)?;
+    }
     Ok(status_of(&report))
 }
 
@@ -61,6 +70,10 @@ pub fn status_of(report: &Report) -> i32 {
     use crate::report::EndedBy;
     if report.interrupted {
         exit::INTERRUPTED
+    } else if let Some(code) = report.exit_status {
+        // watch -- CMD: the command's status (or 127/126 when it could
+        // not be run), as time(1) gives it.
+        code
     } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) {
         exit::FAILED
     } else if report.all_hold() {
@@ -75,17 +88,16 @@ pub fn status_of(report: &Report) -> i32 {
 pub fn list() -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0).max(10);
-    writeln!(out, "{:<w$}  {:<66}  needs", "experiment", "what it shows")?;
-    for i in ALL {
-        writeln!(out, "{:<w$}  {:<66}  {}", i.name, i.summary, i.needs)?;
-    }
-    writeln!(out, "{:<w$}  {:<66}  -", "all", crate::lab::SUMMARY)?;
-    Ok(())
+    let rows: Vec<(&str, &str, &str)> = ALL
+        .iter()
+        .map(|i| (i.name, i.summary, i.needs))
+        .chain([("all", crate::lab::SUMMARY, "-")])
+        .collect();
+    let width = crate::output::term::width(crate::output::term::Stream::Stdout);
+    write!(out, "{}", crate::output::table::list(&rows, width))
 }
 
 pub fn explain(name: &str) -> Result<i32> {
-    use std::io::Write;
     let page = if name == "all" {
         crate::lab::PAGE
     } else {
@@ -98,7 +110,7 @@ pub fn explain(name: &str) -> Result<i32> {
             }
         }
     };
-    std::io::stdout().lock().write_all(page.as_bytes())?;
+    crate::output::page::show(page)?;
     Ok(exit::OK)
 }
 

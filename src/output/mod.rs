@@ -5,8 +5,13 @@ pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod page;
+pub mod stream;
 pub mod svg;
 pub mod table;
+pub mod term;
+#[cfg(test)]
+mod tests;
 pub mod write;
 
 use std::io::Write;
@@ -101,10 +106,26 @@ impl Plan {
     /// Write every export of `report`, files atomically. The human result
     /// goes to stdout when it is free, else to stderr (not under -q).
     pub fn emit(&self, report: &Report) -> Result<()> {
-        if let Some(d) = &self.csv {
+        self.emit_parts(report, true)
+    }
+
+    /// Everything but the CSV and the JSON, which the run streamed itself
+    /// (`stream::Hook`).
+    pub fn emit_after_stream(&self, report: &Report) -> Result<()> {
+        self.emit_parts(report, false)
+    }
+
+    /// The streaming hook for an experiment's `Ctx`: the same CSV and JSON
+    /// destinations.
+    pub fn stream_hook(&self) -> stream::Hook {
+        stream::Hook::new(self.csv.clone(), self.json.clone())
+    }
+
+    fn emit_parts(&self, report: &Report, data: bool) -> Result<()> {
+        if let Some(d) = self.csv.as_ref().filter(|_| data) {
             send(d, &csv::render(report)?)?;
         }
-        if let Some(d) = &self.json {
+        if let Some(d) = self.json.as_ref().filter(|_| data) {
             send(d, &json::render(report)?)?;
         }
         if let Some(p) = &self.plot {
@@ -113,10 +134,11 @@ impl Plan {
                 None => self.ui().say("(no chart: this run has nothing to plot)"),
             }
         }
-        let text = table::render(report, table::Symbols::detect());
+        // Laid out for the stream it goes to: its width, its colour.
         if !self.stdout_taken() {
-            write_all_stdout(text.as_bytes())?;
+            write_all_stdout(table::render_for(report, term::Stream::Stdout).as_bytes())?;
         } else if !self.quiet {
+            let text = table::render_for(report, term::Stream::Stderr);
             let _ = std::io::stderr().write_all(text.as_bytes());
         }
         Ok(())
@@ -152,8 +174,10 @@ impl Ui {
             return;
         }
         if self.to_stderr {
+            let line = term::fit(line, &term::Style::of(term::Stream::Stderr));
             let _ = writeln!(std::io::stderr(), "{line}");
         } else {
+            let line = term::fit(line, &term::Style::of(term::Stream::Stdout));
             let _ = writeln!(std::io::stdout(), "{line}");
         }
     }

@@ -6,9 +6,9 @@ use anyhow::Result;
 use crate::cli::{Command, JudgeArgs};
 use crate::error::{exit, usage};
 use crate::experiments::{self, ALL, Ctx, Experiment};
-use crate::output::{OutputArgs, Plan};
+use crate::output::{Emitted, OutputArgs, Plan};
 use crate::probe::host::Meta;
-use crate::report::{Report, SCHEMA_VERSION};
+use crate::report::{EndedBy, EndedEarly, Report, SCHEMA_VERSION};
 
 /// Run the command; returns the exit status.
 pub fn dispatch(cmd: Command) -> Result<i32> {
@@ -39,7 +39,8 @@ pub fn run_experiment(e: &Experiment) -> Result<i32> {
 }
 
 /// Validate the outputs, gather the host facts once, run, export, and turn
-/// the report into an exit status.
+/// the report into an exit status. A run that ended early with something
+/// measured ([`EndedEarly`]) is written too, then its reason is printed.
 pub fn run_one(
     out: &OutputArgs,
     plot: Option<&std::path::PathBuf>,
@@ -50,21 +51,46 @@ pub fn run_one(
         meta: Meta::gather(),
         ui: plan.ui(),
     };
-    let mut report = body(&ctx)?;
+    crate::sys::hook("run");
+    let (mut report, why) = match body(&ctx) {
+        Ok(r) => (r, None),
+        Err(e) => match e.downcast::<EndedEarly>() {
+            Ok(early) => (*early.report, Some(early.why)),
+            Err(e) => return Err(e),
+        },
+    };
     if crate::sys::interrupted() {
         report.interrupted = true;
     }
-    if report.interrupted && report.ended_by == crate::report::EndedBy::Completed {
-        report.ended_by = crate::report::EndedBy::Interrupted;
+    if report.interrupted && report.ended_by == EndedBy::Completed {
+        report.ended_by = EndedBy::Interrupted;
     }
-    plan.emit(&report)?;
-    Ok(status_of(&report))
+    if why.is_some() && report.ended_by == EndedBy::Completed {
+        report.ended_by = EndedBy::Error;
+    }
+    let emitted = plan.emit(&report);
+    match (why, report.ended_by) {
+        (Some(why), _) => eprintln!("memlab: error: {why}; what was measured was written"),
+        (None, EndedBy::WorkerDied) => eprintln!(
+            "memlab: error: the worker died before the run ended; what was measured was written"
+        ),
+        (None, EndedBy::Error) => {
+            eprintln!("memlab: error: the run stopped on an error; what was measured was written")
+        }
+        _ => {}
+    }
+    Ok(status_of(&report, emitted))
 }
 
-/// The exit status a finished report gives.
-pub fn status_of(report: &Report) -> i32 {
-    if report.interrupted {
+/// The exit status of a finished run (README, "Exit status"): 130 when a
+/// signal cut the run or a write, else 1 when the run ended early or an
+/// output could not be written, else 3 when a check did not hold, else 0.
+pub fn status_of(report: &Report, emitted: Emitted) -> i32 {
+    if report.interrupted || emitted.interrupted {
         exit::INTERRUPTED
+    } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) || emitted.failed > 0
+    {
+        exit::FAILED
     } else if report.all_hold() {
         exit::OK
     } else {
@@ -167,10 +193,11 @@ fn judge(a: &JudgeArgs) -> Result<i32> {
     report.summary.clear();
     report.checks.clear();
     experiments::judge(&mut report)?;
-    plan.emit(&report)?;
-    Ok(if report.all_hold() {
-        exit::OK
-    } else {
-        exit::CHECK_FAILED
-    })
+    let emitted = plan.emit(&report);
+    // The judged run's own ending (interrupted, worker died) is part of
+    // the data; only this command's own writes decide 130 and 1 here.
+    let mut now = report.clone();
+    now.interrupted = false;
+    now.ended_by = EndedBy::Completed;
+    Ok(status_of(&now, emitted))
 }

@@ -25,6 +25,18 @@ use error::{UsageError, exit};
 
 /// Parse the command line, run, and return the exit status.
 pub fn run() -> i32 {
+    // First, before clap or anything else can overflow a tiny stack or fail
+    // to allocate under a tiny address-space limit: one line, exit 1.
+    if let Err(line) = sys::check_own_limits() {
+        sys::print_raw_stderr(line);
+        return exit::FAILED;
+    }
+    // memlab itself never dumps core (its deliberately faulting children
+    // already could not); a command under `watch --` gets the limit back.
+    sys::no_core_for_memlab();
+    // A closed fd 0/1/2 would be taken by the next open: "stdout" could
+    // land in an output file.
+    sys::reopen_closed_std_fds();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_error(e),
@@ -111,6 +123,10 @@ fn error_code(e: &anyhow::Error) -> i32 {
         eprintln!("memlab: error: {}", shorten_quoted(&e.to_string()));
         return exit::USAGE;
     }
+    if sys::interrupted() {
+        // An interrupted run never exits 0, not even when its reader left.
+        return exit::INTERRUPTED;
+    }
     let broken_pipe = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
@@ -118,9 +134,6 @@ fn error_code(e: &anyhow::Error) -> i32 {
     if broken_pipe {
         // The reader went away (`memlab ... --csv | head`): end quietly.
         return exit::OK;
-    }
-    if sys::interrupted() {
-        return exit::INTERRUPTED;
     }
     eprintln!("memlab: error: {e:#}");
     exit::FAILED

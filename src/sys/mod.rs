@@ -4,7 +4,15 @@
 //! on purpose lives here, behind small safe wrappers. Each `unsafe` block has a
 //! `// SAFETY:` line saying what makes it sound at that spot.
 
+mod alloc;
+mod hook;
+mod limits;
+pub use hook::hook;
 mod residency;
+pub use limits::{
+    MIN_AS_BYTES, MIN_STACK_BYTES, check_own_limits, no_core_for_memlab, print_raw_stderr,
+    reopen_closed_std_fds, restore_inherited_limits, std_fd_was_closed,
+};
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -46,7 +54,7 @@ pub fn page_size() -> u64 {
 }
 
 // ---------------------------------------------------------------------------
-// Signals: SIGINT / SIGTERM set a flag that every loop polls.
+// Signals: SIGINT / SIGTERM / SIGHUP / SIGQUIT set a flag every loop polls.
 // ---------------------------------------------------------------------------
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -70,7 +78,9 @@ extern "C" fn on_interrupt(_: libc::c_int) {
     }
 }
 
-/// Install the SIGINT/SIGTERM handlers. No `SA_RESTART`: a blocking wait or
+/// Install the SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers (a closed terminal
+/// or Ctrl-\\ ends a run as Ctrl-C does: clean up, write, exit 130, no
+/// core). No `SA_RESTART`: a blocking wait or
 /// sleep returns `EINTR`, and `block_on` also watches the handler's pipe, so
 /// the run notices within a fraction of a second.
 pub fn install_interrupt_handlers() -> Result<()> {
@@ -85,7 +95,7 @@ pub fn install_interrupt_handlers() -> Result<()> {
         SaFlags::empty(),
         SigSet::empty(),
     );
-    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+    for sig in INTERRUPTING {
         // SAFETY: the handler only stores to an atomic and writes to a pipe,
         // both async-signal-safe.
         unsafe { signal::sigaction(sig, &action) }.context("installing signal handlers")?;
@@ -93,7 +103,15 @@ pub fn install_interrupt_handlers() -> Result<()> {
     Ok(())
 }
 
-/// True once SIGINT or SIGTERM has arrived.
+/// The signals that end a run cleanly.
+pub const INTERRUPTING: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
+/// True once SIGINT, SIGTERM, SIGHUP or SIGQUIT has arrived.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
@@ -383,6 +401,47 @@ impl Region {
         !interrupted()
     }
 
+    /// What `MAP_POPULATE` does (fault every page in, for writing), in
+    /// slices that look at the signal flag between them: the kernel's own
+    /// populate loop stops only for fatal signals, so a SIGTERM during
+    /// `mmap(MAP_POPULATE)` of 4 GiB waited seconds. `MADV_POPULATE_WRITE`
+    /// (Linux 5.14+) per slice, else one write of 0 per page (the region is
+    /// fresh, so its contents stay zero). Returns false when interrupted.
+    pub fn populate_interruptibly(&self) -> bool {
+        const SLICE: usize = 32 << 20;
+        let page = page_size();
+        let mut off = 0usize;
+        let mut madvise_works = true;
+        while off < self.len {
+            if interrupted() {
+                return false;
+            }
+            let n = SLICE.min(self.len - off);
+            if madvise_works {
+                // SAFETY: the range lies inside this live mapping;
+                // MADV_POPULATE_WRITE only faults pages in, keeping contents.
+                let r = unsafe {
+                    libc::madvise(
+                        self.ptr.as_ptr().add(off).cast(),
+                        n,
+                        libc::MADV_POPULATE_WRITE,
+                    )
+                };
+                madvise_works = r == 0;
+            }
+            if !madvise_works {
+                self.touch_zero(off as u64, (off + n) as u64, page);
+            }
+            off += n;
+        }
+        !interrupted()
+    }
+
+    /// Write 0 to one byte per `stride` of `[from, to)` in a fresh region.
+    fn touch_zero(&self, from: u64, to: u64, stride: u64) {
+        self.write_range(from, to, stride, 0);
+    }
+
     /// Read one byte in every `stride`-byte step of `[from, to)`; returns their
     /// sum so the reads cannot be optimised away.
     pub fn read_range(&self, from: u64, to: u64, stride: u64) -> u64 {
@@ -547,14 +606,34 @@ pub fn report_fault_on(fd: RawFd) -> Result<()> {
 // ---------------------------------------------------------------------------
 
 /// Write all of `data` to `fd` straight through write(2) (no stdio buffer:
-/// a line written before a crash is never lost).
+/// a line written before a crash is never lost). A write blocked on a pipe
+/// nobody reads ends when SIGINT/SIGTERM/SIGHUP/SIGQUIT arrives: the error
+/// is then `ErrorKind::Interrupted`.
 pub fn write_fd(fd: BorrowedFd<'_>, data: &[u8]) -> io::Result<()> {
+    write_fd_raw(fd.as_raw_fd(), data)
+}
+
+/// [`write_fd`] on a raw descriptor number (stdout, or an fd given as
+/// `/proc/self/fd/N`). Allocates nothing.
+pub fn write_fd_raw(fd: RawFd, data: &[u8]) -> io::Result<()> {
     let mut rest = data;
     while !rest.is_empty() {
-        match nix::unistd::write(fd, rest) {
-            Ok(n) => rest = &rest[n..],
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(e.into()),
+        // SAFETY: write(2) reads at most `rest.len()` bytes from the live
+        // slice; a bad descriptor is an error, not undefined behaviour.
+        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
+        if n >= 0 {
+            rest = &rest[n as usize..];
+            continue;
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(e);
+        }
+        if interrupted() {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted while the write was blocked",
+            ));
         }
     }
     Ok(())
@@ -623,7 +702,7 @@ impl Child {
             let exit = exit_of(status, &ru);
             // Ctrl-C reaches the whole process group: a child that died of
             // the user's signal is not a result of the experiment.
-            if interrupted() && matches!(exit.signal, Some(Signal::SIGINT | Signal::SIGTERM)) {
+            if interrupted() && exit.signal.is_some_and(|s| INTERRUPTING.contains(&s)) {
                 return Ok(None);
             }
             return Ok(Some(exit));
@@ -787,11 +866,15 @@ fn child_setup(parent: Pid) {
             0,
         );
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-        let zero = libc::rlimit {
+        // The soft limit only: `restore_inherited_limits` can then give a
+        // command run under `watch --` its own limit back before exec.
+        let mut core = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        libc::getrlimit(libc::RLIMIT_CORE, &mut core);
+        core.rlim_cur = 0;
+        libc::setrlimit(libc::RLIMIT_CORE, &core);
         // The child takes SIGINT/SIGTERM with the default action and has no
         // handler: it must not watch the parent's signal pipe either (the
         // parent's signals would make it readable here too).
@@ -801,8 +884,9 @@ fn child_setup(parent: Pid) {
                 libc::close(fd);
             }
         }
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::signal(libc::SIGTERM, libc::SIG_DFL);
+        for sig in INTERRUPTING {
+            libc::signal(sig as libc::c_int, libc::SIG_DFL);
+        }
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     // The parent may have died between fork and prctl.

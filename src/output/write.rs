@@ -355,6 +355,53 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result.with_context(|| format!("writing {}", path.display()))
 }
 
+/// A lock on a folder (`memlab all --out DIR`): held while the run writes
+/// into it, the lock file removed when it is dropped.
+pub struct FolderLock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The name of the lock file `lock_folder` keeps in a folder.
+pub const FOLDER_LOCK: &str = ".memlab-all.lock";
+
+/// Lock `dir` for this process. `Err(Some(pid))` when another memlab holds
+/// it (the pid it wrote), `Err(None)` when the lock file cannot be made.
+pub fn lock_folder(dir: &Path) -> std::result::Result<FolderLock, Option<u32>> {
+    let path = dir.join(FOLDER_LOCK);
+    for _ in 0..5 {
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|_| None)?;
+        if f.try_lock().is_err() {
+            let pid = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|s| s.trim().parse().ok());
+            return Err(Some(pid.unwrap_or(0)));
+        }
+        // The holder before us may have removed the file between our open
+        // and our lock: then lock the new one.
+        if !same_file(&f, &path) {
+            continue;
+        }
+        let _ = f.set_len(0);
+        let _ = writeln!(f, "{}", std::process::id());
+        return Ok(FolderLock { path, _file: f });
+    }
+    Err(None)
+}
+
 /// `bytes` to descriptor `fd`, as to stdout.
 pub fn to_fd(fd: i32, bytes: &[u8]) -> std::io::Result<()> {
     crate::sys::write_fd_raw(fd, bytes)

@@ -58,6 +58,9 @@ pub fn page_size() -> u64 {
 // ---------------------------------------------------------------------------
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// How many interrupting signals have arrived (a write loop stops when one
+/// more arrives while it writes, even if the run was already interrupted).
+static SIGNALS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// A pipe the handler writes one byte to (read end, write end; -1 until
 /// installed). A flag alone has a gap: a signal that lands after a loop
@@ -69,6 +72,7 @@ static SIGNAL_PIPE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
 
 extern "C" fn on_interrupt(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    SIGNALS.fetch_add(1, Ordering::SeqCst);
     let w = SIGNAL_PIPE[1].load(Ordering::SeqCst);
     if w >= 0 {
         let byte = 1u8;
@@ -616,6 +620,16 @@ pub fn write_fd(fd: BorrowedFd<'_>, data: &[u8]) -> io::Result<()> {
 /// [`write_fd`] on a raw descriptor number (stdout, or an fd given as
 /// `/proc/self/fd/N`). Allocates nothing.
 pub fn write_fd_raw(fd: RawFd, data: &[u8]) -> io::Result<()> {
+    // A signal makes a blocked pipe write return early: with EINTR when
+    // nothing was written yet, else with a short count. Either way a
+    // signal that arrived since the write began ends it.
+    let seen = SIGNALS.load(Ordering::SeqCst);
+    let cut = || {
+        io::Error::new(
+            io::ErrorKind::Interrupted,
+            "interrupted while the write was blocked",
+        )
+    };
     let mut rest = data;
     while !rest.is_empty() {
         // SAFETY: write(2) reads at most `rest.len()` bytes from the live
@@ -623,17 +637,14 @@ pub fn write_fd_raw(fd: RawFd, data: &[u8]) -> io::Result<()> {
         let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
         if n >= 0 {
             rest = &rest[n as usize..];
-            continue;
+        } else {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EINTR) {
+                return Err(e);
+            }
         }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(e);
-        }
-        if interrupted() {
-            return Err(io::Error::new(
-                io::ErrorKind::Interrupted,
-                "interrupted while the write was blocked",
-            ));
+        if !rest.is_empty() && SIGNALS.load(Ordering::SeqCst) != seen {
+            return Err(cut());
         }
     }
     Ok(())

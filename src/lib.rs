@@ -68,6 +68,13 @@ fn clap_error(e: clap::Error) -> i32 {
                 exit::OK
             }
         }
+        ErrorKind::InvalidUtf8 => {
+            eprintln!(
+                "memlab: error: {} (see memlab --help)",
+                invalid_utf8_line(std::env::args_os().skip(1))
+            );
+            exit::USAGE
+        }
         _ => {
             let text = e.render().to_string();
             let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -94,6 +101,27 @@ fn clap_error(e: clap::Error) -> i32 {
             eprintln!("memlab: error: {line}{choices} (see memlab --help)");
             exit::USAGE
         }
+    }
+}
+
+/// Name the option whose value is not valid UTF-8 (clap says only that
+/// some argument is).
+fn invalid_utf8_line(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    let args: Vec<std::ffi::OsString> = args.collect();
+    let Some(i) = args.iter().position(|a| a.to_str().is_none()) else {
+        return "an argument is not valid UTF-8".into();
+    };
+    let bad = args[i].to_string_lossy();
+    if bad.starts_with("--")
+        && let Some((opt, _)) = bad.split_once('=')
+    {
+        return format!("the value of {opt} is not valid UTF-8 ('{bad}')");
+    }
+    match i.checked_sub(1).and_then(|j| args[j].to_str()) {
+        Some(prev) if prev.starts_with('-') && prev != "--" => {
+            format!("the value of {prev} is not valid UTF-8 ('{bad}')")
+        }
+        _ => format!("argument {} ('{bad}') is not valid UTF-8", i + 1),
     }
 }
 
@@ -141,7 +169,22 @@ fn error_code(e: &anyhow::Error) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use super::shorten_quoted;
+    use super::{invalid_utf8_line, shorten_quoted};
+
+    #[test]
+    fn invalid_utf8_names_the_option() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = std::ffi::OsString::from_vec(b"1\xffM".to_vec());
+        let args = vec!["mmap".into(), "--size".into(), bad.clone()];
+        let line = invalid_utf8_line(args.into_iter());
+        assert!(line.contains("--size"), "{line}");
+        let mut eq = std::ffi::OsString::from("--size=");
+        eq.push(&bad);
+        let line = invalid_utf8_line(vec!["mmap".into(), eq].into_iter());
+        assert!(line.starts_with("the value of --size "), "{line}");
+        let line = invalid_utf8_line(vec!["explain".into(), bad].into_iter());
+        assert!(line.contains("argument 2"), "{line}");
+    }
 
     #[test]
     fn long_quoted_values_are_cut() {

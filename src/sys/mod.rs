@@ -669,6 +669,22 @@ pub struct ChildExit {
     pub rusage_maxrss_kib: u64,
 }
 
+/// In words for a person: "exited with status 3", "was killed by SIGKILL
+/// (core dumped)". Never the Debug form in a message.
+impl std::fmt::Display for ChildExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.exit_code, self.signal) {
+            (Some(c), _) => write!(f, "exited with status {c}")?,
+            (None, Some(s)) => write!(f, "was killed by {}", s.as_str())?,
+            (None, None) => f.write_str("ended")?,
+        }
+        if self.core_dumped {
+            f.write_str(" (core dumped)")?;
+        }
+        Ok(())
+    }
+}
+
 impl Child {
     pub fn pid(&self) -> Pid {
         self.pid

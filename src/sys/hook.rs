@@ -4,12 +4,19 @@
 //! that precise moment (fill a disk, send a signal, SIGKILL). A signal ends
 //! the pause. Stages: `run` (before the experiment runs), `emit` (after the
 //! run, before any output is written), `write` (a temporary output file is
-//! created and locked, nothing written yet). Not for users.
+//! created and locked, nothing written yet). `MEMLAB_TEST_PAUSE=alloc`
+//! instead asks the allocator for 1 TiB at `run`, to see memlab's answer to
+//! a failed allocation. Not for users.
 
 pub fn hook(stage: &str) {
     let Some(want) = std::env::var_os("MEMLAB_TEST_PAUSE") else {
         return;
     };
+    if want == "alloc" && stage == "run" {
+        let v: Vec<u8> = Vec::with_capacity(1 << 40);
+        std::hint::black_box(&v);
+        return;
+    }
     if want != stage {
         return;
     }

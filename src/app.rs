@@ -30,8 +30,22 @@ pub fn run_experiment(e: &Experiment) -> Result<i32> {
         return code;
     }
     run_one(e.out(), e.plot(), |ctx| {
-        let mut report = e.run(ctx)?;
-        if e.info().judge.is_some() {
+        let judged = e.info().judge.is_some();
+        let mut report = match e.run(ctx) {
+            Ok(r) => r,
+            Err(err) => match err.downcast::<EndedEarly>() {
+                // What was measured before the end is judged too, when the
+                // checks can read it; else it is written without checks.
+                Ok(mut early) => {
+                    if judged && experiments::judge(&mut early.report).is_err() {
+                        early.report.checks.clear();
+                    }
+                    return Err(anyhow::Error::new(early));
+                }
+                Err(err) => return Err(err),
+            },
+        };
+        if judged {
             experiments::judge(&mut report)?;
         }
         Ok(report)
@@ -200,4 +214,60 @@ fn judge(a: &JudgeArgs) -> Result<i32> {
     now.interrupted = false;
     now.ended_by = EndedBy::Completed;
     Ok(status_of(&now, emitted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Check;
+
+    fn report() -> Report {
+        Report::new("free", &Meta::default())
+    }
+
+    #[test]
+    fn exit_status_precedence_is_130_then_1_then_3_then_0() {
+        let ok = Emitted::default();
+        let mut r = report();
+        assert_eq!(status_of(&r, ok), exit::OK);
+        r.check(Check::new("c", "claim", "e", "m", false));
+        assert_eq!(status_of(&r, ok), exit::CHECK_FAILED);
+        let failed_write = Emitted {
+            failed: 1,
+            interrupted: false,
+        };
+        assert_eq!(status_of(&r, failed_write), exit::FAILED);
+        r.ended_by = EndedBy::WorkerDied;
+        assert_eq!(status_of(&r, ok), exit::FAILED);
+        r.interrupted = true;
+        assert_eq!(status_of(&r, failed_write), exit::INTERRUPTED);
+        let cut_write = Emitted {
+            failed: 0,
+            interrupted: true,
+        };
+        assert_eq!(status_of(&report(), cut_write), exit::INTERRUPTED);
+    }
+
+    #[test]
+    fn a_run_that_ended_early_is_written_with_its_ending_and_exits_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("r.json");
+        let out = OutputArgs {
+            csv: Some(dir.path().join("r.csv")),
+            json: Some(json.clone()),
+            quiet: true,
+        };
+        let code = run_one(&out, None, |ctx| {
+            let mut r = Report::new("free", &ctx.meta);
+            r.measure("pages_touched", 12);
+            Err(r.ended_early(EndedBy::WorkerDied, "the worker 1 was killed by SIGKILL"))
+        })
+        .unwrap();
+        assert_eq!(code, exit::FAILED);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(v["ended_by"], "worker_died");
+        assert_eq!(v["measurements"]["pages_touched"], 12);
+        assert!(dir.path().join("r.csv").exists());
+    }
 }

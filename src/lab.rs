@@ -229,7 +229,12 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
             Ok(r) => r,
             Err(e) => return not_run(format!("its JSON does not parse: {e}"), exit::FAILED),
         },
-        Err(_) if interrupted => return not_run("interrupted before it wrote anything".into(), exit::INTERRUPTED),
+        Err(_) if interrupted => {
+            return not_run(
+                "interrupted before it wrote anything".into(),
+                exit::INTERRUPTED,
+            );
+        }
         Err(_) => {
             let why = match first_line() {
                 l if l.is_empty() => "it wrote no JSON".to_string(),
@@ -260,10 +265,14 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
     }
 }
 
+/// How a part's process ended: its exit code, the signal that killed it,
+/// its stderr.
+type Ended = (Option<i32>, Option<nix::sys::signal::Signal>, Vec<u8>);
+
 /// Run `memlab ARGV...` (this very binary) with stdout to /dev/null and
 /// stderr captured; its exit code (None when it was cut short by memlab's
 /// own interruption), the signal that killed it, and its stderr.
-fn spawn_part(argv: &[OsString]) -> Result<(Option<i32>, Option<nix::sys::signal::Signal>, Vec<u8>), String> {
+fn spawn_part(argv: &[OsString]) -> Result<Ended, String> {
     use std::os::unix::ffi::OsStrExt;
     let mut cargs: Vec<CString> = vec![c"/proc/self/exe".to_owned()];
     for a in argv {
@@ -284,7 +293,13 @@ fn spawn_part(argv: &[OsString]) -> Result<(Option<i32>, Option<nix::sys::signal
     if exit.is_none() {
         // memlab was interrupted: let the experiment write what it measured.
         exit = child.stop(std::time::Duration::from_secs(3));
-        return Ok((exit.as_ref().and_then(|e| e.exit_code).filter(|&c| c == exit::INTERRUPTED), None, stderr));
+        return Ok((
+            exit.as_ref()
+                .and_then(|e| e.exit_code)
+                .filter(|&c| c == exit::INTERRUPTED),
+            None,
+            stderr,
+        ));
     }
     let code = exit.as_ref().and_then(|e| e.exit_code);
     let signal = exit.and_then(|e| e.signal);

@@ -82,9 +82,19 @@ fn all_takes_an_out_folder_whose_name_is_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(std::ffi::OsStr::from_bytes(b"lab\xff"));
-    let o = memlab().arg("all").arg("--out").arg(&out).arg("-q").output().unwrap();
+    let o = memlab()
+        .arg("all")
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .unwrap();
     let code = o.status.code();
-    assert!(code == Some(0) || code == Some(3), "exit {code:?}: {}", stderr(&o));
+    assert!(
+        code == Some(0) || code == Some(3),
+        "exit {code:?}: {}",
+        stderr(&o)
+    );
     assert!(out.join("report.html").exists());
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("free.json")).unwrap()).unwrap();
@@ -115,7 +125,10 @@ fn an_interrupted_all_reports_only_what_this_run_wrote() {
         .unwrap();
     let t0 = std::time::Instant::now();
     while !out.join(".memlab-all.lock").exists() || out.join("free.json").exists() {
-        assert!(t0.elapsed().as_secs() < 30, "the old free.json was not removed");
+        assert!(
+            t0.elapsed().as_secs() < 30,
+            "the old free.json was not removed"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -129,7 +142,10 @@ fn an_interrupted_all_reports_only_what_this_run_wrote() {
         .map_while(Result::ok)
         .collect();
     assert_eq!(child.wait().unwrap().code(), Some(130), "{lines:?}");
-    let free = lines.iter().find(|l| l.starts_with("free")).expect("a line for free");
+    let free = lines
+        .iter()
+        .find(|l| l.starts_with("free"))
+        .expect("a line for free");
     assert!(free.contains("interrupted"), "{free}");
     assert!(!free.contains("99"), "{free}");
     let v: serde_json::Value =

@@ -436,7 +436,12 @@ fn writing_through_a_symbolic_link_writes_its_target_and_keeps_the_link() {
     std::os::unix::fs::symlink("real.csv", &sym).unwrap();
     let o = run(&["free", "-q", "--csv", sym.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(std::fs::symlink_metadata(&sym).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&sym)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(read_csv(&real).len(), 1);
 }
 
@@ -447,7 +452,12 @@ fn short_intervals_fractional_sizes_and_bad_utf8_are_refused() {
     assert_usage_error(&["mmap", "--size", "1.5"], "1.5");
     use std::os::unix::ffi::OsStrExt;
     let bad = std::ffi::OsStr::from_bytes(b"1\xffM");
-    let o = memlab().arg("mmap").arg("--size").arg(bad).output().unwrap();
+    let o = memlab()
+        .arg("mmap")
+        .arg("--size")
+        .arg(bad)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("--size"), "{}", stderr(&o));

@@ -104,13 +104,23 @@ fn a_killed_runs_temporary_output_is_swept_by_the_next_write_there() {
     let temp = format!(".a.csv.memlab-{}.tmp", child.id());
     assert_eq!(files_in(dir.path()), vec![temp.clone()]);
     // While its run holds the lock, another run's write leaves it alone.
-    let o = run(&["free", "-q", "--csv", dir.path().join("b.csv").to_str().unwrap()]);
+    let o = run(&[
+        "free",
+        "-q",
+        "--csv",
+        dir.path().join("b.csv").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(files_in(dir.path()).contains(&temp));
     child.kill().unwrap();
     child.wait().unwrap();
     // Killed: its lock is gone, so the next write into the folder sweeps it.
-    let o = run(&["free", "-q", "--csv", dir.path().join("c.csv").to_str().unwrap()]);
+    let o = run(&[
+        "free",
+        "-q",
+        "--csv",
+        dir.path().join("c.csv").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(files_in(dir.path()), vec!["b.csv", "c.csv"]);
 }
@@ -156,6 +166,9 @@ fn a_second_all_into_the_same_folder_refuses_naming_the_first() {
     }
     assert_eq!(first.wait().unwrap().code(), Some(130), "{said}");
     // The part that was running says it was interrupted.
-    assert!(said.lines().next().unwrap_or("").contains("interrupted"), "{said}");
+    assert!(
+        said.lines().next().unwrap_or("").contains("interrupted"),
+        "{said}"
+    );
     assert!(!lock.exists(), "the lock file stays");
 }

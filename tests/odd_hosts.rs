@@ -213,7 +213,11 @@ fn a_full_filesystem_is_refused_before_the_run() {
     let o = run(&["free", "--csv", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
-    assert!(stderr(&o).contains("free on the filesystem"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("free on the filesystem"),
+        "{}",
+        stderr(&o)
+    );
     assert!(o.stdout.is_empty());
     assert_eq!(files_in(fs.path()), vec!["filler".to_string()]);
 }

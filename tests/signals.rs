@@ -547,7 +547,10 @@ fn start_paused(
     args: &[&str],
     stage: &str,
     dir: &std::path::Path,
-) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
     use std::io::BufRead;
     let mut child = Command::new(memlab_path())
         .args(args)
@@ -599,15 +602,16 @@ fn ended_by_says_how_the_run_ended() {
     assert_eq!(v["ended_by"], "completed");
     let dir = tempfile::tempdir().unwrap();
     let (mut child, _err) = start_paused(
-        &["free", "--watch", "10ms", "--count", "5", "--json", "f.json"],
+        &[
+            "free", "--watch", "10ms", "--count", "5", "--json", "f.json",
+        ],
         "run",
         dir.path(),
     );
     send(&child, nix::sys::signal::Signal::SIGINT);
     assert_eq!(child.wait().unwrap().code(), Some(130));
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("f.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("f.json")).unwrap()).unwrap();
     assert_eq!(v["ended_by"], "interrupted");
 }
 

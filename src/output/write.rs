@@ -156,7 +156,7 @@ pub fn probe(flag: &str, shown: &Path, target: &Path, estimate: u64) -> Result<(
         }
     }
     if let Ok(st) = nix::sys::statvfs::statvfs(dir) {
-        let free = (st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64);
+        let free = st.blocks_available().saturating_mul(st.fragment_size());
         if free < estimate {
             return Err(usage(format!(
                 "{flag} '{said}': only {} free on the filesystem of folder '{}', and a run writes up to about {}; free some space or write elsewhere",

@@ -32,7 +32,7 @@ fn soft_limit(res: libc::__rlimit_resource_t) -> Option<libc::rlimit> {
 pub fn check_own_limits() -> Result<(), &'static str> {
     if let Some(rl) = soft_limit(libc::RLIMIT_STACK)
         && rl.rlim_cur != libc::RLIM_INFINITY
-        && (rl.rlim_cur as u64) < MIN_STACK_BYTES
+        && rl.rlim_cur < MIN_STACK_BYTES
     {
         return Err(
             "memlab: error: the stack limit (ulimit -s) is below the 512 KiB memlab needs; raise it, e.g. ulimit -s 8192\n",
@@ -40,7 +40,7 @@ pub fn check_own_limits() -> Result<(), &'static str> {
     }
     if let Some(rl) = soft_limit(libc::RLIMIT_AS)
         && rl.rlim_cur != libc::RLIM_INFINITY
-        && (rl.rlim_cur as u64) < MIN_AS_BYTES
+        && rl.rlim_cur < MIN_AS_BYTES
     {
         return Err(
             "memlab: error: the address-space limit (ulimit -v, prlimit --as) is below the 64 MiB memlab needs for itself; raise it, e.g. ulimit -v unlimited\n",
@@ -59,7 +59,7 @@ pub fn print_raw_stderr(line: &str) {
 /// give a command run under `memlab watch --` what it would have had.
 pub fn no_core_for_memlab() {
     if let Some(rl) = soft_limit(libc::RLIMIT_CORE) {
-        CORE_SOFT.store(rl.rlim_cur as u64, Ordering::SeqCst);
+        CORE_SOFT.store(rl.rlim_cur, Ordering::SeqCst);
         CORE_SAVED.store(true, Ordering::SeqCst);
         let zero = libc::rlimit {
             rlim_cur: 0,
@@ -80,7 +80,7 @@ pub fn restore_inherited_limits() {
         return;
     }
     if let Some(rl) = soft_limit(libc::RLIMIT_CORE) {
-        let saved = CORE_SOFT.load(Ordering::SeqCst) as libc::rlim_t;
+        let saved: libc::rlim_t = CORE_SOFT.load(Ordering::SeqCst);
         let back = libc::rlimit {
             rlim_cur: if rl.rlim_max == libc::RLIM_INFINITY {
                 saved

@@ -210,23 +210,28 @@ impl Plan {
             }
         }
         let text = table::render(report, table::Symbols::detect());
-        let to_stdout = match stdout_data {
-            Some(data) => {
-                if !self.quiet {
-                    let _ = write::to_fd(2, text.as_bytes());
-                }
-                data
-            }
-            None => text.into_bytes(),
+        let (to_stdout, to_stderr) = match stdout_data {
+            Some(data) => (data, (!self.quiet).then_some(text)),
+            None => (text.into_bytes(), None),
         };
         match write::to_fd(1, &to_stdout) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => done.interrupted = true,
+            // The reader left (`| head`): end quietly, without the table.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return done,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                done.interrupted = true;
+                return done;
+            }
             Err(e) => {
                 done.failed += 1;
                 eprintln!("memlab: error: could not write to stdout: {e}");
             }
+        }
+        if let Some(text) = to_stderr
+            && let Err(e) = write::to_fd(2, text.as_bytes())
+            && e.kind() == std::io::ErrorKind::Interrupted
+        {
+            done.interrupted = true;
         }
         done
     }

@@ -136,6 +136,45 @@ def fault_path(touch, size, rounds):
     }
 
 
+# -- faults: per-access timing against a tight C loop ------------------------
+
+
+def faults_vs_c(touch, size, rounds):
+    say(f"\n## faults anon: {size // MIB} MiB, {rounds} rounds alternated (load {load()})")
+    rows = []
+    for i in range(rounds):
+        order = [["memlab", "c", "c2"], ["c", "memlab", "c2"], ["c", "c2", "memlab"]][i % 3]
+        got = {}
+        for side in order:
+            if side in ("c", "c2"):
+                got[side] = run_touch(touch, size)[0]
+            else:
+                r, _, _ = memlab_json(
+                    ["faults", "--kinds", "anon", "--size", str(size), "--rounds", "1"]
+                )
+                got["memlab"] = r["summary"]["anon_mean_ns"]
+        rows.append({
+            "round": i, "order": "-".join(order),
+            "memlab_anon_mean_ns": got["memlab"], "c_ns_per_fault": got["c"],
+            "c2_ns_per_fault": got["c2"],
+            "ratio": round(got["memlab"] / got["c"], 4),
+            "control_ratio_c2_c": round(got["c2"] / got["c"], 4),
+        })
+        say(f"  round {i} ({'-'.join(order)}): memlab faults anon mean {got['memlab']:.0f} ns, "
+            f"C loop {got['c']:.0f} / {got['c2']:.0f} ns per fault, ratio {got['memlab'] / got['c']:.3f}")
+    write_csv("faults_vs_c.csv", rows)
+    med = statistics.median(r["ratio"] for r in rows)
+    ctl = statistics.median(r["control_ratio_c2_c"] for r in rows)
+    say(f"  median ratio memlab faults anon mean / C loop: {med:.3f}; control C/C: {ctl:.3f}")
+    return {
+        "size_bytes": size, "rounds": rounds, "median_ratio": round(med, 4),
+        "control_median_ratio": round(ctl, 4),
+        "min_ratio": min(r["ratio"] for r in rows), "max_ratio": max(r["ratio"] for r in rows),
+        "memlab_anon_mean_ns_median": statistics.median(r["memlab_anon_mean_ns"] for r in rows),
+        "c_ns_per_fault_median": statistics.median(r["c_ns_per_fault"] for r in rows),
+    }
+
+
 # -- footprint ---------------------------------------------------------------
 
 
@@ -381,7 +420,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer rounds and sizes")
-    ap.add_argument("--only", default="fault,footprint,sampler,watch,scale,all")
+    ap.add_argument("--only", default="fault,footprint,sampler,watch,scale,all,faults")
     ap.add_argument("--baseline", metavar="MEMLAB",
                     help="an older memlab binary to alternate with in the watch runs")
     a = ap.parse_args()
@@ -391,7 +430,13 @@ def main():
         # A quick run is a smoke test: keep it away from the committed results.
         OUT = os.path.join(BUILD, "results-quick")
     os.makedirs(OUT, exist_ok=True)
-    res = {"machine": machine()}
+    res = {}
+    # A partial run (--only) updates its parts of the summary, keeping the rest.
+    old = os.path.join(OUT, "summary.json")
+    if os.path.exists(old):
+        with open(old) as f:
+            res = json.load(f)
+    res["machine"] = machine()
     say(f"machine: {json.dumps(res['machine'])}")
     touch = build_touch()
     if "fault" in parts:
@@ -407,6 +452,8 @@ def main():
         res["scale"] = scale([s * MIB for s in sizes])
     if "all" in parts:
         res["all"] = all_wall(1 if a.quick else 2)
+    if "faults" in parts:
+        res["faults"] = faults_vs_c(touch, 64 * MIB, 3 if a.quick else 11)
     res["machine"]["load_at_end"] = load()
     with open(os.path.join(OUT, "summary.json"), "w") as f:
         json.dump(res, f, indent=1)

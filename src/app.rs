@@ -3,25 +3,20 @@
 
 use anyhow::Result;
 
-use crate::cli::{Command, JudgeArgs};
 use crate::error::{exit, usage};
 use crate::experiments::{self, ALL, Ctx, Experiment};
 use crate::output::{Emitted, OutputArgs, Plan};
 use crate::probe::host::Meta;
 use crate::report::{EndedBy, EndedEarly, Report, SCHEMA_VERSION};
 
-/// Run the command; returns the exit status.
-pub fn dispatch(cmd: Command) -> Result<i32> {
-    match cmd {
-        Command::List => {
-            list()?;
-            Ok(exit::OK)
-        }
-        Command::Explain { name } => explain(&name),
-        Command::Judge(a) => judge(&a),
-        Command::All(a) => crate::lab::run(&a),
-        Command::Experiment(e) => run_experiment(&e),
-    }
+/// `memlab judge PATH.json`.
+#[derive(clap::Args, Debug)]
+pub struct JudgeArgs {
+    /// A JSON file that memlab wrote (`--json PATH` of any experiment)
+    #[arg(value_name = "PATH.json")]
+    pub path: std::path::PathBuf,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// One experiment from the command line.
@@ -114,7 +109,7 @@ pub fn status_of(report: &Report, emitted: Emitted) -> i32 {
 
 /// A closed stdout (`memlab list | head -1`) is an error here, which
 /// `run` turns into a quiet exit, not a panic as `println!` would.
-fn list() -> std::io::Result<()> {
+pub fn list() -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0).max(10);
@@ -126,7 +121,7 @@ fn list() -> std::io::Result<()> {
     Ok(())
 }
 
-fn explain(name: &str) -> Result<i32> {
+pub fn explain(name: &str) -> Result<i32> {
     use std::io::Write;
     let page = if name == "all" {
         crate::lab::PAGE
@@ -201,7 +196,7 @@ pub fn read_run(path: &std::path::Path) -> Result<Report> {
 }
 
 /// `memlab judge PATH.json`: the summary and checks again, from the rows.
-fn judge(a: &JudgeArgs) -> Result<i32> {
+pub fn judge(a: &JudgeArgs) -> Result<i32> {
     let plan = Plan::new(&a.out, None)?;
     let mut report = read_run(&a.path)?;
     report.summary.clear();

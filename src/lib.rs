@@ -11,6 +11,8 @@ pub mod error;
 pub mod experiments;
 pub mod guard;
 pub mod lab;
+pub mod labreport;
+pub mod layers;
 pub mod output;
 pub mod probe;
 pub mod report;
@@ -48,9 +50,28 @@ pub fn run() -> i32 {
     // An experiment decides 130 itself from whether its report was cut
     // short: a signal that lands after everything was measured and written
     // does not turn a complete run into an interrupted one.
-    match app::dispatch(cli.command) {
+    match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => error_code(&e),
+    }
+}
+
+/// The top of the layers: each command goes to the application layer.
+fn dispatch(cmd: cli::Command) -> anyhow::Result<i32> {
+    use cli::Command;
+    match cmd {
+        Command::List => {
+            app::list()?;
+            Ok(exit::OK)
+        }
+        Command::Explain { name } => app::explain(&name),
+        Command::Judge(a) => app::judge(&a),
+        Command::All(a) => lab::run(&a),
+        Command::Report(a) => labreport::run(&a),
+        Command::Help { command } => cli::help(command.as_deref()),
+        Command::Completions { shell } => cli::completions(shell),
+        Command::Man => cli::man(),
+        Command::Experiment(e) => app::run_experiment(&e),
     }
 }
 

@@ -281,11 +281,15 @@ pub struct Report {
     /// count, a child's rusage, an exit status).
     #[serde(default)]
     pub measurements: Map<String, Value>,
+    /// Derived from rows and measurements: `memlab judge` reads a JSON
+    /// without it (and without `checks`) and derives both again.
+    #[serde(default)]
     pub summary: Map<String, Value>,
     /// Column names in order (the CSV header). Rows are objects over them.
     #[serde(default)]
     pub columns: Vec<String>,
     pub rows: Vec<Map<String, Value>>,
+    #[serde(default)]
     pub checks: Vec<Check>,
     /// Lines for a person: what was done, what was skipped and why.
     pub notes: Vec<String>,

@@ -135,3 +135,164 @@ fn bad_input_is_a_usage_error() {
     }
     assert_eq!(files_in(tmp.path()), ["empty"]);
 }
+
+/// Run filemap with `--json FILE`, then `memlab judge FILE` (as it is, and
+/// with its summary and checks deleted): the verdicts must be the same.
+#[test]
+fn judge_gives_the_runs_verdicts_again() {
+    let tmp = disk_tmpdir();
+    let out = tempfile::tempdir().unwrap();
+    let run_json = out.path().join("run.json");
+    let o = memlab()
+        .env("TMPDIR", tmp.path())
+        .args(["filemap", "--size", "1M", "--cold", "-q", "--json"])
+        .arg(&run_json)
+        .output()
+        .unwrap();
+    let code = o.status.code();
+    assert_eq!(code, Some(0), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&run_json).unwrap()).unwrap();
+    let verdicts = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].to_string(), c["verdict"].to_string()))
+            .collect()
+    };
+    assert_eq!(verdicts(&report).len(), 4);
+    let mut stripped = report.clone();
+    stripped.as_object_mut().unwrap().remove("summary");
+    stripped.as_object_mut().unwrap().remove("checks");
+    let bare = out.path().join("bare.json");
+    std::fs::write(&bare, serde_json::to_vec(&stripped).unwrap()).unwrap();
+    for input in [&run_json, &bare] {
+        let o = run(&["judge", input.to_str().unwrap(), "-q", "--json", "-"]);
+        assert_eq!(o.status.code(), code, "{}", stderr(&o));
+        let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(verdicts(&again), verdicts(&report));
+        assert_eq!(again["summary"], report["summary"]);
+    }
+}
+
+/// Run filemap on a user's file with the test-only pause hook at `stage`,
+/// truncate the file to 0 there, and return the JSON it wrote.
+fn truncated_at(stage: &str, extra: &[&str]) -> serde_json::Value {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let tmp = disk_tmpdir();
+    let path = tmp.path().join("shrinks.dat");
+    std::fs::write(&path, vec![b'x'; 64 * 1024]).unwrap();
+    let json = tmp.path().join("out.json");
+    let mut child = std::process::Command::new(memlab_path())
+        .env("NO_COLOR", "1")
+        // TEST ONLY hook: stop at `stage` until stdin gives a line.
+        .env("MEMLAB_TEST_PAUSE", stage)
+        .current_dir(tmp.path())
+        .args(["filemap", "--file", path.to_str().unwrap(), "-q", "--json"])
+        .arg(&json)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains(&format!("test pause at {stage}")), "{line}");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    // A plain sentence, exit 1, no Rust debug structure.
+    assert_eq!(status.code(), Some(1), "{rest}");
+    assert!(rest.contains("the file shrank under the mapping"), "{rest}");
+    assert!(!rest.contains("ChildExit"), "{rest}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    // No core file, nothing else left.
+    assert_eq!(files_in(tmp.path()), ["out.json", "shrinks.dat"]);
+    assert_eq!(r["ended_by"], "worker_died");
+    assert_eq!(r["measurements"]["child_signal"], "SIGBUS");
+    r
+}
+
+fn steps_of(r: &serde_json::Value) -> Vec<&str> {
+    r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["step"].as_str().unwrap())
+        .collect()
+}
+
+/// A user's file truncated while mapped: the child that touches it dies of
+/// SIGBUS, memlab says the file shrank, keeps what it measured, exit 1.
+#[test]
+fn a_file_truncated_under_the_mapping_ends_the_run_cleanly() {
+    let r = truncated_at("mapped", &[]);
+    assert_eq!(steps_of(&r), ["open", "map"]);
+    assert_eq!(check(&r, "file_line_in_maps")["holds"], true);
+}
+
+#[test]
+fn a_file_truncated_before_a_cold_read_keeps_the_steps_before() {
+    let r = truncated_at("cold", &["--cold"]);
+    assert_eq!(steps_of(&r), ["open", "map", "read", "drop_cache"]);
+    assert_eq!(check(&r, "mapping_reads_the_file")["holds"], true);
+    assert!(
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "cold_read_takes_major_faults")
+    );
+}
+
+#[test]
+fn too_few_file_descriptors_leave_no_test_folder() {
+    let tmp = disk_tmpdir();
+    for n in [6, 8, 10] {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n {n} && exec \"$0\" filemap -q"))
+            .arg(memlab_path())
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "ulimit -n {n}: {}",
+            stderr(&o)
+        );
+        assert!(
+            files_in(tmp.path()).is_empty(),
+            "ulimit -n {n} left {:?}",
+            files_in(tmp.path())
+        );
+    }
+}
+
+#[test]
+fn a_stale_folder_is_swept_by_its_lock_even_when_its_pid_lives() {
+    let tmp = disk_tmpdir();
+    // pid 1 is always alive: only the missing lock says nobody holds it.
+    let stale = tmp.path().join("memlab-filemap-1-0badf00d");
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(stale.join("filemap.dat"), b"left behind").unwrap();
+    let r = filemap_json(&["--size", "64K"], tmp.path(), &[0]);
+    assert!(!stale.exists());
+    assert!(
+        r["notes"].to_string().contains("memlab-filemap-1-0badf00d"),
+        "the sweep is announced: {}",
+        r["notes"]
+    );
+    assert!(files_in(tmp.path()).is_empty());
+}

@@ -1,4 +1,6 @@
 mod common;
+#[path = "common/rejudge.rs"]
+mod rejudge;
 use common::*;
 
 use serde_json::Value;
@@ -108,5 +110,29 @@ fn unprivileged_run_skips_the_frame_parts_and_exits_0() {
             .unwrap()
             .iter()
             .all(|c| c["name"] != "two_runs_share_code_frames")
+    );
+}
+
+#[test]
+fn judge_gives_the_runs_verdicts_again() {
+    let r = json_run(&["isolation", "--region", "1M"], &[0]);
+    rejudge::assert_rejudges_the_same(&r);
+    let unprivileged = run_unprivileged(&["isolation", "--region", "1M", "--json", "-", "-q"]);
+    if let Some(o) = unprivileged.filter(|o| o.status.code() == Some(0)) {
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+        rejudge::assert_rejudges_the_same(&r);
+    }
+}
+
+#[test]
+fn a_child_reading_the_parents_data_is_judged_a_failure() {
+    let mut r = json_run(&["isolation", "--region", "1M"], &[0]);
+    let parent_value = r["rows"][0]["value"].clone();
+    r["rows"][1]["value"] = parent_value;
+    let (code, again) = rejudge::judge(&r);
+    assert_eq!(code, 3);
+    assert_eq!(
+        check(&again, "same_address_different_data")["verdict"],
+        "fails"
     );
 }

@@ -1,4 +1,6 @@
 mod common;
+#[path = "common/rejudge.rs"]
+mod rejudge;
 use common::*;
 
 fn s(r: &serde_json::Value, k: &str) -> i64 {
@@ -73,4 +75,23 @@ fn large_block_below_the_threshold_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["malloc", "--blocks", "0"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn judge_gives_the_runs_verdicts_again() {
+    let r = json_run(&["malloc", "--blocks", "2000"], &[0]);
+    assert_eq!(r["checks"].as_array().unwrap().len(), 5);
+    rejudge::assert_rejudges_the_same(&r);
+}
+
+#[test]
+fn a_large_block_left_mapped_after_free_is_judged_a_failure() {
+    let mut r = json_run(&["malloc", "--blocks", "2000"], &[0]);
+    r["measurements"]["large_mapped_after_free"] = true.into();
+    let (code, again) = rejudge::judge(&r);
+    assert_eq!(code, 3);
+    assert_eq!(
+        check(&again, "free_of_large_block_unmaps_it")["verdict"],
+        "fails"
+    );
 }

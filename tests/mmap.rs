@@ -1,4 +1,6 @@
 mod common;
+#[path = "common/rejudge.rs"]
+mod rejudge;
 use common::*;
 
 #[test]
@@ -54,4 +56,20 @@ fn mmap_populate_makes_rss_grow_by_size() {
         "RSS grew by only {rss} KiB with MAP_POPULATE"
     );
     assert_eq!(check(&r, "rss_grew_with_populate")["holds"], true);
+}
+
+#[test]
+fn judge_gives_the_runs_verdicts_again() {
+    rejudge::assert_rejudges_the_same(&json_run(&["mmap", "--size", "8M"], &[0]));
+    rejudge::assert_rejudges_the_same(&json_run(&["mmap", "--size", "8M", "--populate"], &[0]));
+}
+
+#[test]
+fn rss_that_grew_without_touching_is_judged_a_failure() {
+    let mut r = json_run(&["mmap", "--size", "8M"], &[0]);
+    let before = r["measurements"]["rss_before_kib"].as_u64().unwrap();
+    r["measurements"]["rss_after_kib"] = (before + 8 * 1024).into();
+    let (code, again) = rejudge::judge(&r);
+    assert_eq!(code, 3);
+    assert_eq!(check(&again, "rss_did_not_grow")["verdict"], "fails");
 }

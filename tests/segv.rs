@@ -1,4 +1,6 @@
 mod common;
+#[path = "common/rejudge.rs"]
+mod rejudge;
 use common::*;
 
 /// (target, si_code the kernel gives that fault)
@@ -73,4 +75,29 @@ fn targets_can_be_listed_with_commas() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["target"], "readonly");
     assert_eq!(rows[0]["si_code"], "SEGV_ACCERR");
+}
+
+#[test]
+fn judge_gives_the_runs_verdicts_again() {
+    let r = json_run(&["segv", "--target", "all"], &[0]);
+    assert_eq!(r["checks"].as_array().unwrap().len(), 25);
+    rejudge::assert_rejudges_the_same(&r);
+}
+
+#[test]
+fn a_child_that_survived_is_judged_a_failure() {
+    // The same run with the null child's row edited to show it surviving
+    // the write: judge says ✗ and exits 3.
+    let mut r = json_run(&["segv"], &[0]);
+    let row = &mut r["rows"][0];
+    row["signal"] = "".into();
+    row["exit_code"] = 0.into();
+    row["after_line_printed"] = true.into();
+    let (code, again) = rejudge::judge(&r);
+    assert_eq!(code, 3);
+    assert_eq!(check(&again, "null_killed_by_sigsegv")["verdict"], "fails");
+    assert_eq!(
+        check(&again, "null_after_line_never_printed")["verdict"],
+        "fails"
+    );
 }

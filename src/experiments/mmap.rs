@@ -7,10 +7,10 @@
 //! page in at once, and RSS grows by SIZE too.
 
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::Ctx;
-use crate::probe::maps::{self, Change};
+use super::{Ctx, Judgement, Recorded};
+use crate::probe::maps::{self, Change, MapLine};
 use crate::probe::process::ProcHandle;
 use crate::report::{Check, Report};
 use crate::sys::{self, MapOptions, Region};
@@ -39,7 +39,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--size", "64M"]),
     key_figures: &[],
-    judge: None,
+    judge: Some(judge),
 };
 
 /// Without touching, RSS may still move by a few pages of memlab's own
@@ -53,17 +53,72 @@ const POPULATED_RSS_FRACTION: f64 = 0.90;
 /// VSZ may also grow by memlab's own heap between the two readings.
 const VSZ_SLACK_KIB: u64 = 1024;
 
-#[derive(Serialize, Default)]
-struct Row {
-    change: Change,
-    start: String,
-    end: String,
-    size_kib: u64,
-    perms: String,
-    offset: String,
-    device: String,
-    inode: u64,
-    pathname: String,
+/// One line of the /proc/self/maps diff.
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub struct Row {
+    /// `added` or `removed`.
+    pub change: String,
+    /// Hex, as in /proc/PID/maps.
+    pub start: String,
+    pub end: String,
+    pub size_kib: u64,
+    pub perms: String,
+    pub offset: String,
+    pub device: String,
+    pub inode: u64,
+    pub pathname: String,
+}
+
+impl Row {
+    fn of(c: Change, l: &MapLine) -> Row {
+        Row {
+            change: if c == Change::Added {
+                "added"
+            } else {
+                "removed"
+            }
+            .into(),
+            start: format!("{:x}", l.start),
+            end: format!("{:x}", l.end),
+            size_kib: l.size() / 1024,
+            perms: l.perms.clone(),
+            offset: format!("{:08x}", l.offset),
+            device: l.device.clone(),
+            inode: l.inode,
+            pathname: l.pathname.clone(),
+        }
+    }
+
+    /// The maps line again (`None` if a hex field does not parse).
+    fn line(&self) -> Option<MapLine> {
+        let hex = |s: &str| u64::from_str_radix(s, 16).ok();
+        Some(MapLine {
+            start: hex(&self.start)?,
+            end: hex(&self.end)?,
+            perms: self.perms.clone(),
+            offset: hex(&self.offset)?,
+            device: self.device.clone(),
+            inode: self.inode,
+            pathname: self.pathname.clone(),
+        })
+    }
+}
+
+/// The process's own figures around the mmap call.
+#[derive(Serialize, Deserialize, Default, Debug)]
+pub struct Measurements {
+    /// What mmap returned.
+    pub address: u64,
+    pub vsz_before_kib: u64,
+    pub vsz_after_kib: u64,
+    pub rss_before_kib: u64,
+    pub rss_after_kib: u64,
+}
+
+#[derive(Deserialize, Debug)]
+pub struct Params {
+    pub size_bytes: u64,
+    pub populate: bool,
 }
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
@@ -96,16 +151,12 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let addr = region.addr();
 
     let diff = maps::diff(&maps::parse(&before_text), &maps::parse(&after_text));
-    let holder = diff
-        .iter()
-        .find(|(c, l)| *c == Change::Added && l.contains(addr))
-        .map(|(_, l)| l.clone());
-
     ctx.ui.say(&format!(
         "mmap({} bytes) returned {addr:#x}; /proc/self/maps changed in {} line(s):",
         size,
         diff.len()
     ));
+    r.columns_from(&Row::default());
     for (c, l) in &diff {
         let mark = if *c == Change::Added { '+' } else { '-' };
         let here = if l.contains(addr) {
@@ -114,71 +165,193 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             ""
         };
         ctx.ui.say(&format!("  {mark} {}{here}", l.render()));
-        r.push_row(&Row {
-            change: *c,
-            start: format!("{:x}", l.start),
-            end: format!("{:x}", l.end),
-            size_kib: l.size() / 1024,
-            perms: l.perms.clone(),
-            offset: format!("{:08x}", l.offset),
-            device: l.device.clone(),
-            inode: l.inode,
-            pathname: l.pathname.clone(),
-        });
+        r.push_row(&Row::of(*c, l));
     }
-    if r.rows.is_empty() {
-        r.columns_from(&Row::default());
-    }
+    r.measure("address", addr);
+    r.measure("vsz_before_kib", before.vsz_kib);
+    r.measure("vsz_after_kib", after.vsz_kib);
+    r.measure("rss_before_kib", before.rss_kib);
+    r.measure("rss_after_kib", after.rss_kib);
+    drop(region);
+    Ok(r)
+}
 
-    let size_kib = size / 1024;
-    let vsz_delta = after.vsz_kib as i64 - before.vsz_kib as i64;
-    let rss_delta = after.rss_kib as i64 - before.rss_kib as i64;
-    r.summary("address", format!("{addr:#x}"));
-    r.summary("mapping_line", holder.as_ref().map(|l| l.render()));
-    r.summary("vsz_before_kib", before.vsz_kib);
-    r.summary("vsz_after_kib", after.vsz_kib);
-    r.summary("rss_before_kib", before.rss_kib);
-    r.summary("rss_after_kib", after.rss_kib);
-    r.summary("vsz_delta_kib", vsz_delta);
-    r.summary("rss_delta_kib", rss_delta);
+/// The checks, from the diff rows and the process's own VSZ/RSS readings.
+/// Each is ✓ or ✗, never inconclusive: every figure is memlab's own
+/// process, which other processes cannot move.
+pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
+    let rows: Vec<Row> = rec.rows_as()?;
+    let m: Measurements = rec.measurements_as()?;
+    let p: Params = rec.params_as()?;
+    let size_kib = p.size_bytes / 1024;
+    let addr = m.address;
+    let vsz_delta = m.vsz_after_kib as i64 - m.vsz_before_kib as i64;
+    let rss_delta = m.rss_after_kib as i64 - m.rss_before_kib as i64;
+    let holder = rows
+        .iter()
+        .filter(|r| r.change == "added")
+        .filter_map(Row::line)
+        .find(|l| l.contains(addr));
+    let mut j = Judgement::default();
+    j.summary("address", format!("{addr:#x}"));
+    j.summary("mapping_line", holder.as_ref().map(|l| l.render()));
+    j.summary("vsz_before_kib", m.vsz_before_kib);
+    j.summary("vsz_after_kib", m.vsz_after_kib);
+    j.summary("rss_before_kib", m.rss_before_kib);
+    j.summary("rss_after_kib", m.rss_after_kib);
+    j.summary("vsz_delta_kib", vsz_delta);
+    j.summary("rss_delta_kib", rss_delta);
 
-    r.check(Check::new(
-        "vsz_grew_by_size",
-        "after mmap the process's virtual memory (VSZ) is larger by the size asked for",
-        format!("+{size_kib} KiB (up to +{} KiB)", size_kib + VSZ_SLACK_KIB),
-        format!("{vsz_delta:+} KiB"),
-        vsz_delta >= size_kib as i64 && vsz_delta <= (size_kib + VSZ_SLACK_KIB) as i64,
-    ));
-    if args.populate {
+    let vsz_max = size_kib + VSZ_SLACK_KIB;
+    j.check(
+        Check::new(
+            "vsz_grew_by_size",
+            "after mmap the process's virtual memory (VSZ) is larger by the size asked for",
+            format!("+{size_kib} KiB (up to +{vsz_max} KiB)"),
+            format!("{vsz_delta:+} KiB"),
+            vsz_delta >= size_kib as i64 && vsz_delta <= vsz_max as i64,
+        )
+        .value(vsz_delta as f64, "KiB")
+        .bounds(Some(size_kib as f64), Some(vsz_max as f64)),
+    );
+    j.check(rss_check(p.populate, size_kib, rss_delta));
+    j.check(
+        Check::new(
+            "address_in_added_line",
+            "the kernel returns the start of a new range that shows up in the memory map",
+            format!("{addr:#x} inside an added line spanning ≥ {size_kib} KiB"),
+            match &holder {
+                Some(l) => format!("{} ({} KiB)", l.render(), l.size() / 1024),
+                None => "no added line holds it".into(),
+            },
+            holder.as_ref().is_some_and(|l| l.size() >= p.size_bytes),
+        )
+        .value(
+            holder.as_ref().map_or(0.0, |l| (l.size() / 1024) as f64),
+            "KiB",
+        )
+        .bounds(Some(size_kib as f64), None),
+    );
+    Ok(j)
+}
+
+/// Untouched: RSS stays (demand paging); populated: RSS grows by SIZE.
+fn rss_check(populate: bool, size_kib: u64, rss_delta: i64) -> Check {
+    if populate {
         let want = (size_kib as f64 * POPULATED_RSS_FRACTION) as i64;
-        r.check(Check::new(
+        Check::new(
             "rss_grew_with_populate",
             "MAP_POPULATE faults every page in at once, so physical memory (RSS) grows by the size too",
             format!("≥ +{want} KiB"),
             format!("{rss_delta:+} KiB"),
             rss_delta >= want,
-        ));
+        )
+        .value(rss_delta as f64, "KiB")
+        .bounds(Some(want as f64), None)
     } else {
         let limit =
             ((size_kib as f64 * UNTOUCHED_RSS_FRACTION) as i64).max(UNTOUCHED_RSS_FLOOR_KIB);
-        r.check(Check::new(
+        Check::new(
             "rss_did_not_grow",
             "nothing is touched yet, so no physical memory is allocated (demand paging)",
             format!("< +{limit} KiB"),
             format!("{rss_delta:+} KiB"),
             rss_delta < limit,
-        ));
+        )
+        .value(rss_delta as f64, "KiB")
+        .bounds(None, Some(limit as f64))
     }
-    r.check(Check::new(
-        "address_in_added_line",
-        "the kernel returns the start of a new range that shows up in the memory map",
-        format!("{addr:#x} inside an added line spanning ≥ {size_kib} KiB"),
-        match &holder {
-            Some(l) => format!("{} ({} KiB)", l.render(), l.size() / 1024),
-            None => "no added line holds it".into(),
-        },
-        holder.as_ref().is_some_and(|l| l.size() >= size),
-    ));
-    drop(region);
-    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Verdict;
+
+    const ADDR: u64 = 0x7f00_0000_0000;
+    const MIB16: u64 = 16 << 20;
+
+    fn added(start: u64, len: u64) -> Row {
+        Row::of(
+            Change::Added,
+            &MapLine {
+                start,
+                end: start + len,
+                perms: "rw-p".into(),
+                offset: 0,
+                device: "00:00".into(),
+                inode: 0,
+                pathname: String::new(),
+            },
+        )
+    }
+
+    /// Judge one run: the diff rows, VSZ and RSS growth in KiB.
+    fn verdicts(rows: &[Row], populate: bool, vsz: u64, rss: u64) -> Vec<(String, Verdict)> {
+        let mut r = Report::new("mmap", &crate::probe::host::Meta::default());
+        r.param("size_bytes", MIB16);
+        r.param("populate", populate);
+        for x in rows {
+            r.push_row(x);
+        }
+        r.measure("address", ADDR);
+        r.measure("vsz_before_kib", 100_000);
+        r.measure("vsz_after_kib", 100_000 + vsz);
+        r.measure("rss_before_kib", 5_000);
+        r.measure("rss_after_kib", 5_000 + rss);
+        judge(&Recorded::of(&r))
+            .unwrap()
+            .checks
+            .into_iter()
+            .map(|c| (c.name, c.verdict))
+            .collect()
+    }
+
+    fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
+        v.iter().find(|c| c.0 == name).unwrap().1
+    }
+
+    #[test]
+    fn demand_paging_run_holds() {
+        let v = verdicts(&[added(ADDR, MIB16)], false, 16 * 1024, 8);
+        assert!(v.iter().all(|c| c.1 == Verdict::Holds), "{v:?}");
+        assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    fn rss_that_grows_without_touching_fails() {
+        let v = verdicts(&[added(ADDR, MIB16)], false, 16 * 1024, 16 * 1024);
+        assert_eq!(of(&v, "rss_did_not_grow"), Verdict::Fails);
+    }
+
+    #[test]
+    fn populate_expects_rss_to_grow() {
+        let v = verdicts(&[added(ADDR, MIB16)], true, 16 * 1024, 16 * 1024);
+        assert_eq!(of(&v, "rss_grew_with_populate"), Verdict::Holds);
+        let v = verdicts(&[added(ADDR, MIB16)], true, 16 * 1024, 100);
+        assert_eq!(of(&v, "rss_grew_with_populate"), Verdict::Fails);
+    }
+
+    #[test]
+    fn vsz_short_of_size_or_far_above_fails() {
+        let v = verdicts(&[added(ADDR, MIB16)], false, 8 * 1024, 0);
+        assert_eq!(of(&v, "vsz_grew_by_size"), Verdict::Fails);
+        let v = verdicts(&[added(ADDR, MIB16)], false, 18 * 1024, 0);
+        assert_eq!(of(&v, "vsz_grew_by_size"), Verdict::Fails);
+    }
+
+    #[test]
+    fn the_address_must_be_in_an_added_line_of_at_least_size() {
+        // Merged with a neighbour: a longer line holds it.
+        let v = verdicts(&[added(ADDR - 4096, MIB16 + 4096)], false, 16 * 1024, 0);
+        assert_eq!(of(&v, "address_in_added_line"), Verdict::Holds);
+        let v = verdicts(&[added(ADDR, 4096)], false, 16 * 1024, 0);
+        assert_eq!(of(&v, "address_in_added_line"), Verdict::Fails);
+        let v = verdicts(&[added(ADDR + MIB16, MIB16)], false, 16 * 1024, 0);
+        assert_eq!(of(&v, "address_in_added_line"), Verdict::Fails);
+        let mut removed = added(ADDR, MIB16);
+        removed.change = "removed".into();
+        let v = verdicts(&[removed], false, 16 * 1024, 0);
+        assert_eq!(of(&v, "address_in_added_line"), Verdict::Fails);
+    }
 }

@@ -9,6 +9,7 @@
 
 pub mod cow;
 pub mod demand_paging;
+pub mod faults;
 pub mod filemap;
 pub mod free;
 pub mod hugepage;
@@ -16,6 +17,7 @@ pub mod isolation;
 pub mod malloc;
 pub mod mmap;
 pub mod oom;
+pub mod page_cache;
 pub mod page_table;
 pub mod segv;
 mod touch_child;
@@ -224,12 +226,14 @@ registry! {
     Malloc => malloc: Plain;
     Isolation => isolation: Plain, worker = isolation::worker_entry;
     Filemap => filemap: Plain;
+    PageCache => page_cache: Plotted;
     DemandPaging => demand_paging: Plotted;
     Oom => oom: Plain;
     Cow => cow: Plotted;
     PageTable => page_table: Plotted;
     Hugepage => hugepage: Plotted;
     Watch => watch: Plotted;
+    Faults => faults: Plotted;
 }
 
 pub fn find(name: &str) -> Option<&'static Info> {

@@ -270,10 +270,24 @@ pub fn is_temp_name(name: &OsStr) -> bool {
     !pid.is_empty() && pid.iter().all(u8::is_ascii_digit)
 }
 
+/// A file under an exclusive flock, released when it is dropped.
+type Locked = nix::fcntl::Flock<File>;
+
+/// Lock `f` exclusively (`nonblocking`: fail at once when another holds it).
+fn lock_file(f: File, nonblocking: bool) -> std::io::Result<Locked> {
+    use nix::fcntl::FlockArg;
+    let arg = if nonblocking {
+        FlockArg::LockExclusiveNonblock
+    } else {
+        FlockArg::LockExclusive
+    };
+    nix::fcntl::Flock::lock(f, arg).map_err(|(_, e)| std::io::Error::from(e))
+}
+
 /// Create `tmp` (new, never an existing file or link) and hold an
 /// exclusive flock on it. If a sweeper removed the name in the instant
 /// between the two, the file is made again.
-fn create_locked(tmp: &Path) -> std::io::Result<File> {
+fn create_locked(tmp: &Path) -> std::io::Result<Locked> {
     for _ in 0..3 {
         let f = match std::fs::OpenOptions::new()
             .write(true)
@@ -290,7 +304,7 @@ fn create_locked(tmp: &Path) -> std::io::Result<File> {
             }
             Err(e) => return Err(e),
         };
-        f.lock()?;
+        let f = lock_file(f, false)?;
         if same_file(&f, tmp) {
             return Ok(f);
         }
@@ -316,9 +330,12 @@ fn sweep_one(tmp: &Path) -> bool {
     else {
         return false;
     };
-    if !f.metadata().is_ok_and(|m| m.is_file()) || f.try_lock().is_err() {
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
         return false;
     }
+    let Ok(f) = lock_file(f, true) else {
+        return false;
+    };
     same_file(&f, tmp) && std::fs::remove_file(tmp).is_ok()
 }
 
@@ -359,7 +376,7 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// into it, the lock file removed when it is dropped.
 pub struct FolderLock {
     path: PathBuf,
-    _file: File,
+    _file: Locked,
 }
 
 impl Drop for FolderLock {
@@ -376,7 +393,7 @@ pub const FOLDER_LOCK: &str = ".memlab-all.lock";
 pub fn lock_folder(dir: &Path) -> std::result::Result<FolderLock, Option<u32>> {
     let path = dir.join(FOLDER_LOCK);
     for _ in 0..5 {
-        let mut f = std::fs::OpenOptions::new()
+        let f = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -384,12 +401,12 @@ pub fn lock_folder(dir: &Path) -> std::result::Result<FolderLock, Option<u32>> {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(|_| None)?;
-        if f.try_lock().is_err() {
+        let Ok(mut f) = lock_file(f, true) else {
             let pid = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|s| s.trim().parse().ok());
             return Err(Some(pid.unwrap_or(0)));
-        }
+        };
         // The holder before us may have removed the file between our open
         // and our lock: then lock the new one.
         if !same_file(&f, &path) {
@@ -460,8 +477,7 @@ mod tests {
         let stale = d.path().join(".a.csv.memlab-999999.tmp");
         std::fs::write(&stale, "old").unwrap();
         let held = d.path().join(".b.csv.memlab-999998.tmp");
-        let f = std::fs::File::create(&held).unwrap();
-        f.lock().unwrap();
+        let _held_lock = lock_file(std::fs::File::create(&held).unwrap(), false).unwrap();
         let other = d.path().join(".keep");
         std::fs::write(&other, "").unwrap();
         atomic(&d.path().join("c.csv"), b"c").unwrap();

@@ -1,10 +1,12 @@
 //! Read-only views of the kernel, typed once. Nothing here changes the host.
 
+pub mod available;
 pub mod cgroup;
 pub mod fs;
 pub mod host;
 pub mod maps;
 pub mod meminfo;
+pub mod pagecache;
 pub mod pagemap;
 pub mod process;
 

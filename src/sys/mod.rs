@@ -13,6 +13,10 @@ pub use limits::{
     MIN_AS_BYTES, MIN_STACK_BYTES, check_own_limits, no_core_for_memlab, print_raw_stderr,
     reopen_closed_std_fds, restore_inherited_limits, std_fd_was_closed,
 };
+mod timing;
+pub use timing::{
+    ThreadUsage, affinity, pin_to_current_cpu, set_affinity, thread_usage, timer_overhead_ns,
+};
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -261,6 +265,8 @@ impl Default for MapOptions {
 pub struct Region {
     ptr: NonNull<u8>,
     len: usize,
+    /// False for a read-only mapping: safe writes through it are refused.
+    writable: bool,
 }
 
 impl Region {
@@ -319,6 +325,7 @@ impl Region {
         Ok(Region {
             ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,
             len: len_usize,
+            writable: !opts.read_only,
         })
     }
 

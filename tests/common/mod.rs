@@ -198,6 +198,7 @@ pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
     &["isolation"],
     &["filemap"],
     &["filemap", "--cold"],
+    &["page-cache", "--size", "16M"],
     &["oom", "--limit", "32M"],
     &["cow", "--size", "16M"],
     &["page-table", "--size", "16M", "--reserve", "4G"],
@@ -214,4 +215,13 @@ pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
         "200ms",
     ],
     &["watch", "--interval", "5ms", "--", "sleep", "0.2"],
+    &[
+        "faults",
+        "--size",
+        "2M",
+        "--thp-size",
+        "8M",
+        "--rounds",
+        "1",
+    ],
 ];

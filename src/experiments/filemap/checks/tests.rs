@@ -1,0 +1,131 @@
+//! filemap's checks on fixed data: each outcome each check can give.
+
+use super::*;
+use crate::probe::host::Meta;
+use crate::report::{Report, Verdict};
+
+const ADDR: u64 = 0x7f00_0000_0000;
+
+fn row(step: &str, cached: Option<u64>, majflt: u64) -> Row {
+    Row {
+        step: step.into(),
+        cached_pages: cached,
+        majflt,
+        ..Row::default()
+    }
+}
+
+fn measured() -> Measured {
+    Measured {
+        address: Some(ADDR),
+        mapped_path: Some("/var/tmp/f.dat".into()),
+        maps_added: vec![format!(
+            "{:x}-{:x} rw-s 00000000 fd:01 1234 /var/tmp/f.dat",
+            ADDR,
+            ADDR + 8192
+        )],
+        maps_removed: vec![],
+        bytes_via_map: Some(b"memla".to_vec()),
+        bytes_via_read: Some(b"memla".to_vec()),
+        bytes_read_back: Some(HELLO.to_vec()),
+        file_pages: Some(2),
+        file_system_in_memory: false,
+        child_signal: None,
+    }
+}
+
+fn cold_rows(cached_before: u64, majflt: u64) -> Vec<Row> {
+    vec![
+        row("open", None, 0),
+        row("map", Some(2), 0),
+        row("drop_cache_random", Some(cached_before), 0),
+        row("cold_read_random", Some(2), majflt),
+    ]
+}
+
+fn judged(m: &Measured, rows: &[Row]) -> Judgement {
+    let mut r = Report::new("filemap", &Meta::default());
+    r.param("size_bytes", 8192);
+    for (k, v) in serde_json::to_value(m).unwrap().as_object().unwrap() {
+        r.measure(k, v);
+    }
+    for x in rows {
+        r.push_row(x);
+    }
+    judge(&Recorded::of(&r)).unwrap()
+}
+
+fn verdict(j: &Judgement, name: &str) -> Verdict {
+    j.checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no {name} in {:?}", j.checks))
+        .verdict
+}
+
+#[test]
+fn every_check_holds_on_a_good_run() {
+    let j = judged(&measured(), &cold_rows(0, 2));
+    for name in [
+        "file_line_in_maps",
+        "mapping_reads_the_file",
+        "write_reaches_the_file",
+        "cold_read_takes_major_faults",
+    ] {
+        assert_eq!(verdict(&j, name), Verdict::Holds, "{name}");
+    }
+    assert_eq!(j.summary["bytes_read_back"], "HELLO");
+    assert_eq!(j.summary["cold_random_pages_dropped"], 2);
+}
+
+#[test]
+fn a_private_or_missing_line_fails() {
+    let mut m = measured();
+    m.maps_added[0] = m.maps_added[0].replace("rw-s", "rw-p");
+    let j = judged(&m, &[]);
+    assert_eq!(verdict(&j, "file_line_in_maps"), Verdict::Fails);
+    m.maps_added.clear();
+    let j = judged(&m, &[]);
+    assert_eq!(verdict(&j, "file_line_in_maps"), Verdict::Fails);
+}
+
+#[test]
+fn different_bytes_fail() {
+    let mut m = measured();
+    m.bytes_via_map = Some(b"xxxxx".to_vec());
+    m.bytes_read_back = Some(b"memla".to_vec());
+    let j = judged(&m, &[]);
+    assert_eq!(verdict(&j, "mapping_reads_the_file"), Verdict::Fails);
+    assert_eq!(verdict(&j, "write_reaches_the_file"), Verdict::Fails);
+}
+
+#[test]
+fn cold_read_fails_without_major_faults_and_is_inconclusive_without_a_disk() {
+    let j = judged(&measured(), &cold_rows(0, 0));
+    assert_eq!(verdict(&j, "cold_read_takes_major_faults"), Verdict::Fails);
+    // Nothing was dropped: nothing had to come from the disk.
+    let j = judged(&measured(), &cold_rows(2, 0));
+    assert_eq!(
+        verdict(&j, "cold_read_takes_major_faults"),
+        Verdict::Inconclusive
+    );
+    let mut m = measured();
+    m.file_system_in_memory = true;
+    let j = judged(&m, &cold_rows(0, 0));
+    assert_eq!(
+        verdict(&j, "cold_read_takes_major_faults"),
+        Verdict::Inconclusive
+    );
+}
+
+#[test]
+fn a_run_that_ended_early_has_only_the_checks_it_can_judge() {
+    // The child died (SIGBUS) after mapping: no bytes, no cold read.
+    let mut m = measured();
+    m.bytes_via_map = None;
+    m.bytes_via_read = None;
+    m.bytes_read_back = None;
+    let j = judged(&m, &[row("open", None, 0), row("map", Some(0), 0)]);
+    let names: Vec<&str> = j.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["file_line_in_maps"]);
+}

@@ -1,0 +1,99 @@
+//! Fixed-data tests: each check holding and failing.
+
+use super::*;
+use crate::report::{Report, Verdict};
+
+/// What a healthy kernel gives for `target`.
+fn good(target: &str, addr: &str, code: &str) -> Row {
+    Row {
+        target: target.into(),
+        address: addr.into(),
+        signal: "SIGSEGV".into(),
+        exit_code: None,
+        si_code: code.into(),
+        si_addr: addr.into(),
+        after_line_printed: false,
+        core_dumped: false,
+        before_line_printed: true,
+    }
+}
+
+fn verdicts(rows: &[Row]) -> Vec<(String, Verdict)> {
+    let mut r = Report::new("segv", &crate::probe::host::Meta::default());
+    for x in rows {
+        r.push_row(x);
+    }
+    judge(&Recorded::of(&r))
+        .unwrap()
+        .checks
+        .into_iter()
+        .map(|c| (c.name, c.verdict))
+        .collect()
+}
+
+fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
+    v.iter()
+        .find(|c| c.0 == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
+}
+
+#[test]
+fn every_target_of_a_healthy_kernel_holds() {
+    let v = verdicts(&[
+        good("null", "0x0", "SEGV_MAPERR"),
+        good("low", "0x800", "SEGV_MAPERR"),
+        good("kernel", "0xffffffff81000000", "SEGV_MAPERR"),
+        good("readonly", "0x7f0000001000", "SEGV_ACCERR"),
+        good("unmapped", "0x7f0000002000", "SEGV_MAPERR"),
+    ]);
+    assert_eq!(v.len(), 25);
+    assert!(v.iter().all(|c| c.1 == Verdict::Holds), "{v:?}");
+}
+
+#[test]
+fn a_child_that_survives_fails_every_check_but_the_core() {
+    let mut r = good("null", "0x0", "SEGV_MAPERR");
+    r.signal = String::new();
+    r.exit_code = Some(0);
+    r.si_code = String::new();
+    r.si_addr = String::new();
+    r.after_line_printed = true;
+    let v = verdicts(&[r]);
+    for n in [
+        "null_killed_by_sigsegv",
+        "null_si_code",
+        "null_si_addr",
+        "null_after_line_never_printed",
+    ] {
+        assert_eq!(of(&v, n), Verdict::Fails, "{n}");
+    }
+    assert_eq!(of(&v, "null_no_core_dump"), Verdict::Holds);
+}
+
+#[test]
+fn a_wrong_code_address_or_a_core_fails() {
+    // A read-only page must give an access-rights fault, not MAPERR.
+    let mut r = good("readonly", "0x7f0000001000", "SEGV_MAPERR");
+    r.si_addr = "0x7f0000001008".into();
+    r.core_dumped = true;
+    let v = verdicts(&[r]);
+    assert_eq!(of(&v, "readonly_si_code"), Verdict::Fails);
+    assert_eq!(of(&v, "readonly_si_addr"), Verdict::Fails);
+    assert_eq!(of(&v, "readonly_no_core_dump"), Verdict::Fails);
+    assert_eq!(of(&v, "readonly_killed_by_sigsegv"), Verdict::Holds);
+    // Killed by another signal.
+    let mut r = good("kernel", "0xffffffff81000000", "SEGV_MAPERR");
+    r.signal = "SIGBUS".into();
+    assert_eq!(
+        of(&verdicts(&[r]), "kernel_killed_by_sigsegv"),
+        Verdict::Fails
+    );
+}
+
+#[test]
+fn an_unknown_target_is_a_usage_error() {
+    let mut r = Report::new("segv", &crate::probe::host::Meta::default());
+    r.push_row(&good("elsewhere", "0x0", "SEGV_MAPERR"));
+    assert!(judge(&Recorded::of(&r)).is_err());
+}

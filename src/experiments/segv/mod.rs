@@ -1,0 +1,193 @@
+//! segv — 不正なアドレスにアクセスする実験
+//!
+//! A child prints "before invalid access", writes to an address it may not
+//! write, and would print "after invalid access". Linux keeps the first pages
+//! of every address space unmapped (`vm.mmap_min_addr`) so that a NULL write
+//! always faults; the kernel's half of the address space is mapped in every
+//! process but only reachable in kernel mode.
+//!
+//! The child writes its lines straight to a pipe (no stdio buffer to lose)
+//! and reports the fault's `si_code`/`si_addr` from a signal handler that then
+//! restores the default action, so the child really dies of the signal. It
+//! never dumps core (see `sys::fork_child`).
+
+mod checks;
+mod child;
+
+use anyhow::Result;
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use super::Ctx;
+use crate::report::Report;
+use crate::sys;
+
+pub use checks::judge;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Which invalid access(es) to try, comma-separated
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "null")]
+    pub target: Vec<Target>,
+}
+
+/// This experiment's registry entry.
+pub const INFO: super::Info = super::Info {
+    name: "segv",
+    section: "不正なアドレスにアクセスする実験",
+    summary: "a child writes to NULL and dies of SIGSEGV; other invalid addresses",
+    needs: "-",
+    page: include_str!("../../../experiments/segv.md"),
+    plots: false,
+    quick: Some(&["--target", "all"]),
+    key_figures: &[],
+    judge: Some(judge),
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// Write to address 0
+    Null,
+    /// Write to an address under vm.mmap_min_addr (never mappable)
+    Low,
+    /// Write to a kernel address (mapped, but only in kernel mode)
+    Kernel,
+    /// Write to a page mapped read-only (SEGV_ACCERR)
+    Readonly,
+    /// Write to a page that was just unmapped (a hole)
+    Unmapped,
+    /// Every target above
+    All,
+}
+
+impl Target {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Target::Null => "null",
+            Target::Low => "low",
+            Target::Kernel => "kernel",
+            Target::Readonly => "readonly",
+            Target::Unmapped => "unmapped",
+            Target::All => "all",
+        }
+    }
+}
+
+/// `si_code` values of SIGSEGV (asm-generic/siginfo.h).
+pub(super) const SEGV_MAPERR: i32 = 1;
+pub(super) const SEGV_ACCERR: i32 = 2;
+
+const EACH: [Target; 5] = [
+    Target::Null,
+    Target::Low,
+    Target::Kernel,
+    Target::Readonly,
+    Target::Unmapped,
+];
+
+/// One target's child: what it wrote, how it ended, what the kernel said.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+pub struct Row {
+    pub target: String,
+    /// The address written to (hex).
+    pub address: String,
+    /// The signal that ended the child ("" if none).
+    pub signal: String,
+    /// Its exit status if it exited instead.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// The fault's `si_code`, by name ("" if no fault was reported).
+    pub si_code: String,
+    /// The fault's `si_addr` (hex; "" if no fault was reported).
+    pub si_addr: String,
+    pub after_line_printed: bool,
+    pub core_dumped: bool,
+    pub before_line_printed: bool,
+}
+
+pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
+    let mut targets: Vec<Target> = Vec::new();
+    for t in &args.target {
+        let add: &[Target] = if *t == Target::All {
+            &EACH
+        } else {
+            std::slice::from_ref(t)
+        };
+        for a in add {
+            if !targets.contains(a) {
+                targets.push(*a);
+            }
+        }
+    }
+    let mut r = Report::new("segv", &ctx.meta);
+    r.param(
+        "target",
+        targets
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    let min_addr = ctx.meta.mmap_min_addr;
+    r.note(format!(
+        "vm.mmap_min_addr = {} ({}): no process may map below it, so a NULL write always faults",
+        min_addr
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        min_addr.map(|v| format!("{v:#x}")).unwrap_or_default(),
+    ));
+    r.columns_from(&Row::default());
+
+    for t in targets {
+        if sys::interrupted() {
+            r.interrupted = true;
+            break;
+        }
+        let Some(o) = child::try_target(t, min_addr.unwrap_or(4096))? else {
+            r.interrupted = true;
+            break;
+        };
+        ctx.ui.say(&format!(
+            "[{}] child wrote {}; {}",
+            t.name(),
+            describe_lines(o.before, o.after),
+            match (o.signal, o.exit_code) {
+                (Some(s), _) => format!("killed by {}", s.as_str()),
+                (None, Some(c)) => format!("exited with status {c}"),
+                _ => "ended".into(),
+            }
+        ));
+        r.push_row(&Row {
+            target: t.name().into(),
+            address: format!("{:#x}", o.address),
+            signal: o.signal.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            exit_code: o.exit_code,
+            si_code: o.si_code.map(code_name).unwrap_or_default(),
+            si_addr: o.si_addr.map(|a| format!("{a:#x}")).unwrap_or_default(),
+            after_line_printed: o.after,
+            core_dumped: o.core_dumped,
+            before_line_printed: o.before,
+        });
+    }
+    Ok(r)
+}
+
+pub(super) fn describe_lines(before: bool, after: bool) -> String {
+    match (before, after) {
+        (true, false) => "\"before invalid access\" and never \"after invalid access\"".into(),
+        (true, true) => "both lines (the access did not fault!)".into(),
+        (false, _) => "nothing".into(),
+    }
+}
+
+/// `si_code` of a SIGSEGV as its name.
+pub(super) fn code_name(code: i32) -> String {
+    match code {
+        SEGV_MAPERR => "SEGV_MAPERR".into(),
+        SEGV_ACCERR => "SEGV_ACCERR".into(),
+        3 => "SEGV_BNDERR".into(),
+        4 => "SEGV_PKUERR".into(),
+        0x80 => "SI_KERNEL".into(),
+        other => format!("{other}"),
+    }
+}

@@ -59,6 +59,7 @@ pub fn run_one(
     let ctx = Ctx {
         meta: Meta::gather(),
         ui: plan.ui(),
+        stream: plan.stream_hook(),
     };
     crate::sys::hook("run");
     let (mut report, why) = match body(&ctx) {
@@ -77,7 +78,20 @@ pub fn run_one(
     if why.is_some() && report.ended_by == EndedBy::Completed {
         report.ended_by = EndedBy::Error;
     }
-    let emitted = plan.emit(&report);
+    let emitted = if ctx.stream.is_open() {
+        // The rows went out as they were taken: complete those outputs.
+        let mut emitted = Emitted::default();
+        match ctx.stream.finish(&report) {
+            Ok(lines) => lines.iter().for_each(|l| ctx.ui.say(l)),
+            Err(e) => {
+                eprintln!("memlab: error: {e:#}");
+                emitted.failed += 1;
+            }
+        }
+        emitted.and(plan.emit_after_stream(&report))
+    } else {
+        plan.emit(&report)
+    };
     match (why, report.ended_by) {
         (Some(why), _) => eprintln!("memlab: error: {why}; what was measured was written"),
         (None, EndedBy::WorkerDied) => eprintln!(
@@ -97,6 +111,15 @@ pub fn run_one(
 pub fn status_of(report: &Report, emitted: Emitted) -> i32 {
     if report.interrupted || emitted.interrupted {
         exit::INTERRUPTED
+    } else if let Some(code) = report.exit_status {
+        // watch -- CMD: the command's status (or 127/126 when it could
+        // not be run), as time(1) gives it; 1 if it was 0 and an output
+        // could not be written.
+        if code == exit::OK && emitted.failed > 0 {
+            exit::FAILED
+        } else {
+            code
+        }
     } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) || emitted.failed > 0
     {
         exit::FAILED

@@ -5,6 +5,7 @@ pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod stream;
 pub mod svg;
 pub mod table;
 pub mod write;
@@ -64,6 +65,16 @@ pub struct Emitted {
     pub failed: usize,
     /// A write to stdout ended by a signal.
     pub interrupted: bool,
+}
+
+impl Emitted {
+    /// Both together.
+    pub fn and(self, other: Emitted) -> Emitted {
+        Emitted {
+            failed: self.failed + other.failed,
+            interrupted: self.interrupted || other.interrupted,
+        }
+    }
 }
 
 impl Plan {
@@ -168,6 +179,22 @@ impl Plan {
     /// free, else to stderr (not under -q). A reader that left stdout
     /// (`| head`) ends the stdout writes quietly.
     pub fn emit(&self, report: &Report) -> Emitted {
+        self.emit_parts(report, true)
+    }
+
+    /// Everything but the CSV and the JSON, which the run streamed itself
+    /// (`stream::Hook`).
+    pub fn emit_after_stream(&self, report: &Report) -> Emitted {
+        self.emit_parts(report, false)
+    }
+
+    /// The streaming hook for an experiment's `Ctx`: the same CSV and JSON
+    /// destinations.
+    pub fn stream_hook(&self) -> stream::Hook {
+        stream::Hook::new(self.csv.clone(), self.json.clone())
+    }
+
+    fn emit_parts(&self, report: &Report, data: bool) -> Emitted {
         crate::sys::hook("emit");
         let mut done = Emitted::default();
         let mut stdout_data: Option<Vec<u8>> = None;
@@ -180,6 +207,9 @@ impl Plan {
         // them back.
         for (flag, dest, render) in renders {
             let Some(d) = dest else { continue };
+            if !data && render != Render::Svg {
+                continue;
+            }
             let bytes = match render.bytes(report) {
                 Ok(Some(b)) => b,
                 Ok(None) => {
@@ -237,7 +267,7 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Render {
     Csv,
     Json,

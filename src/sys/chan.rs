@@ -55,6 +55,20 @@ pub struct Chan {
     pub(super) fd: OwnedFd,
 }
 
+/// A new descriptor (close-on-exec) for what `fd` is open on, owned by the
+/// caller: an output named `/proc/self/fd/N` written from a thread.
+pub fn dup_fd(fd: RawFd) -> io::Result<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) only creates a new descriptor; a bad
+    // `fd` is an error (-1), not undefined behaviour.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    if new < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `new` was just created by fcntl and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
 /// A pipe: (read end, write end).
 pub fn chan() -> Result<(Chan, Chan)> {
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")?;

@@ -16,8 +16,8 @@ use nix::unistd::Pid;
 /// A child process, killed (SIGKILL) and reaped when dropped unless it was
 /// already reaped: no child ever outlives memlab's handling of it.
 pub struct Child {
-    pid: Pid,
-    reaped: bool,
+    pub(super) pid: Pid,
+    pub(super) reaped: bool,
     fork_time: Duration,
 }
 
@@ -162,7 +162,7 @@ impl Child {
 }
 
 /// A wait status and its rusage as a [`ChildExit`].
-fn exit_of(status: libc::c_int, ru: &libc::rusage) -> ChildExit {
+pub(super) fn exit_of(status: libc::c_int, ru: &libc::rusage) -> ChildExit {
     let signal = if libc::WIFSIGNALED(status) {
         Signal::try_from(libc::WTERMSIG(status)).ok()
     } else {

@@ -20,12 +20,14 @@ mod glibc;
 mod hook;
 mod limits;
 mod poll;
+pub mod reap;
 mod region;
 mod residency;
 mod signals;
+pub mod swapfile;
 mod timing;
 
-pub use chan::{Chan, chan, write_fd, write_fd_raw};
+pub use chan::{Chan, chan, dup_fd, write_fd, write_fd_raw};
 pub use child::{Child, ChildExit, exec, fork_child, let_parent_read_my_proc, redirect_output};
 pub use fault::{report_fault_on, store_byte_in_child};
 pub use glibc::{c_fill, c_free, c_malloc, mallinfo, pin_mmap_threshold};
@@ -36,7 +38,12 @@ pub use limits::{
 };
 pub use poll::Polled;
 pub use region::{HugeAdvice, MapOptions, Region, Sharing, unmapped_address};
-pub use signals::{INTERRUPTING, install_interrupt_handlers, interrupted, sleep_until};
+pub use signals::{
+    INTERRUPTING, install_interrupt_handlers, interrupt_signal, interrupted, sleep_until,
+};
+// For reap and swapfile, which use them directly.
+use child::exit_of;
+use signals::on_interrupt;
 pub use timing::{
     ThreadUsage, affinity, pin_to_current_cpu, set_affinity, thread_usage, timer_overhead_ns,
 };

@@ -21,7 +21,11 @@ pub(super) static SIGNALS: std::sync::atomic::AtomicU32 = std::sync::atomic::Ato
 /// polls the pipe returns at once whenever the signal came.
 pub(super) static SIGNAL_PIPE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
 
-extern "C" fn on_interrupt(_: libc::c_int) {
+/// The number of the last interrupting signal (0 before any).
+static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+pub(super) extern "C" fn on_interrupt(sig: libc::c_int) {
+    LAST_SIGNAL.store(sig, Ordering::SeqCst);
     INTERRUPTED.store(true, Ordering::SeqCst);
     SIGNALS.fetch_add(1, Ordering::SeqCst);
     let w = SIGNAL_PIPE[1].load(Ordering::SeqCst);
@@ -69,6 +73,11 @@ pub const INTERRUPTING: [Signal; 4] = [
 /// True once SIGINT, SIGTERM, SIGHUP or SIGQUIT has arrived.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Which signal interrupted the run (the last one, when several came).
+pub fn interrupt_signal() -> Option<Signal> {
+    Signal::try_from(LAST_SIGNAL.load(Ordering::SeqCst)).ok()
 }
 
 /// Why `block_on` returned.

@@ -240,11 +240,14 @@ impl Plan {
             }
         }
         let text = table::render(report, table::Symbols::detect());
+        // Data on stdout (written here, or streamed by the run): the table
+        // goes to stderr.
         let (to_stdout, to_stderr) = match stdout_data {
-            Some(data) => (data, (!self.quiet).then_some(text)),
-            None => (text.into_bytes(), None),
+            Some(data) => (Some(data), (!self.quiet).then_some(text)),
+            None if self.stdout_taken() => (None, (!self.quiet).then_some(text)),
+            None => (Some(text.into_bytes()), None),
         };
-        match write::to_fd(1, &to_stdout) {
+        match to_stdout.map_or(Ok(()), |b| write::to_fd(1, &b)) {
             Ok(()) => {}
             // The reader left (`| head`): end quietly, without the table.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return done,

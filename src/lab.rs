@@ -127,14 +127,7 @@ fn part_line(p: &Part) -> String {
         Ok((r, _, _)) => r,
         Err(why) => return format!("not run: {why}"),
     };
-    let (held, failed, unsure) = r.tally();
-    let mut line = format!("{held} of {} held", held + failed + unsure);
-    if unsure > 0 {
-        line.push_str(&format!(", {unsure} inconclusive"));
-    }
-    if failed > 0 {
-        line.push_str(&format!(", {failed} did not hold"));
-    }
+    let line = crate::output::table::tally_text(r);
     let how = match r.ended_by {
         _ if r.interrupted => "interrupted: ",
         EndedBy::Interrupted => "interrupted: ",

@@ -5,9 +5,13 @@ pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod page;
 pub mod stream;
 pub mod svg;
 pub mod table;
+pub mod term;
+#[cfg(test)]
+mod tests;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -239,13 +243,17 @@ impl Plan {
                 }
             }
         }
-        let text = table::render(report, table::Symbols::detect());
         // Data on stdout (written here, or streamed by the run): the table
-        // goes to stderr.
+        // goes to stderr. Laid out for the stream it goes to: its width,
+        // its colour.
+        let on_stderr = || (!self.quiet).then(|| table::render_for(report, term::Stream::Stderr));
         let (to_stdout, to_stderr) = match stdout_data {
-            Some(data) => (Some(data), (!self.quiet).then_some(text)),
-            None if self.stdout_taken() => (None, (!self.quiet).then_some(text)),
-            None => (Some(text.into_bytes()), None),
+            Some(data) => (Some(data), on_stderr()),
+            None if self.stdout_taken() => (None, on_stderr()),
+            None => (
+                Some(table::render_for(report, term::Stream::Stdout).into_bytes()),
+                None,
+            ),
         };
         match to_stdout.map_or(Ok(()), |b| write::to_fd(1, &b)) {
             Ok(()) => {}
@@ -323,7 +331,12 @@ impl Ui {
         }
         // Straight through write(2): a stdout nobody reads cannot hold a
         // signal back (see sys::write_fd).
-        let fd = if self.to_stderr { 2 } else { 1 };
+        let (fd, stream) = if self.to_stderr {
+            (2, term::Stream::Stderr)
+        } else {
+            (1, term::Stream::Stdout)
+        };
+        let line = term::fit(line, &term::Style::of(stream));
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');

@@ -261,3 +261,21 @@ fn a_filesystem_that_fills_during_the_run_loses_only_its_own_output() {
     assert!(!csv.exists());
     assert_eq!(files_in(fs.path()), vec!["filler".to_string()], "temp left");
 }
+
+#[test]
+fn a_command_under_watch_gets_the_core_limit_memlab_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sh_in(
+        dir.path(),
+        "ulimit -S -c 2048 2>/dev/null || exit 77; ulimit -c > outside; \
+         exec \"$M\" watch -q -- sh -c 'ulimit -c > inside' >/dev/null",
+    );
+    if o.status.code() == Some(77) {
+        eprintln!("skipped: cannot set a soft core limit here");
+        return;
+    }
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    assert_eq!(read("inside"), read("outside"));
+    assert_ne!(read("inside").trim(), "0");
+}

@@ -136,16 +136,15 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let before = me.sample()?;
     maps::read_into("self", &mut before_text)?;
 
-    let region = Region::anon(
-        size,
-        MapOptions {
-            populate: args.populate,
-            ..MapOptions::default()
-        },
-    )?;
+    // --populate faults every page in as MAP_POPULATE would, but in slices
+    // that a SIGTERM can stop (sys::Region::populate_interruptibly).
+    let region = Region::anon(size, MapOptions::default())?;
     // Keep the populated case about 4 KiB pages too, like the other
     // experiments, so RSS counts what the document counts.
     region.advise_huge(sys::HugeAdvice::NoHuge)?;
+    if args.populate {
+        region.populate_interruptibly();
+    }
 
     maps::read_into("self", &mut after_text)?;
     let after = me.sample()?;

@@ -318,6 +318,30 @@ fn memlab_does_not_grow_with_the_number_of_samples() {
         long < short + 1024,
         "peak RSS {short} KiB after 200 samples, {long} KiB after 3000"
     );
-    eprintln!("peak RSS {short} KiB after 200 samples, {long} KiB after 3000"
+    eprintln!("peak RSS {short} KiB after 200 samples, {long} KiB after 3000");
+}
+
+#[test]
+fn a_slow_watch_writes_each_row_as_it_is_taken() {
+    use std::io::BufRead;
+    let t0 = std::time::Instant::now();
+    let mut memlab = Command::new(memlab_path())
+        .args(["free", "-q", "--watch", "5s", "--csv", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(memlab.stdout.take().unwrap()).lines();
+    let first: Vec<String> = (&mut lines).take(2).map(|l| l.unwrap()).collect();
+    let took = t0.elapsed();
+    signal(&memlab, nix::sys::signal::Signal::SIGINT);
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert_eq!(memlab.wait().unwrap().code(), Some(130));
+    assert_eq!(first.len(), 2, "{first:?}");
+    // The first row does not wait for the second, 5 s later.
+    assert!(
+        took.as_secs_f64() < 3.0,
+        "the first row came after {took:?}"
     );
+    assert!(rest.is_empty(), "{rest:?}");
 }

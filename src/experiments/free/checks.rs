@@ -255,6 +255,6 @@ fn check_formula(w: Option<Worst>, tol: Option<i64>) -> Check {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod online_tests;
+#[cfg(test)]
+mod tests;

@@ -290,6 +290,7 @@ fn watch(
         online.push(&row);
         ctx.stream.push(&row);
         sampler.record();
+        ctx.stream.before_idle(interval);
     }
     let stats = sampler.finish();
     let kept = keep.rows();

@@ -273,6 +273,16 @@ fn watch(
     }
     let mut online = Online::default();
     let mut keep = TableKeep::new(TABLE_ROWS);
+    let mut live = Live::new(&ctx.ui);
+    if live.on {
+        ctx.ui.say(&format!(
+            "sampling every {}{}; a line a second here, the table at the end",
+            Interval(interval),
+            count.map_or(" until interrupted (Ctrl-C)".to_string(), |n| format!(
+                ", {n} times"
+            ))
+        ));
+    }
     let mut sampler = Sampler::start(interval);
     let mut reader_left = false;
     while count.is_none_or(|n| online.samples < n) {
@@ -289,6 +299,7 @@ fn watch(
         keep.push(online.samples, &row);
         online.push(&row);
         ctx.stream.push(&row);
+        live.show(&ctx.ui, &row);
         sampler.record();
         ctx.stream.before_idle(interval);
     }
@@ -324,6 +335,52 @@ fn watch(
     r.measure("rows_dropped", dropped);
     r.measure("sampler", figures);
     Ok(())
+}
+
+/// On a terminal, a line per sample as `free -s` prints (at most one a
+/// second): the table comes only when the run ends, and a run without
+/// `--count` ends when the user says so.
+struct Live {
+    on: bool,
+    last: Option<std::time::Instant>,
+}
+
+impl Live {
+    fn new(ui: &crate::output::Ui) -> Live {
+        use std::io::IsTerminal;
+        let on = !ui.quiet
+            && if ui.to_stderr {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
+        Live { on, last: None }
+    }
+
+    fn show(&mut self, ui: &crate::output::Ui, row: &Row) {
+        if !self.on
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        ui.say(&live_line(row));
+    }
+}
+
+fn live_line(row: &Row) -> String {
+    let h = |kib: u64| crate::units::human_kib(kib as f64);
+    format!(
+        "{:>8.1} s  used {}  free {}  buff/cache {}  available {}  swap used {}",
+        row.t_s.unwrap_or(0.0),
+        h(row.used_kib),
+        h(row.free_kib),
+        h(row.buff_cache_kib),
+        h(row.available_kib),
+        h(row.swap_used_kib),
+    )
 }
 
 /// The sampler's figures a `--watch` summary shows.
@@ -393,6 +450,20 @@ impl TableKeep {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_line_names_the_columns_of_free() {
+        let row = Row {
+            t_s: Some(3.0),
+            used_kib: 1024,
+            available_kib: 2 * 1024 * 1024,
+            ..Row::default()
+        };
+        let line = live_line(&row);
+        assert!(line.contains("3.0 s"), "{line}");
+        assert!(line.contains("used 1.0 MiB"), "{line}");
+        assert!(line.contains("available 2.0 GiB"), "{line}");
+    }
 
     #[test]
     fn the_table_keeps_a_bounded_even_selection_the_lowest_and_the_last() {

@@ -37,8 +37,16 @@ pub struct Args {
     pub watch: Option<Interval>,
     /// With --watch: how many samples (without it, until interrupted, as free -s)
     #[arg(long, value_name = "N", allow_hyphen_values = true,
-          value_parser = |s: &str| crate::units::parse_count::<u64>(s, 1, u64::MAX, 5))]
+          value_parser = parse_count)]
     pub count: Option<u64>,
+}
+
+/// `--count N`: at least one sample; no --count is the unbounded run.
+fn parse_count(s: &str) -> Result<u64, String> {
+    if s.trim() == "0" {
+        return Err("'0' samples: leave --count out to sample until interrupted, as free -s does (or e.g. --count 5)".into());
+    }
+    crate::units::parse_count::<u64>(s, 1, 1_000_000_000_000, 5)
 }
 
 /// This experiment's registry entry.

@@ -267,6 +267,7 @@ fn rss_check(populate: bool, size_kib: u64, rss_delta: i64) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiments::fixture::{self, Fixture, of};
     use crate::report::Verdict;
 
     const ADDR: u64 = 0x7f00_0000_0000;
@@ -289,27 +290,17 @@ mod tests {
 
     /// Judge one run: the diff rows, VSZ and RSS growth in KiB.
     fn verdicts(rows: &[Row], populate: bool, vsz: u64, rss: u64) -> Vec<(String, Verdict)> {
-        let mut r = Report::new("mmap", &crate::probe::host::Meta::default());
-        r.param("size_bytes", MIB16);
-        r.param("populate", populate);
-        for x in rows {
-            r.push_row(x);
-        }
-        r.measure("address", ADDR);
-        r.measure("vsz_before_kib", 100_000);
-        r.measure("vsz_after_kib", 100_000 + vsz);
-        r.measure("rss_before_kib", 5_000);
-        r.measure("rss_after_kib", 5_000 + rss);
-        judge(&Recorded::of(&r))
-            .unwrap()
-            .checks
-            .into_iter()
-            .map(|c| (c.name, c.verdict))
-            .collect()
-    }
-
-    fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
-        v.iter().find(|c| c.0 == name).unwrap().1
+        let j = Fixture::new("mmap")
+            .param("size_bytes", MIB16)
+            .param("populate", populate)
+            .rows(rows)
+            .measure("address", ADDR)
+            .measure("vsz_before_kib", 100_000)
+            .measure("vsz_after_kib", 100_000 + vsz)
+            .measure("rss_before_kib", 5_000)
+            .measure("rss_after_kib", 5_000 + rss)
+            .judge(judge);
+        fixture::verdicts(&j)
     }
 
     #[test]

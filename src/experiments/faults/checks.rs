@@ -342,9 +342,8 @@ pub fn timings_add_up(rows: &[Row], m: &Measurements) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::host::Meta;
+    use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
     use crate::report::Verdict;
-    use serde_json::{Map, Value};
 
     fn rows_of(kind: Kind, round: u32, ns: &[u64]) -> Vec<Row> {
         ns.iter()
@@ -372,36 +371,10 @@ mod tests {
     }
 
     fn judge_on(rows: &[Row], m: &Measurements) -> Judgement {
-        let rows: Vec<Map<String, Value>> = rows
-            .iter()
-            .map(|r| match serde_json::to_value(r).unwrap() {
-                Value::Object(o) => o,
-                _ => unreachable!(),
-            })
-            .collect();
-        let meas = match serde_json::to_value(m).unwrap() {
-            Value::Object(o) => o,
-            _ => unreachable!(),
-        };
-        let meta = Meta::default();
-        let params = Map::new();
-        let rec = Recorded {
-            rows: &rows,
-            params: &params,
-            measurements: &meas,
-            meta: &meta,
-            ended_by: crate::report::EndedBy::Completed,
-            skipped: &[],
-        };
-        judge(&rec).unwrap()
-    }
-
-    fn verdict(j: &Judgement, name: &str) -> Verdict {
-        j.checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no check {name}: {:?}", j.checks))
-            .verdict
+        Fixture::new("faults")
+            .rows(rows)
+            .measurements(m)
+            .judge(judge)
     }
 
     /// Two kinds, 100 samples each; the wall time is the sum plus one clock
@@ -518,11 +491,13 @@ mod tests {
             ..Measurements::default()
         };
         let j = judge_on(&rows, &m);
-        assert_eq!(
-            verdict(&j, "thp_fault_cheaper_than_512_small"),
-            Verdict::Holds
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_fault_cheaper_than_512_small", Verdict::Holds),
+                ("swap_in_costs_more_than_minor", Verdict::Holds),
+            ],
         );
-        assert_eq!(verdict(&j, "swap_in_costs_more_than_minor"), Verdict::Holds);
         assert_eq!(j.summary["thp_p50_ns_per_4k"], 293.0);
         let mut rows = rows_of(Kind::Anon, 1, &[2000; 50]);
         rows.extend(rows_of(Kind::Thp, 1, &[2_000_000; 10]));
@@ -537,23 +512,24 @@ mod tests {
             ..Measurements::default()
         };
         let j = judge_on(&rows, &m);
-        assert_eq!(
-            verdict(&j, "thp_fault_cheaper_than_512_small"),
-            Verdict::Fails
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_fault_cheaper_than_512_small", Verdict::Fails),
+                ("swap_in_costs_more_than_minor", Verdict::Fails),
+            ],
         );
-        assert_eq!(verdict(&j, "swap_in_costs_more_than_minor"), Verdict::Fails);
         let m2 = Measurements {
             timer_overhead_ns: 500,
             ..m
         };
         let j = judge_on(&rows, &m2);
-        assert_eq!(
-            verdict(&j, "thp_fault_cheaper_than_512_small"),
-            Verdict::Inconclusive
-        );
-        assert_eq!(
-            verdict(&j, "swap_in_costs_more_than_minor"),
-            Verdict::Inconclusive
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_fault_cheaper_than_512_small", Verdict::Inconclusive),
+                ("swap_in_costs_more_than_minor", Verdict::Inconclusive),
+            ],
         );
     }
 

@@ -681,7 +681,14 @@ mod tests {
     #[test]
     fn a_row_before_a_long_wait_is_handed_over_at_once() {
         let d = tempfile::tempdir().unwrap();
-        let hook = Hook::new(Some(Dest::File(d.path().join("i.csv"))), None);
+        let path = d.path().join("i.csv");
+        let hook = Hook::new(
+            Some(Dest::File {
+                shown: path.clone(),
+                target: path,
+            }),
+            None,
+        );
         hook.open(&head()).unwrap();
         let row = Row {
             t_s: 0.0,

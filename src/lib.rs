@@ -4,6 +4,9 @@
 //! Data flows one way: cli → app (and lab, for `all`) → experiments →
 //! sampler/report/output → probe/sys → units/error. See ARCHITECTURE.md.
 
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod app;
 pub mod cgroup_sandbox;
 pub mod cli;

@@ -23,7 +23,7 @@ pub struct Pagemap {
 }
 
 /// What one pagemap entry says about a virtual page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Frame {
     /// Not in RAM (never touched, or swapped out).
     Absent,

@@ -1,7 +1,7 @@
 //! One process seen from /proc/PID: sizes, faults, CPU time, PSS.
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ProcFile;
 
@@ -25,7 +25,7 @@ const STAT_BUF: usize = 2048;
 const STATM_BUF: usize = 256;
 
 /// What one sample reads: `/proc/PID/stat` and `/proc/PID/statm`, once each.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Sample {
     pub vsz_kib: u64,
     /// From statm (exact); the `rss` field of stat is a per-CPU approximation.
@@ -37,7 +37,7 @@ pub struct Sample {
 }
 
 /// `/proc/PID/smaps_rollup`: who shares what.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Rollup {
     pub rss_kib: u64,
     pub pss_kib: u64,

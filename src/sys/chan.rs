@@ -50,7 +50,8 @@ pub fn write_fd_raw(fd: RawFd, data: &[u8]) -> io::Result<()> {
 }
 
 /// One end of a pipe used to step parent and child through the stages of an
-/// experiment. Messages are fixed-size arrays of `u64`.
+/// experiment. Protocols send typed messages (`send_msg`/`recv_msg`, in
+/// `msg.rs`); `send`/`recv` move fixed-size arrays of `u64`.
 pub struct Chan {
     pub(super) fd: OwnedFd,
 }

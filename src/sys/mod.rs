@@ -7,7 +7,7 @@
 //! One file per facility: `signals` (the interrupt flag and the waits that
 //! watch it), `region` (mappings), `fault` (deliberate bad stores, children
 //! only), `child` (fork, wait, kill), `chan` (pipes, and writes a signal can
-//! end), `glibc` (malloc called directly), `limits` (memlab's own limits
+//! end), `msg` (typed messages over those pipes), `glibc` (malloc called directly), `limits` (memlab's own limits
 //! and standard descriptors), `alloc` (the global allocator), `timing`,
 //! `poll`, `residency`, and `hook` (test-only pauses). Every public item is
 //! re-exported here, so callers say `sys::NAME`.
@@ -17,6 +17,7 @@
 
 mod alloc;
 mod chan;
+mod msg;
 mod child;
 mod fault;
 mod glibc;
@@ -31,6 +32,7 @@ pub mod swapfile;
 mod timing;
 
 pub use chan::{Chan, chan, dup_fd, write_fd, write_fd_raw};
+pub use msg::{MAX_FRAME_BYTES, write_msg};
 pub use child::{Child, ChildExit, exec, fork_child, let_parent_read_my_proc, redirect_output};
 pub use fault::{report_fault_on, store_byte_in_child};
 pub use glibc::{c_fill, c_free, c_malloc, mallinfo, pin_mmap_threshold};

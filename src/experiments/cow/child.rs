@@ -6,6 +6,7 @@
 use std::hint::black_box;
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 
 use super::Access;
 use crate::probe::process::{ProcHandle, Rollup, Sample};
@@ -18,16 +19,13 @@ pub const CHILD_VALUE: u8 = 2;
 
 /// What a process reads about itself at one stage: smaps_rollup, then
 /// stat/statm, then getrusage, as close together as possible.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SelfView {
     pub sample: Sample,
     pub rollup: Option<Rollup>,
     pub rusage_minflt: u64,
     pub rusage_majflt: u64,
 }
-
-/// Words in a [`SelfView`] message on the pipe.
-const VIEW_WORDS: usize = 14;
 
 impl SelfView {
     pub fn read(me: &ProcHandle) -> Result<SelfView> {
@@ -45,60 +43,29 @@ impl SelfView {
     pub fn rss_kib(&self) -> u64 {
         self.rollup.map_or(self.sample.rss_kib, |r| r.rss_kib)
     }
-
-    /// The view as fixed-size words for the pipe (CPU times are not sent).
-    fn to_words(self) -> [u64; VIEW_WORDS] {
-        let s = self.sample;
-        let r = self.rollup.unwrap_or_default();
-        [
-            s.vsz_kib,
-            s.rss_kib,
-            s.minflt,
-            s.majflt,
-            self.rollup.is_some() as u64,
-            r.rss_kib,
-            r.pss_kib,
-            r.shared_kib,
-            r.private_kib,
-            r.anon_huge_kib,
-            self.rusage_minflt,
-            self.rusage_majflt,
-            r.pss_file_kib.is_some() as u64,
-            r.pss_file_kib.unwrap_or(0),
-        ]
-    }
-
-    fn from_words(w: &[u64]) -> SelfView {
-        SelfView {
-            sample: Sample {
-                vsz_kib: w[0],
-                rss_kib: w[1],
-                minflt: w[2],
-                majflt: w[3],
-                utime_s: 0.0,
-                stime_s: 0.0,
-            },
-            rollup: (w[4] != 0).then_some(Rollup {
-                rss_kib: w[5],
-                pss_kib: w[6],
-                shared_kib: w[7],
-                private_kib: w[8],
-                anon_huge_kib: w[9],
-                pss_file_kib: (w[12] != 0).then_some(w[13]),
-            }),
-            rusage_minflt: w[10],
-            rusage_majflt: w[11],
-        }
-    }
 }
 
-/// The child's message at each stage: ok flag, its view, and the faults its
-/// access loop took (getrusage right before and right after the loop).
-const MSG_WORDS: usize = 1 + VIEW_WORDS + 2;
+/// memlab's word to the child: go on to the next stage.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ToChild {
+    /// Access every page, then report.
+    Access,
+    /// Exit (memlab has read the system's memory).
+    Leave,
+}
+
+/// The child's message at each stage: its view (`None` when it could not
+/// read its own /proc files) and the (minor, major) faults its access loop
+/// took (getrusage right before and right after the loop).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Stage {
+    pub view: Option<SelfView>,
+    pub faults: (u64, u64),
+}
 
 /// The child: report after fork, wait, access every page, report, wait for
 /// leave to exit. Returns its exit status. Every error is reported to the
-/// parent as a message with the ok flag cleared.
+/// parent as a message without a view.
 pub fn body(
     region: &Region,
     access: Access,
@@ -107,14 +74,14 @@ pub fn body(
     from_parent: &sys::Chan,
 ) -> i32 {
     let send = |view: Option<SelfView>, faults: (u64, u64)| -> bool {
-        let mut msg = [0u64; MSG_WORDS];
-        if let Some(v) = view {
-            msg[0] = 1;
-            msg[1..1 + VIEW_WORDS].copy_from_slice(&v.to_words());
-        }
-        msg[1 + VIEW_WORDS] = faults.0;
-        msg[2 + VIEW_WORDS] = faults.1;
-        to_parent.send(&msg).is_ok()
+        // CPU times stay out of the message (zero), as they always have:
+        // the stages compare sizes and faults.
+        let view = view.map(|mut v| {
+            v.sample.utime_s = 0.0;
+            v.sample.stime_s = 0.0;
+            v
+        });
+        to_parent.send_msg(&Stage { view, faults }).is_ok()
     };
     // The child measures itself: its /proc files are its own to read even
     // though it is not dumpable (a non-root parent could not open its
@@ -129,8 +96,8 @@ pub fn body(
     if !send(SelfView::read(&me).ok(), (0, 0)) {
         return 2;
     }
-    match from_parent.recv(1) {
-        Ok(Some(_)) => {}
+    match from_parent.recv_msg::<ToChild>() {
+        Ok(Some(ToChild::Access)) => {}
         _ => return 3,
     }
     let before = sys::rusage_self_faults();
@@ -146,8 +113,8 @@ pub fn body(
         return 2;
     }
     // Stay alive (and mapped) until the parent has read the system's memory.
-    match from_parent.recv(1) {
-        Ok(Some(_)) => 0,
+    match from_parent.recv_msg::<ToChild>() {
+        Ok(Some(ToChild::Leave)) => 0,
         _ => 3,
     }
 }
@@ -164,8 +131,8 @@ pub enum Got {
 
 /// Receive one child message.
 pub fn recv(ch: &sys::Chan, stage: &str) -> Result<Got> {
-    let Some(w) = ch
-        .recv(MSG_WORDS)
+    let Some(m) = ch
+        .recv_msg::<Stage>()
         .with_context(|| format!("reading the child's {stage} report"))?
     else {
         return Ok(if sys::interrupted() {
@@ -174,13 +141,10 @@ pub fn recv(ch: &sys::Chan, stage: &str) -> Result<Got> {
             Got::Died
         });
     };
-    if w[0] != 1 {
+    let Some(view) = m.view else {
         anyhow::bail!("the child could not read its own /proc files at {stage}");
-    }
-    Ok(Got::Report(
-        SelfView::from_words(&w[1..1 + VIEW_WORDS]),
-        (w[1 + VIEW_WORDS], w[2 + VIEW_WORDS]),
-    ))
+    };
+    Ok(Got::Report(view, m.faults))
 }
 
 /// How a child ended, in words.
@@ -218,8 +182,16 @@ mod tests {
             rusage_minflt: 10,
             rusage_majflt: 11,
         };
-        assert_eq!(SelfView::from_words(&v.to_words()), v);
+        let (r, w) = sys::chan().unwrap();
         let none = SelfView { rollup: None, ..v };
-        assert_eq!(SelfView::from_words(&none.to_words()), none);
+        for view in [Some(v), Some(none), None] {
+            w.send_msg(&Stage {
+                view,
+                faults: (12, 0),
+            })
+            .unwrap();
+            let got = r.recv_msg::<Stage>().unwrap().unwrap();
+            assert_eq!((got.view, got.faults), (view, (12, 0)));
+        }
     }
 }

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use self::checks::{AFTER_ACCESS, AFTER_EXIT, AFTER_FORK, BEFORE_FORK, Row, SYSTEM};
-use self::child::{CHILD_VALUE, Got, PARENT_VALUE, SelfView};
+use self::child::{CHILD_VALUE, Got, PARENT_VALUE, SelfView, ToChild};
 use super::Ctx;
 use crate::probe::pagecache::CacheReading;
 use crate::probe::process::ProcHandle;
@@ -254,7 +254,7 @@ fn measure_fork(
     // The child accesses every page, measures itself and waits.
     ctx.ui
         .say(&format!("the child {}s every page", args.access.name()));
-    if to_child.send(&[1]).is_err() {
+    if to_child.send_msg(&ToChild::Access).is_err() {
         return child_died(run, kid, AFTER_ACCESS);
     }
     let (c2, faults) = match child::recv(&from_child, AFTER_ACCESS)? {
@@ -275,7 +275,7 @@ fn measure_fork(
     }
     // Let the child exit, reap it (wait4 hands over its rusage), and
     // measure once more: its copies are freed.
-    let _ = to_child.send(&[1]);
+    let _ = to_child.send_msg(&ToChild::Leave);
     let Some(exit) = kid.wait()? else {
         return interrupted(run);
     };

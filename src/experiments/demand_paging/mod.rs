@@ -22,10 +22,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use self::checks::{Measurements, Phase, Row};
-use self::worker::{
-    CMD_EXIT, CMD_RESERVE, CMD_TOUCH, CMD_WARM_UP, EV_ALLOCATED, EV_FAILED, EV_PROGRESS, EV_READY,
-    EV_TOUCHED, Plan, WORDS,
-};
+use self::worker::{Cmd, Event, Plan};
 use super::Ctx;
 use crate::error::usage;
 use crate::output::Progress;
@@ -290,13 +287,13 @@ impl Session {
             exit_code: None,
             rows: Vec::with_capacity(expect_rows.min(10_000_000)),
         };
-        s.command(CMD_WARM_UP)?;
+        s.command(Cmd::WarmUp)?;
         // The warm-up's own touch loop reports progress too: skip it.
         loop {
-            match s.ev.recv(WORDS).context("waiting for the worker")? {
-                Some(m) if m[0] == EV_READY => break,
-                Some(m) if m[0] == EV_PROGRESS => {}
-                Some(m) if m[0] == EV_FAILED => return Err(reserve_failed(plan.len, m[1])),
+            match s.ev.recv_msg().context("waiting for the worker")? {
+                Some(Event::Ready) => break,
+                Some(Event::Progress { .. }) => {}
+                Some(Event::Failed { errno }) => return Err(reserve_failed(plan.len, errno)),
                 _ if sys::interrupted() => break,
                 _ => bail!("the worker {pid} ended before it was ready"),
             }
@@ -307,8 +304,8 @@ impl Session {
         Ok(s)
     }
 
-    fn command(&self, c: u64) -> Result<()> {
-        self.cmd.send(&[c, 0, 0]).context("commanding the worker")
+    fn command(&self, c: Cmd) -> Result<()> {
+        self.cmd.send_msg(&c).context("commanding the worker")
     }
 
     /// Sample until the exited phase has lasted its time. `Ok(true)` when
@@ -352,19 +349,19 @@ impl Session {
         loop {
             match self
                 .ev
-                .try_recv(WORDS)
+                .try_recv_msg()
                 .context("reading the worker's pipe")?
             {
                 Polled::Empty | Polled::Closed => return Ok(()),
-                Polled::Msg(m) => match m[0] {
-                    EV_PROGRESS => self.touched = m[1],
-                    EV_TOUCHED => {
+                Polled::Msg(m) => match m {
+                    Event::Progress { touched } => self.touched = touched,
+                    Event::Touched { ns, minflt } => {
                         self.touched = self.size;
-                        self.touch_result = Some((m[1], m[2]));
+                        self.touch_result = Some((ns, minflt));
                         self.enter(Phase::Touched, t);
                     }
-                    EV_FAILED => return Err(reserve_failed(self.size, m[1])),
-                    other => bail!("unexpected message {other} from the worker"),
+                    Event::Failed { errno } => return Err(reserve_failed(self.size, errno)),
+                    other => bail!("unexpected message {other:?} from the worker"),
                 },
             }
         }
@@ -380,22 +377,22 @@ impl Session {
     fn advance(&mut self, t: f64) -> Result<Flow> {
         let next = match self.phase {
             Phase::BeforeAlloc => {
-                self.command(CMD_RESERVE)?;
-                match self.ev.recv(WORDS).context("waiting for the worker")? {
-                    Some(m) if m[0] == EV_ALLOCATED => {}
-                    Some(m) if m[0] == EV_FAILED => return Err(reserve_failed(self.size, m[1])),
-                    Some(m) => bail!("unexpected message {} from the worker", m[0]),
+                self.command(Cmd::Reserve)?;
+                match self.ev.recv_msg().context("waiting for the worker")? {
+                    Some(Event::Allocated) => {}
+                    Some(Event::Failed { errno }) => return Err(reserve_failed(self.size, errno)),
+                    Some(m) => bail!("unexpected message {m:?} from the worker"),
                     None if sys::interrupted() => return Ok(Flow::Interrupted),
                     None => bail!("the worker {} ended before reserving", self.pid),
                 }
                 Phase::Allocated
             }
             Phase::Allocated => {
-                self.command(CMD_TOUCH)?;
+                self.command(Cmd::Touch)?;
                 Phase::Touching
             }
             Phase::Touched => {
-                self.command(CMD_EXIT)?;
+                self.command(Cmd::Exit)?;
                 match self.worker.wait()? {
                     Some(e) => self.exit_code = e.exit_code,
                     None => return Ok(Flow::Interrupted),
@@ -492,10 +489,10 @@ impl Session {
     }
 }
 
-/// The worker's EV_FAILED message (it carries the errno of mmap or madvise).
-fn reserve_failed(size: u64, errno: u64) -> anyhow::Error {
+/// The worker's `Event::Failed` message (it carries the errno of mmap or madvise).
+fn reserve_failed(size: u64, errno: i32) -> anyhow::Error {
     anyhow::anyhow!(
         "the worker could not reserve {size} bytes: {}",
-        std::io::Error::from_raw_os_error(errno as i32)
+        std::io::Error::from_raw_os_error(errno)
     )
 }

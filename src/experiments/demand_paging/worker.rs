@@ -2,29 +2,41 @@
 //! exits, each on memlab's command over a pipe, while memlab samples it from
 //! outside.
 //!
-//! The protocol: three `u64` words per message, `[kind, a, b]`.
-//! memlab → worker: WARM_UP, RESERVE, TOUCH, EXIT.
-//! worker → memlab: READY, ALLOCATED, PROGRESS(bytes touched),
-//! TOUCHED(ns, minor faults), FAILED(errno).
+//! The protocol, typed messages over two pipes ([`sys::Chan::send_msg`]):
+//! memlab → worker: [`Cmd`]; worker → memlab: [`Event`].
 
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use serde::{Deserialize, Serialize};
 
 use crate::sys::{self, Chan, HUGE_PAGE_BYTES, HugeAdvice, MapOptions, Region};
 
-pub const WORDS: usize = 3;
+/// memlab's commands, one per phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cmd {
+    /// Run every path once on a two-page region, then say `Ready`.
+    WarmUp,
+    /// Map the region (no frame yet), then say `Allocated`.
+    Reserve,
+    /// Touch the region at the rate, saying `Progress` at each step.
+    Touch,
+    /// Unmap and exit.
+    Exit,
+}
 
-pub const CMD_WARM_UP: u64 = 0;
-pub const CMD_RESERVE: u64 = 1;
-pub const CMD_TOUCH: u64 = 2;
-pub const CMD_EXIT: u64 = 3;
-
-pub const EV_READY: u64 = 9;
-pub const EV_ALLOCATED: u64 = 10;
-pub const EV_PROGRESS: u64 = 11;
-pub const EV_TOUCHED: u64 = 12;
-pub const EV_FAILED: u64 = 13;
+/// What the worker tells memlab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    Ready,
+    Allocated,
+    /// Bytes touched so far.
+    Progress { touched: u64 },
+    /// The touch loop is done: its time and the minor faults it took.
+    Touched { ns: u64, minflt: u64 },
+    /// mmap or madvise failed with this errno.
+    Failed { errno: i32 },
+}
 
 /// What the worker needs to know, fixed before the fork.
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +69,7 @@ pub fn worker_main(cmd: &Chan, ev: &Chan, plan: Plan) -> i32 {
     // memlab samples this process from outside: where /proc is mounted with
     // hidepid, only a dumpable process's files are open to its parent.
     sys::let_parent_read_my_proc();
-    if !expect(cmd, CMD_WARM_UP) {
+    if !expect(cmd, Cmd::WarmUp) {
         return 1;
     }
     // A forked child maps its parent's code afresh: each function it runs
@@ -82,7 +94,7 @@ pub fn worker_main(cmd: &Chan, ev: &Chan, plan: Plan) -> i32 {
         }
         Err(e) => return fail(ev, &e),
     }
-    if ev.send(&[EV_READY, 0, 0]).is_err() || !expect(cmd, CMD_RESERVE) {
+    if ev.send_msg(&Event::Ready).is_err() || !expect(cmd, Cmd::Reserve) {
         return 1;
     }
     // Reserving only records a range (a VMA): no frame is allocated yet.
@@ -90,28 +102,28 @@ pub fn worker_main(cmd: &Chan, ev: &Chan, plan: Plan) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(ev, &e),
     };
-    if ev.send(&[EV_ALLOCATED, 0, 0]).is_err() || !expect(cmd, CMD_TOUCH) {
+    if ev.send_msg(&Event::Allocated).is_err() || !expect(cmd, Cmd::Touch) {
         return 1;
     }
-    let Some((ns, faults)) = touch(&region, &plan, ev) else {
+    let Some((ns, minflt)) = touch(&region, &plan, ev) else {
         return 1;
     };
-    if ev.send(&[EV_TOUCHED, ns, faults]).is_err() {
+    if ev.send_msg(&Event::Touched { ns, minflt }).is_err() {
         return 1;
     }
-    let _ = expect(cmd, CMD_EXIT);
+    let _ = expect(cmd, Cmd::Exit);
     drop(region);
     0
 }
 
-fn expect(cmd: &Chan, want: u64) -> bool {
-    matches!(cmd.recv(WORDS), Ok(Some(m)) if m[0] == want)
+fn expect(cmd: &Chan, want: Cmd) -> bool {
+    matches!(cmd.recv_msg::<Cmd>(), Ok(Some(m)) if m == want)
 }
 
 /// Tell memlab that mmap or madvise failed, with the errno.
 fn fail(ev: &Chan, e: &anyhow::Error) -> i32 {
     let errno = sys::errno_of(e).unwrap_or(libc::ENOMEM);
-    let _ = ev.send(&[EV_FAILED, errno as u64, 0]);
+    let _ = ev.send_msg(&Event::Failed { errno });
     1
 }
 
@@ -145,7 +157,7 @@ fn touch(region: &Region, plan: &Plan, ev: &Chan) -> Option<(u64, u64)> {
         // its frame.
         region.write_range(off, end, plan.page, 1);
         off = end;
-        ev.send(&[EV_PROGRESS, off, 0]).ok()?;
+        ev.send_msg(&Event::Progress { touched: off }).ok()?;
     }
     let ns = t0.elapsed().as_nanos() as u64;
     let (f1, _) = sys::rusage_self_faults();

@@ -112,23 +112,30 @@ impl Chan {
     /// Read exactly `n` bytes (see [`Chan::recv`]).
     pub fn recv_bytes(&self, n: usize) -> io::Result<Option<Vec<u8>>> {
         let mut buf = vec![0u8; n];
+        Ok(self.recv_exact(&mut buf)?.then_some(buf))
+    }
+
+    /// Fill `buf` from the pipe; allocates nothing. `Ok(false)` when the
+    /// other end closed first, or when memlab is interrupted while waiting.
+    pub(super) fn recv_exact(&self, buf: &mut [u8]) -> io::Result<bool> {
+        let n = buf.len();
         let mut got = 0;
         while got < n {
             if block_on(Some(self.fd.as_raw_fd()), None) == Wake::Interrupted {
-                return Ok(None);
+                return Ok(false);
             }
             match nix::unistd::read(self.fd.as_raw_fd(), &mut buf[got..]) {
-                Ok(0) => return Ok(None),
+                Ok(0) => return Ok(false),
                 Ok(k) => got += k,
                 Err(nix::errno::Errno::EINTR) => {
                     if interrupted() {
-                        return Ok(None);
+                        return Ok(false);
                     }
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(Some(buf))
+        Ok(true)
     }
 
     /// Read everything until the other end closes (or interruption).

@@ -4,12 +4,13 @@
 //! (serde_json) for the message. Each experiment defines its messages as a
 //! serde type (an enum per direction, or a struct) next to its child.
 //!
-//! Sending allocates nothing while the frame fits [`INLINE_BYTES`]: the
-//! frame is built in a stack buffer and written with one write(2), so a
-//! small frame reaches the pipe whole (at most `PIPE_BUF` bytes are written
-//! atomically) and a child whose heap cannot grow (oom's virtual child,
-//! at its RLIMIT_AS) can still report. A larger frame spills to the heap,
-//! which a forked child may use since memlab forks only single-threaded.
+//! A small frame ([`INLINE_BYTES`] at most) is built and read in stack
+//! buffers: sent with one write(2), it reaches the pipe whole (at most
+//! `PIPE_BUF` bytes are written atomically), and a child whose heap cannot
+//! grow (oom's virtual child, at its RLIMIT_AS) can still send and receive
+//! (messages of numbers and unit variants decode without the heap). A
+//! larger frame spills to the heap, which a forked child may use since
+//! memlab forks only while single-threaded.
 //! Receiving refuses a length over [`MAX_FRAME_BYTES`] before allocating.
 
 use std::io::{self, Write};
@@ -112,15 +113,23 @@ impl Chan {
     /// wrote), or when memlab is interrupted while waiting. A length over
     /// [`MAX_FRAME_BYTES`] or a body that is not a `T` is an error.
     pub fn recv_msg<T: DeserializeOwned>(&self) -> io::Result<Option<T>> {
-        let Some(head) = self.recv_bytes(HEADER)? else {
+        let mut head = [0u8; HEADER];
+        if !self.recv_exact(&mut head)? {
             return Ok(None);
-        };
-        let len = u32::from_le_bytes(head.try_into().expect("4-byte header")) as usize;
+        }
+        let len = u32::from_le_bytes(head) as usize;
         if len > MAX_FRAME_BYTES {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("a frame of {len} bytes is over the {MAX_FRAME_BYTES}-byte bound"),
             ));
+        }
+        if len <= INLINE_BYTES {
+            let mut body = [0u8; INLINE_BYTES];
+            return match self.recv_exact(&mut body[..len])? {
+                true => decode(&body[..len]).map(Some),
+                false => Ok(None),
+            };
         }
         match self.recv_bytes(len)? {
             Some(body) => decode(&body).map(Some),

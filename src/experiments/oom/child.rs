@@ -1,16 +1,17 @@
 //! The children of oom and what they say to memlab.
 //!
 //! * The virtual child lowers its own RLIMIT_AS and maps 1 MiB chunks until
-//!   `mmap` fails, reports (limit, reserved bytes, errno) from a stack
-//!   buffer, waits while memlab reads its VSZ, then gives the chunks back and
-//!   maps and touches one again.
-//! * The physical child joins the cgroup, says it is ready, waits for the
-//!   go, and touches memory at the asked rate, publishing how much it has
+//!   `mmap` fails, reports [`Reserved`] (built on the stack: its heap may
+//!   have no room to grow), waits for memlab's [`Go`] while memlab reads its
+//!   VSZ, then gives the chunks back and maps and touches one again.
+//! * The physical child joins the cgroup, says [`Ready`], waits for the
+//!   [`Go`], and touches memory at the asked rate, publishing how much it has
 //!   touched in a shared page, until the OOM killer ends it.
 
 use std::time::{Duration, Instant};
 
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
+use serde::{Deserialize, Serialize};
 
 use crate::probe::process::ProcHandle;
 use crate::sys::{self, HugeAdvice, MapOptions, Region};
@@ -22,6 +23,32 @@ pub const CHUNK: u64 = 1 << 20;
 /// The physical child touches this much between progress updates and pacing
 /// steps.
 pub const STEP: u64 = 256 << 10;
+
+/// The virtual child's report when `mmap` failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reserved {
+    /// The RLIMIT_AS it set, in bytes.
+    pub limit: u64,
+    /// What it mapped before `mmap` failed, in bytes.
+    pub reserved: u64,
+    /// `mmap`'s errno (0 if the loop ended without a failure, -1 if the
+    /// error carried none).
+    pub errno: i32,
+}
+
+/// The physical child's word before it touches anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ready {
+    /// It is in the cgroup, its oom_score_adj set.
+    Joined,
+    /// Writing its pid to `cgroup.procs` failed.
+    JoinFailed,
+}
+
+/// memlab's word to a child to go on: the virtual child gives its chunks
+/// back, the physical child starts touching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Go;
 
 /// Exit statuses of the children besides 0.
 pub const CHILD_JOIN_FAILED: i32 = 10;
@@ -79,17 +106,19 @@ pub fn virtual_body(headroom: u64, res_w: &sys::Chan, rel_r: &sys::Chan) -> i32 
         }
     }
     let reserved = regions.len() as u64 * CHUNK;
-    // Report with a stack buffer: the heap may have no room to grow now.
-    let mut msg = [0u8; 24];
-    msg[0..8].copy_from_slice(&limit.to_ne_bytes());
-    msg[8..16].copy_from_slice(&reserved.to_ne_bytes());
-    msg[16..24].copy_from_slice(&(errno as i64 as u64).to_ne_bytes());
-    if sys::write_fd(res_w.fd(), &msg).is_err() {
+    // A small message is built on the stack: the heap may have no room to
+    // grow now.
+    let msg = Reserved {
+        limit,
+        reserved,
+        errno,
+    };
+    if res_w.send_msg(&msg).is_err() {
         return CHILD_NO_GO;
     }
-    // Wait (holding every chunk) while the parent reads our VSZ.
-    let mut b = [0u8; 8];
-    while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(rel_r.raw(), &mut b) {}
+    // Wait (holding every chunk) while the parent reads our VSZ: for the
+    // go, or for memlab to close the pipe or be interrupted.
+    let _ = rel_r.recv_msg::<Go>();
     if errno != libc::ENOMEM {
         return CHILD_NOT_ENOMEM;
     }
@@ -129,16 +158,16 @@ pub fn physical_body(p: &Physical) -> i32 {
     let mut buf = [0u8; 20];
     let pid = decimal(std::process::id() as u64, &mut buf);
     if std::fs::write(p.procs, pid).is_err() {
-        let _ = p.ready_w.send(&[1]);
+        let _ = p.ready_w.send_msg(&Ready::JoinFailed);
         return CHILD_JOIN_FAILED;
     }
     // If anything goes wrong, this process is the one to kill.
     let _ = std::fs::write("/proc/self/oom_score_adj", b"1000");
-    if p.ready_w.send(&[0]).is_err() {
+    if p.ready_w.send_msg(&Ready::Joined).is_err() {
         return CHILD_NO_GO;
     }
-    match p.go_r.recv(1) {
-        Ok(Some(_)) => {}
+    match p.go_r.recv_msg::<Go>() {
+        Ok(Some(Go)) => {}
         _ => return CHILD_NO_GO,
     }
     let Ok(region) = Region::anon(p.cap, MapOptions::default()) else {

@@ -250,7 +250,7 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
     let pid = kid.pid().as_raw();
     let handle = ProcHandle::new(pid)?;
     let Some(got) = res_r
-        .recv(3)
+        .recv_msg::<child::Reserved>()
         .context("reading the virtual child's report")?
     else {
         if sys::interrupted() {
@@ -266,10 +266,14 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
         );
         return Ok(());
     };
-    let (limit, reserved, errno) = (got[0], got[1], got[2] as i64 as i32);
+    let child::Reserved {
+        limit,
+        reserved,
+        errno,
+    } = got;
     let at_enomem = handle.sample().ok();
     let t_enomem = t0.elapsed().as_secs_f64();
-    let _ = rel_w.send(&[1]);
+    let _ = rel_w.send_msg(&child::Go);
     drop(rel_w);
     let Some(exit) = kid.wait()? else {
         r.interrupted = true;
@@ -514,11 +518,11 @@ fn start_child(
     sb.adopt(kid);
     drop((ready_w, go_r));
     match ready_r
-        .recv(1)
+        .recv_msg::<child::Ready>()
         .context("waiting for the child to join the cgroup")?
     {
-        Some(v) if v[0] == 0 => {}
-        Some(_) => anyhow::bail!(
+        Some(child::Ready::Joined) => {}
+        Some(child::Ready::JoinFailed) => anyhow::bail!(
             "the child could not join the cgroup {} (writing its pid to cgroup.procs failed)",
             sb.dir.display()
         ),
@@ -549,7 +553,7 @@ fn start_child(
         adj.map_or("unreadable".into(), |v| v.to_string()),
         args.rate
     ));
-    go_w.send(&[1]).context("starting the child")?;
+    go_w.send_msg(&child::Go).context("starting the child")?;
     Ok(Some(handle))
 }
 

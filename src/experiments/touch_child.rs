@@ -10,6 +10,7 @@
 //! after. Its counters then hold only what the touching cost.
 
 use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
 
 use crate::probe::meminfo::HugeAndTables;
 use crate::probe::process::{ProcHandle, Sample, StatusMem};
@@ -68,16 +69,35 @@ pub enum Outcome {
     Interrupted,
 }
 
-const READY: u64 = 0;
-const GO: u64 = 1;
-const FORK: u64 = 2;
-const BYE: u64 = 3;
-/// On the pipe, first word: mmap failed (errno follows).
-const MAP_FAILED: u64 = 1;
-/// On the pipe, first word: madvise failed (errno follows).
-const ADVISE_FAILED: u64 = 4;
-/// On the pipe: a reading the child could not take.
-const UNREADABLE: u64 = u64::MAX;
+/// memlab → child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Down {
+    /// Touch the span.
+    Go,
+    /// Time `plan.forks` forks.
+    Fork,
+    /// Exit.
+    Bye,
+}
+
+/// child → memlab. `anon_huge_kib` is `None` where the child could not read
+/// its smaps_rollup (never a 0 that would look like a measurement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Up {
+    /// Mapped (and advised): waiting for `Go`.
+    Ready { anon_huge_kib: Option<u64> },
+    /// mmap failed with this errno.
+    MapFailed { errno: i32 },
+    /// madvise failed with this errno.
+    AdviseFailed { errno: i32 },
+    /// Touched this many pages.
+    Touched {
+        pages: u64,
+        anon_huge_kib: Option<u64>,
+    },
+    /// Each fork's time in ns; `None` when a fork failed.
+    Forks { ns: Option<Vec<u64>> },
+}
 
 /// Run one case in a fresh child.
 pub fn run(plan: Plan) -> Result<Outcome> {
@@ -86,49 +106,43 @@ pub fn run(plan: Plan) -> Result<Outcome> {
     let mut child = sys::fork_child(move || child_body(plan, &down_r, &up_w))?;
     let proc = ProcHandle::new(child.pid().as_raw())?;
 
-    let Some(first) = up_r.recv(3).context("reading from the child")? else {
-        return interrupted_or_dead(&mut child);
+    let before = match up_r.recv_msg::<Up>().context("reading from the child")? {
+        None => return interrupted_or_dead(&mut child),
+        Some(Up::Ready { anon_huge_kib }) => stage(&proc, anon_huge_kib)?,
+        Some(Up::MapFailed { errno }) => {
+            drop(down_w);
+            let _ = child.wait();
+            return Ok(Outcome::MapFailed(errno));
+        }
+        Some(Up::AdviseFailed { errno }) => {
+            drop(down_w);
+            let _ = child.wait();
+            return Ok(advise_failed(plan.advice, errno));
+        }
+        Some(m) => bail!("unexpected message from the touching child: {m:?}"),
     };
-    if first[0] != READY {
-        drop(down_w);
-        let _ = child.wait();
-        let err = first[1] as i32;
-        return Ok(if first[0] == ADVISE_FAILED {
-            let why = if std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
-                std::io::Error::from_raw_os_error(err).to_string()
-            } else {
-                "this kernel has no transparent huge pages".to_string()
-            };
-            let adv = match plan.advice {
-                sys::HugeAdvice::Huge => "MADV_HUGEPAGE",
-                sys::HugeAdvice::NoHuge => "MADV_NOHUGEPAGE",
-                sys::HugeAdvice::Default => "none",
-            };
-            Outcome::AdviseFailed(format!("madvise({adv}) failed: {why}"))
-        } else {
-            Outcome::MapFailed(err)
-        });
-    }
-    let before = stage(&proc, first[2])?;
-    down_w.send(&[GO]).context("writing to the child")?;
-    let Some(t) = up_r.recv(2).context("reading from the child")? else {
-        return interrupted_or_dead(&mut child);
+    down_w.send_msg(&Down::Go).context("writing to the child")?;
+    let (touched, after) = match up_r.recv_msg::<Up>().context("reading from the child")? {
+        None => return interrupted_or_dead(&mut child),
+        Some(Up::Touched {
+            pages,
+            anon_huge_kib,
+        }) => (pages, stage(&proc, anon_huge_kib)?),
+        Some(m) => bail!("unexpected message from the touching child: {m:?}"),
     };
-    let touched = t[0];
-    let after = stage(&proc, t[1])?;
 
     let mut fork_us = Vec::new();
     if plan.forks > 0 {
-        down_w.send(&[FORK]).context("writing to the child")?;
-        let Some(ns) = up_r.recv(plan.forks).context("reading from the child")? else {
-            return interrupted_or_dead(&mut child);
+        down_w.send_msg(&Down::Fork).context("writing to the child")?;
+        let ns = match up_r.recv_msg::<Up>().context("reading from the child")? {
+            None => return interrupted_or_dead(&mut child),
+            Some(Up::Forks { ns: Some(ns) }) => ns,
+            Some(Up::Forks { ns: None }) => bail!("fork failed in the child holding the region"),
+            Some(m) => bail!("unexpected message from the touching child: {m:?}"),
         };
-        if ns.contains(&u64::MAX) {
-            bail!("fork failed in the child holding the region");
-        }
         fork_us = ns.iter().map(|n| *n as f64 / 1000.0).collect();
     }
-    down_w.send(&[BYE]).context("writing to the child")?;
+    down_w.send_msg(&Down::Bye).context("writing to the child")?;
     match child.wait()? {
         None => return Ok(Outcome::Interrupted),
         Some(e) if e.exit_code != Some(0) => {
@@ -144,6 +158,21 @@ pub fn run(plan: Plan) -> Result<Outcome> {
     })))
 }
 
+/// madvise failed in the child with `errno`: say why in words.
+fn advise_failed(advice: HugeAdvice, errno: i32) -> Outcome {
+    let why = if std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+        std::io::Error::from_raw_os_error(errno).to_string()
+    } else {
+        "this kernel has no transparent huge pages".to_string()
+    };
+    let adv = match advice {
+        HugeAdvice::Huge => "MADV_HUGEPAGE",
+        HugeAdvice::NoHuge => "MADV_NOHUGEPAGE",
+        HugeAdvice::Default => "none",
+    };
+    Outcome::AdviseFailed(format!("madvise({adv}) failed: {why}"))
+}
+
 fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {
     if sys::interrupted() {
         return Ok(Outcome::Interrupted);
@@ -155,11 +184,11 @@ fn interrupted_or_dead(child: &mut sys::Child) -> Result<Outcome> {
     ))
 }
 
-fn stage(p: &ProcHandle, anon_huge_word: u64) -> Result<Stage> {
+fn stage(p: &ProcHandle, anon_huge_kib: Option<u64>) -> Result<Stage> {
     Ok(Stage {
         sample: p.sample()?,
         status: p.status_mem()?,
-        anon_huge_kib: (anon_huge_word != UNREADABLE).then_some(anon_huge_word),
+        anon_huge_kib,
         hugepages_free: HugeAndTables::read()?.hugepages_free,
     })
 }
@@ -172,32 +201,41 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
         Ok(r) => r,
         Err(e) => {
             let errno = sys::errno_of(&e).unwrap_or(0);
-            let _ = up.send(&[MAP_FAILED, errno as u64, 0]);
+            let _ = up.send_msg(&Up::MapFailed { errno });
             return 0;
         }
     };
     if let Err(e) = region.advise_huge(plan.advice) {
-        let _ = up.send(&[ADVISE_FAILED, sys::errno_of(&e).unwrap_or(0) as u64, 0]);
+        let errno = sys::errno_of(&e).unwrap_or(0);
+        let _ = up.send_msg(&Up::AdviseFailed { errno });
         return 0;
     }
     let addr = region.addr();
     let skip = addr.next_multiple_of(plan.align.max(1)) - addr;
-    if up.send(&[READY, addr + skip, own_anon_huge_kib()]).is_err() {
+    let ready = Up::Ready {
+        anon_huge_kib: own_anon_huge_kib(),
+    };
+    if up.send_msg(&ready).is_err() {
         return 1;
     }
     loop {
-        let Ok(Some(m)) = down.recv(1) else { return 1 };
-        match m[0] {
-            GO => {
+        let Ok(Some(m)) = down.recv_msg::<Down>() else {
+            return 1;
+        };
+        match m {
+            Down::Go => {
                 let end = (skip + plan.span).min(region.len());
                 region.write_range(skip, end, plan.stride, 1);
-                let touched = (end - skip).div_ceil(plan.stride);
-                if up.send(&[touched, own_anon_huge_kib()]).is_err() {
+                let msg = Up::Touched {
+                    pages: (end - skip).div_ceil(plan.stride),
+                    anon_huge_kib: own_anon_huge_kib(),
+                };
+                if up.send_msg(&msg).is_err() {
                     return 1;
                 }
             }
-            FORK => {
-                let ns: Vec<u64> = (0..plan.forks)
+            Down::Fork => {
+                let ns: Option<Vec<u64>> = (0..plan.forks)
                     .map(|_| {
                         // The clock of fork_child brackets the fork(2) call
                         // alone; the grandchild exits at once and is reaped.
@@ -207,26 +245,26 @@ fn child_body(plan: Plan, down: &sys::Chan, up: &sys::Chan) -> i32 {
                                 c.wait()?;
                                 Ok(took.as_nanos() as u64)
                             })
-                            .unwrap_or(u64::MAX)
+                            .ok()
                     })
                     .collect();
-                if up.send(&ns).is_err() {
+                if up.send_msg(&Up::Forks { ns }).is_err() {
                     return 1;
                 }
             }
-            _ => return 0,
+            Down::Bye => return 0,
         }
     }
 }
 
-/// The child's own `AnonHugePages`, or `UNREADABLE` where smaps_rollup is
-/// absent or cannot be read (never a 0 that would look like a measurement).
-fn own_anon_huge_kib() -> u64 {
+/// The child's own `AnonHugePages`, `None` where smaps_rollup is absent or
+/// cannot be read.
+fn own_anon_huge_kib() -> Option<u64> {
     ProcHandle::myself()
         .and_then(|p| p.rollup())
         .ok()
         .flatten()
-        .map_or(UNREADABLE, |r| r.anon_huge_kib)
+        .map(|r| r.anon_huge_kib)
 }
 
 /// The median of some timings (`None` when there are none).

@@ -237,15 +237,22 @@ fn cow(round: u32, s: &Setup) -> Result<Timed> {
     let mut child = sys::fork_child(|| {
         // In the child: every page of the region is shared with the parent
         // and write-protected; each first write copies one page.
-        let (ns, u, wall) = timed_loop(&s.scratch, &region, &offs, true);
-        let mut msg = ns;
-        msg.extend([u.minflt, u.majflt, u.nivcsw, wall]);
-        if tx.send(&msg).is_err() { 1 } else { 0 }
+        let (ns, u, wall_ns) = timed_loop(&s.scratch, &region, &offs, true);
+        let msg = CowTimes {
+            ns,
+            minflt: u.minflt,
+            majflt: u.majflt,
+            nivcsw: u.nivcsw,
+            wall_ns,
+        };
+        if tx.send_msg(&msg).is_err() { 1 } else { 0 }
     })?;
     drop(tx);
-    let got = rx.recv(n + 4).context("reading the child's timings")?;
+    let got = rx
+        .recv_msg::<CowTimes>()
+        .context("reading the child's timings")?;
     let exit = child.wait()?;
-    let Some(words) = got else {
+    let Some(t) = got else {
         if sys::interrupted() {
             bail!("interrupted while the copy-on-write child ran");
         }
@@ -254,15 +261,32 @@ fn cow(round: u32, s: &Setup) -> Result<Timed> {
             describe(exit)
         );
     };
+    if t.ns.len() != n {
+        bail!(
+            "the copy-on-write child sent {} timings for {n} pages",
+            t.ns.len()
+        );
+    }
     let u = ThreadUsage {
-        minflt: words[n],
-        majflt: words[n + 1],
-        nivcsw: words[n + 2],
+        minflt: t.minflt,
+        majflt: t.majflt,
+        nivcsw: t.nivcsw,
     };
     Ok(Timed {
-        stats: stats(Kind::Cow, round, n as u64, u, words[n + 3]),
-        ns: words[..n].to_vec(),
+        stats: stats(Kind::Cow, round, n as u64, u, t.wall_ns),
+        ns: t.ns,
     })
+}
+
+/// The copy-on-write child's one message: each first write's time, then its
+/// thread's counters and the loop's wall time.
+#[derive(Debug, Serialize, Deserialize)]
+struct CowTimes {
+    ns: Vec<u64>,
+    minflt: u64,
+    majflt: u64,
+    nivcsw: u64,
+    wall_ns: u64,
 }
 
 fn describe(exit: Option<sys::ChildExit>) -> String {

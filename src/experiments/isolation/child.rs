@@ -5,31 +5,26 @@ use std::ffi::CString;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 
 use crate::probe::pagemap::{Frame, Pagemap};
 use crate::sys::{self, MapOptions, Region};
 
 use super::Args;
 
-/// Frame numbers travel between processes as one word: 0 = not present,
-/// `HIDDEN` = present but hidden from an unprivileged reader.
-const HIDDEN: u64 = 1 << 63;
-
-pub(super) fn encode(f: Frame) -> u64 {
-    match f {
-        Frame::Absent => 0,
-        Frame::Hidden => HIDDEN,
-        Frame::Pfn(p) => p,
-    }
+/// Part 1's child's report: its pid, the address, the value it reads there
+/// after writing its pid, and the frame behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct ChildSaw {
+    pub pid: u64,
+    pub addr: u64,
+    pub value: u64,
+    pub frame: Frame,
 }
 
-pub(super) fn decode(w: u64) -> Frame {
-    match w {
-        0 => Frame::Absent,
-        HIDDEN => Frame::Hidden,
-        p => Frame::Pfn(p),
-    }
-}
+/// memlab's word to part 1's child: it may let go of its page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Release;
 
 pub(super) fn frame_of(addr: u64) -> Frame {
     Pagemap::open("self")
@@ -45,17 +40,14 @@ pub(super) fn frame_of(addr: u64) -> Frame {
 /// address is the same in every run of the binary.
 static WORKER_DATA: AtomicU64 = AtomicU64::new(0);
 
-/// Words a worker reports on its stdout.
-const WORKER_WORDS: usize = 9;
-
 /// The registry's hidden entry point: `memlab isolation --worker` runs
 /// [`worker`] instead of the experiment.
 pub fn worker_entry(args: &Args) -> Option<Result<i32>> {
     if !args.worker {
         return None;
     }
-    // The worker speaks binary words on a pipe to its parent; typed by a
-    // person it would print them and wait for stdin to close.
+    // The worker speaks framed messages on a pipe to its parent; typed by
+    // a person it would print one and wait for stdin to close.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return Some(Err(crate::error::usage(
             "--worker is for memlab's own use (isolation runs itself with it); \
@@ -82,24 +74,20 @@ pub fn worker() -> i32 {
     let aslr_off = nix::sys::personality::get()
         .map(|p| p.contains(nix::sys::personality::Persona::ADDR_NO_RANDOMIZE))
         .unwrap_or(false);
-    let words = [
+    let report = WorkerReport {
         pid,
         data_addr,
-        WORKER_DATA.load(Ordering::SeqCst),
-        encode(frame_of(data_addr)),
+        data_value: WORKER_DATA.load(Ordering::SeqCst),
+        data_frame: frame_of(data_addr),
         code_addr,
-        encode(frame_of(code_addr)),
-        anon.addr(),
-        encode(frame_of(anon.addr())),
-        aslr_off as u64,
-    ];
-    let mut bytes = Vec::with_capacity(WORKER_WORDS * 8);
-    for w in words {
-        bytes.extend_from_slice(&w.to_ne_bytes());
-    }
+        code_frame: frame_of(code_addr),
+        anon_addr: anon.addr(),
+        anon_frame: frame_of(anon.addr()),
+        aslr_off,
+    };
     let stdout = std::io::stdout();
     use std::os::fd::AsFd;
-    if sys::write_fd(stdout.as_fd(), &bytes).is_err() {
+    if sys::write_msg(stdout.as_fd(), &report).is_err() {
         return 1;
     }
     // Stay alive (so the two runs exist at the same time and cannot reuse
@@ -116,7 +104,8 @@ pub fn worker() -> i32 {
     }
 }
 
-/// What one worker reported.
+/// What one worker reports on its stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct WorkerReport {
     pub pid: u64,
     pub data_addr: u64,
@@ -157,21 +146,10 @@ pub(super) fn spawn_worker() -> Result<(sys::Child, sys::Chan, sys::Chan)> {
 }
 
 pub(super) fn read_worker(out: &sys::Chan) -> Result<WorkerReport> {
-    let w = match out.recv(WORKER_WORDS)? {
-        Some(w) => w,
+    match out.recv_msg::<WorkerReport>()? {
+        Some(w) => Ok(w),
         None => bail!("the re-executed memlab (isolation --worker) ended without reporting"),
-    };
-    Ok(WorkerReport {
-        pid: w[0],
-        data_addr: w[1],
-        data_value: w[2],
-        data_frame: decode(w[3]),
-        code_addr: w[4],
-        code_frame: decode(w[5]),
-        anon_addr: w[6],
-        anon_frame: decode(w[7]),
-        aslr_off: w[8] != 0,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -180,11 +158,24 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// A frame survives the trip from a worker to memlab as one word.
+        /// Every kind of frame survives the trip from a worker to memlab.
         #[test]
-        fn frames_cross_the_pipe_unchanged(p in 1u64..(1 << 55)) {
+        fn reports_cross_the_pipe_unchanged(p in 1u64..(1 << 55), a in any::<u64>()) {
+            let (r, w) = sys::chan().unwrap();
             for f in [Frame::Absent, Frame::Hidden, Frame::Pfn(p)] {
-                prop_assert_eq!(decode(encode(f)), f);
+                let sent = WorkerReport {
+                    pid: 7,
+                    data_addr: a,
+                    data_value: 7,
+                    data_frame: f,
+                    code_addr: a / 2,
+                    code_frame: f,
+                    anon_addr: a / 3,
+                    anon_frame: Frame::Pfn(p),
+                    aslr_off: true,
+                };
+                sys::write_msg(w.fd(), &sent).unwrap();
+                prop_assert_eq!(read_worker(&r).unwrap(), sent);
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::probe::pagemap::{Frame, Pagemap};
 use crate::report::Report;
 use crate::sys::{self, HugeAdvice, MapOptions, Region};
 use crate::units::{Size, human_bytes};
-use child::{decode, encode, frame_of};
+use child::{ChildSaw, Release, frame_of};
 
 pub use checks::judge;
 pub use child::{worker, worker_entry};
@@ -156,19 +156,25 @@ fn part1(r: &mut Report, ctx: &Ctx, data: &Region) -> Result<bool> {
         // keeps the parent's: copy-on-write gives it a page of its own.
         data.write_bytes(0, &me.to_le_bytes());
         let v = u64::from_le_bytes(data.read_bytes(0, 8).try_into().unwrap_or([0; 8]));
-        if rep_w.send(&[me, addr, v, encode(frame_of(addr))]).is_err() {
+        let saw = ChildSaw {
+            pid: me,
+            addr,
+            value: v,
+            frame: frame_of(addr),
+        };
+        if rep_w.send_msg(&saw).is_err() {
             return 1;
         }
         // Hold the page until the parent has looked at its own.
-        let _ = go_r.recv(1);
+        let _ = go_r.recv_msg::<Release>();
         0
     })?;
     drop(rep_w);
     drop(go_r);
-    let got = rep_r.recv(4)?;
+    let got = rep_r.recv_msg::<ChildSaw>()?;
     let parent_value = u64::from_le_bytes(data.read_bytes(0, 8).try_into().unwrap_or([0; 8]));
     let parent_frame = frame_of(addr);
-    let _ = go_w.send(&[1]);
+    let _ = go_w.send_msg(&Release);
     let _ = child.wait()?;
     let Some(got) = got else {
         r.interrupted = sys::interrupted();
@@ -177,8 +183,12 @@ fn part1(r: &mut Report, ctx: &Ctx, data: &Region) -> Result<bool> {
         }
         bail!("the child of part 1 ended without reporting");
     };
-    let (child_pid, child_addr, child_value, child_frame) =
-        (got[0], got[1], got[2], decode(got[3]));
+    let ChildSaw {
+        pid: child_pid,
+        addr: child_addr,
+        value: child_value,
+        frame: child_frame,
+    } = got;
     ctx.ui.say(&format!(
         "part 1: at {addr:#x} the parent (pid {parent_pid}) reads {parent_value}, \
          the child (pid {child_pid}) reads {child_value}"

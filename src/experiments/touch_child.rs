@@ -133,7 +133,9 @@ pub fn run(plan: Plan) -> Result<Outcome> {
 
     let mut fork_us = Vec::new();
     if plan.forks > 0 {
-        down_w.send_msg(&Down::Fork).context("writing to the child")?;
+        down_w
+            .send_msg(&Down::Fork)
+            .context("writing to the child")?;
         let ns = match up_r.recv_msg::<Up>().context("reading from the child")? {
             None => return interrupted_or_dead(&mut child),
             Some(Up::Forks { ns: Some(ns) }) => ns,
@@ -142,7 +144,9 @@ pub fn run(plan: Plan) -> Result<Outcome> {
         };
         fork_us = ns.iter().map(|n| *n as f64 / 1000.0).collect();
     }
-    down_w.send_msg(&Down::Bye).context("writing to the child")?;
+    down_w
+        .send_msg(&Down::Bye)
+        .context("writing to the child")?;
     match child.wait()? {
         None => return Ok(Outcome::Interrupted),
         Some(e) if e.exit_code != Some(0) => {

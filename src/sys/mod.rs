@@ -17,12 +17,12 @@
 
 mod alloc;
 mod chan;
-mod msg;
 mod child;
 mod fault;
 mod glibc;
 mod hook;
 mod limits;
+mod msg;
 mod poll;
 pub mod reap;
 mod region;
@@ -32,7 +32,6 @@ pub mod swapfile;
 mod timing;
 
 pub use chan::{Chan, chan, dup_fd, write_fd, write_fd_raw};
-pub use msg::{MAX_FRAME_BYTES, write_msg};
 pub use child::{Child, ChildExit, exec, fork_child, let_parent_read_my_proc, redirect_output};
 pub use fault::{report_fault_on, store_byte_in_child};
 pub use glibc::{c_fill, c_free, c_malloc, mallinfo, pin_mmap_threshold};
@@ -41,6 +40,7 @@ pub use limits::{
     MIN_AS_BYTES, MIN_STACK_BYTES, check_own_limits, no_core_for_memlab, print_raw_stderr,
     reopen_closed_std_fds, restore_inherited_limits, std_fd_was_closed,
 };
+pub use msg::{MAX_FRAME_BYTES, write_msg};
 pub use poll::Polled;
 pub use region::{HugeAdvice, MapOptions, Region, Sharing, unmapped_address};
 pub use signals::{

@@ -14,8 +14,8 @@
 //! Receiving refuses a length over [`MAX_FRAME_BYTES`] before allocating.
 
 use std::io::{self, Write};
-use std::os::fd::BorrowedFd;
 use std::os::fd::AsRawFd;
+use std::os::fd::BorrowedFd;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -221,8 +221,7 @@ mod tests {
         let e = r.recv_msg::<Msg>().unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         let (r, w) = crate::sys::chan().unwrap();
-        write_fd(w.fd(), &((MAX_FRAME_BYTES + 1) as u32).to_le_bytes())
-            .unwrap();
+        write_fd(w.fd(), &((MAX_FRAME_BYTES + 1) as u32).to_le_bytes()).unwrap();
         assert!(r.recv_msg::<Msg>().is_err());
     }
 
@@ -239,7 +238,10 @@ mod tests {
         let (r, w) = crate::sys::chan().unwrap();
         assert_eq!(r.try_recv_msg::<Msg>().unwrap(), Polled::Empty);
         w.send_msg(&Msg::Failed(5)).unwrap();
-        assert_eq!(r.try_recv_msg::<Msg>().unwrap(), Polled::Msg(Msg::Failed(5)));
+        assert_eq!(
+            r.try_recv_msg::<Msg>().unwrap(),
+            Polled::Msg(Msg::Failed(5))
+        );
         drop(w);
         assert_eq!(r.try_recv_msg::<Msg>().unwrap(), Polled::Closed);
     }

@@ -31,11 +31,18 @@ pub enum Event {
     Ready,
     Allocated,
     /// Bytes touched so far.
-    Progress { touched: u64 },
+    Progress {
+        touched: u64,
+    },
     /// The touch loop is done: its time and the minor faults it took.
-    Touched { ns: u64, minflt: u64 },
+    Touched {
+        ns: u64,
+        minflt: u64,
+    },
     /// mmap or madvise failed with this errno.
-    Failed { errno: i32 },
+    Failed {
+        errno: i32,
+    },
 }
 
 /// What the worker needs to know, fixed before the fork.

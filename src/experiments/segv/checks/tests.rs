@@ -41,7 +41,7 @@ fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
 #[test]
 fn every_target_of_a_healthy_kernel_holds() {
     let v = verdicts(&[
-        good("null", "0x0", "SEGV_MAPERR"),
+        good("null-page", "0x0", "SEGV_MAPERR"),
         good("low", "0x800", "SEGV_MAPERR"),
         good("kernel", "0xffffffff81000000", "SEGV_MAPERR"),
         good("readonly", "0x7f0000001000", "SEGV_ACCERR"),
@@ -53,7 +53,7 @@ fn every_target_of_a_healthy_kernel_holds() {
 
 #[test]
 fn a_child_that_survives_fails_every_check_but_the_core() {
-    let mut r = good("null", "0x0", "SEGV_MAPERR");
+    let mut r = good("null-page", "0x0", "SEGV_MAPERR");
     r.signal = String::new();
     r.exit_code = Some(0);
     r.si_code = String::new();
@@ -61,14 +61,14 @@ fn a_child_that_survives_fails_every_check_but_the_core() {
     r.after_line_printed = true;
     let v = verdicts(&[r]);
     for n in [
-        "null_killed_by_sigsegv",
-        "null_si_code",
-        "null_si_addr",
-        "null_after_line_never_printed",
+        "null_page_killed_by_sigsegv",
+        "null_page_si_code",
+        "null_page_si_addr",
+        "null_page_after_line_never_printed",
     ] {
         assert_eq!(of(&v, n), Verdict::Fails, "{n}");
     }
-    assert_eq!(of(&v, "null_no_core_dump"), Verdict::Holds);
+    assert_eq!(of(&v, "null_page_no_core_dump"), Verdict::Holds);
 }
 
 #[test]
@@ -96,4 +96,11 @@ fn an_unknown_target_is_a_usage_error() {
     let mut r = Report::new("segv", &crate::probe::host::Meta::default());
     r.push_row(&good("elsewhere", "0x0", "SEGV_MAPERR"));
     assert!(judge(&Recorded::of(&r)).is_err());
+}
+
+#[test]
+fn a_row_of_an_older_memlab_named_null_is_judged_as_null_page() {
+    let v = verdicts(&[good("null", "0x0", "SEGV_MAPERR")]);
+    assert_eq!(v.len(), 5);
+    assert_eq!(of(&v, "null_page_si_code"), Verdict::Holds);
 }

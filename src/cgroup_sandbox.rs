@@ -364,6 +364,153 @@ pub fn keyed(text: &str, key: &str) -> Option<u64> {
     })
 }
 
+// ---------------------------------------------------------------------------
+// For `memlab swap`: a group whose swap is allowed or denied on purpose.
+// ---------------------------------------------------------------------------
+
+/// Whether a group made by [`Sandbox::create_for_swap`] may swap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwapRule {
+    /// Only memory is limited: at the limit, reclaim swaps the group's
+    /// anonymous pages out.
+    Allow,
+    /// Swap is denied to the group (and only to it): v1
+    /// `memory.memsw.limit_in_bytes` = the memory limit where swap is
+    /// accounted, else v1 `memory.swappiness` 0; v2 `memory.swap.max` 0.
+    Deny,
+}
+
+impl Sandbox {
+    /// A group like [`Sandbox::create`]'s (same name, same place, swept the
+    /// same way), limited to `limit` bytes of memory, with swap allowed or
+    /// denied. Returns the group and the mechanism used, in words
+    /// (`memory.swap.max=0`, ...).
+    pub fn create_for_swap(
+        own: &MemCgroup,
+        limit: u64,
+        rule: SwapRule,
+    ) -> std::result::Result<(Sandbox, String), Refusal> {
+        let name = format!("{PREFIX}{}", std::process::id());
+        let (base, placement) = match own.version {
+            Version::V1 => (
+                own.dir.clone(),
+                format!("under memlab's v1 memory cgroup {}", own.dir.display()),
+            ),
+            Version::V2 => v2_base(&own.dir).map_err(Refusal)?,
+        };
+        remove_stale(&base);
+        let dir = base.join(&name);
+        if let Err(e) = fs::create_dir(&dir) {
+            return Err(Refusal(mkdir_refusal(&base, own.version, &e)));
+        }
+        let mut sb = Sandbox {
+            version: own.version,
+            dir,
+            placement,
+            swap_limited: false,
+            child: None,
+            removed: false,
+        };
+        let configured = match (own.version, rule) {
+            (Version::V1, SwapRule::Deny) => configure_v1(&sb.dir, limit).and_then(|memsw| {
+                if memsw {
+                    Ok("memory.memsw.limit_in_bytes = memory.limit_in_bytes (v1)".to_string())
+                } else {
+                    write_file(&sb.dir.join("memory.swappiness"), "0")?;
+                    Ok("memory.swappiness = 0 (v1, no swap accounting)".to_string())
+                }
+            }),
+            (Version::V1, SwapRule::Allow) => configure_v1_memory_only(&sb.dir, limit)
+                .map(|()| "memory.limit_in_bytes only (v1)".to_string()),
+            (Version::V2, SwapRule::Deny) => configure_v2(&sb.dir, limit).and_then(|swap| {
+                anyhow::ensure!(
+                    swap,
+                    "this kernel has no memory.swap.max (swap accounting off)"
+                );
+                Ok("memory.swap.max = 0 (v2)".to_string())
+            }),
+            (Version::V2, SwapRule::Allow) => {
+                write_file(&sb.dir.join("memory.max"), &limit.to_string())
+                    .map(|()| "memory.max only (v2)".to_string())
+            }
+        };
+        match configured {
+            Ok(mechanism) => {
+                sb.swap_limited = rule == SwapRule::Deny;
+                Ok((sb, mechanism))
+            }
+            Err(e) => Err(Refusal(format!(
+                "could not configure {} ({e:#})",
+                sb.dir.display()
+            ))),
+        }
+    }
+}
+
+/// v1: the memory limit alone (swap left to the group's swappiness).
+fn configure_v1_memory_only(dir: &Path, limit: u64) -> Result<()> {
+    let oom_control = dir.join("memory.oom_control");
+    let text = fs::read_to_string(&oom_control).unwrap_or_default();
+    if keyed(&text, "oom_kill_disable") == Some(1) {
+        write_file(&oom_control, "0")?;
+    }
+    write_file(&dir.join("memory.limit_in_bytes"), &limit.to_string())
+}
+
+/// Remove groups left by a memlab killed with SIGKILL, where a group for
+/// memlab's cgroup `own` would be made (what [`Sandbox::create`] does first).
+pub fn sweep_stale(own: &MemCgroup) {
+    let base = match own.version {
+        Version::V1 => own.dir.clone(),
+        Version::V2 => match v2_base(&own.dir) {
+            Ok((b, _)) => b,
+            Err(_) => return,
+        },
+    };
+    remove_stale(&base);
+}
+
+/// Why a group below `own` could never swap, if an ancestor forbids it: v1
+/// `memory.memsw.limit_in_bytes` not above `memory.limit_in_bytes` (a
+/// container started with equal memory and memory+swap limits) or
+/// swappiness 0; v2 `memory.swap.max` 0. Walks from `own` up to the mount.
+pub fn ancestor_denies_swap(own: &MemCgroup) -> Option<String> {
+    let mut dir = Some(own.dir.as_path());
+    while let Some(d) = dir {
+        match own.version {
+            Version::V1 => {
+                if !d.join("memory.limit_in_bytes").exists() {
+                    break;
+                }
+                let lim = read_u64(d.join("memory.limit_in_bytes"));
+                let memsw = read_u64(d.join("memory.memsw.limit_in_bytes"));
+                if let (Some(l), Some(m)) = (lim, memsw)
+                    && l < (1 << 62)
+                    && m <= l
+                {
+                    return Some(format!(
+                        "{} allows no swap (memory.memsw.limit_in_bytes {m} = memory.limit_in_bytes {l})",
+                        d.display()
+                    ));
+                }
+            }
+            Version::V2 => {
+                if !d.join("memory.max").exists() {
+                    break;
+                }
+                if fs::read_to_string(d.join("memory.swap.max")).is_ok_and(|t| t.trim() == "0") {
+                    return Some(format!(
+                        "{} allows no swap (memory.swap.max 0)",
+                        d.display()
+                    ));
+                }
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,5 +711,113 @@ mod tests {
                 prop_assert_eq!(keyed(&text, "no-such-key"), None);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod swap_rule_tests {
+    use super::*;
+
+    fn own(version: Version, dir: &Path) -> MemCgroup {
+        MemCgroup {
+            version,
+            dir: dir.to_path_buf(),
+            limit_bytes: None,
+            usage_bytes: None,
+        }
+    }
+
+    /// A fake group's files do not vanish with rmdir as the kernel's do:
+    /// empty it, then let the sandbox remove it.
+    fn empty_and_remove(mut sb: Sandbox) {
+        for e in fs::read_dir(&sb.dir).unwrap().flatten() {
+            fs::remove_file(e.path()).unwrap();
+        }
+        sb.remove().unwrap();
+    }
+
+    #[test]
+    fn v1_without_swap_accounting_denies_swap_by_swappiness_0() {
+        let t = tempfile::tempdir().unwrap();
+        let (sb, mech) =
+            Sandbox::create_for_swap(&own(Version::V1, t.path()), 32 << 20, SwapRule::Deny)
+                .unwrap();
+        assert!(mech.contains("memory.swappiness = 0"), "{mech}");
+        assert_eq!(read_u64(sb.dir.join("memory.swappiness")), Some(0));
+        assert_eq!(
+            read_u64(sb.dir.join("memory.limit_in_bytes")),
+            Some(32 << 20)
+        );
+        assert!(sb.swap_limited);
+        empty_and_remove(sb);
+    }
+
+    #[test]
+    fn v1_allow_sets_only_the_memory_limit() {
+        let t = tempfile::tempdir().unwrap();
+        let (sb, mech) =
+            Sandbox::create_for_swap(&own(Version::V1, t.path()), 32 << 20, SwapRule::Allow)
+                .unwrap();
+        assert!(mech.contains("memory.limit_in_bytes only"), "{mech}");
+        assert!(!sb.dir.join("memory.swappiness").exists());
+        assert!(!sb.dir.join("memory.memsw.limit_in_bytes").exists());
+        assert!(!sb.swap_limited);
+        empty_and_remove(sb);
+    }
+
+    #[test]
+    fn v2_allow_sets_only_memory_max_and_deny_needs_swap_max() {
+        let t = tempfile::tempdir().unwrap();
+        // The root of a fake v2 tree: memlab sits in it, groups go under it.
+        fs::write(t.path().join("cgroup.subtree_control"), "memory\n").unwrap();
+        let o = own(Version::V2, t.path());
+        let name = format!("{PREFIX}{}", std::process::id());
+        let (sb, mech) = Sandbox::create_for_swap(&o, 32 << 20, SwapRule::Allow).unwrap();
+        assert!(mech.contains("memory.max only"), "{mech}");
+        assert!(!sb.dir.join("memory.swap.max").exists());
+        empty_and_remove(sb);
+        // Without memory.swap.max (swap not accounted) swap cannot be
+        // denied on v2: refused. (The fake folder keeps the memory.max
+        // written, so its removal is left to the temporary directory.)
+        let Err(Refusal(why)) = Sandbox::create_for_swap(&o, 32 << 20, SwapRule::Deny) else {
+            panic!("denied swap without memory.swap.max");
+        };
+        assert!(why.contains("memory.swap.max"), "{why}");
+        let _ = fs::remove_dir_all(t.path().join(&name));
+    }
+
+    #[test]
+    fn an_ancestor_with_equal_memory_and_memsw_limits_allows_no_swap() {
+        let t = tempfile::tempdir().unwrap();
+        let child = t.path().join("docker/abc");
+        fs::create_dir_all(&child).unwrap();
+        for d in [t.path(), &t.path().join("docker"), &child] {
+            fs::write(d.join("memory.limit_in_bytes"), "9223372036854771712\n").unwrap();
+            fs::write(
+                d.join("memory.memsw.limit_in_bytes"),
+                "9223372036854771712\n",
+            )
+            .unwrap();
+        }
+        assert_eq!(ancestor_denies_swap(&own(Version::V1, &child)), None);
+        fs::write(t.path().join("docker/memory.limit_in_bytes"), "536870912\n").unwrap();
+        fs::write(
+            t.path().join("docker/memory.memsw.limit_in_bytes"),
+            "536870912\n",
+        )
+        .unwrap();
+        let why = ancestor_denies_swap(&own(Version::V1, &child)).unwrap();
+        assert!(why.contains("docker"), "{why}");
+        // v2: memory.swap.max 0 on the way up.
+        let t = tempfile::tempdir().unwrap();
+        let child = t.path().join("a/b");
+        fs::create_dir_all(&child).unwrap();
+        for d in [&t.path().join("a"), &child] {
+            fs::write(d.join("memory.max"), "max\n").unwrap();
+            fs::write(d.join("memory.swap.max"), "max\n").unwrap();
+        }
+        assert_eq!(ancestor_denies_swap(&own(Version::V2, &child)), None);
+        fs::write(t.path().join("a/memory.swap.max"), "0\n").unwrap();
+        assert!(ancestor_denies_swap(&own(Version::V2, &child)).is_some());
     }
 }

@@ -20,6 +20,7 @@ pub mod oom;
 pub mod page_cache;
 pub mod page_table;
 pub mod segv;
+pub mod swap;
 mod touch_child;
 pub mod watch;
 
@@ -232,6 +233,7 @@ registry! {
     Cow => cow: Plotted;
     PageTable => page_table: Plotted;
     Hugepage => hugepage: Plotted;
+    Swap => swap: Plain;
     Watch => watch: Plotted;
     Faults => faults: Plotted;
 }

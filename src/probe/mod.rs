@@ -9,6 +9,8 @@ pub mod meminfo;
 pub mod pagecache;
 pub mod pagemap;
 pub mod process;
+pub mod swaps;
+pub mod vmstat;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

@@ -5,6 +5,7 @@
 //! `// SAFETY:` line saying what makes it sound at that spot.
 
 mod residency;
+pub mod swapfile;
 mod timing;
 pub use timing::{
     ThreadUsage, affinity, pin_to_current_cpu, set_affinity, thread_usage, timer_overhead_ns,

@@ -200,6 +200,7 @@ pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
     &["filemap", "--cold"],
     &["page-cache", "--size", "16M"],
     &["oom", "--limit", "32M"],
+    &["swap", "--size", "8M"],
     &["cow", "--size", "16M"],
     &["page-table", "--size", "16M", "--reserve", "4G"],
     &["hugepage", "--size", "16M", "--forks", "3"],

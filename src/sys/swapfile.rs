@@ -1,0 +1,427 @@
+//! A temporary swap file for `memlab swap --swapfile SIZE` (root only): made,
+//! formatted, switched on at the lowest priority, and always switched off and
+//! removed — on success, on error, on SIGINT/SIGTERM/SIGHUP (from `Drop`), and
+//! after a SIGKILL by the next run's sweep, which a lock makes safe.
+//!
+//! `mkswap` is done here, not by running /sbin/mkswap: the format is one page
+//! (`union swap_header` in include/linux/swap.h): `SWAPSPACE2` in the last 10
+//! bytes of the first page, and at byte 1024 the version (1), the last usable
+//! page, the number of bad pages (0), a UUID and a label.
+//!
+//! The file's blocks are reserved with `fallocate` (no holes: the kernel
+//! writes to a swap file's blocks directly, bypassing the file system; ext4
+//! and XFS accept preallocated extents). On btrfs the file must be
+//! no-copy-on-write before it holds any data, so `FS_NOCOW_FL` is set on the
+//! empty file first. tmpfs, overlayfs, NFS, ZFS and the like cannot hold one.
+
+use std::ffi::CString;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+/// File names memlab gives its swap files: `memlab-swap-<pid>.swap`.
+pub const FILE_PREFIX: &str = "memlab-swap-";
+pub const FILE_SUFFIX: &str = ".swap";
+
+/// The lock every root `memlab swap` run holds while it may create, or
+/// sweep, a swap file. Its text is `<pid> <swap file path>`.
+pub fn lock_path() -> PathBuf {
+    if Path::new("/run").is_dir() {
+        PathBuf::from("/run/memlab-swap.lock")
+    } else {
+        PathBuf::from("/var/tmp/memlab-swap.lock")
+    }
+}
+
+/// Whether a path names one of memlab's swap files.
+pub fn is_memlab_swapfile(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(FILE_PREFIX) && n.ends_with(FILE_SUFFIX))
+}
+
+// ---------------------------------------------------------------------------
+// The lock
+// ---------------------------------------------------------------------------
+
+/// An exclusive `flock` on [`lock_path`]. The kernel drops it when the
+/// holder dies, even by SIGKILL, so whoever holds it knows that no other
+/// run's swap file is in use: every memlab swap file then is stale.
+pub struct SwapLock {
+    file: File,
+    path: PathBuf,
+    /// The text a previous holder left (`<pid> <path>`), if any.
+    pub previous: String,
+}
+
+impl SwapLock {
+    /// Take the lock, waiting up to `patience` for another run to finish
+    /// (`Ok(None)` when interrupted meanwhile). The error names the holder.
+    pub fn acquire(path: &Path, patience: Duration) -> Result<Option<SwapLock>> {
+        let deadline = Instant::now() + patience;
+        loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("opening the lock {}", path.display()))?;
+            // SAFETY: flock on a descriptor this function owns.
+            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if r == 0 {
+                // The holder before us may have removed the file after we
+                // opened it: then our lock is on a deleted file. Start over.
+                let same = std::fs::metadata(path)
+                    .ok()
+                    .zip(file.metadata().ok())
+                    .is_some_and(|(a, b)| a.ino() == b.ino() && a.dev() == b.dev());
+                if !same {
+                    continue;
+                }
+                let previous = std::fs::read_to_string(path).unwrap_or_default();
+                return Ok(Some(SwapLock {
+                    file,
+                    path: path.to_path_buf(),
+                    previous: previous.trim().to_string(),
+                }));
+            }
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(e).with_context(|| format!("locking {}", path.display()));
+            }
+            if Instant::now() >= deadline {
+                let holder = std::fs::read_to_string(path).unwrap_or_default();
+                let pid = holder.split_whitespace().next().unwrap_or("?");
+                anyhow::bail!(
+                    "another memlab swap run (pid {pid}) holds {}; wait for it to end",
+                    path.display()
+                );
+            }
+            if !super::sleep_until(Instant::now() + Duration::from_millis(100)) {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Write down the swap file about to be made, so that a run killed
+    /// before it could remove it leaves its name to the next run.
+    pub fn record(&self, swapfile: &Path) -> Result<()> {
+        let text = format!("{} {}\n", std::process::id(), swapfile.display());
+        self.file.set_len(0).context("truncating the lock")?;
+        self.file
+            .write_all_at(text.as_bytes(), 0)
+            .context("writing the lock")?;
+        self.file.sync_all().ok();
+        Ok(())
+    }
+}
+
+impl Drop for SwapLock {
+    fn drop(&mut self) {
+        // Remove the file while still holding the lock (a waiter that opened
+        // it meanwhile sees the inode changed and opens afresh).
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Switch off and remove every memlab swap file: in /proc/swaps, the one the
+/// previous lock holder named, and any in `dirs`. Only call while holding
+/// the lock. Returns one line per thing done (or that failed).
+/// `active` is the file names of the swap areas on now (/proc/swaps).
+pub fn sweep_stale(lock: &SwapLock, dirs: &[&Path], active: &[String]) -> Vec<String> {
+    let mut done = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    if let Some(p) = lock.previous.split_once(' ').map(|(_, p)| p.trim())
+        && is_memlab_swapfile(p)
+    {
+        files.push(PathBuf::from(p));
+    }
+    for a in active {
+        if is_memlab_swapfile(a) {
+            files.push(PathBuf::from(a));
+        }
+    }
+    for d in dirs {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            for e in rd.flatten() {
+                if is_memlab_swapfile(&e.path().to_string_lossy()) {
+                    files.push(e.path());
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    for f in files {
+        let name = f.display().to_string();
+        if active.contains(&name) {
+            match swapoff(&f) {
+                Ok(()) => done.push(format!("swapped off {name}, left by a killed memlab swap")),
+                Err(e) => {
+                    done.push(format!(
+                        "could not swap off {name}: {e} (run swapoff {name})"
+                    ));
+                    continue;
+                }
+            }
+        }
+        match std::fs::remove_file(&f) {
+            Ok(()) => done.push(format!("removed {name}, left by a killed memlab swap")),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => done.push(format!("could not remove {name}: {e}")),
+        }
+    }
+    done
+}
+
+// ---------------------------------------------------------------------------
+// The swap file
+// ---------------------------------------------------------------------------
+
+/// File systems that can hold a swap file, by the names `probe::fs::kind`
+/// gives; `btrfs` needs the no-copy-on-write attribute.
+pub fn fs_supports_swapfile(kind: &str) -> bool {
+    matches!(kind, "ext2/3/4" | "xfs" | "btrfs")
+}
+
+/// A swap file memlab made; switched off (if on) and removed on drop.
+pub struct SwapFile {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    active: bool,
+    removed: bool,
+}
+
+impl SwapFile {
+    /// Make `dir/memlab-swap-<pid>.swap` of `size` bytes and write the swap
+    /// header into it (not yet switched on).
+    pub fn create(dir: &Path, size: u64, btrfs: bool) -> Result<SwapFile> {
+        let page = super::page_size();
+        let size = size / page * page;
+        let path = dir.join(format!("{FILE_PREFIX}{}{FILE_SUFFIX}", std::process::id()));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        let sf = SwapFile {
+            path: path.clone(),
+            size_bytes: size,
+            active: false,
+            removed: false,
+        };
+        if btrfs {
+            set_nocow(&file).with_context(|| {
+                format!("setting no-copy-on-write on {} (btrfs)", path.display())
+            })?;
+        }
+        // SAFETY: fallocate on a descriptor owned here, with a length that
+        // fits off_t (a size from the command line, checked by the caller
+        // against the free space).
+        let r = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, size as libc::off_t) };
+        if r != 0 {
+            return Err(io::Error::last_os_error())
+                .with_context(|| format!("reserving {} bytes for {}", size, path.display()));
+        }
+        file.write_all_at(&swap_header(size, page), 0)
+            .with_context(|| format!("writing the swap header of {}", path.display()))?;
+        file.sync_all()
+            .with_context(|| format!("syncing {}", path.display()))?;
+        Ok(sf)
+    }
+
+    /// `swapon(2)` without `SWAP_FLAG_PREFER`: the kernel gives the area a
+    /// negative priority below every other area's, so it is used last.
+    pub fn activate(&mut self) -> io::Result<()> {
+        let c = cpath(&self.path)?;
+        // SAFETY: swapon reads the NUL-terminated path and takes flags 0.
+        if unsafe { libc::swapon(c.as_ptr(), 0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.active = true;
+        Ok(())
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Switch off (the kernel reads every page still in the file back into
+    /// memory first: ENOMEM when there is no room) and remove the file.
+    pub fn remove(&mut self) -> Result<()> {
+        if self.active {
+            swapoff(&self.path).map_err(|e| {
+                let hint = if e.raw_os_error() == Some(libc::ENOMEM) {
+                    "there is not enough free memory to take back the pages in it; free some memory, then "
+                } else {
+                    ""
+                };
+                anyhow::anyhow!(
+                    "swapoff {} failed ({e}); {hint}run `swapoff {0} && rm {0}` (or the next memlab swap run as root will)",
+                    self.path.display()
+                )
+            })?;
+            self.active = false;
+        }
+        if !self.removed {
+            match std::fs::remove_file(&self.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("removing {}", self.path.display()));
+                }
+            }
+            self.removed = true;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SwapFile {
+    fn drop(&mut self) {
+        if let Err(e) = self.remove() {
+            eprintln!("memlab: warning: {e:#}");
+        }
+    }
+}
+
+/// `swapoff(2)`.
+pub fn swapoff(path: &Path) -> io::Result<()> {
+    let c = cpath(path)?;
+    // SAFETY: swapoff reads the NUL-terminated path.
+    if unsafe { libc::swapoff(c.as_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn cpath(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path holds a NUL byte"))
+}
+
+/// `chattr +C`: FS_NOCOW_FL (0x00800000) through FS_IOC_SETFLAGS.
+fn set_nocow(file: &File) -> io::Result<()> {
+    const FS_NOCOW_FL: libc::c_long = 0x0080_0000;
+    let mut flags: libc::c_long = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes one long into `flags`.
+    if unsafe { libc::ioctl(file.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    flags |= FS_NOCOW_FL;
+    // SAFETY: FS_IOC_SETFLAGS reads one long from `flags`.
+    if unsafe { libc::ioctl(file.as_raw_fd(), libc::FS_IOC_SETFLAGS, &flags) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The first page of a swap area of `size` bytes (version 1 header, no bad
+/// pages, the label `memlab`), as mkswap writes it.
+pub fn swap_header(size: u64, page: u64) -> Vec<u8> {
+    let mut h = vec![0u8; page as usize];
+    let last_page = (size / page).saturating_sub(1).min(u64::from(u32::MAX)) as u32;
+    h[1024..1028].copy_from_slice(&1u32.to_ne_bytes()); // version
+    h[1028..1032].copy_from_slice(&last_page.to_ne_bytes());
+    h[1032..1036].copy_from_slice(&0u32.to_ne_bytes()); // nr_badpages
+    // sws_uuid[16] at 1036: any 16 bytes that differ between areas.
+    let seed = (u64::from(std::process::id()) << 32)
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+    h[1036..1044].copy_from_slice(&seed.to_ne_bytes());
+    h[1044..1052].copy_from_slice(&(!seed).to_ne_bytes());
+    h[1052..1058].copy_from_slice(b"memlab"); // sws_volume[16]
+    let m = page as usize - 10;
+    h[m..].copy_from_slice(b"SWAPSPACE2");
+    h
+}
+
+/// Treat SIGHUP as SIGINT/SIGTERM (clean up, write what was measured, exit
+/// 130) while a swap area of memlab's exists: a closed terminal must not
+/// leave it on.
+pub fn catch_hangup() -> Result<()> {
+    use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let action = SigAction::new(
+        SigHandler::Handler(super::on_interrupt),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic and writes to a pipe,
+    // both async-signal-safe.
+    unsafe { signal::sigaction(Signal::SIGHUP, &action) }.context("installing a SIGHUP handler")?;
+    Ok(())
+}
+
+/// A forked child takes SIGHUP with the default action (it dies with the
+/// terminal, like SIGINT/SIGTERM), not memlab's handler.
+pub fn default_hangup_in_child() {
+    // SAFETY: signal(2) with SIG_DFL only changes this process's disposition.
+    unsafe { libc::signal(libc::SIGHUP, libc::SIG_DFL) };
+}
+
+// ---------------------------------------------------------------------------
+// MADV_PAGEOUT
+// ---------------------------------------------------------------------------
+
+impl super::Region {
+    /// `madvise(MADV_PAGEOUT)` (Linux 5.4+): reclaim the region's pages now,
+    /// as memory pressure would — anonymous pages go to swap. EINVAL on older
+    /// kernels. Contents are kept (they come back from swap on access).
+    pub fn pageout(&self) -> Result<()> {
+        // SAFETY: the range is exactly this live mapping; MADV_PAGEOUT keeps
+        // the contents (a later access faults them back in).
+        let r = unsafe {
+            libc::madvise(
+                self.ptr.as_ptr() as *mut libc::c_void,
+                self.len,
+                libc::MADV_PAGEOUT,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error()).context("madvise(MADV_PAGEOUT)");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_has_magic_version_and_last_page() {
+        let h = swap_header(256 << 20, 4096);
+        assert_eq!(&h[4086..], b"SWAPSPACE2");
+        assert_eq!(u32::from_ne_bytes(h[1024..1028].try_into().unwrap()), 1);
+        assert_eq!(u32::from_ne_bytes(h[1028..1032].try_into().unwrap()), 65535);
+        assert_eq!(&h[1052..1058], b"memlab");
+    }
+
+    #[test]
+    fn memlab_swapfile_names() {
+        assert!(is_memlab_swapfile("/var/tmp/memlab-swap-123.swap"));
+        assert!(!is_memlab_swapfile("/dev/vda2"));
+        assert!(!is_memlab_swapfile("/var/tmp/memlab-swap-123"));
+    }
+
+    #[test]
+    fn swap_capable_file_systems() {
+        assert!(fs_supports_swapfile("ext2/3/4"));
+        assert!(fs_supports_swapfile("xfs"));
+        assert!(!fs_supports_swapfile("tmpfs"));
+        assert!(!fs_supports_swapfile("overlayfs"));
+    }
+}

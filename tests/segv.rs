@@ -104,7 +104,10 @@ fn a_child_that_survived_is_judged_a_failure() {
     row["after_line_printed"] = true.into();
     let (code, again) = rejudge::judge(&r);
     assert_eq!(code, 3);
-    assert_eq!(check(&again, "null_page_killed_by_sigsegv")["verdict"], "fails");
+    assert_eq!(
+        check(&again, "null_page_killed_by_sigsegv")["verdict"],
+        "fails"
+    );
     assert_eq!(
         check(&again, "null_page_after_line_never_printed")["verdict"],
         "fails"

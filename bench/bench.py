@@ -8,7 +8,7 @@ runs. Results go to bench/results/ (CSV, SVG, and summary.json; with
 Standard library only.
 
 usage: bench.py [--quick] [--only PART[,PART...]] [--baseline OLD_MEMLAB]
-parts: fault footprint sampler watch scale all
+parts: fault footprint sampler watch watchmem watchtree scale all faults
 """
 
 import argparse
@@ -269,6 +269,87 @@ def watch(quick, baseline):
     return {"runs": rows, "ps": ps}
 
 
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_s_of(pid):
+    tick = os.sysconf("SC_CLK_TCK")
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def watch_memory(quick):
+    """memlab's own RSS early and late in a 1 ms watch streaming to a file,
+    its CPU in between, and the rows of the file after an interrupt."""
+    early, late = (2, 8) if quick else (5, 35)
+    say(f"\n## watch: memory over time at 1 ms, streaming (load {load()})")
+    rows = []
+    tmp = tempfile.mkdtemp(prefix="memlab-bench-")
+    try:
+        for fmt in ["--csv", "--json", "--csv", "--json"][: 2 if quick else 4]:
+            path = os.path.join(tmp, "w" + fmt.replace("--", "."))
+            p = subprocess.Popen([MEMLAB, "watch", "-q", "--interval", "1ms", fmt, path,
+                                  "--", "sleep", str(late + 10)], stdout=subprocess.DEVNULL)
+            time.sleep(early)
+            r0, c0, t0 = vm_rss_kib(p.pid), cpu_s_of(p.pid), time.monotonic()
+            time.sleep(late - early)
+            r1, c1, t1 = vm_rss_kib(p.pid), cpu_s_of(p.pid), time.monotonic()
+            p.send_signal(2)
+            p.wait()
+            if fmt == "--json":
+                with open(path) as f:
+                    j = json.load(f)
+                n, taken = len(j["rows"]), j["summary"]["samples_taken"]
+            else:
+                with open(path) as f:
+                    n = sum(1 for _ in f) - 1
+                taken = n
+            w = {"output": fmt, "rss_early_kib": r0, "rss_late_kib": r1, "growth_kib": r1 - r0,
+                 "cpu_pct_of_core": round(100 * (c1 - c0) / (t1 - t0), 2),
+                 "rows_in_file": n, "samples_taken": taken, "exit": p.returncode}
+            rows.append(w)
+            say(f"  {fmt}: RSS {r0} KiB at {early} s, {r1} KiB at {late} s ({r1 - r0:+} KiB); "
+                f"CPU {w['cpu_pct_of_core']}% of a core; {n} rows in the file "
+                f"({taken} samples taken), exit {p.returncode}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    write_csv("watch_memory.csv", rows)
+    return rows
+
+
+def watch_tree(quick):
+    """The cost of one sample of a tree of N sleeping processes."""
+    say(f"\n## watch: a tree of N processes at 1 ms (load {load()})")
+    rows = []
+    dur = 2 if quick else 4
+    for n in [1, 8, 32, 64][: 3 if quick else 4]:
+        script = f"for i in $(seq {n - 1}); do sleep {dur + 2} & done; sleep {dur + 2}"
+        r, wall, ru = memlab_json(["watch", "--interval", "1ms", "--duration", f"{dur}s",
+                                   "--", "sh", "-c", script], ok=(0,))
+        s = r["summary"]
+        cpu = ru.ru_utime + ru.ru_stime
+        w = {"processes": s["nprocs_max"], "read_mean_us": s["sample_read_mean_us"],
+             "work_mean_us": s["sample_work_mean_us"],
+             "read_per_process_us": round(s["sample_read_mean_us"] / max(1, s["nprocs_max"]), 2),
+             "taken_pct": round(100 * s["samples_taken"] / max(1, s["samples_asked"]), 2),
+             "tree_scans": s["tree_scans"], "tree_scan_mean_us": s["tree_scan_mean_us"],
+             "cpu_pct_of_core": round(100 * cpu / wall, 2)}
+        rows.append(w)
+        say(f"  {w['processes']} processes: read {w['read_mean_us']} µs/sample "
+            f"({w['read_per_process_us']} µs per process), work {w['work_mean_us']} µs, "
+            f"{w['taken_pct']}% of deadlines kept, {w['tree_scans']} scans of "
+            f"{w['tree_scan_mean_us']} µs, CPU {w['cpu_pct_of_core']}% of a core")
+        time.sleep(2.5)  # the sleeps left behind end
+    write_csv("watch_tree.csv", rows)
+    return rows
+
+
 # -- scale -------------------------------------------------------------------
 
 
@@ -420,7 +501,8 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer rounds and sizes")
-    ap.add_argument("--only", default="fault,footprint,sampler,watch,scale,all,faults")
+    ap.add_argument("--only",
+                    default="fault,footprint,sampler,watch,watchmem,watchtree,scale,all,faults")
     ap.add_argument("--baseline", metavar="MEMLAB",
                     help="an older memlab binary to alternate with in the watch runs")
     a = ap.parse_args()
@@ -447,6 +529,10 @@ def main():
         res["sampler"] = sampler_micro(a.quick)
     if "watch" in parts:
         res["watch"] = watch(a.quick, a.baseline)
+    if "watchmem" in parts:
+        res["watch_memory"] = watch_memory(a.quick)
+    if "watchtree" in parts:
+        res["watch_tree"] = watch_tree(a.quick)
     if "scale" in parts:
         sizes = [16, 64, 256] if a.quick else [16, 64, 256, 1024, 4096]
         res["scale"] = scale([s * MIB for s in sizes])

@@ -3,7 +3,7 @@
 # fault path against bench/touch.c, footprint, sampler cost, watch at 1 ms
 # and 10 ms, scale 16 MiB..4 GiB, and `memlab all`. Results: bench/results/.
 #
-# Usage: bench/run.sh [--quick] [--only fault,footprint,sampler,watch,scale,all,faults]
+# Usage: bench/run.sh [--quick] [--only fault,footprint,sampler,watch,watchmem,watchtree,scale,all,faults]
 #                     [--baseline-rev REV]
 # --baseline-rev builds memlab at git revision REV (under target/) and
 # alternates it with the current build in the watch runs (before/after).

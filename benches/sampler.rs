@@ -66,6 +66,38 @@ fn main() {
             }),
         ),
         (
+            "watch, one process of a tree (ProcHandle::sample_tree)",
+            Box::new(|| {
+                black_box(target.sample_tree().expect("sampling the child"));
+            }),
+        ),
+        (
+            "watch, VmHWM (ProcHandle::vm_hwm_kib, status kept open)",
+            Box::new(|| {
+                black_box(target.vm_hwm_kib().expect("status of the child"));
+            }),
+        ),
+        (
+            "watch, new processes? (/proc/loadavg)",
+            Box::new(|| {
+                black_box(std::fs::read_to_string("/proc/loadavg").expect("loadavg"));
+            }),
+        ),
+        (
+            "watch, a look at every process (read_dir /proc + each stat)",
+            Box::new(|| {
+                let mut n = 0u64;
+                for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+                    let name = e.file_name();
+                    if name.to_str().is_some_and(|s| s.parse::<u32>().is_ok()) {
+                        let p = e.path().join("stat");
+                        n += std::fs::read(p).map_or(0, |v| v.len() as u64);
+                    }
+                }
+                black_box(n);
+            }),
+        ),
+        (
             "one demand-paging sample (stat+statm+meminfo)",
             Box::new(|| {
                 black_box(target.sample().expect("sampling the child"));

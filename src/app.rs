@@ -44,6 +44,7 @@ pub fn run_one(
     let ctx = Ctx {
         meta: Meta::gather(),
         ui: plan.ui(),
+        stream: plan.stream_hook(),
     };
     let mut report = body(&ctx)?;
     if crate::sys::interrupted() {
@@ -52,7 +53,15 @@ pub fn run_one(
     if report.interrupted && report.ended_by == crate::report::EndedBy::Completed {
         report.ended_by = crate::report::EndedBy::Interrupted;
     }
-    plan.emit(&report)?;
+    if ctx.stream.is_open() {
+        // The rows went out as they were taken: complete those outputs.
+        for line in ctx.stream.finish(&report)? {
+            ctx.ui.say(&line);
+        }
+        plan.emit_after_stream(&report)?;
+    } else {
+        plan.emit(&report)?;
+    }
     Ok(status_of(&report))
 }
 
@@ -61,6 +70,10 @@ pub fn status_of(report: &Report) -> i32 {
     use crate::report::EndedBy;
     if report.interrupted {
         exit::INTERRUPTED
+    } else if let Some(code) = report.exit_status {
+        // watch -- CMD: the command's status (or 127/126 when it could
+        // not be run), as time(1) gives it.
+        code
     } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) {
         exit::FAILED
     } else if report.all_hold() {

@@ -285,6 +285,11 @@ pub struct Report {
     pub table_hide: Vec<String>,
     #[serde(skip, default)]
     pub chart: Option<Chart>,
+    /// The status memlab exits with when it is not the checks' to decide:
+    /// `watch -- CMD` passes its command's status on, as time(1) does.
+    /// (An interrupted run still exits 130.)
+    #[serde(skip, default)]
+    pub exit_status: Option<i32>,
 }
 
 impl Report {
@@ -306,6 +311,7 @@ impl Report {
             table_rows: None,
             table_hide: Vec::new(),
             chart: None,
+            exit_status: None,
         }
     }
 

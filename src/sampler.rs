@@ -102,18 +102,22 @@ impl Sampler {
         // interval): skip to the latest deadline that has passed, counting
         // the ones missed, rather than firing a burst of catch-up samples.
         let now = Instant::now();
+        let mut passed_over = 0;
         if now > deadline + self.interval {
             let behind = (now - self.start).as_nanos() / self.interval.as_nanos().max(1);
             let k = behind as u64;
-            self.skipped += k - self.next;
-            self.next = k;
+            passed_over = k - self.next;
             deadline = self.deadline(k);
         }
         if let Some(limit) = stop_after
             && (deadline - self.start).as_secs_f64() > limit + 1e-9
         {
+            // The run is over: deadlines after the last sample were not
+            // asked for, so they are not counted as skipped either.
             return None;
         }
+        self.skipped += passed_over;
+        self.next += passed_over;
         if !crate::sys::sleep_until(deadline) {
             return None;
         }
@@ -243,17 +247,30 @@ pub struct Stats {
 impl Stats {
     /// Put the figures into the report's summary.
     pub fn summarize(&self, r: &mut Report) {
-        r.summary("duration_s", round3(self.duration_s));
-        r.summary("samples_taken", self.samples_taken);
-        r.summary("samples_asked", self.samples_asked);
-        r.summary("samples_skipped", self.samples_skipped);
-        r.summary("samples_late", self.samples_late);
-        r.summary("jitter_mean_us", self.jitter_mean_us);
-        r.summary("jitter_max_us", round3(self.jitter_max_us));
-        r.summary("sample_work_mean_us", self.work_mean_us);
-        r.summary("sample_work_max_us", round3(self.work_max_us));
-        r.summary("sample_read_mean_us", self.read_mean_us);
-        r.summary("sample_read_max_us", round3(self.read_max_us));
+        for (k, v) in self.figures() {
+            r.summary.insert(k, v);
+        }
+    }
+
+    /// The figures under their summary names, in order (for a run that
+    /// records them as measurements and derives its summary from those).
+    pub fn figures(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: serde_json::Value| {
+            m.insert(k.to_string(), v);
+        };
+        put("duration_s", round3(self.duration_s).into());
+        put("samples_taken", self.samples_taken.into());
+        put("samples_asked", self.samples_asked.into());
+        put("samples_skipped", self.samples_skipped.into());
+        put("samples_late", self.samples_late.into());
+        put("jitter_mean_us", self.jitter_mean_us.into());
+        put("jitter_max_us", round3(self.jitter_max_us).into());
+        put("sample_work_mean_us", self.work_mean_us.into());
+        put("sample_work_max_us", round3(self.work_max_us).into());
+        put("sample_read_mean_us", self.read_mean_us.into());
+        put("sample_read_max_us", round3(self.read_max_us).into());
+        m
     }
 }
 

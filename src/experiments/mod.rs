@@ -38,6 +38,10 @@ use crate::report::{Check, EndedBy, Report};
 pub struct Ctx {
     pub meta: Meta,
     pub ui: Ui,
+    /// Rows streamed to the CSV/JSON outputs as they are taken, for runs
+    /// as long as the user likes (`Hook::open` before the first row); the
+    /// outputs are then completed after the checks, not rendered again.
+    pub stream: crate::output::stream::Hook,
 }
 
 /// What a check function gets: everything a run recorded, nothing else.

@@ -5,6 +5,7 @@ pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod stream;
 pub mod svg;
 pub mod table;
 pub mod write;
@@ -101,10 +102,26 @@ impl Plan {
     /// Write every export of `report`, files atomically. The human result
     /// goes to stdout when it is free, else to stderr (not under -q).
     pub fn emit(&self, report: &Report) -> Result<()> {
-        if let Some(d) = &self.csv {
+        self.emit_parts(report, true)
+    }
+
+    /// Everything but the CSV and the JSON, which the run streamed itself
+    /// (`stream::Hook`).
+    pub fn emit_after_stream(&self, report: &Report) -> Result<()> {
+        self.emit_parts(report, false)
+    }
+
+    /// The streaming hook for an experiment's `Ctx`: the same CSV and JSON
+    /// destinations.
+    pub fn stream_hook(&self) -> stream::Hook {
+        stream::Hook::new(self.csv.clone(), self.json.clone())
+    }
+
+    fn emit_parts(&self, report: &Report, data: bool) -> Result<()> {
+        if let Some(d) = self.csv.as_ref().filter(|_| data) {
             send(d, &csv::render(report)?)?;
         }
-        if let Some(d) = &self.json {
+        if let Some(d) = self.json.as_ref().filter(|_| data) {
             send(d, &json::render(report)?)?;
         }
         if let Some(p) = &self.plot {

@@ -13,6 +13,8 @@ pub struct ProcHandle {
     proc: procfs::process::Process,
     stat: ProcFile,
     statm: ProcFile,
+    /// Read every so often for `VmHWM` (opened at its first read).
+    status: ProcFile,
     page_kib: u64,
     tick_s: f64,
 }
@@ -76,6 +78,7 @@ impl ProcHandle {
             proc,
             stat: ProcFile::lazy(format!("/proc/{pid}/stat")),
             statm: ProcFile::lazy(format!("/proc/{pid}/statm")),
+            status: ProcFile::lazy(format!("/proc/{pid}/status")),
             page_kib: crate::sys::page_size() / 1024,
             tick_s: 1.0 / procfs::ticks_per_second() as f64,
         })
@@ -168,6 +171,113 @@ impl ProcHandle {
     }
 }
 
+/// Everything of /proc/PID/stat a process-tree sample uses (`watch`): who
+/// the parent is, when the process started (with the pid, the identity no
+/// pid reuse can fake), and its own and its reaped children's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TreeStat {
+    /// `R`, `S`, `D`, `Z` (zombie), … as a byte.
+    pub state: u8,
+    pub ppid: i32,
+    pub minflt: u64,
+    /// Faults and CPU of the children this process has reaped (wait(2)):
+    /// proc(5) fields 10, 12, 16 and 17 (cutime, cstime).
+    pub cminflt: u64,
+    pub majflt: u64,
+    pub cmajflt: u64,
+    pub utime_ticks: u64,
+    pub stime_ticks: u64,
+    pub cutime_ticks: u64,
+    pub cstime_ticks: u64,
+    /// Clock ticks after boot at which the process started (field 22).
+    pub starttime_ticks: u64,
+}
+
+impl ProcHandle {
+    /// One `pread` of stat and one of statm, with the tree fields of stat.
+    pub fn sample_tree(&self) -> Result<(Sample, TreeStat)> {
+        let mut buf = [0u8; STAT_BUF];
+        let t = parse_stat_tree(self.stat.read(&mut buf)?)
+            .with_context(|| format!("parsing {}", self.stat.path()))?;
+        let mut buf = [0u8; STATM_BUF];
+        let (size, resident) = parse_statm(self.statm.read(&mut buf)?)
+            .with_context(|| format!("parsing {}", self.statm.path()))?;
+        let s = Sample {
+            vsz_kib: size * self.page_kib,
+            rss_kib: resident * self.page_kib,
+            minflt: t.minflt,
+            majflt: t.majflt,
+            utime_s: t.utime_ticks as f64 * self.tick_s,
+            stime_s: t.stime_ticks as f64 * self.tick_s,
+        };
+        Ok((s, t))
+    }
+
+    /// Seconds per clock tick (the unit of stat's CPU times).
+    pub fn tick_s(&self) -> f64 {
+        self.tick_s
+    }
+
+    /// The kernel's own peak of this process's resident set (`VmHWM` of
+    /// /proc/PID/status); `None` once it has no memory (a zombie).
+    pub fn vm_hwm_kib(&self) -> Result<Option<u64>> {
+        // One pread of the descriptor kept open, no allocation: the file is
+        // about 1.5 KiB.
+        let mut buf = [0u8; 8192];
+        let text = self.status.read(&mut buf)?;
+        Ok(text
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()))
+    }
+}
+
+/// Parse the tree fields of /proc/PID/stat (see [`TreeStat`]), counted from
+/// the last `)` as in [`parse_stat`].
+pub fn parse_stat_tree(text: &str) -> Result<TreeStat> {
+    let Some(close) = text.rfind(')') else {
+        bail!("no ')' after the command name");
+    };
+    let mut f = text[close + 1..].split_ascii_whitespace();
+    let state = f
+        .next()
+        .and_then(|s| s.bytes().next())
+        .context("no state field")?;
+    let mut num = |name: &str| -> Result<i64> {
+        f.next()
+            .with_context(|| format!("no {name} field"))?
+            .parse::<i64>()
+            .with_context(|| format!("{name} is not a number"))
+    };
+    let ppid = num("ppid")?;
+    for name in ["pgrp", "session", "tty_nr", "tpgid", "flags"] {
+        num(name)?;
+    }
+    let mut v = [0u64; 8];
+    for (slot, name) in v.iter_mut().zip([
+        "minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime",
+    ]) {
+        *slot = num(name)?.max(0) as u64;
+    }
+    for name in ["priority", "nice", "num_threads", "itrealvalue"] {
+        num(name)?;
+    }
+    let starttime = num("starttime")?.max(0) as u64;
+    Ok(TreeStat {
+        state,
+        ppid: ppid as i32,
+        minflt: v[0],
+        cminflt: v[1],
+        majflt: v[2],
+        cmajflt: v[3],
+        utime_ticks: v[4],
+        stime_ticks: v[5],
+        cutime_ticks: v[6],
+        cstime_ticks: v[7],
+        starttime_ticks: starttime,
+    })
+}
+
 /// The fields of /proc/PID/stat that a sample uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatFields {
@@ -236,6 +346,18 @@ mod tests {
                 stime_ticks: 34
             }
         );
+    }
+
+    #[test]
+    fn tree_fields_of_stat() {
+        let line = "17590 (a) b) c) Z 17583 17583 7384 0 -1 4194304 97 5 3 1 12 34 7 8 20 0 1 0 194556 3133440 382\n";
+        let t = parse_stat_tree(line).unwrap();
+        assert_eq!((t.state, t.ppid), (b'Z', 17583));
+        assert_eq!((t.minflt, t.cminflt, t.majflt, t.cmajflt), (97, 5, 3, 1));
+        assert_eq!((t.utime_ticks, t.stime_ticks), (12, 34));
+        assert_eq!((t.cutime_ticks, t.cstime_ticks), (7, 8));
+        assert_eq!(t.starttime_ticks, 194556);
+        assert!(parse_stat_tree("1 (x) S 0 0").is_err());
     }
 
     #[test]

@@ -23,6 +23,7 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 mod poll;
+pub mod reap;
 pub use poll::Polled;
 
 // ---------------------------------------------------------------------------
@@ -64,7 +65,11 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// polls the pipe returns at once whenever the signal came.
 static SIGNAL_PIPE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
 
-extern "C" fn on_interrupt(_: libc::c_int) {
+/// The number of the last interrupting signal (0 before any).
+static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_interrupt(sig: libc::c_int) {
+    LAST_SIGNAL.store(sig, Ordering::SeqCst);
     INTERRUPTED.store(true, Ordering::SeqCst);
     let w = SIGNAL_PIPE[1].load(Ordering::SeqCst);
     if w >= 0 {
@@ -101,6 +106,11 @@ pub fn install_interrupt_handlers() -> Result<()> {
 /// True once SIGINT or SIGTERM has arrived.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Which signal interrupted the run (the last one, when several came).
+pub fn interrupt_signal() -> Option<Signal> {
+    Signal::try_from(LAST_SIGNAL.load(Ordering::SeqCst)).ok()
 }
 
 /// Why `block_on` returned.

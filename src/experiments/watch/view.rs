@@ -1,0 +1,307 @@
+//! What a run of any length keeps in memory: the online summary, a bounded
+//! selection of rows for the human table, and a bounded series for the
+//! chart. Rows themselves go to the outputs as they are taken
+//! (`output::stream`), so memlab's own size does not grow with the duration.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{Chart, ChartKind, Series};
+
+/// One sample of the watched process tree.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Row {
+    pub t_s: f64,
+    /// Live processes in the tree (not threads, not zombies).
+    pub nprocs: u32,
+    pub vsz_kib: u64,
+    /// Summed over the tree: shared pages count once per process, so an
+    /// upper bound of the memory the tree holds (PSS does not over-count).
+    pub rss_kib: u64,
+    pub minflt: u64,
+    pub majflt: u64,
+    pub utime_s: f64,
+    pub stime_s: f64,
+    /// Only with `--pss`, and only on the samples that read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_kib: Option<u64>,
+}
+
+/// At most this many rows in the human table, plus the peak and the last.
+pub const TABLE_ROWS: usize = 20;
+/// Chart buckets per series: each keeps its lowest and highest point.
+pub const CHART_BUCKETS: usize = 512;
+
+/// The figures of the whole run, computed as rows come.
+#[derive(Clone, Debug, Default)]
+pub struct Online {
+    pub rows: u64,
+    pub peak_rss: Option<(u64, f64)>,
+    pub min_rss_kib: Option<u64>,
+    pub peak_vsz_kib: Option<u64>,
+    pub peak_pss_kib: Option<u64>,
+    pub nprocs_max: u32,
+    pub first: Option<Row>,
+    pub last: Option<Row>,
+}
+
+impl Online {
+    pub fn push(&mut self, r: &Row) {
+        self.rows += 1;
+        if self.peak_rss.is_none_or(|(p, _)| r.rss_kib > p) {
+            self.peak_rss = Some((r.rss_kib, r.t_s));
+        }
+        self.min_rss_kib = Some(self.min_rss_kib.map_or(r.rss_kib, |m| m.min(r.rss_kib)));
+        self.peak_vsz_kib = Some(self.peak_vsz_kib.map_or(r.vsz_kib, |m| m.max(r.vsz_kib)));
+        if let Some(p) = r.pss_kib {
+            self.peak_pss_kib = Some(self.peak_pss_kib.map_or(p, |m| m.max(p)));
+        }
+        self.nprocs_max = self.nprocs_max.max(r.nprocs);
+        if self.first.is_none() {
+            self.first = Some(*r);
+        }
+        self.last = Some(*r);
+    }
+}
+
+/// Evenly spaced rows of a run of unknown length: every `stride`-th row,
+/// the stride doubling (and every other kept row going) whenever more than
+/// `cap` are kept; plus the row of the RSS peak and the last row.
+#[derive(Clone, Debug)]
+pub struct TableKeep {
+    cap: usize,
+    stride: u64,
+    kept: Vec<(u64, Row)>,
+    peak: Option<(u64, Row)>,
+    last: Option<(u64, Row)>,
+}
+
+impl TableKeep {
+    pub fn new(cap: usize) -> TableKeep {
+        TableKeep {
+            cap: cap.max(2),
+            stride: 1,
+            kept: Vec::with_capacity(cap + 1),
+            peak: None,
+            last: None,
+        }
+    }
+
+    pub fn push(&mut self, index: u64, r: &Row) {
+        if index.is_multiple_of(self.stride) {
+            self.kept.push((index, *r));
+            if self.kept.len() > self.cap {
+                self.stride *= 2;
+                let s = self.stride;
+                self.kept.retain(|(i, _)| i.is_multiple_of(s));
+            }
+        }
+        if self.peak.is_none_or(|(_, p)| r.rss_kib > p.rss_kib) {
+            self.peak = Some((index, *r));
+        }
+        self.last = Some((index, *r));
+    }
+
+    /// The kept rows in order, each with its index in the whole run.
+    pub fn rows(&self) -> Vec<(u64, Row)> {
+        let mut v = self.kept.clone();
+        v.extend(self.peak);
+        v.extend(self.last);
+        v.sort_by_key(|(i, _)| *i);
+        v.dedup_by_key(|(i, _)| *i);
+        v
+    }
+}
+
+/// A series of any length drawn from at most `2 × buckets` points: each
+/// bucket of consecutive samples keeps its lowest and its highest point, so
+/// every local peak survives; when the buckets run out, neighbours merge
+/// and each bucket covers twice as many samples.
+#[derive(Clone, Debug)]
+pub struct Downsample {
+    max_buckets: usize,
+    width: u64,
+    n: u64,
+    buckets: Vec<[(f64, f64); 2]>,
+}
+
+impl Downsample {
+    pub fn new(max_buckets: usize) -> Downsample {
+        Downsample {
+            max_buckets: max_buckets.max(2),
+            width: 1,
+            n: 0,
+            buckets: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, t: f64, v: f64) {
+        let b = (self.n / self.width) as usize;
+        self.n += 1;
+        if b < self.buckets.len() {
+            let [lo, hi] = &mut self.buckets[b];
+            if v < lo.1 {
+                *lo = (t, v);
+            }
+            if v > hi.1 {
+                *hi = (t, v);
+            }
+            return;
+        }
+        self.buckets.push([(t, v), (t, v)]);
+        if self.buckets.len() > self.max_buckets {
+            let merged = self
+                .buckets
+                .chunks(2)
+                .map(|c| match c {
+                    [a, b] => [
+                        if b[0].1 < a[0].1 { b[0] } else { a[0] },
+                        if b[1].1 > a[1].1 { b[1] } else { a[1] },
+                    ],
+                    [a] => *a,
+                    _ => unreachable!("chunks(2) yields one or two"),
+                })
+                .collect();
+            self.buckets = merged;
+            self.width *= 2;
+        }
+    }
+
+    /// The points in time order.
+    pub fn points(&self) -> Vec<(f64, f64)> {
+        let mut out = Vec::with_capacity(self.buckets.len() * 2);
+        for [lo, hi] in &self.buckets {
+            let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+            out.push(*a);
+            if b != a {
+                out.push(*b);
+            }
+        }
+        out
+    }
+}
+
+/// The chart's series, downsampled as rows come.
+#[derive(Clone, Debug)]
+pub struct ChartData {
+    rss: Downsample,
+    pss: Downsample,
+    vsz: Downsample,
+}
+
+impl Default for ChartData {
+    fn default() -> Self {
+        ChartData {
+            rss: Downsample::new(CHART_BUCKETS),
+            pss: Downsample::new(CHART_BUCKETS),
+            vsz: Downsample::new(CHART_BUCKETS),
+        }
+    }
+}
+
+impl ChartData {
+    pub fn push(&mut self, r: &Row) {
+        let mib = |kib: u64| kib as f64 / 1024.0;
+        self.rss.push(r.t_s, mib(r.rss_kib));
+        self.vsz.push(r.t_s, mib(r.vsz_kib));
+        if let Some(p) = r.pss_kib {
+            self.pss.push(r.t_s, mib(p));
+        }
+    }
+
+    pub fn chart(&self, what: &str, tree: bool) -> Chart {
+        let rss_name = if tree { "RSS (sum)" } else { "RSS" };
+        let rss = self.rss.points();
+        let mut series = vec![Series {
+            name: rss_name.into(),
+            points: rss.clone(),
+        }];
+        let pss = self.pss.points();
+        if !pss.is_empty() {
+            series.push(Series {
+                name: "PSS".into(),
+                points: pss,
+            });
+        }
+        // VSZ often dwarfs RSS (reserved but untouched address space): draw
+        // it only when it fits on the same scale.
+        let vsz = self.vsz.points();
+        let top = |p: &[(f64, f64)]| p.iter().map(|x| x.1).fold(0.0, f64::max);
+        if top(&vsz) <= top(&rss) * 4.0 {
+            series.push(Series {
+                name: "VSZ".into(),
+                points: vsz,
+            });
+        }
+        Chart {
+            title: format!("memlab watch {what}"),
+            x_label: "time (s)".into(),
+            y_label: "MiB".into(),
+            kind: ChartKind::Lines {
+                series,
+                bands: Vec::new(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(i: u64, rss: u64) -> Row {
+        Row {
+            t_s: i as f64,
+            rss_kib: rss,
+            ..Row::default()
+        }
+    }
+
+    #[test]
+    fn table_is_short_and_keeps_the_ends_and_the_peak() {
+        let mut k = TableKeep::new(TABLE_ROWS);
+        for i in 0..100_000 {
+            k.push(i, &row(i, if i == 51_717 { 99 } else { 1 }));
+        }
+        let v = k.rows();
+        assert!(v.len() <= TABLE_ROWS + 2, "{}", v.len());
+        assert!(v.len() >= TABLE_ROWS / 2, "{}", v.len());
+        assert_eq!(v[0].0, 0);
+        assert_eq!(v.last().unwrap().0, 99_999);
+        assert!(v.iter().any(|(i, r)| *i == 51_717 && r.rss_kib == 99));
+        assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn downsampling_is_bounded_and_keeps_every_spike() {
+        let mut d = Downsample::new(64);
+        let spikes = [777u64, 40_001, 99_998];
+        for i in 0..100_000u64 {
+            let v = if spikes.contains(&i) {
+                500.0
+            } else {
+                (i % 7) as f64
+            };
+            d.push(i as f64, v);
+        }
+        let p = d.points();
+        assert!(p.len() <= 128, "{}", p.len());
+        for s in spikes {
+            assert!(p.contains(&(s as f64, 500.0)), "spike at {s} lost");
+        }
+        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert!(p.iter().any(|x| x.1 == 0.0), "the lows stay too");
+    }
+
+    #[test]
+    fn online_summary_tracks_peak_min_and_ends() {
+        let mut o = Online::default();
+        for (i, rss) in [5u64, 9, 3, 7].iter().enumerate() {
+            o.push(&row(i as u64, *rss));
+        }
+        assert_eq!(o.rows, 4);
+        assert_eq!(o.peak_rss, Some((9, 1.0)));
+        assert_eq!(o.min_rss_kib, Some(3));
+        assert_eq!(o.first.unwrap().rss_kib, 5);
+        assert_eq!(o.last.unwrap().rss_kib, 7);
+    }
+}

@@ -88,17 +88,16 @@ pub fn status_of(report: &Report) -> i32 {
 pub fn list() -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let w = ALL.iter().map(|i| i.name.len()).max().unwrap_or(0).max(10);
-    writeln!(out, "{:<w$}  {:<66}  needs", "experiment", "what it shows")?;
-    for i in ALL {
-        writeln!(out, "{:<w$}  {:<66}  {}", i.name, i.summary, i.needs)?;
-    }
-    writeln!(out, "{:<w$}  {:<66}  -", "all", crate::lab::SUMMARY)?;
-    Ok(())
+    let rows: Vec<(&str, &str, &str)> = ALL
+        .iter()
+        .map(|i| (i.name, i.summary, i.needs))
+        .chain([("all", crate::lab::SUMMARY, "-")])
+        .collect();
+    let width = crate::output::term::width(crate::output::term::Stream::Stdout);
+    write!(out, "{}", crate::output::table::list(&rows, width))
 }
 
 pub fn explain(name: &str) -> Result<i32> {
-    use std::io::Write;
     let page = if name == "all" {
         crate::lab::PAGE
     } else {
@@ -111,7 +110,7 @@ pub fn explain(name: &str) -> Result<i32> {
             }
         }
     };
-    std::io::stdout().lock().write_all(page.as_bytes())?;
+    crate::output::page::show(page)?;
     Ok(exit::OK)
 }
 

@@ -56,19 +56,11 @@ pub fn run(args: &Args) -> Result<i32> {
             progress.finish();
         }
         match &outcome {
-            Ok((r, _, _)) => {
-                let failed = r.checks.iter().filter(|c| c.holds == Some(false)).count();
-                ui.say(&format!(
-                    "{:<14} {} checks, {}",
-                    info.name,
-                    r.checks.len(),
-                    if failed == 0 {
-                        "all held".to_string()
-                    } else {
-                        format!("{failed} did not hold")
-                    }
-                ));
-            }
+            Ok((r, _, _)) => ui.say(&format!(
+                "{:<14} {}",
+                info.name,
+                crate::output::table::tally_text(r)
+            )),
             Err(why) => ui.say(&format!("{:<14} not run: {why}", info.name)),
         }
         results.push((info, outcome));

@@ -125,9 +125,57 @@ fn list_marks_every_spec_experiment() {
 
 #[test]
 fn explain_prints_the_page() {
-    let o = run(&["explain", "segv"]);
+    let o = memlab()
+        .args(["explain", "segv"])
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("不正なアドレス"));
+}
+
+/// For someone who installed only the binary, in any locale: no Markdown
+/// images, no files of the source repository, lines within 100 columns
+/// outside code blocks (indented by four); plain ASCII (the Japanese quotes
+/// left out) under C and POSIX.
+#[test]
+fn explain_renders_every_page_for_a_terminal() {
+    let listed = stdout(&run(&["list"]));
+    let names: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() > 5, "{listed}");
+    for name in names {
+        for (locale, ascii) in [("C.UTF-8", false), ("C", true), ("POSIX", true)] {
+            let o = memlab()
+                .args(["explain", name])
+                .env("LC_ALL", locale)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0), "{name}");
+            let text = stdout(&o);
+            assert_eq!(text.is_ascii(), ascii, "{name} under {locale}");
+            let mut in_code = false;
+            for l in text.lines() {
+                for bad in ["src/", "bench/", "BENCHMARKS.md", "!["] {
+                    let word = l
+                        .split_whitespace()
+                        .any(|w| w.trim_start_matches(['`', '(']).starts_with(bad));
+                    assert!(!word, "{name}: {l}");
+                }
+                // Code (a recorded run) keeps its own width.
+                in_code = l.starts_with("    ") && (in_code || !l.trim_start().starts_with('-'));
+                let cols = l.chars().count();
+                assert!(
+                    in_code || cols <= 100 || !ascii,
+                    "{name}: {cols} columns: {l}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,13 +1,20 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no script, no
 //! font or image from the network) that reads like a lab notebook.
+//!
+//! It reads on any screen: the page never scrolls sideways (at 400 px it is
+//! 400 px wide), each table scrolls inside its own box when it must, numbers
+//! never wrap, headers may break after `_`, long words break. Japanese text
+//! is marked `lang="ja"` and set in a CJK font when the host has one (Noto
+//! Sans CJK JP: Debian's fonts-noto-cjk).
 
 use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::table::human;
+use super::table::{human, params_line, strip_unit, tally_words};
+use super::term::is_japanese;
 use crate::probe::host::Meta;
-use crate::report::Report;
+use crate::report::{Report, Verdict};
 
 /// One experiment's section of the lab report.
 pub struct Section<'a> {
@@ -28,20 +35,26 @@ pub enum Outcome<'a> {
     NotRun(String),
 }
 
-const CSS: &str = "
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{border-bottom:2px solid #333}h2{margin-top:2.2em;border-bottom:1px solid #bbb}
-table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
-td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}th{background:#f2f2f2}
-td.s,th.s{text-align:left}
+/// The style sheet of memlab's pages.
+pub const CSS: &str = "
+html{-webkit-text-size-adjust:100%}
+body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans',sans-serif;max-width:1500px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}
+:lang(ja){font-family:'Noto Sans CJK JP','Noto Sans JP','Hiragino Sans','Hiragino Kaku Gothic ProN','Yu Gothic','Meiryo','IPAexGothic','TakaoPGothic','Noto Sans CJK',sans-serif}
+p,li,blockquote,.measured{max-width:60rem;overflow-wrap:anywhere}
+h1{border-bottom:2px solid #333;font-size:1.7em}h2{margin-top:2.2em;border-bottom:1px solid #bbb;overflow-wrap:anywhere}
+code{overflow-wrap:anywhere}
+.wide{overflow-x:auto;max-width:100%;margin:.6em 0}
+table{border-collapse:collapse;font-size:.88em}
+td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}th{background:#f2f2f2;font-weight:600}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 blockquote{margin:.6em 0;padding:.4em 1em;border-left:4px solid #8aa;background:#f6f9f9}
-pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em}
+pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em;max-width:100%}
 .ok{color:#17732b}.fail{color:#b00020}.unk{color:#8a6d00}
 ul.checks{list-style:none;padding-left:0}ul.checks li{margin:.35em 0}
 .measured{color:#555;font-size:.9em;margin-left:1.6em;display:block}
 .chart svg{max-width:100%;height:auto;border:1px solid #eee}
 .note{color:#444;font-size:.92em}
-.wide{overflow-x:auto}
+table.facts td{overflow-wrap:anywhere;min-width:6em}td.q{white-space:nowrap}
 ";
 
 pub fn escape(s: &str) -> String {
@@ -51,20 +64,60 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Escape `s` and mark each run of Japanese `lang="ja"`.
+pub fn text(s: &str) -> String {
+    mark_japanese(&escape(s))
+}
+
+/// Wrap each run of Japanese in already escaped HTML in `<span lang="ja">`.
+pub fn mark_japanese(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_ja = false;
+    for c in html.chars() {
+        let ja = is_japanese(c);
+        if ja && !in_ja {
+            out.push_str("<span lang=\"ja\">");
+        } else if !ja && in_ja {
+            out.push_str("</span>");
+        }
+        in_ja = ja;
+        out.push(c);
+    }
+    if in_ja {
+        out.push_str("</span>");
+    }
+    out
+}
+
+/// A column name that may break after each `_` (`swap_<wbr/>total`).
+fn header(name: &str) -> String {
+    escape(name).replace('_', "_<wbr/>")
+}
+
+/// The page's `<head>`: charset, the viewport (phones lay it out at their
+/// own width, not at 980 px), the title, the style sheet.
+pub fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        escape(title)
+    )
+}
+
 /// Render the whole page.
 pub fn render(meta: &Meta, sections: &[Section<'_>], wall_s: f64) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
-         <title>memlab lab report — {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        escape(&meta.hostname)
-    );
+    let mut h = head(&format!("memlab lab report — {}", meta.hostname));
     let _ = writeln!(h, "<h1>memlab lab report</h1>");
+    let took = if wall_s > 0.0 {
+        format!(" in {wall_s:.1} s")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         h,
         "<p>Every experiment of the memory-management chapter that can run on this host, \
-         run with quick defaults by <code>memlab all</code> in {wall_s:.1} s. Each section gives \
+         run with quick defaults by <code>memlab all</code>{took}. Each section gives \
          the document's claim, what was measured, and whether the claim held here.</p>"
     );
     host_facts(&mut h, meta);
@@ -111,62 +164,74 @@ fn host_facts(h: &mut String, m: &Meta) {
         ),
         ("memlab", m.memlab_version.clone()),
     ];
-    h.push_str("<h2 id=\"host\">The host</h2>\n<table>\n");
+    h.push_str("<h2 id=\"host\">The host</h2>\n<div class=\"wide\"><table class=\"facts\">\n");
     for (k, v) in rows {
-        let _ = writeln!(
-            h,
-            "<tr><th class=\"s\">{}</th><td class=\"s\">{}</td></tr>",
-            escape(k),
-            escape(&v)
-        );
-    }
-    h.push_str("</table>\n");
-}
-
-fn counts(r: &Report) -> (usize, usize, usize) {
-    let held = r.checks.iter().filter(|c| c.holds == Some(true)).count();
-    let failed = r.checks.iter().filter(|c| c.holds == Some(false)).count();
-    let unk = r.checks.iter().filter(|c| c.holds.is_none()).count();
-    (held, failed, unk)
-}
-
-fn summary(h: &mut String, sections: &[Section<'_>]) {
-    h.push_str("<h2 id=\"summary\">Which claims held here</h2>\n<table>\n<tr><th class=\"s\">experiment</th><th class=\"s\">section</th><th>held</th><th>did not hold</th><th>inconclusive</th><th class=\"s\">status</th></tr>\n");
-    for s in sections {
-        let (cells, status) = match &s.outcome {
-            Outcome::Ran { report, .. } => {
-                let (a, b, c) = counts(report);
-                let status = if report.interrupted {
-                    "<span class=\"unk\">interrupted</span>".to_string()
-                } else if b > 0 {
-                    "<span class=\"fail\">a claim did not hold</span>".to_string()
-                } else {
-                    "<span class=\"ok\">all claims held</span>".to_string()
-                };
-                (format!("<td>{a}</td><td>{b}</td><td>{c}</td>"), status)
-            }
-            Outcome::NotRun(why) => (
-                "<td>-</td><td>-</td><td>-</td>".to_string(),
-                format!("<span class=\"unk\">not run: {}</span>", escape(why)),
-            ),
+        // A quantity (`4096 B`, `23.5 GiB`) never wraps; a path may break.
+        let class = if v.starts_with(|c: char| c.is_ascii_digit()) && v.len() < 14 {
+            " class=\"q\""
+        } else {
+            ""
         };
         let _ = writeln!(
             h,
-            "<tr><td class=\"s\"><a href=\"#{n}\">{n}</a></td><td class=\"s\">{}</td>{cells}<td class=\"s\">{status}</td></tr>",
-            escape(s.section),
+            "<tr><th>{}</th><td{class}>{}</td></tr>",
+            escape(k),
+            text(&v)
+        );
+    }
+    h.push_str("</table></div>\n");
+}
+
+/// The class and words of a report's outcome: the colour of the worst
+/// verdict, and "n of m held, k inconclusive".
+fn status(r: &Report) -> (&'static str, String) {
+    let (held, failed, unk) = r.tally();
+    let words = tally_words(held, failed, unk);
+    if r.interrupted {
+        return ("unk", format!("interrupted: {words}"));
+    }
+    let class = match super::table::worst(r) {
+        Verdict::Fails => "fail",
+        Verdict::Inconclusive => "unk",
+        Verdict::Holds => "ok",
+    };
+    (class, words)
+}
+
+/// Which claims held, experiment by experiment: the status (in the colour
+/// of the worst verdict) comes right after the name, so it is on screen on
+/// a phone too.
+fn summary(h: &mut String, sections: &[Section<'_>]) {
+    h.push_str(
+        "<h2 id=\"summary\">Which claims held here</h2>\n<div class=\"wide\"><table>\n\
+         <tr><th>experiment</th><th>checks</th><th>section of the document</th></tr>\n",
+    );
+    for s in sections {
+        let status = match &s.outcome {
+            Outcome::Ran { report, .. } => {
+                let (class, words) = status(report);
+                format!("<span class=\"{class}\">{}</span>", escape(&words))
+            }
+            Outcome::NotRun(why) => format!("<span class=\"unk\">not run: {}</span>", text(why)),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"#{n}\">{n}</a></td><td>{status}</td><td>{}</td></tr>",
+            text(s.section),
             n = escape(s.name)
         );
     }
-    h.push_str("</table>\n");
+    h.push_str("</table></div>\n");
 }
 
 fn section(h: &mut String, s: &Section<'_>) {
     let _ = writeln!(
         h,
         "<section id=\"{n}\">\n<h2>{n} — {}</h2>",
-        escape(s.section),
+        text(s.section),
         n = escape(s.name)
     );
+    let claim_text = s.page.map(claim_lines).unwrap_or_default();
     if let Some(page) = s.page {
         claim(h, page);
     }
@@ -175,108 +240,146 @@ fn section(h: &mut String, s: &Section<'_>) {
             let _ = writeln!(
                 h,
                 "<p class=\"unk\">Not run on this host: {}</p>",
-                escape(why)
+                text(why)
             );
         }
-        Outcome::Ran { report, svg, files } => {
-            if report.interrupted {
-                h.push_str("<p class=\"unk\">Interrupted: partial results.</p>\n");
-            }
-            if !report.params.is_empty() {
-                let p: Vec<String> = report
-                    .params
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", k.trim_end_matches("_bytes"), human(k, v)))
-                    .collect();
-                let _ = writeln!(
-                    h,
-                    "<p class=\"note\">Parameters: <code>{}</code></p>",
-                    escape(&p.join(" "))
-                );
-            }
-            for n in &report.notes {
-                let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(n));
-            }
-            rows_table(h, report);
-            if !report.summary.is_empty() {
-                h.push_str("<table>\n");
-                for (k, v) in &report.summary {
-                    let _ = writeln!(
-                        h,
-                        "<tr><th class=\"s\">{}</th><td>{}</td></tr>",
-                        escape(k),
-                        escape(&human(k, v))
-                    );
-                }
-                h.push_str("</table>\n");
-            }
-            if let Some(svg) = svg {
-                let body = match svg.find("<svg") {
-                    Some(i) => &svg[i..],
-                    None => svg,
-                };
-                let _ = writeln!(h, "<div class=\"chart\">{body}</div>");
-            }
-            h.push_str("<ul class=\"checks\">\n");
-            for c in &report.checks {
-                let (cls, mark) = match c.holds {
-                    Some(true) => ("ok", "✓"),
-                    Some(false) => ("fail", "✗"),
-                    None => ("unk", "?"),
-                };
-                let _ = writeln!(
-                    h,
-                    "<li><span class=\"{cls}\">{mark}</span> <b>{}</b>: {}<span class=\"measured\">measured {} (expected {})</span></li>",
-                    escape(&c.name),
-                    escape(&c.claim),
-                    escape(&c.measured),
-                    escape(&c.expected)
-                );
-            }
-            h.push_str("</ul>\n");
-            for sk in &report.skipped {
-                let _ = writeln!(h, "<p class=\"unk\">Skipped: {}</p>", escape(sk));
-            }
-            if !files.is_empty() {
-                let _ = writeln!(
-                    h,
-                    "<p class=\"note\">Data: {}</p>",
-                    escape(&files.join(", "))
-                );
-            }
-        }
+        Outcome::Ran { report, svg, files } => ran(h, report, *svg, files, &claim_text),
     }
     h.push_str("</section>\n");
 }
 
-/// The rows, as the human table shows them (at most 40).
+/// What a run left: parameters, notes, its table, summary, chart, checks.
+fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], claim: &str) {
+    if report.interrupted {
+        h.push_str("<p class=\"unk\">Interrupted: partial results.</p>\n");
+    }
+    if !report.params.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Parameters: <code>{}</code></p>",
+            escape(&params_line(report))
+        );
+    }
+    for n in &report.notes {
+        if repeats_claim(n, claim) {
+            // The document's definition, shown once: in the claim above.
+            continue;
+        }
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", inline(n));
+    }
+    rows_table(h, report);
+    if !report.summary.is_empty() {
+        h.push_str("<div class=\"wide\"><table>\n");
+        for (k, v) in &report.summary {
+            let v_html = text(&human(k, v));
+            let class = if v.is_number() { " class=\"n\"" } else { "" };
+            let _ = writeln!(
+                h,
+                "<tr><th>{}</th><td{class}>{v_html}</td></tr>",
+                header(strip_unit(k))
+            );
+        }
+        h.push_str("</table></div>\n");
+    }
+    if let Some(svg) = svg {
+        let body = match svg.find("<svg") {
+            Some(i) => &svg[i..],
+            None => svg,
+        };
+        let _ = writeln!(h, "<div class=\"chart\">{body}</div>");
+    }
+    checks(h, report);
+    for sk in &report.skipped {
+        let _ = writeln!(h, "<p class=\"unk\">Skipped: {}</p>", inline(sk));
+    }
+    if !files.is_empty() {
+        let links: Vec<String> = files
+            .iter()
+            .map(|f| format!("<a href=\"{0}\">{0}</a>", escape(f)))
+            .collect();
+        let _ = writeln!(h, "<p class=\"note\">Data: {}</p>", links.join(", "));
+    }
+}
+
+fn checks(h: &mut String, report: &Report) {
+    if report.checks.is_empty() {
+        return;
+    }
+    h.push_str("<ul class=\"checks\">\n");
+    for c in &report.checks {
+        let (cls, mark) = match c.holds {
+            Some(true) => ("ok", "✓"),
+            Some(false) => ("fail", "✗"),
+            None => ("unk", "?"),
+        };
+        let _ = writeln!(
+            h,
+            "<li><span class=\"{cls}\">{mark}</span> <b>{}</b>: {}<span class=\"measured\">measured {} (expected {})</span></li>",
+            escape(&c.name),
+            inline(&c.claim),
+            inline(&c.measured),
+            inline(&c.expected)
+        );
+    }
+    h.push_str("</ul>\n");
+    let (class, words) = status(report);
+    let _ = writeln!(h, "<p class=\"{class}\">{}</p>", escape(&words));
+}
+
+/// A note that repeats the document's words quoted in the claim (free's
+/// definitions): its Japanese already stands there.
+fn repeats_claim(note: &str, claim: &str) -> bool {
+    let ja: String = note.chars().filter(|&c| is_japanese(c)).collect();
+    ja.chars().count() >= 4 && claim.contains(&ja)
+}
+
+/// The claim section's text with only its Japanese characters, for
+/// [`repeats_claim`].
+fn claim_lines(page: &str) -> String {
+    page.chars().filter(|&c| is_japanese(c)).collect()
+}
+
+/// The rows of the view, all of them (the view already chose them), in a
+/// box that scrolls sideways when the table is wider than the page.
 fn rows_table(h: &mut String, r: &Report) {
-    if r.rows.is_empty() {
+    let idx = r.shown_rows();
+    if r.rows.is_empty() || idx.is_empty() {
         return;
     }
     let cols = r.shown_columns();
-    let idx = r.shown_rows();
+    let numeric: Vec<bool> = cols
+        .iter()
+        .map(|c| {
+            idx.iter().any(|&i| {
+                r.rows
+                    .get(i)
+                    .and_then(|row| row.get(*c))
+                    .is_some_and(Value::is_number)
+            })
+        })
+        .collect();
     h.push_str("<div class=\"wide\"><table>\n<tr>");
-    for c in &cols {
-        let _ = write!(h, "<th>{}</th>", escape(c));
+    for (c, num) in cols.iter().zip(&numeric) {
+        let class = if *num { " class=\"n\"" } else { "" };
+        let _ = write!(h, "<th{class}>{}</th>", header(strip_unit(c)));
     }
     h.push_str("</tr>\n");
-    for &i in idx.iter().take(40) {
+    for &i in &idx {
         let Some(row) = r.rows.get(i) else { continue };
         h.push_str("<tr>");
         for c in &cols {
             let v = row.get(*c).unwrap_or(&Value::Null);
-            let cls = if v.is_number() { "" } else { " class=\"s\"" };
-            let _ = write!(h, "<td{cls}>{}</td>", escape(&human(c, v)));
+            let class = if v.is_number() { " class=\"n\"" } else { "" };
+            let _ = write!(h, "<td{class}>{}</td>", text(&human(c, v)));
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</table></div>\n");
-    if idx.len() > 40 || idx.len() < r.rows.len() {
+    if idx.len() < r.rows.len() {
         let _ = writeln!(
             h,
-            "<p class=\"note\">{} of {} rows shown; all are in the CSV.</p>",
-            idx.len().min(40),
+            "<p class=\"note\">The table shows {} of the {} rows; the CSV has all of them.</p>",
+            idx.len(),
             r.rows.len()
         );
     }
@@ -307,7 +410,11 @@ fn claim(h: &mut String, page: &str) {
         let is_quote = l.starts_with('>');
         let is_item = l.starts_with("- ");
         if !is_quote && !quote.is_empty() {
-            let _ = writeln!(h, "<blockquote>{}</blockquote>", quote.join("<br/>"));
+            let _ = writeln!(
+                h,
+                "<blockquote lang=\"ja\">{}</blockquote>",
+                quote.join("<br/>")
+            );
             quote.clear();
         }
         let continues_item = l.starts_with("  ") && !l.trim().is_empty();
@@ -348,7 +455,11 @@ fn claim(h: &mut String, page: &str) {
         }
     }
     if !quote.is_empty() {
-        let _ = writeln!(h, "<blockquote>{}</blockquote>", quote.join("<br/>"));
+        let _ = writeln!(
+            h,
+            "<blockquote lang=\"ja\">{}</blockquote>",
+            quote.join("<br/>")
+        );
     }
     if !items.is_empty() {
         let _ = writeln!(h, "<ul><li>{}</li></ul>", items.join("</li><li>"));
@@ -363,22 +474,45 @@ fn flush_para(h: &mut String, para: &mut String) {
     para.clear();
 }
 
-/// Escape a line of Markdown and turn its `code` spans and **bold** into HTML.
-fn inline(s: &str) -> String {
+/// Escape a line of Markdown and turn its `code` spans, **bold** and
+/// *emphasis* into HTML; Japanese runs are marked `lang="ja"`.
+pub fn inline(s: &str) -> String {
     let mut out = String::new();
     for (i, part) in s.split('`').enumerate() {
         if i % 2 == 1 {
-            out.push_str(&format!("<code>{}</code>", escape(part)));
+            let _ = write!(out, "<code>{}</code>", text(part));
         } else {
-            for (j, p) in escape(part).split("**").enumerate() {
+            for (j, p) in text(part).split("**").enumerate() {
+                let p = emphasis(p);
                 if j % 2 == 1 {
-                    out.push_str(&format!("<b>{p}</b>"));
+                    let _ = write!(out, "<b>{p}</b>");
                 } else {
-                    out.push_str(p);
+                    out.push_str(&p);
                 }
             }
         }
     }
+    out
+}
+
+/// `*word*` → `<em>word</em>` (a lone `*`, as in `a * b`, stays).
+fn emphasis(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('*') {
+        let after = &rest[i + 1..];
+        match after.find('*') {
+            Some(k) if k > 0 && !after.starts_with(' ') && !after[..k].ends_with(' ') => {
+                let _ = write!(out, "{}<em>{}</em>", &rest[..i], &after[..k]);
+                rest = &after[k + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=i]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -401,7 +535,10 @@ mod tests {
             &mut h,
             "# x\n\n## The document's claim\n\n> 引用\n\nEnglish <text>.\n\n## Next\n\nnot this",
         );
-        assert!(h.contains("<blockquote>引用</blockquote>"));
+        assert!(
+            h.contains("<blockquote lang=\"ja\"><span lang=\"ja\">引用</span></blockquote>"),
+            "{h}"
+        );
         assert!(h.contains("<p>English &lt;text&gt;.</p>"), "{h}");
         assert!(!h.contains("not this"));
         let mut h2 = String::new();
@@ -410,7 +547,9 @@ mod tests {
             "## The document's claim\n\n> ### 見出し\n>\n> 本文 `x`\n\n- a **b**\n- c\n",
         );
         assert!(
-            h2.contains("<blockquote><b>見出し</b><br/>本文 <code>x</code></blockquote>"),
+            h2.contains(
+                "<blockquote lang=\"ja\"><b><span lang=\"ja\">見出し</span></b><br/><span lang=\"ja\">本文</span> <code>x</code></blockquote>"
+            ),
             "{h2}"
         );
         assert!(

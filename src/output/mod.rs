@@ -5,9 +5,13 @@ pub mod args;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod page;
 pub mod stream;
 pub mod svg;
 pub mod table;
+pub mod term;
+#[cfg(test)]
+mod tests;
 pub mod write;
 
 use std::io::Write;
@@ -130,10 +134,11 @@ impl Plan {
                 None => self.ui().say("(no chart: this run has nothing to plot)"),
             }
         }
-        let text = table::render(report, table::Symbols::detect());
+        // Laid out for the stream it goes to: its width, its colour.
         if !self.stdout_taken() {
-            write_all_stdout(text.as_bytes())?;
+            write_all_stdout(table::render_for(report, term::Stream::Stdout).as_bytes())?;
         } else if !self.quiet {
+            let text = table::render_for(report, term::Stream::Stderr);
             let _ = std::io::stderr().write_all(text.as_bytes());
         }
         Ok(())
@@ -169,8 +174,10 @@ impl Ui {
             return;
         }
         if self.to_stderr {
+            let line = term::fit(line, &term::Style::of(term::Stream::Stderr));
             let _ = writeln!(std::io::stderr(), "{line}");
         } else {
+            let line = term::fit(line, &term::Style::of(term::Stream::Stdout));
             let _ = writeln!(std::io::stdout(), "{line}");
         }
     }

@@ -315,7 +315,10 @@ ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsysca
                                      inode in 0u64..1<<40, path in "[a-z/\\[\\]]{0,20}") {
             let l = MapLine { start, end: start + len, perms, offset: off,
                               dev_major: 0xfd, dev_minor: 1, inode, pathname: path.trim().to_string() };
-            prop_assert_eq!(MapLine::parse(&l.render()), Some(l));
+            prop_assert_eq!(MapLine::parse(&l.render()), Some(l.clone()));
+            let e = DiffEntry::of(Change::Removed, &l);
+            prop_assert!(e.start.starts_with("0x") && e.offset.starts_with("0x"));
+            prop_assert_eq!(e.line(), Some(l));
         }
     }
 }

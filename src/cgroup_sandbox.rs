@@ -14,6 +14,13 @@
 //! it again — from `Drop` too, after killing and reaping the child, so an
 //! error or Ctrl-C never leaves a group behind.
 //!
+//! While a group is in use, memlab holds an exclusive `flock` on the group's
+//! folder itself (the child inherits it across fork, so the lock lives as
+//! long as either does). A group nobody holds a lock on was left by a memlab
+//! killed with SIGKILL: the next run removes it ([`sweep_stale`]) and says
+//! so. Locks, not pid liveness: a pid is reused, a lock dies with its
+//! holders.
+//!
 //! The file handling takes folder paths, so the v2 logic is tested against a
 //! fake cgroup folder in a temporary directory.
 
@@ -23,8 +30,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::probe::cgroup::{MemCgroup, Version, peak_bytes, usage_bytes};
+// The group's counters are read in probe/; re-exported here, where they
+// were first, so callers keep their paths.
+pub use crate::probe::cgroup::{OomCounters, keyed, read_counters_v1, read_counters_v2};
 use crate::probe::read_u64;
 use crate::sys::Child;
 
@@ -42,22 +53,12 @@ pub struct Sandbox {
     /// `memory.memsw.limit_in_bytes`); without one the host's swap, if any,
     /// could take the child's pages.
     pub swap_limited: bool,
+    /// Stale groups of earlier memlabs removed before this one was made.
+    pub swept: Vec<PathBuf>,
     child: Option<Child>,
     removed: bool,
-}
-
-/// The group's OOM counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OomCounters {
-    /// OOM kills in the group (v2 `memory.events` `oom_kill`, v1
-    /// `memory.oom_control` `oom_kill` on kernels since 4.13).
-    pub oom_kill: Option<u64>,
-    /// Times the group hit its limit (v1 the larger of `memory.failcnt` and
-    /// `memory.memsw.failcnt`, v2 the `max` event).
-    pub limit_hits: Option<u64>,
-    /// v2 `oom` events (allocations that failed even after reclaim), v1
-    /// `under_oom` (1 while the group is in OOM).
-    pub oom: Option<u64>,
+    /// The flock on the group's folder that marks it in use.
+    _lock: Option<Flock<fs::File>>,
 }
 
 /// Why the group could not be made, as one line that says what would make
@@ -69,27 +70,7 @@ impl Sandbox {
     /// Create the group next to memlab's memory cgroup `own`, with `limit`
     /// bytes of memory and no swap.
     pub fn create(own: &MemCgroup, limit: u64) -> std::result::Result<Sandbox, Refusal> {
-        let name = format!("{PREFIX}{}", std::process::id());
-        let (base, placement) = match own.version {
-            Version::V1 => (
-                own.dir.clone(),
-                format!("under memlab's v1 memory cgroup {}", own.dir.display()),
-            ),
-            Version::V2 => v2_base(&own.dir).map_err(Refusal)?,
-        };
-        remove_stale(&base);
-        let dir = base.join(&name);
-        if let Err(e) = fs::create_dir(&dir) {
-            return Err(Refusal(mkdir_refusal(&base, own.version, &e)));
-        }
-        let mut sb = Sandbox {
-            version: own.version,
-            dir,
-            placement,
-            swap_limited: false,
-            child: None,
-            removed: false,
-        };
+        let mut sb = Sandbox::make(own)?;
         let configured = match own.version {
             Version::V1 => configure_v1(&sb.dir, limit),
             Version::V2 => configure_v2(&sb.dir, limit),
@@ -105,6 +86,26 @@ impl Sandbox {
             }
         }
         Ok(sb)
+    }
+
+    /// The group's folder, made and locked next to memlab's own memory
+    /// cgroup `own`, after sweeping the stale groups there; not configured.
+    fn make(own: &MemCgroup) -> std::result::Result<Sandbox, Refusal> {
+        let name = format!("{PREFIX}{}", std::process::id());
+        let (base, placement) = base_for(own).map_err(Refusal)?;
+        let swept = sweep_stale_in(&base);
+        let dir = base.join(&name);
+        let lock = make_locked(&dir).map_err(|e| Refusal(mkdir_refusal(&base, own.version, &e)))?;
+        Ok(Sandbox {
+            version: own.version,
+            dir,
+            placement,
+            swap_limited: false,
+            swept,
+            child: None,
+            removed: false,
+            _lock: Some(lock),
+        })
     }
 
     /// `cgroup.procs` of the group: the child writes its own pid here.
@@ -183,32 +184,82 @@ pub fn remove_dir_retrying(dir: &Path, patience: Duration) -> Result<()> {
     }
 }
 
-/// Remove groups left by an earlier memlab that was killed with SIGKILL
-/// (the only way to skip the cleanup): `memlab-oom-<pid>` with that pid gone
-/// and no process inside.
-fn remove_stale(base: &Path) {
+/// Where memlab makes its groups, next to its own memory cgroup `own`, and
+/// why there (for the narration).
+pub fn base_for(own: &MemCgroup) -> std::result::Result<(PathBuf, String), String> {
+    match own.version {
+        Version::V1 => Ok((
+            own.dir.clone(),
+            format!("under memlab's v1 memory cgroup {}", own.dir.display()),
+        )),
+        Version::V2 => v2_base(&own.dir),
+    }
+}
+
+/// Take the lock that marks a group folder in use; `None` when another
+/// process holds it (or the folder cannot be opened).
+pub fn lock_group(dir: &Path) -> Option<Flock<fs::File>> {
+    let f = fs::File::open(dir).ok()?;
+    Flock::lock(f, FlockArg::LockExclusiveNonblock).ok()
+}
+
+/// Create `dir` and lock it. A sweeping memlab may remove a folder between
+/// its creation and the lock (it is empty and unlocked then): try again.
+fn make_locked(dir: &Path) -> io::Result<Flock<fs::File>> {
+    for _ in 0..5 {
+        fs::create_dir(dir)?;
+        match lock_group(dir) {
+            Some(l) if dir.exists() => return Ok(l),
+            _ => {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+    Err(io::Error::other(format!(
+        "{} kept vanishing while memlab locked it",
+        dir.display()
+    )))
+}
+
+/// Remove the groups under `base` left by a memlab that was killed with
+/// SIGKILL (the only way to skip the cleanup): `memlab-oom-*` folders that
+/// nobody holds the lock of and that hold no process. Returns the folders
+/// removed.
+pub fn sweep_stale_in(base: &Path) -> Vec<PathBuf> {
+    stale_groups(base)
+        .into_iter()
+        .filter_map(|(path, _lock)| fs::remove_dir(&path).is_ok().then_some(path))
+        .collect()
+}
+
+/// The `memlab-oom-*` folders under `base` that nobody holds the lock of
+/// and that hold no process, each with its lock (held while it is removed).
+pub fn stale_groups(base: &Path) -> Vec<(PathBuf, Flock<fs::File>)> {
     let Ok(entries) = fs::read_dir(base) else {
-        return;
+        return Vec::new();
     };
+    let mut stale = Vec::new();
     for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
+        let is_ours = e
+            .file_name()
             .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if Path::new(&format!("/proc/{pid}")).exists() {
+            .is_some_and(|n| n.starts_with(PREFIX));
+        if !is_ours {
             continue;
         }
-        let empty = fs::read_to_string(e.path().join("cgroup.procs"))
+        let path = e.path();
+        // Held by a running memlab (or its child): in use.
+        let Some(lock) = lock_group(&path) else {
+            continue;
+        };
+        let empty = fs::read_to_string(path.join("cgroup.procs"))
             .map(|t| t.trim().is_empty())
             .unwrap_or(false);
         if empty {
-            let _ = fs::remove_dir(e.path());
+            stale.push((path, lock));
         }
     }
+    stale
 }
 
 /// What to say when mkdir fails.
@@ -326,44 +377,6 @@ fn write_file(path: &Path, value: &str) -> Result<()> {
     fs::write(path, value).with_context(|| format!("writing {value} to {}", path.display()))
 }
 
-/// v2 `memory.events`: `low`, `high`, `max`, `oom`, `oom_kill` lines.
-pub fn read_counters_v2(dir: &Path) -> OomCounters {
-    let text = fs::read_to_string(dir.join("memory.events")).unwrap_or_default();
-    OomCounters {
-        oom_kill: keyed(&text, "oom_kill"),
-        limit_hits: keyed(&text, "max"),
-        oom: keyed(&text, "oom"),
-    }
-}
-
-/// v1 `memory.oom_control` (`oom_kill_disable`, `under_oom`, and `oom_kill`
-/// since 4.13) and `memory.failcnt`.
-pub fn read_counters_v1(dir: &Path) -> OomCounters {
-    let text = fs::read_to_string(dir.join("memory.oom_control")).unwrap_or_default();
-    // With swap accounting the memory+swap counter is charged first, so
-    // hits of a memsw limit equal to the memory limit land in memsw.failcnt.
-    let hits = match (
-        read_u64(dir.join("memory.failcnt")),
-        read_u64(dir.join("memory.memsw.failcnt")),
-    ) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    OomCounters {
-        oom_kill: keyed(&text, "oom_kill"),
-        limit_hits: hits,
-        oom: keyed(&text, "under_oom"),
-    }
-}
-
-/// The value of `key N` in a flat-keyed cgroup file.
-pub fn keyed(text: &str, key: &str) -> Option<u64> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once(' ')?;
-        (k == key).then(|| v.trim().parse().ok()).flatten()
-    })
-}
-
 // ---------------------------------------------------------------------------
 // For `memlab swap`: a group whose swap is allowed or denied on purpose.
 // ---------------------------------------------------------------------------
@@ -390,27 +403,7 @@ impl Sandbox {
         limit: u64,
         rule: SwapRule,
     ) -> std::result::Result<(Sandbox, String), Refusal> {
-        let name = format!("{PREFIX}{}", std::process::id());
-        let (base, placement) = match own.version {
-            Version::V1 => (
-                own.dir.clone(),
-                format!("under memlab's v1 memory cgroup {}", own.dir.display()),
-            ),
-            Version::V2 => v2_base(&own.dir).map_err(Refusal)?,
-        };
-        remove_stale(&base);
-        let dir = base.join(&name);
-        if let Err(e) = fs::create_dir(&dir) {
-            return Err(Refusal(mkdir_refusal(&base, own.version, &e)));
-        }
-        let mut sb = Sandbox {
-            version: own.version,
-            dir,
-            placement,
-            swap_limited: false,
-            child: None,
-            removed: false,
-        };
+        let mut sb = Sandbox::make(own)?;
         let configured = match (own.version, rule) {
             (Version::V1, SwapRule::Deny) => configure_v1(&sb.dir, limit).and_then(|memsw| {
                 if memsw {
@@ -458,16 +451,13 @@ fn configure_v1_memory_only(dir: &Path, limit: u64) -> Result<()> {
 }
 
 /// Remove groups left by a memlab killed with SIGKILL, where a group for
-/// memlab's cgroup `own` would be made (what [`Sandbox::create`] does first).
-pub fn sweep_stale(own: &MemCgroup) {
-    let base = match own.version {
-        Version::V1 => own.dir.clone(),
-        Version::V2 => match v2_base(&own.dir) {
-            Ok((b, _)) => b,
-            Err(_) => return,
-        },
-    };
-    remove_stale(&base);
+/// memlab's cgroup `own` would be made (what [`Sandbox::create`] does
+/// first; runs that make no group, such as `oom --part virtual`, call it).
+/// Returns the folders removed, for the announcement.
+pub fn sweep_stale(own: &MemCgroup) -> Vec<PathBuf> {
+    base_for(own)
+        .map(|(b, _)| sweep_stale_in(&b))
+        .unwrap_or_default()
 }
 
 /// Why a group below `own` could never swap, if an ancestor forbids it: v1
@@ -632,18 +622,25 @@ mod tests {
     }
 
     #[test]
-    fn stale_groups_of_dead_memlabs_are_removed() {
+    fn unlocked_empty_groups_are_stale_whatever_their_pid() {
         let t = tempfile::tempdir().unwrap();
-        // pid 0 never has a /proc entry of that name... use an impossible pid.
-        let stale = t.path().join(format!("{PREFIX}4000000000"));
-        fs::create_dir(&stale).unwrap();
-        fs::write(stale.join("cgroup.procs"), "").unwrap();
-        // A real cgroup folder's files vanish with rmdir; a fake one must be
-        // emptied first, so only check that a live memlab's group is kept.
-        let live = t.path().join(format!("{PREFIX}{}", std::process::id()));
-        fs::create_dir(&live).unwrap();
-        remove_stale(t.path());
-        assert!(live.exists());
+        let group = |name: &str, procs: &str| {
+            let d = t.path().join(name);
+            fs::create_dir(&d).unwrap();
+            fs::write(d.join("cgroup.procs"), procs).unwrap();
+            d
+        };
+        // Named after a live pid (this test's own): liveness says nothing,
+        // the lock does.
+        let stale = group(&format!("{PREFIX}{}", std::process::id()), "");
+        let held = group(&format!("{PREFIX}1"), "");
+        let busy = group(&format!("{PREFIX}2"), "4242\n");
+        group("not-memlab", "");
+        let _lock = lock_group(&held).unwrap();
+        assert!(lock_group(&held).is_none(), "a held lock was taken twice");
+        let found: Vec<PathBuf> = stale_groups(t.path()).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, vec![stale]);
+        assert!(busy.exists());
     }
 
     #[test]
@@ -659,7 +656,10 @@ mod tests {
         let name = format!("{PREFIX}{}", std::process::id());
         assert_eq!(sb.dir, t.path().join("user.slice").join(&name));
         assert!(!sb.swap_limited);
-        assert_eq!(read_u64(sb.dir.join("memory.max")), Some(32 << 20));
+        assert_eq!(
+            crate::probe::read_u64(sb.dir.join("memory.max")),
+            Some(32 << 20)
+        );
         assert_eq!(sb.procs_path(), sb.dir.join("cgroup.procs"));
         // The kernel's files vanish with the folder; a fake one must be emptied.
         fs::remove_file(sb.dir.join("memory.max")).unwrap();

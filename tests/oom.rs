@@ -1,4 +1,6 @@
 mod common;
+#[path = "common/rejudge.rs"]
+mod rejudge;
 use common::*;
 
 use std::path::PathBuf;
@@ -161,8 +163,27 @@ fn physical_rows_sample_the_child_until_it_is_killed() {
         return;
     }
     let events: Vec<&str> = phys.iter().map(|r| r["event"].as_str()).collect();
-    assert_eq!(events.first(), Some(&"before"));
-    assert_eq!(&events[events.len() - 2..], &["ended", "after"]);
+    // Several readings of system memory before the child starts and after
+    // its group is removed: the host's background.
+    assert_eq!(&events[..9], &["before"; 9]);
+    assert_eq!(
+        &events[events.len() - 10..],
+        &[&["ended"][..], &["after"; 9]].concat()[..]
+    );
+    for r in phys
+        .iter()
+        .filter(|r| r["event"] == "before" || r["event"] == "after")
+    {
+        for col in [
+            "mem_used_adj_kib",
+            "anon_pages_kib",
+            "cached_kib",
+            "own_kib",
+            "others_kib",
+        ] {
+            num(r, col);
+        }
+    }
     let samples: Vec<_> = phys.iter().filter(|r| r["event"] == "sample").collect();
     assert!(samples.len() >= 3, "only {} samples", samples.len());
     let touched: Vec<f64> = samples.iter().map(|r| num(r, "touched_kib")).collect();
@@ -399,4 +420,195 @@ fn a_group_left_by_a_killed_memlab_is_removed_by_the_next_run() {
         "the stale group was not removed"
     );
     assert_none_new(&before, "a memlab cgroup was left behind");
+}
+
+#[test]
+fn judge_gives_the_runs_verdicts_again_even_without_summary_and_checks() {
+    let _g = lock();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oom.json");
+    let o = run(&[
+        "oom",
+        "--limit",
+        "32M",
+        "--as-headroom",
+        "64M",
+        "-q",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    let code = o.status.code().unwrap();
+    assert!(matches!(code, 0 | 3), "{}", stderr(&o));
+    let ran: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert!(rejudge::verdicts(&ran).len() >= 3);
+    rejudge::assert_rejudges_the_same(&ran);
+    let mut bare = ran.clone();
+    bare.as_object_mut().unwrap().remove("summary");
+    bare.as_object_mut().unwrap().remove("checks");
+    // The physical child survived (it never reached the limit) on rows that
+    // are otherwise the run's: the checks say so, judge exits 3.
+    if ran["measurements"]["physical_touched_bytes"].is_number() {
+        let mut bad = bare.clone();
+        bad["measurements"]["physical_signal"] = Value::Null;
+        bad["measurements"]["physical_exit_code"] = serde_json::json!(13);
+        std::fs::write(&path, serde_json::to_vec(&bad).unwrap()).unwrap();
+        let again = json_run(&["judge", path.to_str().unwrap()], &[3]);
+        assert_eq!(
+            check(&again, "physical_child_killed_by_sigkill")["verdict"],
+            "fails"
+        );
+    }
+}
+
+#[test]
+fn an_inherited_address_space_limit_skips_the_physical_part_in_one_line() {
+    let _g = lock();
+    let before = groups_left();
+    let cmd = format!(
+        "ulimit -v 200000 && exec {} oom --limit 64M --as-headroom 64M --json - -q",
+        memlab_path().display()
+    );
+    let o = std::process::Command::new("sh")
+        .args(["-c", &cmd])
+        .output()
+        .expect("running sh");
+    assert_none_new(&before, "a memlab cgroup was left behind");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let why = physical_skipped(&r).expect("the physical part was not skipped");
+    assert!(!why.contains('\n'), "{why}");
+    if r["meta"]["panic_on_oom"] == 0 {
+        assert!(
+            why.contains("RLIMIT_AS") && why.contains("ulimit -v"),
+            "{why}"
+        );
+        assert!(
+            why.contains("200000 KiB"),
+            "names the inherited limit: {why}"
+        );
+    }
+    // The virtual part ran under it, and nothing failed.
+    assert_eq!(r["summary"]["virtual_errno"], "ENOMEM");
+    assert!(
+        !rejudge::verdicts(&r)
+            .iter()
+            .any(|(n, _)| n.starts_with("physical"))
+    );
+    assert_no_failed_checks(&r);
+}
+
+/// Where this memlab would create its groups (root only), if anywhere.
+fn group_base() -> Option<PathBuf> {
+    if !is_root() {
+        return None;
+    }
+    let own = MemCgroup::current()?;
+    memlab::cgroup_sandbox::base_for(&own).ok().map(|(b, _)| b)
+}
+
+#[test]
+fn a_stale_group_named_after_a_live_pid_is_swept_and_announced_even_by_the_virtual_part() {
+    let _g = lock();
+    let Some(base) = group_base() else {
+        eprintln!("skipping: needs root and a memory cgroup");
+        return;
+    };
+    // Pid 1 is alive: a sweep by pid liveness would never remove this.
+    let stale = base.join(format!("{}1", memlab::cgroup_sandbox::PREFIX));
+    let _ = std::fs::create_dir(&stale);
+    // A group whose lock is held stands for one in use: it stays.
+    let held = base.join(format!("{}2", memlab::cgroup_sandbox::PREFIX));
+    let _ = std::fs::create_dir(&held);
+    let lock = memlab::cgroup_sandbox::lock_group(&held).expect("locking");
+    let r = json_run(&["oom", "--part", "virtual", "--as-headroom", "64M"], &[0]);
+    let held_stayed = held.exists();
+    drop(lock);
+    let _ = std::fs::remove_dir(&held);
+    assert!(!stale.exists(), "the stale group was not swept");
+    let _ = std::fs::remove_dir(&stale);
+    assert!(held_stayed, "a group in use (locked) was swept");
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("removed the cgroup") && notes.contains(&stale.display().to_string()),
+        "{notes}"
+    );
+}
+
+#[test]
+fn an_interval_below_a_millisecond_is_a_usage_error() {
+    for i in ["1ns", "999us"] {
+        let o = run(&["oom", "--interval", i, "-q"]);
+        assert_eq!(o.status.code(), Some(2), "{i}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_child_killed_by_someone_else_keeps_the_samples_and_fails_the_oom_claims() {
+    use std::process::{Command, Stdio};
+    let _g = lock();
+    if group_base().is_none() {
+        eprintln!("skipping: needs root and a memory cgroup");
+        return;
+    }
+    let before = groups_left();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oom.json");
+    let memlab = Command::new(memlab_path())
+        .args([
+            "oom", "--part", "physical", "--limit", "64M", "--rate", "16M/s", "-q", "--json",
+        ])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning memlab");
+    let pid = memlab.id();
+    let procs_of = |g: &str| {
+        std::fs::read_to_string(PathBuf::from(g).join("cgroup.procs")).unwrap_or_default()
+    };
+    let name = format!("{}{pid}", memlab::cgroup_sandbox::PREFIX);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let child = loop {
+        let group = memlab_groups().into_iter().find(|g| g.ends_with(&name));
+        if let Some(c) =
+            group.and_then(|g| procs_of(&g).split_whitespace().next().map(String::from))
+        {
+            break c.parse::<i32>().unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the child never joined its group"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // Let it sample a little, then kill it from outside the group.
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let o = memlab.wait_with_output().unwrap();
+    assert_none_new(&before, "a memlab cgroup was left behind");
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let samples = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["event"] == "sample")
+        .count();
+    assert!(samples >= 3, "{samples} samples kept");
+    // SIGKILL, but far below the limit and not by the OOM killer.
+    assert_eq!(
+        check(&r, "physical_killed_at_the_limit")["verdict"],
+        "fails"
+    );
+    assert_eq!(check(&r, "oom_kill_counted")["verdict"], "fails");
 }

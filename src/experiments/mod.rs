@@ -11,6 +11,8 @@ pub mod cow;
 pub mod demand_paging;
 pub mod faults;
 pub mod filemap;
+#[cfg(test)]
+pub mod fixture;
 pub mod free;
 pub mod hugepage;
 pub mod isolation;
@@ -19,6 +21,7 @@ pub mod mmap;
 pub mod oom;
 pub mod page_cache;
 pub mod page_table;
+pub mod scratch_dir;
 pub mod segv;
 pub mod swap;
 mod touch_child;

@@ -169,6 +169,58 @@ fn join_cgroup(mount: &str, root: &str, path: &str) -> PathBuf {
     Path::new(mount).join(rel.trim_start_matches('/'))
 }
 
+/// The group's OOM counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OomCounters {
+    /// OOM kills in the group (v2 `memory.events` `oom_kill`, v1
+    /// `memory.oom_control` `oom_kill` on kernels since 4.13).
+    pub oom_kill: Option<u64>,
+    /// Times the group hit its limit (v1 the larger of `memory.failcnt` and
+    /// `memory.memsw.failcnt`, v2 the `max` event).
+    pub limit_hits: Option<u64>,
+    /// v2 `oom` events (allocations that failed even after reclaim), v1
+    /// `under_oom` (1 while the group is in OOM).
+    pub oom: Option<u64>,
+}
+
+/// v2 `memory.events`: `low`, `high`, `max`, `oom`, `oom_kill` lines.
+pub fn read_counters_v2(dir: &Path) -> OomCounters {
+    let text = std::fs::read_to_string(dir.join("memory.events")).unwrap_or_default();
+    OomCounters {
+        oom_kill: keyed(&text, "oom_kill"),
+        limit_hits: keyed(&text, "max"),
+        oom: keyed(&text, "oom"),
+    }
+}
+
+/// v1 `memory.oom_control` (`oom_kill_disable`, `under_oom`, and `oom_kill`
+/// since 4.13) and `memory.failcnt`.
+pub fn read_counters_v1(dir: &Path) -> OomCounters {
+    let text = std::fs::read_to_string(dir.join("memory.oom_control")).unwrap_or_default();
+    // With swap accounting the memory+swap counter is charged first, so
+    // hits of a memsw limit equal to the memory limit land in memsw.failcnt.
+    let hits = match (
+        crate::probe::read_u64(dir.join("memory.failcnt")),
+        crate::probe::read_u64(dir.join("memory.memsw.failcnt")),
+    ) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    OomCounters {
+        oom_kill: keyed(&text, "oom_kill"),
+        limit_hits: hits,
+        oom: keyed(&text, "under_oom"),
+    }
+}
+
+/// The value of `key N` in a flat-keyed cgroup file.
+pub fn keyed(text: &str, key: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        (k == key).then(|| v.trim().parse().ok()).flatten()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

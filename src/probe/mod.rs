@@ -10,6 +10,7 @@ pub mod pagecache;
 pub mod pagemap;
 pub mod process;
 pub mod swaps;
+pub mod sysmem;
 pub mod vmstat;
 
 use std::fs::File;

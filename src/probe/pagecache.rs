@@ -32,6 +32,15 @@ impl CacheReading {
         Self::parse(&text, pcp).context("parsing /proc/meminfo")
     }
 
+    /// The other-processes signal of a system-memory check (see
+    /// src/verdict.rs): anonymous memory and page cache of every process
+    /// (`AnonPages + Cached`; `Cached` already holds `Shmem`), less `own_kib`,
+    /// what memlab's own processes hold there (their PSS without the
+    /// file-backed part).
+    pub fn others_kib(&self, own_kib: u64) -> i64 {
+        (self.anon_pages_kib + self.cached_kib) as i64 - own_kib as i64
+    }
+
     /// The pure half of [`CacheReading::read`].
     pub fn parse(text: &str, pcp_free_kib: u64) -> Result<CacheReading> {
         let f = parse_meminfo(text)?;
@@ -163,6 +172,12 @@ mod tests {
         assert_eq!(r.file_lru_kib, 2_400_000);
         assert_eq!(r.mem.buff_cache_kib, 5392 + 2_531_888 + 102_872);
         assert_eq!(r.mem.pcp_free_kib, 100);
+    }
+
+    #[test]
+    fn others_are_anon_and_cache_less_memlabs_own() {
+        let r = CacheReading::parse(MEMINFO, 0).unwrap();
+        assert_eq!(r.others_kib(7056), 200_000 + 2_531_888);
     }
 
     #[test]

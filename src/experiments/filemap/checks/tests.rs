@@ -95,13 +95,11 @@ fn the_text_lines_of_an_older_memlab_are_judged_the_same() {
         ADDR + 8192
     )];
     // `maps_added` is never written: feed it as an older JSON has it.
-    let mut r = Report::new("filemap", &Meta::default());
-    r.param("size_bytes", 8192);
-    for (k, v) in serde_json::to_value(&m).unwrap().as_object().unwrap() {
-        r.measure(k, v);
-    }
-    r.measure("maps_added", &m.maps_added);
-    let j = judge(&Recorded::of(&r)).unwrap();
+    let j = Fixture::new("filemap")
+        .param("size_bytes", 8192)
+        .measurements(&m)
+        .measure("maps_added", &m.maps_added)
+        .judge(judge);
     assert_eq!(verdict(&j, "file_line_in_maps"), Verdict::Holds);
 }
 

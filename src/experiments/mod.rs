@@ -270,6 +270,20 @@ mod tests {
     }
 
     #[test]
+    fn plots_is_true_exactly_where_the_subcommand_takes_plot() {
+        let cmd = Probe::command();
+        for i in super::ALL {
+            let sub = cmd.find_subcommand(i.name).expect("a subcommand per entry");
+            let takes = sub.get_arguments().any(|a| a.get_id() == "plot");
+            assert_eq!(
+                takes, i.plots,
+                "{}: plots = {} but --plot taken: {takes}",
+                i.name, i.plots
+            );
+        }
+    }
+
+    #[test]
     fn every_quick_argument_list_parses() {
         use clap::Parser;
         for i in super::ALL {

@@ -188,6 +188,9 @@ impl Check {
     }
 }
 
+/// A listing shown beside the rows: (measurement key, columns, entries).
+pub type Listing<'a> = (&'a str, Vec<String>, Vec<&'a Map<String, Value>>);
+
 /// How a run ended (`ended_by` in the JSON).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -436,7 +439,7 @@ impl Report {
     /// key starts with `maps_diff` and whose value is a list of objects
     /// (the lines a mapping added to or removed from /proc/PID/maps). Each
     /// is (key, columns, entries).
-    pub fn listings(&self) -> Vec<(&str, Vec<String>, Vec<&Map<String, Value>>)> {
+    pub fn listings(&self) -> Vec<Listing<'_>> {
         let mut out = Vec::new();
         for (k, v) in &self.measurements {
             if !k.starts_with("maps_diff") {

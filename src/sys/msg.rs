@@ -4,13 +4,15 @@
 //! (serde_json) for the message. Each experiment defines its messages as a
 //! serde type (an enum per direction, or a struct) next to its child.
 //!
-//! A small frame ([`INLINE_BYTES`] at most) is built and read in stack
-//! buffers: sent with one write(2), it reaches the pipe whole (at most
-//! `PIPE_BUF` bytes are written atomically), and a child whose heap cannot
-//! grow (oom's virtual child, at its RLIMIT_AS) can still send and receive
-//! (messages of numbers and unit variants decode without the heap). A
-//! larger frame spills to the heap, which a forked child may use since
-//! memlab forks only while single-threaded.
+//! Every frame is written with one write(2), so a frame of at most
+//! `PIPE_BUF` (4096) bytes reaches the pipe whole. A small frame
+//! ([`INLINE_BYTES`] at most) is built and read in stack buffers, so a child
+//! whose heap cannot grow (oom's virtual child, at its RLIMIT_AS) can still
+//! send and receive (messages of numbers and unit variants decode without
+//! the heap); the buffers are small so that a child between two readings of
+//! its own memory touches no new stack page for them. A larger frame spills
+//! to the heap, which a forked child may use since memlab forks only while
+//! single-threaded.
 //! Receiving refuses a length over [`MAX_FRAME_BYTES`] before allocating.
 
 use std::io::{self, Write};
@@ -23,9 +25,11 @@ use serde::de::DeserializeOwned;
 use super::chan::{Chan, write_fd};
 use super::poll::{Polled, readable};
 
-/// Frames up to this size (header included) are built on the stack and
-/// written atomically (`PIPE_BUF` on Linux is 4096).
-pub const INLINE_BYTES: usize = 4096;
+/// Frames up to this size (header included) are built, and bodies up to
+/// this size read, on the stack. Every message memlab's children send
+/// between two readings fits (cow's largest, a stage report, is some 300
+/// bytes).
+pub const INLINE_BYTES: usize = 512;
 
 /// The largest message body a receiver accepts: far above any message
 /// memlab sends (faults' copy-on-write child sends one time per page, some
@@ -138,8 +142,8 @@ impl Chan {
     }
 
     /// Receive one typed message if one is waiting; never blocks on an empty
-    /// pipe. A frame of at most [`INLINE_BYTES`] was written at once, so a
-    /// readable pipe holds all of it.
+    /// pipe. A frame of at most `PIPE_BUF` (4096) bytes was written at once,
+    /// so a readable pipe holds all of it; a longer one is read to its end.
     pub fn try_recv_msg<T: DeserializeOwned>(&self) -> io::Result<Polled<T>> {
         if !readable(self.fd.as_raw_fd())? {
             return Ok(Polled::Empty);
@@ -252,7 +256,8 @@ mod tests {
         serde_json::to_writer(&mut f, &Msg::Times(vec![7; 100])).unwrap();
         assert!(f.heap.is_none());
         let mut f = FrameBuf::new();
-        serde_json::to_writer(&mut f, &Msg::Times(vec![7; 5000])).unwrap();
+        serde_json::to_writer(&mut f, &Msg::Times(vec![7; 300])).unwrap();
         assert!(f.heap.is_some());
+        assert!(f.bytes_mut().len() <= libc::PIPE_BUF);
     }
 }

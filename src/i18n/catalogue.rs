@@ -82,38 +82,42 @@ catalogue! {
                    "表示する言語: ja または en（既定はロケールに従います）";
 
     // ---- memlab list: each experiment's summary ----
-    "list.cow" => "fork() shares memory copy-on-write: each write copies one page",
-                  "fork() はメモリをコピーオンライトで共有し、書き込んだページだけをコピーします";
-    "list.demand-paging" => "memory is reserved at mmap() and given page by page on first touch",
-                            "メモリは mmap() で仮想アドレス空間だけ確保され、初めて触れたときに1ページずつ物理メモリが割り当てられます（デマンドページング）";
-    "list.mmap" => "mmap() adds a line to the memory map; RSS grows only with MAP_POPULATE",
-                   "mmap() はメモリマップに1行を加えます。物理メモリ（RSS）が増えるのは MAP_POPULATE のときだけです";
-    "list.segv" => "touching memory the process may not touch ends it with SIGSEGV",
-                   "触れてはいけないメモリに触れたプロセスは SIGSEGV で終了します";
-    "list.free" => "free's columns and how available is computed from /proc/meminfo",
-                   "free の各列と、available が /proc/meminfo からどう計算されるか";
-    "list.faults" => "what a minor and a major page fault cost",
-                     "マイナーページフォルトとメジャーページフォルトにかかる時間";
-    "list.filemap" => "a file mapped with mmap() is read and written through memory",
-                      "mmap() でマップしたファイルはメモリを通して読み書きできます";
-    "list.hugepage" => "huge pages need far fewer page faults and page-table bytes",
-                       "ヒュージページではページフォルトもページテーブルもずっと少なくて済みます";
-    "list.isolation" => "the same virtual address in two processes holds different data",
-                        "2つのプロセスの同じ仮想アドレスには別々のデータがあります";
-    "list.malloc" => "malloc() takes memory from the kernel with brk and mmap",
-                     "malloc() は brk と mmap でカーネルからメモリを得ます";
-    "list.oom" => "running out of physical memory ends a process (OOM killer)",
-                  "物理メモリが足りなくなると、プロセスが強制終了されます（OOM killer）";
-    "list.page-cache" => "a file read once is read again from memory (page cache)",
-                         "一度読んだファイルは、次はメモリ（ページキャッシュ）から読まれます";
-    "list.page-table" => "page tables cost memory only for what is mapped and touched",
-                         "ページテーブルは、マップして触れた分だけメモリを使います";
-    "list.swap" => "swap writes pages out to storage and reads them back as major faults",
-                   "スワップはページをストレージに追い出し、メジャーフォルトで読み戻します";
-    "list.watch" => "the memory of any command, sampled while it runs",
-                    "任意のコマンドのメモリ使用量を、実行中に測定します";
-    "list.all" => "run every experiment with quick defaults into DIR, with report.html",
-                  "すべての実験を短い既定値で実行し、report.html を書き出します";
+    "ui.list.experiment" => "experiment", "実験";
+    "ui.list.what" => "what it shows (needs: what it needs to run in full)",
+                      "示すこと（必要: すべてを実行するのに必要なもの）";
+    "ui.list.needs" => "needs: {needs}", "必要: {needs}";
+    "list.cow" => "fork copies page tables only; the child's writes copy pages",
+                  "fork() はページテーブルだけをコピーし、子プロセスの書き込みでページがコピーされる（コピーオンライト）";
+    "list.demand-paging" => "reserve 100 MiB, touch it at 10 MiB/s, sample VSZ/RSS/faults",
+                            "100 MiB を確保し、毎秒 10 MiB ずつ触れて、VSZ・RSS・ページフォルトを測る（デマンドページング）";
+    "list.faults" => "what one page fault costs, by kind (anon, THP, CoW, file, swap-in), as a distribution",
+                     "ページフォルト1回にかかる時間を種類ごと（anon、THP、CoW、file、swap-in）に分布で示す";
+    "list.filemap" => "map a file MAP_SHARED, write through memory, read it back",
+                      "ファイルを MAP_SHARED でマップし、メモリを通して書き込み、読み戻す";
+    "list.free" => "system memory as `free` shows it, with the document's definitions",
+                   "free が示すシステムのメモリを、文書の定義とともに示す";
+    "list.hugepage" => "4 KiB pages vs transparent huge pages: faults, VmPTE, fork time",
+                       "4 KiB のページと透過的ヒュージページを比べる（ページフォルト、VmPTE、fork の時間）";
+    "list.isolation" => "per-process address spaces; scattered physical frames",
+                        "プロセスごとの仮想アドレス空間と、ばらばらに置かれた物理メモリ";
+    "list.malloc" => "glibc malloc pools small blocks and mmaps large ones",
+                     "glibc の malloc は小さなブロックをプールから取り、大きなブロックを mmap する";
+    "list.oom" => "RLIMIT_AS exhaustion, and the OOM killer inside a memory cgroup",
+                  "RLIMIT_AS を使い切ったときと、メモリ cgroup の中の OOM killer";
+    "list.page-cache" => "read a file cold and warm: page cache, buff/cache and available",
+                         "ファイルを初回と2回目に読む（ページキャッシュ、buff/cache、available）";
+    "list.page-table" => "a flat table would be 256 GiB; VmPTE for dense and sparse touching",
+                         "1段の表なら 256 GiB になる。ぎっしり触れた場合とまばらに触れた場合の VmPTE";
+    "list.segv" => "a child writes to NULL and dies of SIGSEGV; other invalid addresses",
+                   "子プロセスが NULL に書き込んで SIGSEGV で終わる。ほかの不正なアドレスも試す";
+    "list.swap" => "page-out, swap-in faults and their cost, swap rescuing from OOM",
+                   "ページアウト、スワップインのページフォルトとその時間、スワップによる OOM からの救済";
+    "list.watch" => "sample a process tree's VSZ/RSS/faults every 1 ms or more",
+                    "プロセスツリーの VSZ・RSS・ページフォルトを 1 ms 以上の間隔で測る";
+    "list.all" => "run every experiment with quick defaults into a lab report",
+                  "すべての実験を短い既定値で実行し、実験レポートにまとめる";
+    "list.mmap" => "mmap 100 MiB and diff /proc/self/maps: VSZ grows, RSS does not",
+                   "100 MiB を mmap して /proc/self/maps を比べる。VSZ は増えるが RSS は増えない";
 
     // ---- each check's claim, by message id (else by name) ----
     // cow

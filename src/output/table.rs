@@ -537,23 +537,24 @@ pub fn human(key: &str, v: &Value) -> String {
 /// its summary; long summaries wrap inside their column.
 pub fn list(rows: &[(&str, &str, &str)], width: usize) -> String {
     let heads = [
-        "experiment",
-        "what it shows (needs: what it needs to run in full)",
+        crate::i18n::tr("ui.list.experiment", &[]),
+        crate::i18n::tr("ui.list.what", &[]),
     ];
     let name_w = rows
         .iter()
         .map(|r| cols(r.0))
-        .chain([cols(heads[0])])
+        .chain([cols(&heads[0])])
         .max()
         .unwrap_or(0);
     let what_w = width.saturating_sub(name_w + GAP).max(20);
     let mut out = String::new();
     let pad = |s: &str| format!("{s}{}", " ".repeat(name_w - cols(s) + GAP));
-    let _ = writeln!(out, "{}{}", pad(heads[0]), heads[1]);
+    let _ = writeln!(out, "{}{}", pad(&heads[0]), heads[1]);
     for (name, what, needs) in rows {
         let mut lines = wrap(what, what_w, "", "");
         if !needs.trim().is_empty() && needs.trim() != "-" {
-            lines.extend(wrap(&format!("needs: {needs}"), what_w, "", "  "));
+            let n = crate::i18n::tr("ui.list.needs", &[("needs", needs)]);
+            lines.extend(wrap(&n, what_w, "", "  "));
         }
         for (k, l) in lines.iter().enumerate() {
             let left = if k == 0 { pad(name) } else { pad("") };

@@ -120,6 +120,16 @@ pub fn explain(name: &str) -> Result<i32> {
             }
         }
     };
+    let lang = crate::i18n::current();
+    if lang.is_ja() {
+        match crate::i18n::page_ja(name) {
+            Some(ja) => {
+                crate::output::page::show(ja)?;
+                return Ok(exit::OK);
+            }
+            None => println!("{}", crate::i18n::tr("ui.explain.no_ja", &[])),
+        }
+    }
     crate::output::page::show(page)?;
     Ok(exit::OK)
 }

@@ -32,8 +32,15 @@ fn main() {
     let pid = child.id() as i32;
     let target = ProcHandle::new(pid).expect("opening /proc/PID of the child");
     let proc = procfs::process::Process::new(pid).expect("opening /proc/PID");
+    let readings = readings(&target, &proc);
+    measure(&readings, quick);
+    let _ = child.kill();
+    let _ = child.wait();
+}
 
-    let readings: Vec<Reading> = vec![
+/// Every reading the sampler makes, as a closure over the child's handles.
+fn readings<'a>(target: &'a ProcHandle, proc: &'a procfs::process::Process) -> Vec<Reading<'a>> {
+    vec![
         (
             "stat+statm (ProcHandle::sample)",
             Box::new(|| {
@@ -104,8 +111,11 @@ fn main() {
                 black_box(MemInfo::read_with_pcp(0).expect("meminfo"));
             }),
         ),
-    ];
+    ]
+}
 
+/// Time every reading in each mode, alternated inside one loop.
+fn measure(readings: &[Reading<'_>], quick: bool) {
     let modes: [(&str, Duration, usize); 3] = if quick {
         [
             ("back-to-back", Duration::ZERO, 500),
@@ -125,7 +135,7 @@ fn main() {
         // Alternate the readings inside one loop: every reading sees the same
         // host, and a drift hits them all alike.
         let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(n); readings.len()];
-        for (_, f) in &readings {
+        for (_, f) in readings {
             f(); // first touch: page in the code and the dentries
         }
         for _ in 0..n {
@@ -151,8 +161,6 @@ fn main() {
             );
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// The q-quantile of sorted values (nearest rank).

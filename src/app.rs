@@ -5,9 +5,9 @@ use anyhow::Result;
 
 use crate::error::{exit, usage};
 use crate::experiments::{self, ALL, Ctx, Experiment};
-use crate::output::{OutputArgs, Plan};
+use crate::output::{Emitted, OutputArgs, Plan};
 use crate::probe::host::Meta;
-use crate::report::{Report, SCHEMA_VERSION};
+use crate::report::{EndedBy, EndedEarly, Report, SCHEMA_VERSION};
 
 /// `memlab judge PATH.json`.
 #[derive(clap::Args, Debug)]
@@ -25,8 +25,22 @@ pub fn run_experiment(e: &Experiment) -> Result<i32> {
         return code;
     }
     run_one(e.out(), e.plot(), |ctx| {
-        let mut report = e.run(ctx)?;
-        if e.info().judge.is_some() {
+        let judged = e.info().judge.is_some();
+        let mut report = match e.run(ctx) {
+            Ok(r) => r,
+            Err(err) => match err.downcast::<EndedEarly>() {
+                // What was measured before the end is judged too, when the
+                // checks can read it; else it is written without checks.
+                Ok(mut early) => {
+                    if judged && experiments::judge(&mut early.report).is_err() {
+                        early.report.checks.clear();
+                    }
+                    return Err(anyhow::Error::new(early));
+                }
+                Err(err) => return Err(err),
+            },
+        };
+        if judged {
             experiments::judge(&mut report)?;
         }
         Ok(report)
@@ -34,7 +48,8 @@ pub fn run_experiment(e: &Experiment) -> Result<i32> {
 }
 
 /// Validate the outputs, gather the host facts once, run, export, and turn
-/// the report into an exit status.
+/// the report into an exit status. A run that ended early with something
+/// measured ([`EndedEarly`]) is written too, then its reason is printed.
 pub fn run_one(
     out: &OutputArgs,
     plot: Option<&std::path::PathBuf>,
@@ -46,35 +61,67 @@ pub fn run_one(
         ui: plan.ui(),
         stream: plan.stream_hook(),
     };
-    let mut report = body(&ctx)?;
+    crate::sys::hook("run");
+    let (mut report, why) = match body(&ctx) {
+        Ok(r) => (r, None),
+        Err(e) => match e.downcast::<EndedEarly>() {
+            Ok(early) => (*early.report, Some(early.why)),
+            Err(e) => return Err(e),
+        },
+    };
     if crate::sys::interrupted() {
         report.interrupted = true;
     }
-    if report.interrupted && report.ended_by == crate::report::EndedBy::Completed {
-        report.ended_by = crate::report::EndedBy::Interrupted;
+    if report.interrupted && report.ended_by == EndedBy::Completed {
+        report.ended_by = EndedBy::Interrupted;
     }
-    if ctx.stream.is_open() {
+    if why.is_some() && report.ended_by == EndedBy::Completed {
+        report.ended_by = EndedBy::Error;
+    }
+    let emitted = if ctx.stream.is_open() {
         // The rows went out as they were taken: complete those outputs.
-        for line in ctx.stream.finish(&report)? {
-            ctx.ui.say(&line);
+        let mut emitted = Emitted::default();
+        match ctx.stream.finish(&report) {
+            Ok(lines) => lines.iter().for_each(|l| ctx.ui.say(l)),
+            Err(e) => {
+                eprintln!("memlab: error: {e:#}");
+                emitted.failed += 1;
+            }
         }
-        plan.emit_after_stream(&report)?;
+        emitted.and(plan.emit_after_stream(&report))
     } else {
-        plan.emit(&report)?;
+        plan.emit(&report)
+    };
+    match (why, report.ended_by) {
+        (Some(why), _) => eprintln!("memlab: error: {why}; what was measured was written"),
+        (None, EndedBy::WorkerDied) => eprintln!(
+            "memlab: error: the worker died before the run ended; what was measured was written"
+        ),
+        (None, EndedBy::Error) => {
+            eprintln!("memlab: error: the run stopped on an error; what was measured was written")
+        }
+        _ => {}
     }
-    Ok(status_of(&report))
+    Ok(status_of(&report, emitted))
 }
 
-/// The exit status a finished report gives.
-pub fn status_of(report: &Report) -> i32 {
-    use crate::report::EndedBy;
-    if report.interrupted {
+/// The exit status of a finished run (README, "Exit status"): 130 when a
+/// signal cut the run or a write, else 1 when the run ended early or an
+/// output could not be written, else 3 when a check did not hold, else 0.
+pub fn status_of(report: &Report, emitted: Emitted) -> i32 {
+    if report.interrupted || emitted.interrupted {
         exit::INTERRUPTED
     } else if let Some(code) = report.exit_status {
         // watch -- CMD: the command's status (or 127/126 when it could
-        // not be run), as time(1) gives it.
-        code
-    } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) {
+        // not be run), as time(1) gives it; 1 if it was 0 and an output
+        // could not be written.
+        if code == exit::OK && emitted.failed > 0 {
+            exit::FAILED
+        } else {
+            code
+        }
+    } else if matches!(report.ended_by, EndedBy::WorkerDied | EndedBy::Error) || emitted.failed > 0
+    {
         exit::FAILED
     } else if report.all_hold() {
         exit::OK
@@ -197,10 +244,67 @@ pub fn judge(a: &JudgeArgs) -> Result<i32> {
     report.summary.clear();
     report.checks.clear();
     experiments::judge(&mut report)?;
-    plan.emit(&report)?;
-    Ok(if report.all_hold() {
-        exit::OK
-    } else {
-        exit::CHECK_FAILED
-    })
+    let emitted = plan.emit(&report);
+    // The judged run's own ending (interrupted, worker died) is part of
+    // the data; only this command's own writes decide 130 and 1 here.
+    let mut now = report.clone();
+    now.interrupted = false;
+    now.ended_by = EndedBy::Completed;
+    Ok(status_of(&now, emitted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Check;
+
+    fn report() -> Report {
+        Report::new("free", &Meta::default())
+    }
+
+    #[test]
+    fn exit_status_precedence_is_130_then_1_then_3_then_0() {
+        let ok = Emitted::default();
+        let mut r = report();
+        assert_eq!(status_of(&r, ok), exit::OK);
+        r.check(Check::new("c", "claim", "e", "m", false));
+        assert_eq!(status_of(&r, ok), exit::CHECK_FAILED);
+        let failed_write = Emitted {
+            failed: 1,
+            interrupted: false,
+        };
+        assert_eq!(status_of(&r, failed_write), exit::FAILED);
+        r.ended_by = EndedBy::WorkerDied;
+        assert_eq!(status_of(&r, ok), exit::FAILED);
+        r.interrupted = true;
+        assert_eq!(status_of(&r, failed_write), exit::INTERRUPTED);
+        let cut_write = Emitted {
+            failed: 0,
+            interrupted: true,
+        };
+        assert_eq!(status_of(&report(), cut_write), exit::INTERRUPTED);
+    }
+
+    #[test]
+    fn a_run_that_ended_early_is_written_with_its_ending_and_exits_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("r.json");
+        let out = OutputArgs {
+            csv: Some(dir.path().join("r.csv")),
+            json: Some(json.clone()),
+            quiet: true,
+        };
+        let code = run_one(&out, None, |ctx| {
+            let mut r = Report::new("free", &ctx.meta);
+            r.measure("pages_touched", 12);
+            Err(r.ended_early(EndedBy::WorkerDied, "the worker 1 was killed by SIGKILL"))
+        })
+        .unwrap();
+        assert_eq!(code, exit::FAILED);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(v["ended_by"], "worker_died");
+        assert_eq!(v["measurements"]["pages_touched"], 12);
+        assert!(dir.path().join("r.csv").exists());
+    }
 }

@@ -27,4 +27,35 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     pub const CHECK_FAILED: i32 = 3;
     pub const INTERRUPTED: i32 = 130;
+
+    /// The status that wins when a run has several (`all` over its parts):
+    /// 130 (interrupted) over 1 (could not run, an output could not be
+    /// written, a worker died) over 3 (a check did not hold) over 0. Usage
+    /// errors (2) are decided before anything runs and never combined.
+    pub fn worst(a: i32, b: i32) -> i32 {
+        let rank = |c: i32| match c {
+            INTERRUPTED => 4,
+            USAGE => 5,
+            OK => 0,
+            CHECK_FAILED => 1,
+            _ => 3,
+        };
+        if rank(b) > rank(a) { b } else { a }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn precedence_is_130_then_1_then_3_then_0() {
+            assert_eq!(worst(OK, CHECK_FAILED), CHECK_FAILED);
+            assert_eq!(worst(CHECK_FAILED, FAILED), FAILED);
+            assert_eq!(worst(FAILED, INTERRUPTED), INTERRUPTED);
+            assert_eq!(worst(INTERRUPTED, CHECK_FAILED), INTERRUPTED);
+            assert_eq!(worst(OK, OK), OK);
+            let all = [OK, CHECK_FAILED, FAILED, INTERRUPTED];
+            assert_eq!(all.iter().copied().fold(OK, worst), INTERRUPTED);
+        }
+    }
 }

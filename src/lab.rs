@@ -3,6 +3,7 @@
 //! Which experiments run, and with what, comes from the registry
 //! (`Info::quick`).
 
+use std::ffi::{CString, OsString};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -12,7 +13,7 @@ use crate::error::{exit, usage};
 use crate::experiments::{ALL, Info};
 use crate::output::{Ui, html, write};
 use crate::probe::host::Meta;
-use crate::report::Report;
+use crate::report::{EndedBy, Report};
 use crate::sys;
 
 #[derive(clap::Args, Debug)]
@@ -25,9 +26,13 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// What one experiment left: its report, its chart and the files written,
-/// or why it could not run here.
-type Outcome = Result<(Report, Option<String>, Vec<String>), String>;
+/// What one experiment left: its report, its chart and the files written
+/// (all by this run), or why it could not run here; and the exit status it
+/// counts for in `all`'s own (see [`exit::worst`]).
+struct Part {
+    outcome: Result<(Report, Option<String>, Vec<String>), String>,
+    status: i32,
+}
 
 /// `all`'s line in `memlab list`.
 pub const SUMMARY: &str = "run every experiment with quick defaults into a lab report";
@@ -36,13 +41,29 @@ pub const PAGE: &str = include_str!("../experiments/all.md");
 
 pub fn run(args: &Args) -> Result<i32> {
     prepare_dir(&args.out)?;
+    // Two `all` runs into one folder would mix their files.
+    let _lock = match write::lock_folder(&args.out) {
+        Ok(l) => l,
+        Err(Some(pid)) => {
+            anyhow::bail!(
+                "another memlab all (pid {pid}) is writing into '{}'; wait for it to end or give another --out",
+                args.out.display()
+            )
+        }
+        Err(None) => {
+            return Err(usage(format!(
+                "--out '{}': cannot make a lock file in it; e.g. --out lab",
+                args.out.display()
+            )));
+        }
+    };
     let started = Instant::now();
     let meta = Meta::gather();
     let ui = Ui {
         quiet: args.quiet,
         to_stderr: false,
     };
-    let mut results: Vec<(&'static Info, Outcome)> = Vec::new();
+    let mut results: Vec<(&'static Info, Part)> = Vec::new();
     let runnable: Vec<&'static Info> = ALL.iter().copied().filter(|i| i.quick.is_some()).collect();
     let progress = ui.progress(runnable.len() as u64, "experiments");
     for (n, info) in runnable.iter().enumerate() {
@@ -51,29 +72,22 @@ pub fn run(args: &Args) -> Result<i32> {
         }
         progress.set(n as u64);
         progress.message(info.name);
-        let outcome = run_quick(info, &args.out);
+        let part = run_quick(info, &args.out);
         if !args.quiet {
             progress.finish();
         }
-        match &outcome {
-            Ok((r, _, _)) => ui.say(&format!(
-                "{:<14} {}",
-                info.name,
-                crate::output::table::tally_text(r)
-            )),
-            Err(why) => ui.say(&format!("{:<14} not run: {why}", info.name)),
-        }
-        results.push((info, outcome));
+        ui.say(&format!("{:<14} {}", info.name, part_line(&part)));
+        results.push((info, part));
     }
     progress.finish();
 
     let sections: Vec<html::Section<'_>> = results
         .iter()
-        .map(|(info, o)| html::Section {
+        .map(|(info, p)| html::Section {
             name: info.name,
             section: info.section,
             page: Some(info.page),
-            outcome: match o {
+            outcome: match &p.outcome {
                 Ok((r, svg, files)) => html::Outcome::Ran {
                     report: r,
                     svg: svg.as_deref(),
@@ -85,22 +99,44 @@ pub fn run(args: &Args) -> Result<i32> {
         .collect();
     let page = html::render(&meta, &sections, started.elapsed().as_secs_f64());
     let report_path = args.out.join("report.html");
-    write::atomic(&report_path, page.as_bytes())?;
-    ui.say(&format!(
-        "wrote {} ({:.1} s)",
-        report_path.display(),
-        started.elapsed().as_secs_f64()
-    ));
-    let any_failed = results
+    let mut status = results
         .iter()
-        .any(|(_, o)| matches!(o, Ok((r, _, _)) if !r.all_hold()));
-    Ok(if crate::sys::interrupted() {
-        exit::INTERRUPTED
-    } else if any_failed {
-        exit::CHECK_FAILED
-    } else {
-        exit::OK
-    })
+        .map(|(_, p)| p.status)
+        .fold(exit::OK, exit::worst);
+    match write::atomic(&report_path, page.as_bytes()) {
+        Ok(()) => ui.say(&format!(
+            "wrote {} ({:.1} s)",
+            report_path.display(),
+            started.elapsed().as_secs_f64()
+        )),
+        Err(e) => {
+            eprintln!("memlab: error: {e:#}");
+            status = exit::worst(status, exit::FAILED);
+        }
+    }
+    if crate::sys::interrupted() {
+        status = exit::INTERRUPTED;
+    }
+    Ok(status)
+}
+
+/// One part's line: "8 of 11 held, 1 inconclusive", said to be
+/// interrupted or cut short when it was.
+fn part_line(p: &Part) -> String {
+    let r = match &p.outcome {
+        Ok((r, _, _)) => r,
+        Err(why) => return format!("not run: {why}"),
+    };
+    let line = crate::output::table::tally_text(r);
+    let how = match r.ended_by {
+        _ if r.interrupted => "interrupted: ",
+        EndedBy::Interrupted => "interrupted: ",
+        EndedBy::WorkerDied => "its worker died: ",
+        EndedBy::Error => "stopped on an error: ",
+        EndedBy::Completed if p.status == exit::FAILED => "an output failed: ",
+        EndedBy::Completed => "",
+    };
+    format!("{how}{line}")
 }
 
 /// The output folder: created when missing, refused when it is a file or
@@ -136,24 +172,104 @@ fn prepare_dir(dir: &Path) -> Result<()> {
 /// re-executed, as if the user had typed the command): each starts from a
 /// clean heap, clean counters and a clean glibc state, and a crash or a leak
 /// in one cannot touch the others. It writes its own CSV, JSON and chart into
-/// `dir`; the report is read back from the JSON.
-fn run_quick(info: &Info, dir: &Path) -> Outcome {
+/// `dir`, after the files of an earlier run are removed: a report read back
+/// is always this run's.
+fn run_quick(info: &Info, dir: &Path) -> Part {
+    let not_run = |why: String, status: i32| Part {
+        outcome: Err(why),
+        status,
+    };
     let name = info.name;
-    let mut argv: Vec<String> = vec!["memlab".into(), name.into()];
-    argv.extend(info.quick.unwrap_or(&[]).iter().map(|s| s.to_string()));
-    let has_plot = info.plots;
     let file = |ext: &str| dir.join(format!("{name}.{ext}"));
     let mut files = vec![format!("{name}.csv"), format!("{name}.json")];
-    argv.extend(["-q".into(), "--csv".into(), path_arg(&file("csv"))?]);
-    argv.extend(["--json".into(), path_arg(&file("json"))?]);
-    if has_plot {
-        argv.extend(["--plot".into(), path_arg(&file("svg"))?]);
+    if info.plots {
         files.push(format!("{name}.svg"));
     }
-    let exe = std::ffi::CString::new("/proc/self/exe").map_err(|e| e.to_string())?;
-    let mut cargs: Vec<std::ffi::CString> = vec![exe];
-    for a in &argv[1..] {
-        cargs.push(std::ffi::CString::new(a.as_str()).map_err(|e| e.to_string())?);
+    for f in &files {
+        match std::fs::remove_file(dir.join(f)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return not_run(format!("cannot remove the older {f}: {e}"), exit::FAILED),
+        }
+    }
+    let mut argv: Vec<OsString> = vec![name.into()];
+    argv.extend(info.quick.unwrap_or(&[]).iter().map(OsString::from));
+    argv.extend(["-q".into(), "--csv".into(), file("csv").into_os_string()]);
+    argv.extend(["--json".into(), file("json").into_os_string()]);
+    if info.plots {
+        argv.extend(["--plot".into(), file("svg").into_os_string()]);
+    }
+    let (code, signal, stderr) = match spawn_part(&argv) {
+        Ok(v) => v,
+        Err(e) => return not_run(e, exit::FAILED),
+    };
+    let interrupted = code.is_none() && signal.is_none() || code == Some(exit::INTERRUPTED);
+    let first_line = || {
+        let msg = String::from_utf8_lossy(&stderr);
+        let line = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        line.trim_start_matches("memlab: error: ").to_string()
+    };
+    if let Some(sig) = signal {
+        return not_run(format!("ended by {}", sig.as_str()), exit::FAILED);
+    }
+    if code == Some(exit::USAGE) {
+        // The quick arguments are fixed and valid: a part that refuses them
+        // lacks a privilege or a feature here (not a failure of `all`).
+        return not_run(first_line(), exit::OK);
+    }
+    let report = match std::fs::read(file("json")) {
+        Ok(json) => match Report::from_json(&json) {
+            Ok(r) => r,
+            Err(e) => return not_run(format!("its JSON does not parse: {e}"), exit::FAILED),
+        },
+        Err(_) if interrupted => {
+            return not_run(
+                "interrupted before it wrote anything".into(),
+                exit::INTERRUPTED,
+            );
+        }
+        Err(_) => {
+            let why = match first_line() {
+                l if l.is_empty() => "it wrote no JSON".to_string(),
+                l => l,
+            };
+            return not_run(why, exit::FAILED);
+        }
+    };
+    let mut report = report;
+    report.interrupted |= interrupted;
+    if report.interrupted && report.ended_by == EndedBy::Completed {
+        report.ended_by = EndedBy::Interrupted;
+    }
+    let status = match code {
+        _ if interrupted => exit::INTERRUPTED,
+        Some(c) => c,
+        None => exit::FAILED,
+    };
+    let svg = if info.plots {
+        std::fs::read_to_string(file("svg")).ok()
+    } else {
+        None
+    };
+    files.retain(|f| dir.join(f).exists());
+    Part {
+        outcome: Ok((report, svg, files)),
+        status,
+    }
+}
+
+/// How a part's process ended: its exit code, the signal that killed it,
+/// its stderr.
+type Ended = (Option<i32>, Option<nix::sys::signal::Signal>, Vec<u8>);
+
+/// Run `memlab ARGV...` (this very binary) with stdout to /dev/null and
+/// stderr captured; its exit code (None when it was cut short by memlab's
+/// own interruption), the signal that killed it, and its stderr.
+fn spawn_part(argv: &[OsString]) -> Result<Ended, String> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut cargs: Vec<CString> = vec![c"/proc/self/exe".to_owned()];
+    for a in argv {
+        cargs.push(CString::new(a.as_bytes()).map_err(|e| e.to_string())?);
     }
     let (err_r, err_w) = sys::chan().map_err(|e| format!("{e:#}"))?;
     let mut child = sys::fork_child(|| {
@@ -170,31 +286,15 @@ fn run_quick(info: &Info, dir: &Path) -> Outcome {
     if exit.is_none() {
         // memlab was interrupted: let the experiment write what it measured.
         exit = child.stop(std::time::Duration::from_secs(3));
+        return Ok((
+            exit.as_ref()
+                .and_then(|e| e.exit_code)
+                .filter(|&c| c == exit::INTERRUPTED),
+            None,
+            stderr,
+        ));
     }
     let code = exit.as_ref().and_then(|e| e.exit_code);
-    let interrupted = exit.is_none() || code == Some(130);
-    if !interrupted && !matches!(code, Some(0) | Some(3)) {
-        let msg = String::from_utf8_lossy(&stderr);
-        let line = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Err(match (code, exit.and_then(|e| e.signal)) {
-            (_, Some(sig)) => format!("ended by {}", sig.as_str()),
-            _ => line.trim_start_matches("memlab: error: ").to_string(),
-        });
-    }
-    let json = std::fs::read(file("json")).map_err(|e| format!("no JSON written: {e}"))?;
-    let mut report = Report::from_json(&json).map_err(|e| format!("JSON does not parse: {e}"))?;
-    report.interrupted |= interrupted;
-    let svg = if has_plot {
-        std::fs::read_to_string(file("svg")).ok()
-    } else {
-        None
-    };
-    files.retain(|f| dir.join(f).exists());
-    Ok((report, svg, files))
-}
-
-fn path_arg(p: &Path) -> Result<String, String> {
-    p.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("{} is not valid UTF-8", p.display()))
+    let signal = exit.and_then(|e| e.signal);
+    Ok((code, signal, stderr))
 }

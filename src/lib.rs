@@ -4,6 +4,9 @@
 //! Data flows one way: cli → app (and lab, for `all`) → experiments →
 //! sampler/report/output → probe/sys → units/error. See ARCHITECTURE.md.
 
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod app;
 pub mod cgroup_sandbox;
 pub mod cli;
@@ -26,6 +29,18 @@ use error::{UsageError, exit};
 
 /// Parse the command line, run, and return the exit status.
 pub fn run() -> i32 {
+    // First, before clap or anything else can overflow a tiny stack or fail
+    // to allocate under a tiny address-space limit: one line, exit 1.
+    if let Err(line) = sys::check_own_limits() {
+        sys::print_raw_stderr(line);
+        return exit::FAILED;
+    }
+    // memlab itself never dumps core (its deliberately faulting children
+    // already could not); a command under `watch --` gets the limit back.
+    sys::no_core_for_memlab();
+    // A closed fd 0/1/2 would be taken by the next open: "stdout" could
+    // land in an output file.
+    sys::reopen_closed_std_fds();
     // The language first: the help clap prints is built in it.
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let words: Vec<String> = argv
@@ -91,6 +106,13 @@ fn clap_error(e: clap::Error) -> i32 {
                 exit::OK
             }
         }
+        ErrorKind::InvalidUtf8 => {
+            eprintln!(
+                "memlab: error: {} (see memlab --help)",
+                invalid_utf8_line(std::env::args_os().skip(1))
+            );
+            exit::USAGE
+        }
         _ => {
             let text = e.render().to_string();
             let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -120,6 +142,27 @@ fn clap_error(e: clap::Error) -> i32 {
     }
 }
 
+/// Name the option whose value is not valid UTF-8 (clap says only that
+/// some argument is).
+fn invalid_utf8_line(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    let args: Vec<std::ffi::OsString> = args.collect();
+    let Some(i) = args.iter().position(|a| a.to_str().is_none()) else {
+        return "an argument is not valid UTF-8".into();
+    };
+    let bad = args[i].to_string_lossy();
+    if bad.starts_with("--")
+        && let Some((opt, _)) = bad.split_once('=')
+    {
+        return format!("the value of {opt} is not valid UTF-8 ('{bad}')");
+    }
+    match i.checked_sub(1).and_then(|j| args[j].to_str()) {
+        Some(prev) if prev.starts_with('-') && prev != "--" => {
+            format!("the value of {prev} is not valid UTF-8 ('{bad}')")
+        }
+        _ => format!("argument {} ('{bad}') is not valid UTF-8", i + 1),
+    }
+}
+
 /// Keep a usage error one short line when the value itself is long (a
 /// pasted number of 300 digits): each quoted value is cut to its start.
 fn shorten_quoted(line: &str) -> String {
@@ -146,6 +189,10 @@ fn error_code(e: &anyhow::Error) -> i32 {
         eprintln!("memlab: error: {}", shorten_quoted(&e.to_string()));
         return exit::USAGE;
     }
+    if sys::interrupted() {
+        // An interrupted run never exits 0, not even when its reader left.
+        return exit::INTERRUPTED;
+    }
     let broken_pipe = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
@@ -154,16 +201,28 @@ fn error_code(e: &anyhow::Error) -> i32 {
         // The reader went away (`memlab ... --csv | head`): end quietly.
         return exit::OK;
     }
-    if sys::interrupted() {
-        return exit::INTERRUPTED;
-    }
     eprintln!("memlab: error: {e:#}");
     exit::FAILED
 }
 
 #[cfg(test)]
 mod tests {
-    use super::shorten_quoted;
+    use super::{invalid_utf8_line, shorten_quoted};
+
+    #[test]
+    fn invalid_utf8_names_the_option() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = std::ffi::OsString::from_vec(b"1\xffM".to_vec());
+        let args = vec!["mmap".into(), "--size".into(), bad.clone()];
+        let line = invalid_utf8_line(args.into_iter());
+        assert!(line.contains("--size"), "{line}");
+        let mut eq = std::ffi::OsString::from("--size=");
+        eq.push(&bad);
+        let line = invalid_utf8_line(vec!["mmap".into(), eq].into_iter());
+        assert!(line.starts_with("the value of --size "), "{line}");
+        let line = invalid_utf8_line(vec!["explain".into(), bad].into_iter());
+        assert!(line.contains("argument 2"), "{line}");
+    }
 
     #[test]
     fn long_quoted_values_are_cut() {

@@ -202,6 +202,25 @@ pub enum EndedBy {
     Error,
 }
 
+/// A run that measured something and then could not go on (its worker
+/// died, a later step failed): what it measured, and why it stopped, in a
+/// plain sentence. The application layer writes the report (its `ended_by`
+/// says how it ended) and then prints `why`; exit status 1 (130 when a
+/// signal cut it). Build it with [`Report::ended_early`].
+#[derive(Debug)]
+pub struct EndedEarly {
+    pub report: Box<Report>,
+    pub why: String,
+}
+
+impl std::fmt::Display for EndedEarly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl std::error::Error for EndedEarly {}
+
 /// A chart an experiment asks for; `output::svg` draws it.
 #[derive(Clone, Debug, Default)]
 pub struct Chart {
@@ -400,6 +419,17 @@ impl Report {
             Some(v) => v.clone(),
             None => (0..self.rows.len()).collect(),
         }
+    }
+
+    /// This report as an error that keeps it: `return
+    /// Err(r.ended_early(EndedBy::WorkerDied, "the worker 7512 was killed
+    /// (SIGKILL)"))` writes what was measured, then says why, exit 1.
+    pub fn ended_early(mut self, by: EndedBy, why: impl Into<String>) -> anyhow::Error {
+        self.ended_by = by;
+        anyhow::Error::new(EndedEarly {
+            report: Box::new(self),
+            why: why.into(),
+        })
     }
 
     /// Did every check hold (inconclusive ones do not count as failures)?

@@ -71,7 +71,14 @@ impl FromStr for Size {
             if !b.is_finite() || b >= u64::MAX as f64 {
                 return Err(format!("size '{raw}' is too large ({example})"));
             }
-            b.round() as u64
+            // `1.5` bytes or `1.3K` (1331.2 bytes): not a whole number of
+            // bytes, so not what the user meant; refuse, never round.
+            if b.fract() != 0.0 {
+                return Err(format!(
+                    "size '{raw}' is not a whole number of bytes ({example})"
+                ));
+            }
+            b as u64
         } else {
             let v: u64 = num
                 .parse()
@@ -197,7 +204,7 @@ impl FromStr for Interval {
     type Err = String;
     fn from_str(raw: &str) -> Result<Interval, String> {
         let s = raw.trim();
-        let example = "e.g. 100ms, 1s or 500us";
+        let example = "e.g. 100ms, 1s or 1ms";
         if s.starts_with('-') {
             return Err(format!("interval '{raw}' is negative ({example})"));
         }
@@ -229,6 +236,12 @@ impl FromStr for Interval {
         }
         if nanos < 1.0 {
             return Err(format!("interval '{raw}' must be more than 0 ({example})"));
+        }
+        // memlab samples /proc; no interval of its is shorter than 1 ms.
+        if nanos < 1e6 {
+            return Err(format!(
+                "interval '{raw}' is below 1ms, the shortest memlab takes ({example})"
+            ));
         }
         Ok(Interval(Duration::from_nanos(nanos.round() as u64)))
     }
@@ -283,6 +296,8 @@ mod tests {
             "M",
             "abc",
             "1.2.3M",
+            "1.5",
+            "1.3K",
             "99999999999999999999",
             "2000000T",
         ] {
@@ -329,14 +344,16 @@ mod tests {
             Ok(Interval(Duration::from_secs(1)))
         );
         assert_eq!(
-            "500us".parse::<Interval>(),
-            Ok(Interval(Duration::from_micros(500)))
+            "1500us".parse::<Interval>(),
+            Ok(Interval(Duration::from_micros(1500)))
         );
         assert_eq!(
             "1.5s".parse::<Interval>(),
             Ok(Interval(Duration::from_millis(1500)))
         );
-        for s in ["100", "0ms", "-1s", "1h", "ms", "fast", "1000000s"] {
+        for s in [
+            "100", "0ms", "-1s", "1h", "ms", "fast", "1000000s", "1ns", "500us", "0.9ms",
+        ] {
             let e = s.parse::<Interval>().unwrap_err();
             assert!(e.contains(s), "{s}: {e}");
         }
@@ -344,7 +361,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["100ms", "1s", "500us"] {
+        for s in ["100ms", "1s", "1500us"] {
             assert_eq!(s.parse::<Interval>().unwrap().to_string(), s);
         }
         assert_eq!(Size(100 << 20).to_string(), "100.0 MiB");

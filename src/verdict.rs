@@ -22,7 +22,12 @@
 //!    saying so. Noise is measured outside the effect, so a real departure
 //!    cannot turn the check inconclusive this way.
 //! 2. The residual's change is within `max(K × background, FLOOR_KIB,
-//!    tolerance)` of what the claim predicts: `✓`.
+//!    tolerance) + OTHERS_FRACTION × |others|` of what the claim predicts:
+//!    `✓`. The last term is the residual's own imprecision while other
+//!    processes churn: meminfo's counters are summed from per-CPU batches
+//!    and the per-CPU free lists are re-read less often than meminfo, so
+//!    when others move X MiB during the window the residual can be off by a
+//!    few percent of X without any departure from the claim.
 //! 3. It departs by more, and the other-processes signal moved by at least
 //!    half the departure in the same direction: `?`, naming what moved.
 //! 4. Otherwise `✗`: nothing measured explains the departure (a change in a
@@ -33,8 +38,14 @@ use crate::report::Verdict;
 /// How many times the background noise a departure must exceed.
 pub const K: f64 = 4.0;
 /// The smallest departure ever judged a failure, in KiB: below this, page
-/// and per-CPU counter granularity decides, not the claim.
-pub const FLOOR_KIB: f64 = 2048.0;
+/// and per-CPU counter granularity decides, not the claim. On this 2-CPU
+/// VM the residual moved by 2.0–2.5 MiB across a touch window in which
+/// nothing else moved (meminfo's per-CPU counter batches and the per-CPU
+/// free lists, re-read less often than meminfo), so 2 MiB was too tight.
+pub const FLOOR_KIB: f64 = 4096.0;
+/// The share of the other processes' movement across the window that the
+/// residual may be off by (see rule 2).
+pub const OTHERS_FRACTION: f64 = 0.05;
 
 /// A system-wide effect to judge.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,6 +72,7 @@ impl SystemEffect {
         (K * self.background_kib)
             .max(FLOOR_KIB)
             .max(self.tolerance_kib)
+            + OTHERS_FRACTION * self.others_kib.abs()
     }
 }
 
@@ -160,6 +172,20 @@ mod tests {
         assert!(why.contains("other processes"), "{why}");
         // Others moving the other way explain nothing.
         let (v, _) = judge_system(&effect(0.0, -49_664.0, 300.0, 50_000.0));
+        assert_eq!(v, Verdict::Fails);
+    }
+
+    #[test]
+    fn churn_of_others_widens_the_allowance_a_little() {
+        // +6 MiB with nothing else moving: beyond the 4 MiB floor.
+        let (v, _) = judge_system(&effect(0.0, 6144.0, 100.0, 0.0));
+        assert_eq!(v, Verdict::Fails);
+        // The same while others moved 80 MiB the other way: 5% of that is
+        // the residual's own imprecision (4 MiB + 4 MiB allowed).
+        let (v, _) = judge_system(&effect(0.0, 6144.0, 100.0, -81_920.0));
+        assert_eq!(v, Verdict::Holds);
+        // A large departure is not excused by churn.
+        let (v, _) = judge_system(&effect(0.0, 40_960.0, 100.0, -81_920.0));
         assert_eq!(v, Verdict::Fails);
     }
 

@@ -400,3 +400,113 @@ fn values_no_host_could_run_are_refused_even_with_force() {
         "--reserve 1000.0 TiB",
     );
 }
+
+#[test]
+fn outputs_that_would_fail_at_write_time_are_refused_before_the_run() {
+    assert_usage_error(&["free", "--csv", "/proc/version"], "/proc/version");
+    assert_usage_error(&["free", "--json", "/sys/kernel/x"], "/sys/kernel/x");
+    assert_usage_error(&["free", "--csv", "/proc/self/fd/99"], "descriptor 99");
+    // A relative path after the working folder was deleted.
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("gone");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("mkdir \"$1\" && cd \"$1\" && rmdir \"$1\" && exec \"$2\" free --csv out.csv")
+        .arg("sh")
+        .arg(&gone)
+        .arg(memlab_path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("working folder"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_name_whose_temporary_name_is_too_long_is_still_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // 250 bytes: the name fits, `.NAME.memlab-PID.tmp` would not.
+    let p = dir.path().join(format!("{}.csv", "n".repeat(246)));
+    let o = run(&["free", "-q", "--csv", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(read_csv(&p).len(), 1);
+    assert_eq!(files_in(dir.path()).len(), 1, "{:?}", files_in(dir.path()));
+}
+
+#[test]
+fn descriptor_paths_are_written_directly() {
+    let o = run(&["free", "-q", "--csv", "/dev/stdout"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(parse_csv(&stdout(&o)).len(), 1, "{}", stdout(&o));
+    let o = run(&["free", "--json", "/proc/self/fd/2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let start = err.find('{').expect("JSON on stderr");
+    let v: serde_json::Value = serde_json::Deserializer::from_str(&err[start..])
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(v["experiment"], "free");
+    // The table went to stdout, which was free.
+    assert!(stdout(&o).contains("memlab free"), "{}", stdout(&o));
+}
+
+#[test]
+fn outputs_that_are_one_file_through_a_link_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "{}").unwrap();
+    let sym = dir.path().join("sym.csv");
+    std::os::unix::fs::symlink(&real, &sym).unwrap();
+    let hard = dir.path().join("hard.csv");
+    std::fs::hard_link(&real, &hard).unwrap();
+    for other in [&sym, &hard] {
+        let o = run(&[
+            "free",
+            "--csv",
+            other.to_str().unwrap(),
+            "--json",
+            real.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("same file"), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "{}");
+}
+
+#[test]
+fn writing_through_a_symbolic_link_writes_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.csv");
+    let sym = dir.path().join("sym.csv");
+    std::os::unix::fs::symlink("real.csv", &sym).unwrap();
+    let o = run(&["free", "-q", "--csv", sym.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(&sym)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(read_csv(&real).len(), 1);
+}
+
+#[test]
+fn short_intervals_fractional_sizes_and_bad_utf8_are_refused() {
+    assert_usage_error(&["free", "--watch", "1ns"], "1ns");
+    assert_usage_error(&["free", "--watch", "999us"], "999us");
+    assert_usage_error(&["mmap", "--size", "1.5"], "1.5");
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"1\xffM");
+    let o = memlab()
+        .arg("mmap")
+        .arg("--size")
+        .arg(bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--size"), "{}", stderr(&o));
+}

@@ -3,6 +3,8 @@
 mod common;
 use common::*;
 
+use std::time::Duration;
+
 /// Run `n` copies of `args` at the same time; return their JSON reports.
 fn in_parallel(args: &[&str], n: usize) -> Vec<serde_json::Value> {
     let children: Vec<_> = (0..n)
@@ -78,4 +80,95 @@ fn other_experiments_run_side_by_side() {
             assert_no_failed_checks(&r);
         }
     }
+}
+
+#[test]
+fn a_killed_runs_temporary_output_is_swept_by_the_next_write_there() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("a.csv");
+    // Test-only hook: pause with the temporary file made and locked.
+    let mut child = std::process::Command::new(memlab_path())
+        .args(["free", "-q", "--csv", csv.to_str().unwrap()])
+        .env("MEMLAB_TEST_PAUSE", "write")
+        .env("MEMLAB_TEST_PAUSE_MS", "10000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("test pause at write"), "{line}");
+    let temp = format!(".a.csv.memlab-{}.tmp", child.id());
+    assert_eq!(files_in(dir.path()), vec![temp.clone()]);
+    // While its run holds the lock, another run's write leaves it alone.
+    let o = run(&[
+        "free",
+        "-q",
+        "--csv",
+        dir.path().join("b.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(files_in(dir.path()).contains(&temp));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Killed: its lock is gone, so the next write into the folder sweeps it.
+    let o = run(&[
+        "free",
+        "-q",
+        "--csv",
+        dir.path().join("c.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files_in(dir.path()), vec!["b.csv", "c.csv"]);
+}
+
+#[test]
+fn a_second_all_into_the_same_folder_refuses_naming_the_first() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lab");
+    // Test-only hook: each part pauses before it runs, so the first `all`
+    // holds the folder long enough.
+    let mut first = std::process::Command::new(memlab_path())
+        .args(["all", "--out", out.to_str().unwrap()])
+        .env("MEMLAB_TEST_PAUSE", "run")
+        .env("MEMLAB_TEST_PAUSE_MS", "10000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first part's pause line goes to the part's stderr, which `all`
+    // keeps; wait for the lock file instead.
+    let lock = out.join(".memlab-all.lock");
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|s| s.trim() == first.id().to_string()) {
+        assert!(t0.elapsed() < Duration::from_secs(30), "no lock file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = run(&["all", "--out", out.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let mut said = String::new();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    while let Some(Ok(l)) = lines.next() {
+        said.push_str(&l);
+        said.push('\n');
+    }
+    assert_eq!(first.wait().unwrap().code(), Some(130), "{said}");
+    // The part that was running says it was interrupted.
+    assert!(
+        said.lines().next().unwrap_or("").contains("interrupted"),
+        "{said}"
+    );
+    assert!(!lock.exists(), "the lock file stays");
 }

@@ -286,8 +286,19 @@ fn judge_gives_the_same_verdicts_and_can_fail() {
         p,
         "-q",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let original: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{:#?}",
+        stderr(&o),
+        original["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["verdict"] == "fails")
+            .collect::<Vec<_>>()
+    );
     assert_eq!(original["checks"].as_array().unwrap().len(), 11);
 
     let again = json_run(&["judge", p], &[0]);

@@ -1,4 +1,5 @@
 mod common;
+use common::rejudge;
 use common::*;
 
 use serde_json::Value;
@@ -20,20 +21,6 @@ fn ran(r: &Value, kind: &str) -> bool {
         .expect("params.kinds")
         .iter()
         .any(|k| k == kind)
-}
-
-fn verdicts(r: &Value) -> Vec<(String, String)> {
-    r["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap().to_string(),
-                c["verdict"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -97,27 +84,11 @@ fn every_access_is_one_fault_as_the_kernel_counts() {
 
 #[test]
 fn judge_gives_the_same_verdicts_and_can_fail() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("faults.json");
-    let p = path.to_str().unwrap();
+    // Judged again, as it is and without summary and checks: the same.
     let mut args = ARGS.to_vec();
-    args.extend(["--json", p, "-q", "--kinds", "anon,cow"]);
-    let o = run(&args);
-    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
-    let original: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-
-    let again = json_run(&["judge", p], &[0, 3]);
-    assert_eq!(verdicts(&again), verdicts(&original));
-    assert_eq!(again["summary"], original["summary"]);
-
-    // Without summary and checks: the same, recomputed from the rows.
-    let mut stripped = original.clone();
-    stripped["summary"] = Value::Object(Default::default());
-    stripped["checks"] = Value::Array(vec![]);
-    let sp = dir.path().join("stripped.json");
-    std::fs::write(&sp, serde_json::to_vec(&stripped).unwrap()).unwrap();
-    let again = json_run(&["judge", sp.to_str().unwrap()], &[0, 3]);
-    assert_eq!(verdicts(&again), verdicts(&original));
+    args.extend(["--kinds", "anon,cow"]);
+    let original = rejudge::assert_args_rejudge_the_same(&args);
+    let dir = tempfile::tempdir().unwrap();
 
     // The kernel counted fewer faults than accesses: the count check fails
     // and judge exits 3.

@@ -1,15 +1,6 @@
 mod common;
+use common::rejudge;
 use common::*;
-
-use std::path::PathBuf;
-
-/// A fresh folder on the disk that holds `target/` (not a tmpfs /tmp), used
-/// as memlab's TMPDIR so a cold read really has to go to the disk.
-fn disk_tmpdir() -> tempfile::TempDir {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(&base).unwrap();
-    tempfile::tempdir_in(base).unwrap()
-}
 
 fn filemap_json(args: &[&str], tmpdir: &std::path::Path, codes: &[i32]) -> serde_json::Value {
     let mut all = vec!["filemap"];
@@ -136,44 +127,18 @@ fn bad_input_is_a_usage_error() {
     assert_eq!(files_in(tmp.path()), ["empty"]);
 }
 
-/// Run filemap with `--json FILE`, then `memlab judge FILE` (as it is, and
-/// with its summary and checks deleted): the verdicts must be the same.
+/// Run filemap with `--json`, then `memlab judge` on its JSON (as it is,
+/// and with its summary and checks deleted): the verdicts must be the same.
 #[test]
 fn judge_gives_the_runs_verdicts_again() {
     let tmp = disk_tmpdir();
-    let out = tempfile::tempdir().unwrap();
-    let run_json = out.path().join("run.json");
-    let o = memlab()
-        .env("TMPDIR", tmp.path())
-        .args(["filemap", "--size", "1M", "--cold", "-q", "--json"])
-        .arg(&run_json)
-        .output()
-        .unwrap();
-    let code = o.status.code();
-    assert_eq!(code, Some(0), "{}", stderr(&o));
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&run_json).unwrap()).unwrap();
-    let verdicts = |r: &serde_json::Value| -> Vec<(String, String)> {
-        r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["name"].to_string(), c["verdict"].to_string()))
-            .collect()
-    };
-    assert_eq!(verdicts(&report).len(), 4);
-    let mut stripped = report.clone();
-    stripped.as_object_mut().unwrap().remove("summary");
-    stripped.as_object_mut().unwrap().remove("checks");
-    let bare = out.path().join("bare.json");
-    std::fs::write(&bare, serde_json::to_vec(&stripped).unwrap()).unwrap();
-    for input in [&run_json, &bare] {
-        let o = run(&["judge", input.to_str().unwrap(), "-q", "--json", "-"]);
-        assert_eq!(o.status.code(), code, "{}", stderr(&o));
-        let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(verdicts(&again), verdicts(&report));
-        assert_eq!(again["summary"], report["summary"]);
-    }
+    let report = rejudge::assert_run_rejudges_the_same(
+        memlab()
+            .env("TMPDIR", tmp.path())
+            .args(["filemap", "--size", "1M", "--cold"]),
+        &[0],
+    );
+    assert_eq!(report["checks"].as_array().unwrap().len(), 4);
 }
 
 /// Run filemap on a user's file with the test-only pause hook at `stage`,

@@ -1,8 +1,8 @@
 mod common;
-#[path = "common/rejudge.rs"]
-mod rejudge;
+use common::rejudge;
 use common::*;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// procps `free` in the C locale (its column names and number format are
 /// then fixed whatever the host's language).
@@ -150,4 +150,197 @@ fn judge_gives_the_runs_verdicts_again() {
         &["free", "--watch", "10ms", "--count", "3"],
         &[0],
     ));
+    // More samples than the table keeps: the checks come from the online
+    // fold in `measurements`, the JSON holds every row.
+    let r = json_run(&["free", "--watch", "2ms", "--count", "60"], &[0]);
+    assert_eq!(r["rows"].as_array().unwrap().len(), 60);
+    assert_eq!(r["summary"]["samples"], 60);
+    let shown = r["table_rows"].as_array().unwrap();
+    assert!(shown.len() < 60 && shown.len() >= 10, "{shown:?}");
+    assert_eq!(r["measurements"]["online"]["samples"], 60);
+    rejudge::assert_rejudges_the_same(&r);
+}
+
+#[test]
+fn free_without_watch_takes_one_sample_and_streams_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("one.csv");
+    let o = run(&["free", "-q", "--csv", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = read_csv(&csv);
+    assert_eq!(rows.len(), 1);
+    assert!(!rows[0].contains_key("t_s"));
+    assert_eq!(files_in(dir.path()), vec!["one.csv".to_string()]);
+}
+
+/// Rows of a CSV file (header excluded), counted as a reader would.
+fn csv_rows(path: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    rd.records().filter(|r| r.is_ok()).count()
+}
+
+fn signal(child: &std::process::Child, sig: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig);
+}
+
+/// `memlab free --watch INTERVAL` with no --count, and `out` appended.
+fn unbounded(interval: &str, out: &[&std::ffi::OsStr]) -> std::process::Child {
+    Command::new(memlab_path())
+        .args(["free", "-q", "--watch", interval])
+        .args(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn watch_rows_reach_the_disk_while_sampling_and_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let partial = dir.path().join("s.csv.partial");
+    let mut memlab = unbounded("10ms", &["--csv".as_ref(), csv.as_os_str()]);
+    std::thread::sleep(Duration::from_secs(2));
+    let running = csv_rows(&partial);
+    std::thread::sleep(Duration::from_secs(1));
+    signal(&memlab, nix::sys::signal::Signal::SIGKILL);
+    memlab.wait().unwrap();
+    let after_kill = csv_rows(&partial);
+    // 2 s at 10 ms is 200 samples; flushed at least once a second.
+    assert!(running >= 50, "{running} rows on disk after 2 s at 10 ms");
+    assert!(
+        after_kill >= running,
+        "{after_kill} rows left after SIGKILL, {running} seen before"
+    );
+    assert!(!csv.exists(), "PATH is written only when the run ends");
+    let rows = read_csv(&partial);
+    let t: Vec<f64> = rows.iter().map(|r| num(r, "t_s")).collect();
+    assert!(t.windows(2).all(|w| w[1] > w[0]));
+}
+
+#[test]
+fn an_unbounded_watch_ends_on_sigint_with_everything_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("u.csv");
+    let json = dir.path().join("u.json");
+    let mut memlab = unbounded(
+        "5ms",
+        &[
+            "--csv".as_ref(),
+            csv.as_os_str(),
+            "--json".as_ref(),
+            json.as_os_str(),
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&memlab, nix::sys::signal::Signal::SIGINT);
+    assert_eq!(memlab.wait().unwrap().code(), Some(130));
+    assert_eq!(files_in(dir.path()).len(), 2, "{:?}", files_in(dir.path()));
+    let rows = read_csv(&csv);
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(j["ended_by"], "interrupted");
+    assert_eq!(j["params"]["samples"], serde_json::Value::Null);
+    let n = j["summary"]["samples"].as_u64().unwrap();
+    assert!(n >= 20, "{n} samples in 1.5 s at 5 ms");
+    assert_eq!(rows.len() as u64, n);
+    assert_eq!(j["rows"].as_array().unwrap().len() as u64, n);
+    assert_eq!(j["checks"].as_array().unwrap().len(), 3);
+    rejudge::assert_rejudges_the_same(&j);
+}
+
+#[test]
+fn csv_to_stdout_streams_and_a_reader_that_leaves_ends_the_run() {
+    use std::io::BufRead;
+    let t0 = std::time::Instant::now();
+    let mut memlab = Command::new(memlab_path())
+        .args(["free", "-q", "--watch", "10ms", "--csv", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(memlab.stdout.take().unwrap()).lines();
+    let head: Vec<String> = (&mut lines).take(3).map(|l| l.unwrap()).collect();
+    let took = t0.elapsed();
+    assert!(head[0].starts_with("t_s,total_kib,"), "{head:?}");
+    assert_eq!(head.len(), 3);
+    // Like `| head -3`: the rows come as taken, and memlab (with no
+    // --count) ends once its reader has gone.
+    drop(lines);
+    assert!(took.as_secs_f64() < 10.0, "first rows after {took:?}");
+    assert_eq!(memlab.wait().unwrap().code(), Some(0));
+    assert!(
+        t0.elapsed().as_secs_f64() < 15.0,
+        "memlab outlived its reader"
+    );
+}
+
+/// The peak RSS of a memlab that samples `free` every 1 ms `count` times,
+/// streaming CSV and JSON: the kernel's own figure (`ru_maxrss`), taken by
+/// an outer memlab watching the inner one.
+fn inner_peak_kib(count: &str) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path().join("outer.json");
+    let me = memlab_path();
+    let o = run(&[
+        "watch",
+        "-q",
+        "--interval",
+        "50ms",
+        "--json",
+        outer.to_str().unwrap(),
+        "--",
+        me.to_str().unwrap(),
+        "free",
+        "-q",
+        "--watch",
+        "1ms",
+        "--count",
+        count,
+        "--csv",
+        dir.path().join("in.csv").to_str().unwrap(),
+        "--json",
+        dir.path().join("in.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outer).unwrap()).unwrap();
+    j["summary"]["rusage_maxrss_kib"].as_u64().unwrap()
+}
+
+#[test]
+fn memlab_does_not_grow_with_the_number_of_samples() {
+    let short = inner_peak_kib("200");
+    let long = inner_peak_kib("3000");
+    assert!(
+        long < short + 1024,
+        "peak RSS {short} KiB after 200 samples, {long} KiB after 3000"
+    );
+    eprintln!("peak RSS {short} KiB after 200 samples, {long} KiB after 3000");
+}
+
+#[test]
+fn a_slow_watch_writes_each_row_as_it_is_taken() {
+    use std::io::BufRead;
+    let t0 = std::time::Instant::now();
+    let mut memlab = Command::new(memlab_path())
+        .args(["free", "-q", "--watch", "5s", "--csv", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(memlab.stdout.take().unwrap()).lines();
+    let first: Vec<String> = (&mut lines).take(2).map(|l| l.unwrap()).collect();
+    let took = t0.elapsed();
+    signal(&memlab, nix::sys::signal::Signal::SIGINT);
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert_eq!(memlab.wait().unwrap().code(), Some(130));
+    assert_eq!(first.len(), 2, "{first:?}");
+    // The first row does not wait for the second, 5 s later.
+    assert!(
+        took.as_secs_f64() < 3.0,
+        "the first row came after {took:?}"
+    );
+    assert!(rest.is_empty(), "{rest:?}");
 }

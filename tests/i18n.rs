@@ -53,7 +53,10 @@ fn cow_speaks_japanese_under_a_japanese_locale_and_english_when_asked() {
 
 #[test]
 fn the_c_locale_gives_plain_ascii_and_explicit_japanese_is_honoured() {
-    let o = run_in(&[("LC_ALL", "C"), ("LANG", "ja_JP.UTF-8")], &["cow", "--size", "8M"]);
+    let o = run_in(
+        &[("LC_ALL", "C"), ("LANG", "ja_JP.UTF-8")],
+        &["cow", "--size", "8M"],
+    );
     let out = stdout(&o);
     assert!(out.is_ascii(), "{out}");
     let o = run_in(&[("LC_ALL", "C")], &["cow", "--size", "8M", "--lang", "ja"]);
@@ -108,7 +111,11 @@ fn csv_and_json_are_the_same_in_both_languages() {
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(checks(en), checks(ja), "check names, claims or units differ");
+    assert_eq!(
+        checks(en),
+        checks(ja),
+        "check names, claims or units differ"
+    );
     assert!(!has_japanese(&en["checks"].to_string()));
     assert!(!has_japanese(&ja["checks"].to_string()));
 }
@@ -124,8 +131,17 @@ fn list_help_and_explain_in_japanese() {
     let out = stdout(&run_in(JA, &["explain", "cow"]));
     assert!(out.contains("文書の主張"), "{out}");
     let out = stdout(&run_in(JA, &["explain", "free"]));
-    assert!(out.lines().next().unwrap().contains("日本語のページはまだありません"), "{out}");
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .contains("日本語のページはまだありません"),
+        "{out}"
+    );
     // The manual page and the completions stay English.
     let out = stdout(&run_in(JA, &["man"]));
-    assert!(!out.contains("すべての実験を1行ずつ"), "man page translated");
+    assert!(
+        !out.contains("すべての実験を1行ずつ"),
+        "man page translated"
+    );
 }

@@ -1,6 +1,5 @@
 mod common;
-#[path = "common/rejudge.rs"]
-mod rejudge;
+use common::rejudge;
 use common::*;
 
 #[test]

@@ -3,6 +3,7 @@
 //! root and as an ordinary user; a file memlab neither owns nor may write;
 //! nothing left behind, Ctrl-C and SIGKILL included.
 mod common;
+use common::rejudge;
 use common::*;
 
 use std::os::unix::fs::PermissionsExt;
@@ -11,14 +12,6 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-
-/// A fresh folder on the disk that holds `target/` (never a tmpfs), for
-/// memlab's TMPDIR.
-fn disk_tmpdir() -> tempfile::TempDir {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(&base).unwrap();
-    tempfile::tempdir_in(base).unwrap()
-}
 
 fn page_cache(args: &[&str], tmpdir: &Path) -> std::process::Output {
     memlab()
@@ -35,20 +28,6 @@ fn json_of(args: &[&str], tmpdir: &Path, code: i32) -> Value {
     let o = page_cache(&all, tmpdir);
     assert_eq!(o.status.code(), Some(code), "{all:?}: {}", stderr(&o));
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn verdicts(r: &Value) -> Vec<(String, Value)> {
-    r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap().to_string(),
-                c["verdict"].clone(),
-            )
-        })
-        .collect()
 }
 
 const CONTRACT: &[&str] = &[
@@ -129,37 +108,12 @@ fn reading_a_file_fills_its_cache_and_dropping_empties_it() {
 #[test]
 fn judge_gives_the_runs_verdicts_from_its_json() {
     let tmp = disk_tmpdir();
-    let json = tmp.path().join("run.json");
-    let work = tmp.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    let o = page_cache(
-        &["--size", "16M", "-q", "--json", json.to_str().unwrap()],
-        &work,
+    rejudge::assert_run_rejudges_the_same(
+        memlab()
+            .env("TMPDIR", tmp.path())
+            .args(["page-cache", "--size", "16M"]),
+        &[0],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let run: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let judged = |path: &Path| -> Value {
-        let o = run_args(&["judge", path.to_str().unwrap(), "--json", "-", "-q"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        serde_json::from_slice(&o.stdout).unwrap()
-    };
-    let again = judged(&json);
-    assert_eq!(verdicts(&again), verdicts(&run));
-    assert_eq!(again["summary"], run["summary"]);
-    let mut bare = run.clone();
-    bare.as_object_mut().unwrap().remove("summary");
-    bare.as_object_mut().unwrap().remove("checks");
-    bare["summary"] = Value::Object(Default::default());
-    bare["checks"] = Value::Array(vec![]);
-    let bare_path = tmp.path().join("bare.json");
-    std::fs::write(&bare_path, serde_json::to_vec(&bare).unwrap()).unwrap();
-    let again = judged(&bare_path);
-    assert_eq!(verdicts(&again), verdicts(&run));
-    assert_eq!(again["summary"], run["summary"]);
-}
-
-fn run_args(args: &[&str]) -> std::process::Output {
-    run(args)
 }
 
 /// A file of `n` bytes of non-zero data.

@@ -1,4 +1,5 @@
 mod common;
+use common::rejudge;
 use common::*;
 
 use serde_json::Value;
@@ -136,43 +137,16 @@ fn bad_size_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-/// Run `args` with `--json FILE`, then `memlab judge FILE` (as it is, and
-/// with its summary and checks deleted): the verdicts must be the same.
-fn judge_round_trip(args: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let run_json = dir.path().join("run.json");
-    let mut all = args.to_vec();
-    all.extend(["-q", "--json", run_json.to_str().unwrap()]);
-    let o = run(&all);
-    let code = o.status.code();
-    assert!(matches!(code, Some(0 | 3)), "{}", stderr(&o));
-    let report: Value = serde_json::from_slice(&std::fs::read(&run_json).unwrap()).unwrap();
-    let verdicts = |r: &Value| -> Vec<(String, String)> {
-        r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["name"].to_string(), c["verdict"].to_string()))
-            .collect()
-    };
-    assert!(!verdicts(&report).is_empty());
-    let mut stripped = report.clone();
-    stripped.as_object_mut().unwrap().remove("summary");
-    stripped.as_object_mut().unwrap().remove("checks");
-    let bare = dir.path().join("bare.json");
-    std::fs::write(&bare, serde_json::to_vec(&stripped).unwrap()).unwrap();
-    for input in [&run_json, &bare] {
-        let o = run(&["judge", input.to_str().unwrap(), "-q", "--json", "-"]);
-        assert_eq!(o.status.code(), code, "{}", stderr(&o));
-        let again: Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(verdicts(&again), verdicts(&report));
-        assert_eq!(again["summary"], report["summary"]);
-    }
-}
-
 #[test]
 fn judge_gives_the_runs_verdicts_again() {
-    judge_round_trip(&["page-table", "--size", "3M", "--reserve", "2G", "--thp"]);
+    rejudge::assert_args_rejudge_the_same(&[
+        "page-table",
+        "--size",
+        "3M",
+        "--reserve",
+        "2G",
+        "--thp",
+    ]);
 }
 
 #[test]

@@ -540,3 +540,158 @@ fn ctrl_c_to_the_whole_group_reports_no_child_killed_by_it() {
         );
     }
 }
+
+/// Start memlab paused at test-only stage `stage` (MEMLAB_TEST_PAUSE), wait
+/// until it says so on stderr; the child and the rest of its stderr.
+fn start_paused(
+    args: &[&str],
+    stage: &str,
+    dir: &std::path::Path,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
+    use std::io::BufRead;
+    let mut child = Command::new(memlab_path())
+        .args(args)
+        .env("MEMLAB_TEST_PAUSE", stage)
+        .env("MEMLAB_TEST_PAUSE_MS", "10000")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("test pause at"), "{line}");
+    (child, err)
+}
+
+fn send(child: &std::process::Child, sig: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig).unwrap();
+}
+
+#[test]
+fn sighup_and_sigquit_end_a_run_like_sigterm_without_a_core() {
+    use nix::sys::signal::Signal;
+    for sig in [Signal::SIGHUP, Signal::SIGQUIT] {
+        let dir = tempfile::tempdir().unwrap();
+        // A core would land in the working folder under the default
+        // core_pattern; memlab's own soft limit is 0 whatever it inherits.
+        let (mut child, _err) = start_paused(
+            &["cow", "--size", "8M", "-q", "--json", "c.json"],
+            "run",
+            dir.path(),
+        );
+        send(&child, sig);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{sig}");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("c.json")).unwrap())
+                .unwrap();
+        assert_eq!(v["ended_by"], "interrupted", "{sig}");
+        assert_eq!(v["interrupted"], true);
+        assert_eq!(files_in(dir.path()), vec!["c.json".to_string()], "{sig}");
+    }
+}
+
+#[test]
+fn ended_by_says_how_the_run_ended() {
+    let v = json_run(&["free"], &[0]);
+    assert_eq!(v["ended_by"], "completed");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _err) = start_paused(
+        &[
+            "free", "--watch", "10ms", "--count", "5", "--json", "f.json",
+        ],
+        "run",
+        dir.path(),
+    );
+    send(&child, nix::sys::signal::Signal::SIGINT);
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("f.json")).unwrap()).unwrap();
+    assert_eq!(v["ended_by"], "interrupted");
+}
+
+/// The kernel functions a process's threads sleep in (a streamed output
+/// is written by a thread of its own).
+fn wchan(pid: u32) -> String {
+    let mut all = String::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            all.push_str(&std::fs::read_to_string(t.path().join("wchan")).unwrap_or_default());
+            all.push(' ');
+        }
+    }
+    all
+}
+
+#[test]
+fn a_signal_ends_a_write_blocked_on_a_pipe_nobody_reads() {
+    use nix::sys::signal::Signal;
+    // ~250 KiB of CSV into a pipe of 64 KiB that is never read: streamed
+    // by a writer thread (free --watch), or written at the end by the main
+    // thread (faults).
+    let runs: [&[&str]; 2] = [
+        &["free", "--watch", "1ms", "--count", "3000", "--csv", "-"],
+        &[
+            "faults", "--size", "16M", "--kinds", "anon", "--rounds", "3", "--csv", "-",
+        ],
+    ];
+    for (sig, args) in [Signal::SIGTERM, Signal::SIGINT]
+        .into_iter()
+        .flat_map(|s| runs.iter().map(move |a| (s, *a)))
+    {
+        let mut child = Command::new(memlab_path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        while !wchan(child.id()).contains("pipe_write") {
+            assert!(t0.elapsed() < Duration::from_secs(60), "never blocked");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        send(&child, sig);
+        let t1 = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                t1.elapsed() < Duration::from_secs(2),
+                "{args:?} still blocked 2 s after {sig}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // Interrupted: never 0, although nothing but the write was left.
+        assert_eq!(status.code(), Some(130), "{args:?} {sig}");
+    }
+}
+
+#[test]
+fn sigterm_ends_mmap_populate_of_gigabytes_at_once() {
+    let mut child = Command::new(memlab_path())
+        .args(["mmap", "--size", "2G", "--populate", "-q"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    if let Some(s) = child.try_wait().unwrap() {
+        // The guard refused 2 GiB on a small host (exit 2): nothing to time.
+        assert_eq!(s.code(), Some(2));
+        eprintln!("skipped: 2 GiB is more than half of what is available here");
+        return;
+    }
+    send(&child, nix::sys::signal::Signal::SIGTERM);
+    let t0 = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    let took = t0.elapsed();
+    eprintln!("mmap --populate 2G ended {took:?} after SIGTERM");
+    assert_eq!(status.code(), Some(130));
+    assert!(took < Duration::from_millis(1000), "took {took:?}");
+}

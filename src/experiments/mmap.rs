@@ -136,16 +136,15 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let before = me.sample()?;
     maps::read_into("self", &mut before_text)?;
 
-    let region = Region::anon(
-        size,
-        MapOptions {
-            populate: args.populate,
-            ..MapOptions::default()
-        },
-    )?;
+    // --populate faults every page in as MAP_POPULATE would, but in slices
+    // that a SIGTERM can stop (sys::Region::populate_interruptibly).
+    let region = Region::anon(size, MapOptions::default())?;
     // Keep the populated case about 4 KiB pages too, like the other
     // experiments, so RSS counts what the document counts.
     region.advise_huge(sys::HugeAdvice::NoHuge)?;
+    if args.populate {
+        region.populate_interruptibly();
+    }
 
     maps::read_into("self", &mut after_text)?;
     let after = me.sample()?;
@@ -267,6 +266,7 @@ fn rss_check(populate: bool, size_kib: u64, rss_delta: i64) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiments::fixture::{self, Fixture, of};
     use crate::report::Verdict;
 
     const ADDR: u64 = 0x7f00_0000_0000;
@@ -289,27 +289,17 @@ mod tests {
 
     /// Judge one run: the diff rows, VSZ and RSS growth in KiB.
     fn verdicts(rows: &[Row], populate: bool, vsz: u64, rss: u64) -> Vec<(String, Verdict)> {
-        let mut r = Report::new("mmap", &crate::probe::host::Meta::default());
-        r.param("size_bytes", MIB16);
-        r.param("populate", populate);
-        for x in rows {
-            r.push_row(x);
-        }
-        r.measure("address", ADDR);
-        r.measure("vsz_before_kib", 100_000);
-        r.measure("vsz_after_kib", 100_000 + vsz);
-        r.measure("rss_before_kib", 5_000);
-        r.measure("rss_after_kib", 5_000 + rss);
-        judge(&Recorded::of(&r))
-            .unwrap()
-            .checks
-            .into_iter()
-            .map(|c| (c.name, c.verdict))
-            .collect()
-    }
-
-    fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
-        v.iter().find(|c| c.0 == name).unwrap().1
+        let j = Fixture::new("mmap")
+            .param("size_bytes", MIB16)
+            .param("populate", populate)
+            .rows(rows)
+            .measure("address", ADDR)
+            .measure("vsz_before_kib", 100_000)
+            .measure("vsz_after_kib", 100_000 + vsz)
+            .measure("rss_before_kib", 5_000)
+            .measure("rss_after_kib", 5_000 + rss)
+            .judge(judge);
+        fixture::verdicts(&j)
     }
 
     #[test]

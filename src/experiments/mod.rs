@@ -11,6 +11,8 @@ pub mod cow;
 pub mod demand_paging;
 pub mod faults;
 pub mod filemap;
+#[cfg(test)]
+pub mod fixture;
 pub mod free;
 pub mod hugepage;
 pub mod isolation;
@@ -19,6 +21,7 @@ pub mod mmap;
 pub mod oom;
 pub mod page_cache;
 pub mod page_table;
+pub mod scratch_dir;
 pub mod segv;
 pub mod swap;
 mod touch_child;
@@ -264,6 +267,20 @@ mod tests {
         clap_names.sort();
         reg.sort();
         assert_eq!(clap_names, reg);
+    }
+
+    #[test]
+    fn plots_is_true_exactly_where_the_subcommand_takes_plot() {
+        let cmd = Probe::command();
+        for i in super::ALL {
+            let sub = cmd.find_subcommand(i.name).expect("a subcommand per entry");
+            let takes = sub.get_arguments().any(|a| a.get_id() == "plot");
+            assert_eq!(
+                takes, i.plots,
+                "{}: plots = {} but --plot taken: {takes}",
+                i.name, i.plots
+            );
+        }
     }
 
     #[test]

@@ -226,7 +226,9 @@ pub fn placeholders(text: &str) -> Vec<String> {
 
 /// Characters of ambiguous East Asian width: CJK terminals draw them two
 /// columns wide, so aligned Japanese output avoids them.
-pub const AMBIGUOUS: &[char] = &['±', '×', '…', '→', '←', '°', '§', '¶', '÷', '≤', '≥', '○', '●', '■', '□', '※'];
+pub const AMBIGUOUS: &[char] = &[
+    '±', '×', '…', '→', '←', '°', '§', '¶', '÷', '≤', '≥', '○', '●', '■', '□', '※',
+];
 
 #[cfg(test)]
 mod tests;

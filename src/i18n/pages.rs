@@ -34,7 +34,10 @@ mod tests {
                     "{name}: check {check} named in one page and not the other"
                 );
             }
-            assert!(ja.contains("```"), "{name}: the Japanese page has no real run");
+            assert!(
+                ja.contains("```"),
+                "{name}: the Japanese page has no real run"
+            );
         }
     }
 }

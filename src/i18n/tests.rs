@@ -48,10 +48,22 @@ fn the_japanese_is_japanese() {
 #[test]
 fn locale_language_comes_from_the_first_variable_set() {
     assert_eq!(locale_lang(Some("ja:en"), None, None, Some("C")), Lang::Ja);
-    assert_eq!(locale_lang(Some("en:ja"), Some("ja_JP.UTF-8"), None, None), Lang::En);
-    assert_eq!(locale_lang(Some(""), None, None, Some("ja_JP.UTF-8")), Lang::Ja);
-    assert_eq!(locale_lang(None, Some("C"), None, Some("ja_JP.UTF-8")), Lang::En);
-    assert_eq!(locale_lang(None, None, Some("ja_JP.eucJP"), Some("C")), Lang::Ja);
+    assert_eq!(
+        locale_lang(Some("en:ja"), Some("ja_JP.UTF-8"), None, None),
+        Lang::En
+    );
+    assert_eq!(
+        locale_lang(Some(""), None, None, Some("ja_JP.UTF-8")),
+        Lang::Ja
+    );
+    assert_eq!(
+        locale_lang(None, Some("C"), None, Some("ja_JP.UTF-8")),
+        Lang::En
+    );
+    assert_eq!(
+        locale_lang(None, None, Some("ja_JP.eucJP"), Some("C")),
+        Lang::Ja
+    );
     assert_eq!(locale_lang(None, None, None, None), Lang::En);
 }
 
@@ -65,9 +77,18 @@ fn japanese_needs_utf8_unless_asked_for() {
 
 #[test]
 fn lang_is_found_in_the_command_line() {
-    assert_eq!(lang_in_args(&["memlab", "--lang", "ja", "list"]), Some(Lang::Ja));
-    assert_eq!(lang_in_args(&["memlab", "cow", "--lang=en"]), Some(Lang::En));
-    assert_eq!(lang_in_args(&["memlab", "watch", "--", "x", "--lang", "ja"]), None);
+    assert_eq!(
+        lang_in_args(&["memlab", "--lang", "ja", "list"]),
+        Some(Lang::Ja)
+    );
+    assert_eq!(
+        lang_in_args(&["memlab", "cow", "--lang=en"]),
+        Some(Lang::En)
+    );
+    assert_eq!(
+        lang_in_args(&["memlab", "watch", "--", "x", "--lang", "ja"]),
+        None
+    );
     assert_eq!(lang_in_args(&["memlab", "list"]), None);
 }
 
@@ -75,7 +96,11 @@ fn lang_is_found_in_the_command_line() {
 fn placeholders_are_filled_and_mark_wraps() {
     let t = tr_in(Lang::Ja, "ui.tally.held", &[("held", "3"), ("total", "4")]);
     assert_eq!(t, "4 件中 3 件の主張が成り立ちました");
-    let t = tr_in(Lang::Mark, "ui.tally.held", &[("held", "3"), ("total", "4")]);
+    let t = tr_in(
+        Lang::Mark,
+        "ui.tally.held",
+        &[("held", "3"), ("total", "4")],
+    );
     assert_eq!(t, "<<3 of 4 held>>");
     assert_eq!(fill("{a} {b} {", &[("a", "x")]), "x {b} {");
     assert_eq!(tr_in(Lang::Ja, "no.such.id", &[]), "no.such.id");

@@ -78,12 +78,16 @@ pub fn measured(c: &Check, lang: Lang) -> String {
                     "ui.range.between",
                     &[("lo", &num(lo)), ("hi", &num(hi)), ("unit", unit)],
                 ),
-                (Some(lo), None) => {
-                    i18n::tr_in(lang, "ui.range.at_least", &[("lo", &num(lo)), ("unit", unit)])
-                }
-                (None, Some(hi)) => {
-                    i18n::tr_in(lang, "ui.range.at_most", &[("hi", &num(hi)), ("unit", unit)])
-                }
+                (Some(lo), None) => i18n::tr_in(
+                    lang,
+                    "ui.range.at_least",
+                    &[("lo", &num(lo)), ("unit", unit)],
+                ),
+                (None, Some(hi)) => i18n::tr_in(
+                    lang,
+                    "ui.range.at_most",
+                    &[("hi", &num(hi)), ("unit", unit)],
+                ),
                 (None, None) => c.expected.clone(),
             };
             (m, e)
@@ -159,7 +163,10 @@ mod tests {
     fn japanese_measured_line_is_built_from_the_numbers() {
         let c = check();
         let m = measured(&c, Lang::Ja);
-        assert_eq!(m, "測定値 25,612 faults（期待値 24,816 以上 26,384 以下 faults）");
+        assert_eq!(
+            m,
+            "測定値 25,612 faults（期待値 24,816 以上 26,384 以下 faults）"
+        );
         assert_eq!(
             measured(&c, Lang::En),
             "measured 25,612 faults (expected 25,600 ± 784)"
@@ -174,10 +181,20 @@ mod tests {
 
     #[test]
     fn segv_claims_name_their_target() {
-        let c = Check::new("readonly_killed_by_sigsegv", "x", "SIGSEGV", "SIGSEGV", true)
-            .msg("killed_by_sigsegv")
-            .arg("target", "readonly");
-        assert!(claim(&c, Lang::Ja).contains("（readonly）"), "{}", claim(&c, Lang::Ja));
+        let c = Check::new(
+            "readonly_killed_by_sigsegv",
+            "x",
+            "SIGSEGV",
+            "SIGSEGV",
+            true,
+        )
+        .msg("killed_by_sigsegv")
+        .arg("target", "readonly");
+        assert!(
+            claim(&c, Lang::Ja).contains("（readonly）"),
+            "{}",
+            claim(&c, Lang::Ja)
+        );
     }
 
     #[test]

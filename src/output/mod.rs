@@ -15,7 +15,6 @@ pub mod term;
 mod tests;
 pub mod write;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -28,15 +27,29 @@ pub use args::OutputArgs;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dest {
     Stdout,
-    File(PathBuf),
+    /// A descriptor named by path (`/dev/stderr`, `/proc/self/fd/N`),
+    /// written directly as stdout is.
+    Fd(i32),
+    /// A file, as the user spelled it (`shown`) and where a write lands
+    /// (`target`: a symbolic link followed).
+    File {
+        shown: PathBuf,
+        target: PathBuf,
+    },
 }
 
 impl Dest {
     fn from_arg(p: &Path) -> Dest {
         if p.as_os_str() == "-" {
-            Dest::Stdout
-        } else {
-            Dest::File(p.to_path_buf())
+            return Dest::Stdout;
+        }
+        match write::fd_path(p) {
+            Some(1) => Dest::Stdout,
+            Some(fd) => Dest::Fd(fd),
+            None => Dest::File {
+                shown: p.to_path_buf(),
+                target: write::resolve(p),
+            },
         }
     }
 }
@@ -46,48 +59,109 @@ impl Dest {
 pub struct Plan {
     pub csv: Option<Dest>,
     pub json: Option<Dest>,
-    pub plot: Option<PathBuf>,
+    pub plot: Option<Dest>,
     pub quiet: bool,
 }
 
+/// What writing the outputs came to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Emitted {
+    /// Outputs that could not be written (each reported on stderr).
+    pub failed: usize,
+    /// A write to stdout ended by a signal.
+    pub interrupted: bool,
+}
+
+impl Emitted {
+    /// Both together.
+    pub fn and(self, other: Emitted) -> Emitted {
+        Emitted {
+            failed: self.failed + other.failed,
+            interrupted: self.interrupted || other.interrupted,
+        }
+    }
+}
+
 impl Plan {
-    /// Check every output path now, so a typo costs nothing: a folder that
-    /// does not exist or cannot be written is a usage error before the run.
+    /// Check every output now, so a typo costs nothing: each file's folder
+    /// must take the real temporary file and have room for it; `/proc` and
+    /// `/sys` paths, a deleted working folder, a full filesystem, a stdout
+    /// that was closed, two outputs that are one file: a usage error
+    /// before the run.
     pub fn new(args: &OutputArgs, plot: Option<&PathBuf>) -> Result<Plan> {
         let csv = args.csv.as_deref().map(Dest::from_arg);
         let json = args.json.as_deref().map(Dest::from_arg);
-        if csv == Some(Dest::Stdout) && json == Some(Dest::Stdout) {
-            return Err(usage(
-                "--csv and --json cannot both go to stdout; give one a file, e.g. --json run.json",
-            ));
+        if let Some(p) = plot
+            && p.as_os_str() == "-"
+        {
+            return Err(usage("--plot needs a file path, e.g. --plot chart.svg"));
         }
-        let mut files: Vec<&Path> = Vec::new();
-        for (flag, d) in [("--csv", &csv), ("--json", &json)] {
-            if let Some(Dest::File(p)) = d {
-                write::check_writable(flag, p)?;
-                files.push(p);
+        let plot_dest = plot.map(|p| Dest::from_arg(p));
+        let mut seen: Vec<(String, write::Identity)> = Vec::new();
+        let outputs = [("--csv", &csv), ("--json", &json), ("--plot", &plot_dest)];
+        for (flag, d) in outputs {
+            let (shown, id) = match d {
+                None => continue,
+                Some(Dest::Stdout) => {
+                    if crate::sys::std_fd_was_closed(1) {
+                        return Err(usage(format!(
+                            "{flag} goes to stdout, which was closed when memlab started; give a file, e.g. {flag} {}",
+                            if flag == "--json" {
+                                "out.json"
+                            } else {
+                                "out.csv"
+                            }
+                        )));
+                    }
+                    ("stdout".to_string(), None)
+                }
+                Some(Dest::Fd(fd)) => {
+                    let shown = match flag {
+                        "--csv" => args.csv.as_deref(),
+                        "--json" => args.json.as_deref(),
+                        _ => plot.map(PathBuf::as_path),
+                    }
+                    .unwrap_or(Path::new("-"));
+                    write::check_fd(flag, shown, *fd)?;
+                    (format!("descriptor {fd}"), write::fd_identity(*fd))
+                }
+                Some(Dest::File { shown, target }) => {
+                    write::probe(flag, shown, target, write::ESTIMATE_BYTES)?;
+                    (
+                        format!("'{}'", shown.display()),
+                        Some(write::identity(target)),
+                    )
+                }
+            };
+            if shown == "stdout" && seen.iter().any(|(s, _)| s == "stdout") {
+                return Err(usage(
+                    "--csv and --json cannot both go to stdout; give one a file, e.g. --json run.json",
+                ));
+            }
+            if let Some(id) = id {
+                if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
+                    return Err(usage(format!(
+                        "{flag} {shown} is the same file as {other}; give each output its own path"
+                    )));
+                }
+                seen.push((shown, id));
+            } else {
+                seen.push((shown, write::Identity::Path(PathBuf::new())));
             }
         }
-        if let Some(p) = plot {
-            if p.as_os_str() == "-" {
-                return Err(usage("--plot needs a file path, e.g. --plot chart.svg"));
-            }
-            write::check_writable("--plot", p)?;
-            files.push(p);
-        }
-        let ids: Vec<PathBuf> = files.iter().map(|p| write::identity(p)).collect();
-        for (i, a) in files.iter().enumerate() {
-            if ids[i + 1..].contains(&ids[i]) {
-                return Err(usage(format!(
-                    "the same file '{}' is given for two outputs; give each its own path",
-                    a.display()
-                )));
-            }
+        // The table (or the data) goes to stdout: a stdout redirected into
+        // one of the output files would be written twice.
+        if let Some(id) = write::fd_identity(1)
+            && let Some((other, _)) = seen.iter().find(|(_, i)| *i == id)
+        {
+            return Err(usage(format!(
+                "stdout is redirected into {other}, which is also an output; give that output another path"
+            )));
         }
         Ok(Plan {
             csv,
             json,
-            plot: plot.cloned(),
+            plot: plot_dest,
             quiet: args.quiet,
         })
     }
@@ -104,15 +178,18 @@ impl Plan {
         }
     }
 
-    /// Write every export of `report`, files atomically. The human result
-    /// goes to stdout when it is free, else to stderr (not under -q).
-    pub fn emit(&self, report: &Report) -> Result<()> {
+    /// Write every export of `report`: files first (atomically), then
+    /// descriptors, then stdout. One that fails is reported on stderr and
+    /// does not stop the others. The human result goes to stdout when it is
+    /// free, else to stderr (not under -q). A reader that left stdout
+    /// (`| head`) ends the stdout writes quietly.
+    pub fn emit(&self, report: &Report) -> Emitted {
         self.emit_parts(report, true)
     }
 
     /// Everything but the CSV and the JSON, which the run streamed itself
     /// (`stream::Hook`).
-    pub fn emit_after_stream(&self, report: &Report) -> Result<()> {
+    pub fn emit_after_stream(&self, report: &Report) -> Emitted {
         self.emit_parts(report, false)
     }
 
@@ -122,43 +199,122 @@ impl Plan {
         stream::Hook::new(self.csv.clone(), self.json.clone())
     }
 
-    fn emit_parts(&self, report: &Report, data: bool) -> Result<()> {
-        if let Some(d) = self.csv.as_ref().filter(|_| data) {
-            send(d, &csv::render(report)?)?;
-        }
-        if let Some(d) = self.json.as_ref().filter(|_| data) {
-            send(d, &json::render(report)?)?;
-        }
-        if let Some(p) = &self.plot {
-            match &report.chart {
-                Some(chart) => write::atomic(p, svg::render(chart)?.as_bytes())?,
-                None => self.ui().say("(no chart: this run has nothing to plot)"),
+    fn emit_parts(&self, report: &Report, data: bool) -> Emitted {
+        crate::sys::hook("emit");
+        let mut done = Emitted::default();
+        let mut stdout_data: Option<Vec<u8>> = None;
+        let renders: [(&str, &Option<Dest>, Render); 3] = [
+            ("--csv", &self.csv, Render::Csv),
+            ("--json", &self.json, Render::Json),
+            ("--plot", &self.plot, Render::Svg),
+        ];
+        // Files and descriptors first: a stdout nobody reads cannot hold
+        // them back.
+        for (flag, dest, render) in renders {
+            let Some(d) = dest else { continue };
+            if !data && render != Render::Svg {
+                continue;
+            }
+            let bytes = match render.bytes(report) {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    self.ui().say("(no chart: this run has nothing to plot)");
+                    continue;
+                }
+                Err(e) => {
+                    done.failed += 1;
+                    say_failure(flag, d, &e);
+                    continue;
+                }
+            };
+            let r = match d {
+                Dest::Stdout => {
+                    stdout_data = Some(bytes);
+                    continue;
+                }
+                Dest::Fd(fd) => write::to_fd(*fd, &bytes).map_err(anyhow::Error::from),
+                Dest::File { shown, .. } => write::atomic(shown, &bytes),
+            };
+            if let Err(e) = r {
+                if is_interrupted(&e) {
+                    done.interrupted = true;
+                } else {
+                    done.failed += 1;
+                    say_failure(flag, d, &e);
+                }
             }
         }
-        // Laid out for the stream it goes to: its width, its colour.
-        if !self.stdout_taken() {
-            write_all_stdout(table::render_for(report, term::Stream::Stdout).as_bytes())?;
-        } else if !self.quiet {
-            let text = table::render_for(report, term::Stream::Stderr);
-            let _ = std::io::stderr().write_all(text.as_bytes());
+        // Data on stdout (written here, or streamed by the run): the table
+        // goes to stderr. Laid out for the stream it goes to: its width,
+        // its colour.
+        let on_stderr = || (!self.quiet).then(|| table::render_for(report, term::Stream::Stderr));
+        let (to_stdout, to_stderr) = match stdout_data {
+            Some(data) => (Some(data), on_stderr()),
+            None if self.stdout_taken() => (None, on_stderr()),
+            None => (
+                Some(table::render_for(report, term::Stream::Stdout).into_bytes()),
+                None,
+            ),
+        };
+        match to_stdout.map_or(Ok(()), |b| write::to_fd(1, &b)) {
+            Ok(()) => {}
+            // The reader left (`| head`): end quietly, without the table.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return done,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                done.interrupted = true;
+                return done;
+            }
+            Err(e) => {
+                done.failed += 1;
+                eprintln!("memlab: error: could not write to stdout: {e}");
+            }
         }
-        Ok(())
+        if let Some(text) = to_stderr
+            && let Err(e) = write::to_fd(2, text.as_bytes())
+            && e.kind() == std::io::ErrorKind::Interrupted
+        {
+            done.interrupted = true;
+        }
+        done
     }
 }
 
-fn send(d: &Dest, bytes: &[u8]) -> Result<()> {
-    match d {
-        Dest::Stdout => write_all_stdout(bytes),
-        Dest::File(p) => write::atomic(p, bytes),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Render {
+    Csv,
+    Json,
+    Svg,
+}
+
+impl Render {
+    fn bytes(self, report: &Report) -> Result<Option<Vec<u8>>> {
+        Ok(Some(match self {
+            Render::Csv => csv::render(report)?,
+            Render::Json => json::render(report)?,
+            Render::Svg => match &report.chart {
+                Some(chart) => svg::render(chart)?.into_bytes(),
+                None => return Ok(None),
+            },
+        }))
     }
 }
 
-fn write_all_stdout(bytes: &[u8]) -> Result<()> {
-    use anyhow::Context;
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .context("writing to stdout")
+fn is_interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+    })
+}
+
+fn say_failure(flag: &str, d: &Dest, e: &anyhow::Error) {
+    let what = match d {
+        Dest::Stdout => "stdout".to_string(),
+        Dest::Fd(fd) => format!("descriptor {fd}"),
+        Dest::File { shown, .. } => format!("'{}'", shown.display()),
+    };
+    let cause = e.chain().last().map(|c| c.to_string()).unwrap_or_default();
+    let cause = cause.split(" (os error").next().unwrap_or(&cause);
+    eprintln!("memlab: error: could not write {flag} {what}: {cause}");
 }
 
 /// Narration and progress for a person, on stdout or stderr, or nowhere
@@ -174,13 +330,18 @@ impl Ui {
         if self.quiet {
             return;
         }
-        if self.to_stderr {
-            let line = term::fit(line, &term::Style::of(term::Stream::Stderr));
-            let _ = writeln!(std::io::stderr(), "{line}");
+        // Straight through write(2): a stdout nobody reads cannot hold a
+        // signal back (see sys::write_fd).
+        let (fd, stream) = if self.to_stderr {
+            (2, term::Stream::Stderr)
         } else {
-            let line = term::fit(line, &term::Style::of(term::Stream::Stdout));
-            let _ = writeln!(std::io::stdout(), "{line}");
-        }
+            (1, term::Stream::Stdout)
+        };
+        let line = term::fit(line, &term::Style::of(stream));
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        let _ = write::to_fd(fd, &bytes);
     }
 
     /// A progress bar on stderr, only on a terminal and not under -q. Drawn

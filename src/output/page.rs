@@ -142,7 +142,9 @@ fn heading(h: &str, out: &mut Vec<String>, st: &Style) {
             ..*st
         },
     ));
-    out.push(st.paint(&text, term::BOLD));
+    for line in wrap(&text, st.width, "", "") {
+        out.push(st.paint(&line, term::BOLD));
+    }
     if level <= 2 {
         let rule = if level == 1 { "=" } else { "-" };
         out.push(rule.repeat(cols(&plain).min(st.width)));

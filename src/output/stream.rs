@@ -200,6 +200,20 @@ impl Hook {
         })
     }
 
+    /// About to wait `idle` for the next row: hand over each output's
+    /// batch that would otherwise wait past its flush period (a run that
+    /// samples every 10 s still gets each row to the disk, or to `head`,
+    /// as it is taken; at 10 ms the rows still go in batches).
+    pub fn before_idle(&self, idle: Duration) {
+        if let Some(st) = self.state.borrow_mut().as_mut() {
+            for s in &mut st.sinks {
+                if s.batch_rows > 0 && s.last_send.elapsed() + idle >= s.period {
+                    s.send_batch();
+                }
+            }
+        }
+    }
+
     /// Rows dropped for a reader that did not keep up (the most of any
     /// output).
     pub fn dropped(&self) -> u64 {
@@ -245,14 +259,15 @@ impl Sink {
     fn open(format: Format, dest: &Dest, first: Vec<u8>, notes: &mut Vec<String>) -> Result<Sink> {
         let (file, partial, period) = match dest {
             Dest::Stdout => {
-                use std::os::fd::AsFd;
-                let fd = io::stdout()
-                    .as_fd()
-                    .try_clone_to_owned()
-                    .context("duplicating stdout")?;
+                let fd = crate::sys::dup_fd(1).context("duplicating stdout")?;
                 (File::from(fd), None, STDOUT_FLUSH)
             }
-            Dest::File(path) => {
+            Dest::Fd(n) => {
+                let fd = crate::sys::dup_fd(*n)
+                    .with_context(|| format!("duplicating descriptor {n}"))?;
+                (File::from(fd), None, STDOUT_FLUSH)
+            }
+            Dest::File { target: path, .. } => {
                 let partial = partial_path(path, notes);
                 let f = File::create(&partial)
                     .with_context(|| format!("creating {}", partial.display()))?;
@@ -314,7 +329,8 @@ impl Sink {
     fn close(&mut self, tail: &[u8], notes: &mut Vec<String>) -> Result<()> {
         let shown = match &self.dest {
             Dest::Stdout => "stdout".to_string(),
-            Dest::File(p) => p.display().to_string(),
+            Dest::Fd(n) => format!("descriptor {n}"),
+            Dest::File { shown, .. } => shown.display().to_string(),
         };
         self.send_last_batch();
         let Some(w) = self.join() else {
@@ -331,8 +347,11 @@ impl Sink {
             Ok(())
         });
         match (result, &self.dest, &self.partial) {
-            (Ok(()), Dest::File(path), Some(partial)) => std::fs::rename(partial, path)
-                .with_context(|| format!("renaming {} to {}", partial.display(), path.display())),
+            (Ok(()), Dest::File { target: path, .. }, Some(partial)) => {
+                std::fs::rename(partial, path).with_context(|| {
+                    format!("renaming {} to {}", partial.display(), path.display())
+                })
+            }
             (Ok(()), _, _) => Ok(()),
             (Err(e), Dest::Stdout, _) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             (Err(e), _, Some(partial)) => Err(anyhow!(e)).context(format!(
@@ -544,8 +563,14 @@ mod tests {
         let csv = d.path().join("a.csv");
         let json = d.path().join("a.json");
         let hook = Hook::new(
-            Some(Dest::File(csv.clone())),
-            Some(Dest::File(json.clone())),
+            Some(Dest::File {
+                shown: csv.clone(),
+                target: csv.clone(),
+            }),
+            Some(Dest::File {
+                shown: json.clone(),
+                target: json.clone(),
+            }),
         );
         let mut r = head();
         assert!(hook.open(&r).unwrap().is_empty());
@@ -584,7 +609,13 @@ mod tests {
     fn an_empty_run_is_valid_json() {
         let d = tempfile::tempdir().unwrap();
         let json = d.path().join("e.json");
-        let hook = Hook::new(None, Some(Dest::File(json.clone())));
+        let hook = Hook::new(
+            None,
+            Some(Dest::File {
+                shown: json.clone(),
+                target: json.clone(),
+            }),
+        );
         let r = head();
         hook.open(&r).unwrap();
         hook.finish(&r).unwrap();
@@ -597,7 +628,13 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let csv = d.path().join("k.csv");
         std::fs::write(d.path().join("k.csv.partial"), "old").unwrap();
-        let hook = Hook::new(Some(Dest::File(csv.clone())), None);
+        let hook = Hook::new(
+            Some(Dest::File {
+                shown: csv.clone(),
+                target: csv.clone(),
+            }),
+            None,
+        );
         let notes = hook.open(&head()).unwrap();
         assert!(notes[0].contains("k.csv.partial is there"), "{notes:?}");
         assert!(d.path().join("k.csv.2.partial").exists());
@@ -613,7 +650,13 @@ mod tests {
     fn rows_are_on_disk_before_the_end() {
         let d = tempfile::tempdir().unwrap();
         let csv = d.path().join("f.csv");
-        let hook = Hook::new(Some(Dest::File(csv)), None);
+        let hook = Hook::new(
+            Some(Dest::File {
+                shown: csv.clone(),
+                target: csv,
+            }),
+            None,
+        );
         hook.open(&head()).unwrap();
         for i in 0..10 {
             hook.push(&Row {
@@ -632,6 +675,39 @@ mod tests {
         std::thread::sleep(FILE_FLUSH);
         let text = std::fs::read_to_string(d.path().join("f.csv.partial")).unwrap();
         assert_eq!(text.lines().count(), 12, "{text}");
+        hook.finish(&head()).unwrap();
+    }
+
+    #[test]
+    fn a_row_before_a_long_wait_is_handed_over_at_once() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("i.csv");
+        let hook = Hook::new(
+            Some(Dest::File {
+                shown: path.clone(),
+                target: path,
+            }),
+            None,
+        );
+        hook.open(&head()).unwrap();
+        let row = Row {
+            t_s: 0.0,
+            name: "x",
+            v: None,
+        };
+        hook.push(&row);
+        // The next row comes soon: the batch waits for it.
+        hook.before_idle(Duration::ZERO);
+        assert_eq!(hook.state.borrow().as_ref().unwrap().sinks[0].batch_rows, 1);
+        // The next row is a long wait away: the row goes now.
+        hook.before_idle(Duration::from_secs(10));
+        assert_eq!(hook.state.borrow().as_ref().unwrap().sinks[0].batch_rows, 0);
+        let partial = d.path().join("i.csv.partial");
+        let t = Instant::now();
+        while std::fs::read_to_string(&partial).unwrap().lines().count() < 2 {
+            assert!(t.elapsed() < Duration::from_secs(5), "not written");
+            std::thread::sleep(Duration::from_millis(5));
+        }
         hook.finish(&head()).unwrap();
     }
 }

@@ -80,6 +80,19 @@ pub fn parse(text: &str) -> SwapCounters {
     c
 }
 
+/// One counter of /proc/vmstat by name (`None` when absent or unreadable).
+pub fn counter(name: &str) -> Option<u64> {
+    let t = std::fs::read_to_string("/proc/vmstat").ok()?;
+    t.lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        if k == name {
+            v.trim().parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

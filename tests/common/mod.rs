@@ -2,6 +2,8 @@
 //! and JSON with real parsers.
 #![allow(dead_code)]
 
+pub mod rejudge;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Output;
@@ -54,6 +56,14 @@ pub fn json_run(args: &[&str], codes: &[i32]) -> Value {
     );
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("memlab {all:?}: JSON does not parse: {e}\n{}", stdout(&o)))
+}
+
+/// A fresh folder on the disk that holds `target/` (never a tmpfs), for
+/// memlab's TMPDIR: a test file there really has to be read from the disk.
+pub fn disk_tmpdir() -> tempfile::TempDir {
+    let base = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&base).unwrap();
+    tempfile::tempdir_in(base).unwrap()
 }
 
 /// CSV text as rows of column → cell.

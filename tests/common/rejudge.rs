@@ -1,11 +1,15 @@
 //! `memlab judge` round trips: a run's JSON judged again gives the same
-//! verdicts, also with its summary and checks deleted.
-//! (Used as `#[path = "common/rejudge.rs"] mod rejudge;`.)
+//! verdicts and summary, also with its summary and checks deleted.
+//! (`common::rejudge`; a test file uses it as `use common::rejudge;`.)
 #![allow(dead_code)]
+// Still loaded by #[path] in some tests as well as through common: the same
+// file twice is intended until they use `common::rejudge`.
+#![allow(clippy::duplicate_mod)]
 
+use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::common::{memlab, stderr};
+use crate::common::{memlab, stderr, stdout};
 
 /// (name, verdict) of every check, in order.
 pub fn verdicts(r: &Value) -> Vec<(String, String)> {
@@ -59,9 +63,41 @@ pub fn assert_rejudges_the_same(report: &Value) {
         assert_eq!(verdicts(&again), want, "re-judged verdicts differ");
         assert_eq!(code, if fails { 3 } else { 0 });
         for (k, v) in report["summary"].as_object().unwrap() {
-            if again["summary"].get(k).is_none() {
-                panic!("summary {k} = {v} is not derived again by judge");
+            match again["summary"].get(k) {
+                None => panic!("summary {k} = {v} is not derived again by judge"),
+                Some(w) => assert_eq!(w, v, "summary {k} derived again differs"),
             }
         }
+        assert_eq!(
+            again["summary"], report["summary"],
+            "re-judged summary differs"
+        );
     }
+}
+
+/// Run `cmd` (memlab and its arguments, its environment set) with `--json -
+/// -q`, assert it exited with one of `codes`, and assert that `memlab judge`
+/// gives its verdicts and summary again ([`assert_rejudges_the_same`]).
+/// Returns the run's report.
+pub fn assert_run_rejudges_the_same(cmd: &mut Command, codes: &[i32]) -> Value {
+    let o = cmd
+        .args(["--json", "-", "-q"])
+        .output()
+        .expect("running memlab");
+    let code = o.status.code().unwrap_or(-1);
+    assert!(
+        codes.contains(&code),
+        "memlab exited {code}, wanted {codes:?}\nstderr: {}",
+        stderr(&o)
+    );
+    let report: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("the run's JSON does not parse: {e}\n{}", stdout(&o)));
+    assert_rejudges_the_same(&report);
+    report
+}
+
+/// [`assert_run_rejudges_the_same`] for `memlab ARGS`, exit 0 or 3 (a check
+/// may fail on a noisy host: judge must then fail it too).
+pub fn assert_args_rejudge_the_same(args: &[&str]) -> Value {
+    assert_run_rejudges_the_same(memlab().args(args), &[0, 3])
 }

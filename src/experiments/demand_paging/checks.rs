@@ -126,6 +126,12 @@ pub const FAULT_SLACK_PER: u64 = 1000;
 /// Each 4 KiB page of a region costs 8 bytes of page table, which counts in
 /// `used` and in no process's RSS: 1/512 of the region.
 pub const PAGE_TABLE_FRACTION: f64 = 1.0 / 512.0;
+/// While the worker touches, the worker's RSS and /proc/meminfo are read a
+/// moment apart, and the worker may take faults in between: with THP each
+/// one is 2 MiB at once. A sample taken mid-touch may be off by this many
+/// steps of RSS (`Basis::stair_kib`); a THP run under load was off by 5.2 MiB
+/// with nothing else moving.
+pub const SKEW_STAIRS: u64 = 4;
 /// A huge page.
 pub const HUGE_KIB: u64 = 2048;
 /// The fewest steps of RSS (pages, or huge pages with THP) to fit a rate.
@@ -767,7 +773,7 @@ fn system_rises_while_touching(w: &Windows<'_>, b: &Basis) -> Check {
         "while touching, the system's used memory rises with the process's RSS, at the touch rate",
         d,
         o,
-        b.region_kib as f64 * PAGE_TABLE_FRACTION,
+        b.region_kib as f64 * PAGE_TABLE_FRACTION + (SKEW_STAIRS * b.stair_kib) as f64,
         b,
         "median of allocated → each touching sample and the first touched one",
     )

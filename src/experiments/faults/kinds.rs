@@ -96,6 +96,11 @@ pub struct RoundStats {
     pub wall_ns: u64,
     /// thp only: accesses that did not get a huge page (left out of the rows).
     pub not_huge: u64,
+    /// thp only: direct compaction stalls on the host during the loop
+    /// (vmstat `compact_stall`): a fault that had to compact memory first
+    /// costs milliseconds that are not the fault's own.
+    #[serde(default)]
+    pub compact_stalls: u64,
 }
 
 /// A round's timings (one per kept access) and its counters.
@@ -166,6 +171,7 @@ fn stats(kind: Kind, round: u32, attempted: u64, u: ThreadUsage, wall_ns: u64) -
         nivcsw: u.nivcsw,
         wall_ns,
         not_huge: 0,
+        compact_stalls: 0,
     }
 }
 
@@ -195,7 +201,10 @@ fn anon(round: u32, s: &Setup) -> Result<Timed> {
 fn thp(round: u32, s: &Setup) -> Result<Timed> {
     let region = Region::anon_aligned(s.thp_size, HUGE_PAGE_BYTES, HugeAdvice::Huge)?;
     let offs = offsets(s.thp_size, HUGE_PAGE_BYTES);
+    let stalls = || crate::probe::vmstat::counter("compact_stall").unwrap_or(0);
+    let stalls0 = stalls();
     let (ns, u, wall) = timed_loop(&s.scratch, &region, &offs, true);
+    let compact_stalls = stalls().saturating_sub(stalls0);
     // Which accesses got a huge page: then the last 4 KiB of the 2 MiB is
     // already mapped, and touching it takes no fault.
     let mut kept = Vec::with_capacity(ns.len());
@@ -211,6 +220,7 @@ fn thp(round: u32, s: &Setup) -> Result<Timed> {
     }
     let mut st = stats(Kind::Thp, round, offs.len() as u64, u, wall);
     st.not_huge = not_huge;
+    st.compact_stalls = compact_stalls;
     Ok(Timed {
         ns: kept,
         stats: st,

@@ -14,10 +14,8 @@
 
 mod checks;
 mod child;
-mod testdir;
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -27,14 +25,14 @@ use anyhow::{Context, Result};
 pub use checks::judge;
 use checks::{Measured, Row, printable};
 use child::{Answer, Cmd, HELLO, Mapper, Reply};
-use testdir::TestDir;
 
 use super::Ctx;
+use super::scratch_dir::{self, Layout, ScratchDir};
 use crate::error::usage;
 use crate::probe::maps::{self, Change};
 use crate::report::{EndedBy, Report};
 use crate::sys::{self, MapOptions, Sharing};
-use crate::units::{Size, human_bytes};
+use crate::units::Size;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -76,6 +74,11 @@ pub const INFO: super::Info = super::Info {
 const DEFAULT_SIZE: u64 = 8 << 20;
 /// The test file's contents: one recognisable line, repeated.
 const LINE: &[u8] = b"memlab filemap test file: this line is repeated to the file's size\n";
+/// memlab's own test folders: `memlab-filemap-<pid>-<nanos>/filemap.dat`.
+const LAYOUT: Layout = Layout {
+    prefix: "memlab-filemap-",
+    file_name: "filemap.dat",
+};
 /// TEST ONLY: `MEMLAB_TEST_PAUSE=<stage>` makes a run stop at that stage
 /// (`mapped`: the child has mapped the file; `cold`: before a cold read),
 /// say so on stderr, and wait for a byte (or the end) on stdin, so a test
@@ -87,7 +90,7 @@ struct Target {
     path: PathBuf,
     writable: bool,
     /// Dropped last (declared last): the folder goes after the file is closed.
-    _own: Option<TestDir>,
+    _own: Option<ScratchDir>,
 }
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
@@ -169,16 +172,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 /// interrupted while writing it.
 fn target(args: &Args, r: &mut Report) -> Result<Option<Target>> {
     if let Some(p) = &args.file {
-        let md = std::fs::metadata(p).map_err(|e| usage(format!("--file {}: {e}", p.display())))?;
-        if !md.is_file() {
-            return Err(usage(format!("--file {}: not a regular file", p.display())));
-        }
-        if md.len() == 0 {
-            return Err(usage(format!(
-                "--file {}: the file is empty, and an empty file cannot be mapped",
-                p.display()
-            )));
-        }
+        let md = scratch_dir::users_file(p)?;
         if args.write && md.len() < HELLO.len() as u64 {
             return Err(usage(format!(
                 "--file {}: shorter than the {} bytes of HELLO",
@@ -202,34 +196,18 @@ fn target(args: &Args, r: &mut Report) -> Result<Option<Target>> {
         )));
     }
     crate::guard::check(Size(size), args.force)?;
-    let (base, why) = testdir::base();
-    // The test file goes to disk: never fill the user's file system. Half of
-    // the free space at most, as the memory guard does; more than all of it
-    // cannot work even with --force.
-    if let Ok(free) = crate::probe::fs::free_bytes(&base)
-        && (size > free || (size > free / 2 && !args.force))
-    {
-        return Err(usage(format!(
-            "--size {} is more than {} the {} free on {} (where the test file goes; set \
-             TMPDIR to use another folder); e.g. --size 8M{}",
-            Size(size),
-            if size > free { "all of" } else { "half of" },
-            human_bytes(free),
-            base.display(),
-            if size > free { "" } else { ", or --force" }
-        )));
-    }
-    for gone in testdir::sweep(&base) {
+    let (base, why) = scratch_dir::base(false)?;
+    scratch_dir::check_space(&base, size, args.force, "8M")?;
+    for gone in scratch_dir::sweep(&base, LAYOUT) {
         let line = format!(
             "removed {}, a test folder no run holds (left by a memlab that was killed)",
             gone.display()
         );
         r.note(line);
     }
-    let dir = testdir::make(&base)?;
-    let path = dir.path.join(testdir::FILE_NAME);
-    write_test_file(&path, size)?;
-    if sys::interrupted() {
+    let dir = scratch_dir::make(&base, LAYOUT)?;
+    let path = dir.file();
+    if !scratch_dir::write_file(&path, LINE, size, &|_| {})? {
         return Ok(None);
     }
     r.param("file", "(a test file of memlab's own)");
@@ -243,32 +221,6 @@ fn target(args: &Args, r: &mut Report) -> Result<Option<Target>> {
         writable: true,
         _own: Some(dir),
     }))
-}
-
-/// Write `size` bytes of the test text and flush them to the disk, so the
-/// page cache holds clean pages that `posix_fadvise` can drop.
-fn write_test_file(path: &Path, size: u64) -> Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    let chunk: Vec<u8> = LINE.iter().copied().cycle().take(64 * 1024).collect();
-    let mut left = size;
-    while left > 0 {
-        if sys::interrupted() {
-            // The caller sees the flag and returns; the folder guard removes
-            // the partial file.
-            return Ok(());
-        }
-        let n = left.min(chunk.len() as u64) as usize;
-        f.write_all(&chunk[..n])
-            .with_context(|| format!("writing {}", path.display()))?;
-        left -= n as u64;
-    }
-    f.sync_all()
-        .with_context(|| format!("fsync {}", path.display()))?;
-    Ok(())
 }
 
 /// The child stopped answering before the end: interrupted, or it died.

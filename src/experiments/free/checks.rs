@@ -1,8 +1,16 @@
 //! free's checks: `MemAvailable` against the kernel's own definition, from
-//! the figures each row recorded. A pure function of the rows, the page size
-//! and the CPU count.
+//! the figures each row recorded. A pure function of what the run recorded:
+//! the page size, the CPU count, and the sample farthest from each bound.
+//!
+//! `free --watch` may take any number of samples, and they stream to the
+//! outputs as they are taken (`output::stream`): the run folds each row into
+//! [`Online`] (the sample count, the last row, the worst sample of each
+//! check) and records that in `measurements.online`, so the checks need no
+//! full row list. A JSON without it (written before streaming) is judged by
+//! folding its rows the same way.
 
 use anyhow::Result;
+use serde::{Deserialize, Serialize};
 
 use super::{Measurements, Row};
 use crate::experiments::{Judgement, Recorded};
@@ -16,6 +24,77 @@ use crate::report::{Check, Verdict};
 /// tolerance is that, for those three counters.
 const VMSTAT_MAX_BATCH_PAGES: u64 = 125;
 const COUNTERS_READ_TWICE: u64 = 3;
+
+/// The sample that departs most from a check's range `lo..=hi` (or comes
+/// closest to leaving it); the departure is negative inside the range.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct Worst {
+    pub departure_kib: i64,
+    pub available_kib: i64,
+    pub lo_kib: Option<i64>,
+    pub hi_kib: Option<i64>,
+    /// When that sample was taken (`--watch`).
+    pub t_s: Option<f64>,
+}
+
+/// What the checks need of all the samples, folded as they are taken.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct Online {
+    pub samples: u64,
+    pub last: Option<Row>,
+    /// `available_at_least_free_less_reserve`: MemAvailable against
+    /// max(0, free - totalreserve).
+    pub floor: Option<Worst>,
+    /// `available_at_most_free_plus_caches`: against free + caches.
+    pub ceiling: Option<Worst>,
+    /// `available_is_the_kernels_estimate`: against the formula.
+    pub formula: Option<Worst>,
+}
+
+impl Online {
+    pub fn push(&mut self, row: &Row) {
+        let b = bounds(row);
+        let t = row.t_s;
+        fold(
+            &mut self.floor,
+            t,
+            b.available.zip(b.floor).map(|(v, lo)| (v, Some(lo), None)),
+        );
+        fold(
+            &mut self.ceiling,
+            t,
+            b.available
+                .zip(b.ceiling)
+                .map(|(v, hi)| (v, None, Some(hi))),
+        );
+        fold(
+            &mut self.formula,
+            t,
+            b.available
+                .zip(b.formula)
+                .map(|(v, (lo, hi))| (v, Some(lo), Some(hi))),
+        );
+        self.samples += 1;
+        self.last = Some(row.clone());
+    }
+}
+
+/// Keep the sample that departs most; on a tie the later one.
+fn fold(worst: &mut Option<Worst>, t_s: Option<f64>, x: Option<(i64, Option<i64>, Option<i64>)>) {
+    let Some((v, lo, hi)) = x else { return };
+    let below = lo.map_or(i64::MIN, |lo| lo.saturating_sub(v));
+    let above = hi.map_or(i64::MIN, |hi| v.saturating_sub(hi));
+    let d = below.max(above);
+    if worst.is_none_or(|w| d >= w.departure_kib) {
+        *worst = Some(Worst {
+            departure_kib: d,
+            available_kib: v,
+            lo_kib: lo,
+            hi_kib: hi,
+            t_s,
+        });
+    }
+}
 
 /// The figures the three checks compare, for one row; `None` where a field
 /// they need is absent.
@@ -55,11 +134,26 @@ fn bounds(row: &Row) -> Bounds {
 }
 
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
-    let rows: Vec<Row> = rec.rows_as()?;
     let m: Measurements = rec.measurements_as()?;
+    let online = match m.online {
+        Some(o) => o,
+        None => {
+            let mut o = Online::default();
+            for row in rec.rows_as::<Row>()? {
+                o.push(&row);
+            }
+            o
+        }
+    };
     let mut j = Judgement::default();
-    j.summary("samples", rows.len());
-    let Some(last) = rows.last() else {
+    j.summary("samples", online.samples);
+    if m.rows_dropped > 0 {
+        j.summary("rows_dropped", m.rows_dropped);
+    }
+    for (k, v) in &m.sampler {
+        j.summary(k, v);
+    }
+    let Some(last) = &online.last else {
         return Ok(j);
     };
     j.summary("total_kib", last.total_kib);
@@ -69,25 +163,11 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let tol = m.online_cpus.map(|c| {
         (c * COUNTERS_READ_TWICE * VMSTAT_MAX_BATCH_PAGES * rec.meta.page_size / 1024) as i64
     });
-    let all: Vec<Bounds> = rows.iter().map(bounds).collect();
     j.summary("totalreserve_kib", last.totalreserve_kib);
-    j.check(check_floor(&all, tol));
-    j.check(check_ceiling(&all, tol));
-    j.check(check_formula(&all, tol));
+    j.check(check_floor(online.floor, tol));
+    j.check(check_ceiling(online.ceiling, tol));
+    j.check(check_formula(online.formula, tol));
     Ok(j)
-}
-
-/// The sample that departs most from `lo..=hi` (or comes closest to leaving
-/// it): (departure, value, lo, hi), the departure negative inside the range;
-/// over the samples where every figure is present, `None` if there are none.
-fn worst(
-    all: &[Bounds],
-    range: impl Fn(&Bounds) -> Option<(i64, i64, i64)>,
-) -> Option<(i64, i64, i64, i64)> {
-    all.iter()
-        .filter_map(range)
-        .map(|(v, lo, hi)| (lo.saturating_sub(v).max(v.saturating_sub(hi)), v, lo, hi))
-        .max_by_key(|x| x.0)
 }
 
 fn verdict_of(out: i64, tol: i64) -> Verdict {
@@ -102,13 +182,15 @@ const MISSING: &str = "a figure it needs is absent here (MemAvailable needs Linu
      /proc/zoneinfo and the file LRU lines of /proc/meminfo must be readable, \
      the CPU count must be known for the tolerance)";
 
-fn check_floor(all: &[Bounds], tol: Option<i64>) -> Check {
+fn check_floor(w: Option<Worst>, tol: Option<i64>) -> Check {
     let name = "available_at_least_free_less_reserve";
     let claim = "available (実質的な空きメモリ) is free less what the kernel keeps in reserve for itself, plus what it can release: never below free - totalreserve";
     let expected = "MemAvailable ≥ max(0, MemFree - totalreserve) in every sample";
-    let w = worst(all, |b| Some((b.available?, b.floor?, i64::MAX)));
-    match (w, tol) {
-        (Some((out, v, lo, _)), Some(tol)) => Check::with_verdict(
+    match (
+        w.and_then(|w| Some((w.departure_kib, w.available_kib, w.lo_kib?))),
+        tol,
+    ) {
+        (Some((out, v, lo)), Some(tol)) => Check::with_verdict(
             name,
             claim,
             format!("{expected}, within {tol} KiB"),
@@ -122,14 +204,16 @@ fn check_floor(all: &[Bounds], tol: Option<i64>) -> Check {
     }
 }
 
-fn check_ceiling(all: &[Bounds], tol: Option<i64>) -> Check {
+fn check_ceiling(w: Option<Worst>, tol: Option<i64>) -> Check {
     let name = "available_at_most_free_plus_caches";
     let claim = "what available adds to free is released kernel memory: at most the page cache (file LRU) and the reclaimable kernel memory";
     let expected =
         "MemAvailable ≤ MemFree + Active(file) + Inactive(file) + KReclaimable in every sample";
-    let w = worst(all, |b| Some((b.available?, i64::MIN, b.ceiling?)));
-    match (w, tol) {
-        (Some((out, v, _, hi)), Some(tol)) => Check::with_verdict(
+    match (
+        w.and_then(|w| Some((w.departure_kib, w.available_kib, w.hi_kib?))),
+        tol,
+    ) {
+        (Some((out, v, hi)), Some(tol)) => Check::with_verdict(
             name,
             claim,
             format!("{expected}, within {tol} KiB"),
@@ -143,14 +227,11 @@ fn check_ceiling(all: &[Bounds], tol: Option<i64>) -> Check {
     }
 }
 
-fn check_formula(all: &[Bounds], tol: Option<i64>) -> Check {
+fn check_formula(w: Option<Worst>, tol: Option<i64>) -> Check {
     let name = "available_is_the_kernels_estimate";
     let claim = "available = free - totalreserve + page cache and reclaimable kernel memory, each less what must stay (half of it, at most the low watermark)";
     let expected = "MemAvailable = si_mem_available(MemFree, totalreserve, file LRU, KReclaimable, Σ low watermarks) in every sample";
-    let w = worst(all, |b| {
-        let (lo, hi) = b.formula?;
-        Some((b.available?, lo, hi))
-    });
+    let w = w.and_then(|w| Some((w.departure_kib, w.available_kib, w.lo_kib?, w.hi_kib?)));
     match (w, tol) {
         (Some((out, v, lo, hi)), Some(tol)) => Check::with_verdict(
             name,
@@ -173,5 +254,7 @@ fn check_formula(all: &[Bounds], tol: Option<i64>) -> Check {
     }
 }
 
+#[cfg(test)]
+mod online_tests;
 #[cfg(test)]
 mod tests;

@@ -471,8 +471,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::probe::host::Meta;
-    use crate::report::{Report, Verdict};
+    use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
+    use crate::report::Verdict;
 
     const SIZE_KIB: u64 = 131_072;
 
@@ -547,27 +547,14 @@ mod tests {
     }
 
     fn judge_rows(rows: &[Row], own_file: bool, visible: bool) -> Judgement {
-        let meta = Meta {
-            page_size: 4096,
-            ..Meta::default()
-        };
-        let mut r = Report::new("page-cache", &meta);
-        for row in rows {
-            r.push_row(row);
-        }
-        r.param("size_bytes", SIZE_KIB * 1024);
-        r.param("own_file", own_file);
-        r.param("residency_visible", visible);
-        r.measure("wmark_low_kib", 84_000);
-        judge(&Recorded::of(&r)).unwrap()
-    }
-
-    fn verdict(j: &Judgement, name: &str) -> Verdict {
-        j.checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no check {name}: {:?}", j.checks))
-            .verdict
+        Fixture::new("page-cache")
+            .page_size(4096)
+            .rows(rows)
+            .param("size_bytes", SIZE_KIB * 1024)
+            .param("own_file", own_file)
+            .param("residency_visible", visible)
+            .measure("wmark_low_kib", 84_000)
+            .judge(judge)
     }
 
     fn step_mut<'a>(rows: &'a mut [Row], step: &str) -> &'a mut Row {
@@ -652,8 +639,13 @@ mod tests {
         let mut rows = quiet_true_rows();
         cache_not_counted(&mut rows);
         let j = judge_rows(&rows, true, true);
-        assert_eq!(verdict(&j, "cache_rises_by_size"), Verdict::Fails);
-        assert_eq!(verdict(&j, "cache_falls_after_drop"), Verdict::Fails);
+        assert_verdicts(
+            &j,
+            &[
+                ("cache_rises_by_size", Verdict::Fails),
+                ("cache_falls_after_drop", Verdict::Fails),
+            ],
+        );
     }
 
     #[test]
@@ -800,8 +792,13 @@ mod tests {
         c.majflt = Some(0);
         c.read_bytes = Some(0);
         let j = judge_rows(&rows, true, true);
-        assert_eq!(verdict(&j, "cold_read_from_device"), Verdict::Fails);
-        assert_eq!(verdict(&j, "warm_read_faster"), Verdict::Inconclusive);
+        assert_verdicts(
+            &j,
+            &[
+                ("cold_read_from_device", Verdict::Fails),
+                ("warm_read_faster", Verdict::Inconclusive),
+            ],
+        );
         step_mut(&mut rows, "cold_read").resident_before_kib = Some(SIZE_KIB);
         let j = judge_rows(&rows, true, true);
         assert_eq!(verdict(&j, "cold_read_from_device"), Verdict::Inconclusive);

@@ -13,7 +13,6 @@
 //! `run` records rows; [`checks::judge`] derives the summary and checks.
 
 pub mod checks;
-mod scratch;
 pub mod view;
 
 use std::fs::File;
@@ -25,6 +24,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
+use super::scratch_dir::{self, Layout, ScratchDir};
 use crate::error::usage;
 use crate::probe::pagecache::{self, CacheReading, VmCounters};
 use crate::report::Report;
@@ -65,6 +65,13 @@ pub const INFO: super::Info = super::Info {
 };
 
 const DEFAULT_SIZE: u64 = 256 << 20;
+/// memlab's own test folders: `memlab-page-cache-<pid>-<nanos>/page-cache.dat`.
+const LAYOUT: Layout = Layout {
+    prefix: "memlab-page-cache-",
+    file_name: "page-cache.dat",
+};
+/// The test file's contents: a recognisable line, repeated.
+const LINE: &[u8] = b"memlab page-cache test file: every page of it is real data on the disk\n";
 /// Readings of system memory in each quiet window (before the cold read,
 /// after the last drop): the host's background is their spread.
 pub const QUIET_READINGS: usize = 10;
@@ -146,7 +153,7 @@ struct Target {
     /// Whether mincore tells this process the truth about the file.
     residency_visible: bool,
     /// memlab's own test folder (removed on drop), or None for --file.
-    _scratch: Option<scratch::Scratch>,
+    _scratch: Option<ScratchDir>,
 }
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
@@ -365,23 +372,23 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
             r.param("size_bytes", size);
             r.param("own_file", true);
             r.param("residency_visible", true);
-            let (base, why) = scratch::base()?;
-            scratch::check_space(&base, size, args.force)?;
-            let stale = scratch::remove_stale(&base);
+            let (base, why) = scratch_dir::base(true)?;
+            scratch_dir::check_space(&base, size, args.force, "64M")?;
+            let stale = scratch_dir::sweep(&base, LAYOUT).len();
             if stale > 0 {
                 r.note(format!(
                     "removed {stale} test folder(s) in {} left by a memlab that was killed (SIGKILL)",
                     base.display()
                 ));
             }
-            let s = scratch::make(&base)?;
+            let s = scratch_dir::make(&base, LAYOUT)?;
             ctx.ui.say(&format!(
                 "writing a {} test file in {} ({why}) and fsync",
                 human_bytes(size),
                 base.display()
             ));
             let bar = ctx.ui.progress(size, "writing");
-            let written = scratch::write_file(&s.file(), size, &|n| bar.set(n))?;
+            let written = scratch_dir::write_file(&s.file(), LINE, size, &|n| bar.set(n))?;
             bar.finish();
             if !written {
                 return Ok(None);
@@ -436,16 +443,7 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
 /// A user's file, checked: a regular, non-empty file on a disk that the
 /// memory guard allows.
 fn users_file(p: &Path, force: bool) -> Result<PathBuf> {
-    let md = std::fs::metadata(p).map_err(|e| usage(format!("--file {}: {e}", p.display())))?;
-    if !md.is_file() {
-        return Err(usage(format!("--file {}: not a regular file", p.display())));
-    }
-    if md.len() == 0 {
-        return Err(usage(format!(
-            "--file {}: the file is empty, and an empty file cannot be mapped",
-            p.display()
-        )));
-    }
+    let md = scratch_dir::users_file(p)?;
     if let Ok((fs, true)) = crate::probe::fs::kind(p) {
         return Err(usage(format!(
             "--file {}: the file is on {fs}, which keeps files in memory only: its pages are \

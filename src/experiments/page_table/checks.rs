@@ -270,8 +270,9 @@ fn far_smaller_check(rows: &[Row], flat: &FlatTable) -> Option<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
     use crate::probe::host::Meta;
-    use crate::report::{Report, Verdict};
+    use crate::report::Verdict;
 
     const MIB: u64 = 1 << 20;
 
@@ -303,21 +304,11 @@ mod tests {
     }
 
     fn judged(m: Meta, bits: Option<u32>, rows: &[Row]) -> Judgement {
-        let mut r = Report::new("page-table", &m);
-        r.measure("virtual_address_bits", bits);
-        r.measure("memlab_vm_pte_kib", 48);
-        for x in rows {
-            r.push_row(x);
-        }
-        judge(&Recorded::of(&r)).unwrap()
-    }
-
-    fn verdict(j: &Judgement, name: &str) -> Verdict {
-        j.checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no {name}"))
-            .verdict
+        Fixture::with_meta("page-table", &m)
+            .measure("virtual_address_bits", bits)
+            .measure("memlab_vm_pte_kib", 48)
+            .rows(rows)
+            .judge(judge)
     }
 
     #[test]
@@ -365,29 +356,24 @@ mod tests {
         let s1 = row("sparse-1g", g, g, 4 * g, 8 * 4);
         assert_eq!(table_pages(&s1).0, 8);
         let j = judged(meta("x86_64", page), Some(48), &[s2, s1]);
-        assert_eq!(
-            verdict(&j, "sparse_2m_costs_a_table_page_per_touch"),
-            Verdict::Holds
-        );
-        assert_eq!(
-            verdict(&j, "sparse_1g_costs_two_table_pages_per_touch"),
-            Verdict::Holds
-        );
-        assert_eq!(
-            verdict(&j, "real_tables_far_smaller_than_flat"),
-            Verdict::Holds
+        assert_verdicts(
+            &j,
+            &[
+                ("sparse_2m_costs_a_table_page_per_touch", Verdict::Holds),
+                ("sparse_1g_costs_two_table_pages_per_touch", Verdict::Holds),
+                ("real_tables_far_smaller_than_flat", Verdict::Holds),
+            ],
         );
         // 8 bytes per touched page (no PTE page of their own): fails.
         let s2 = row("sparse-2m", g, 2 * MIB, 4 * g, 16);
         let s1 = row("sparse-1g", g, g, 4 * g, 16);
         let j = judged(meta("x86_64", page), Some(48), &[s2, s1]);
-        assert_eq!(
-            verdict(&j, "sparse_2m_costs_a_table_page_per_touch"),
-            Verdict::Fails
-        );
-        assert_eq!(
-            verdict(&j, "sparse_1g_costs_two_table_pages_per_touch"),
-            Verdict::Fails
+        assert_verdicts(
+            &j,
+            &[
+                ("sparse_2m_costs_a_table_page_per_touch", Verdict::Fails),
+                ("sparse_1g_costs_two_table_pages_per_touch", Verdict::Fails),
+            ],
         );
     }
 
@@ -403,10 +389,15 @@ mod tests {
 
     #[test]
     fn a_row_without_a_field_is_a_usage_error() {
-        let mut r = Report::new("page-table", &meta("x86_64", 4096));
-        r.push_row(&row("dense", 2 * MIB, 4096, 4 * MIB, 8));
-        r.rows[0].remove("align_bytes");
-        let e = judge(&Recorded::of(&r)).unwrap_err();
+        let mut f = Fixture::with_meta("page-table", &meta("x86_64", 4096)).rows(&[row(
+            "dense",
+            2 * MIB,
+            4096,
+            4 * MIB,
+            8,
+        )]);
+        f.rows[0].remove("align_bytes");
+        let e = f.try_judge(judge).unwrap_err();
         assert!(e.to_string().contains("align_bytes"), "{e}");
         assert!(e.downcast_ref::<crate::error::UsageError>().is_some());
     }

@@ -583,7 +583,8 @@ fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64),
         if stdout_taken {
             reap::stdout_to_stderr();
         }
-        // TODO(rel): restore the RLIMIT_CORE memlab inherited, once sys has it.
+        // The command may dump core as it would outside memlab.
+        sys::restore_inherited_limits();
         let e = sys::exec(&argv);
         let _ = tx.send(&[e as i32 as u64]);
         127

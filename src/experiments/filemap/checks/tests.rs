@@ -1,8 +1,8 @@
 //! filemap's checks on fixed data: each outcome each check can give.
 
 use super::*;
-use crate::probe::host::Meta;
-use crate::report::{Report, Verdict};
+use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
+use crate::report::Verdict;
 
 const ADDR: u64 = 0x7f00_0000_0000;
 
@@ -44,23 +44,11 @@ fn cold_rows(cached_before: u64, majflt: u64) -> Vec<Row> {
 }
 
 fn judged(m: &Measured, rows: &[Row]) -> Judgement {
-    let mut r = Report::new("filemap", &Meta::default());
-    r.param("size_bytes", 8192);
-    for (k, v) in serde_json::to_value(m).unwrap().as_object().unwrap() {
-        r.measure(k, v);
-    }
-    for x in rows {
-        r.push_row(x);
-    }
-    judge(&Recorded::of(&r)).unwrap()
-}
-
-fn verdict(j: &Judgement, name: &str) -> Verdict {
-    j.checks
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", j.checks))
-        .verdict
+    Fixture::new("filemap")
+        .param("size_bytes", 8192)
+        .measurements(m)
+        .rows(rows)
+        .judge(judge)
 }
 
 #[test]
@@ -95,8 +83,13 @@ fn different_bytes_fail() {
     m.bytes_via_map = Some(b"xxxxx".to_vec());
     m.bytes_read_back = Some(b"memla".to_vec());
     let j = judged(&m, &[]);
-    assert_eq!(verdict(&j, "mapping_reads_the_file"), Verdict::Fails);
-    assert_eq!(verdict(&j, "write_reaches_the_file"), Verdict::Fails);
+    assert_verdicts(
+        &j,
+        &[
+            ("mapping_reads_the_file", Verdict::Fails),
+            ("write_reaches_the_file", Verdict::Fails),
+        ],
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Fixed-data tests: each check holding, failing and inconclusive.
 
 use super::*;
-use crate::report::Report;
+use crate::experiments::fixture::{Fixture, of, verdicts};
 use serde_json::json;
 
 /// A healthy host with little page cache: available < free, as the
@@ -25,18 +25,12 @@ fn row(free: u64, available: u64) -> Row {
 }
 
 fn judged(rows: &[Row], cpus: Option<u64>) -> Vec<(String, Verdict)> {
-    let mut r = Report::new("free", &crate::probe::host::Meta::default());
-    r.meta.page_size = 4096;
-    for x in rows {
-        r.push_row(x);
-    }
-    r.measure("online_cpus", cpus);
-    let j = judge(&Recorded::of(&r)).unwrap();
-    j.checks.into_iter().map(|c| (c.name, c.verdict)).collect()
-}
-
-fn verdict(v: &[(String, Verdict)], name: &str) -> Verdict {
-    v.iter().find(|c| c.0 == name).unwrap().1
+    let j = Fixture::new("free")
+        .page_size(4096)
+        .rows(rows)
+        .measure("online_cpus", cpus)
+        .judge(judge);
+    verdicts(&j)
 }
 
 #[test]
@@ -53,34 +47,22 @@ fn little_page_cache_available_below_free_holds() {
 fn available_far_below_the_reserve_fails() {
     let v = judged(&[row(1_000_000, 500_000)], Some(2));
     assert_eq!(
-        verdict(&v, "available_at_least_free_less_reserve"),
+        of(&v, "available_at_least_free_less_reserve"),
         Verdict::Fails
     );
-    assert_eq!(
-        verdict(&v, "available_is_the_kernels_estimate"),
-        Verdict::Fails
-    );
-    assert_eq!(
-        verdict(&v, "available_at_most_free_plus_caches"),
-        Verdict::Holds
-    );
+    assert_eq!(of(&v, "available_is_the_kernels_estimate"), Verdict::Fails);
+    assert_eq!(of(&v, "available_at_most_free_plus_caches"), Verdict::Holds);
 }
 
 #[test]
 fn available_above_free_plus_caches_fails() {
     let v = judged(&[row(1_000_000, 1_200_000)], Some(2));
+    assert_eq!(of(&v, "available_at_most_free_plus_caches"), Verdict::Fails);
     assert_eq!(
-        verdict(&v, "available_at_most_free_plus_caches"),
-        Verdict::Fails
-    );
-    assert_eq!(
-        verdict(&v, "available_at_least_free_less_reserve"),
+        of(&v, "available_at_least_free_less_reserve"),
         Verdict::Holds
     );
-    assert_eq!(
-        verdict(&v, "available_is_the_kernels_estimate"),
-        Verdict::Fails
-    );
+    assert_eq!(of(&v, "available_is_the_kernels_estimate"), Verdict::Fails);
 }
 
 #[test]
@@ -89,15 +71,9 @@ fn a_departure_within_the_vmstat_tolerance_holds() {
     let free = 1_000_000;
     let exact = free - 159_104 + 20_000 + 25_000;
     let v = judged(&[row(free, exact + 2_900)], Some(2));
-    assert_eq!(
-        verdict(&v, "available_is_the_kernels_estimate"),
-        Verdict::Holds
-    );
+    assert_eq!(of(&v, "available_is_the_kernels_estimate"), Verdict::Holds);
     let v = judged(&[row(free, exact + 3_100)], Some(2));
-    assert_eq!(
-        verdict(&v, "available_is_the_kernels_estimate"),
-        Verdict::Fails
-    );
+    assert_eq!(of(&v, "available_is_the_kernels_estimate"), Verdict::Fails);
 }
 
 #[test]
@@ -106,7 +82,7 @@ fn the_worst_sample_decides() {
     let exact = free - 159_104 + 20_000 + 25_000;
     let v = judged(&[row(free, exact), row(free, 100)], Some(2));
     assert_eq!(
-        verdict(&v, "available_at_least_free_less_reserve"),
+        of(&v, "available_at_least_free_less_reserve"),
         Verdict::Fails
     );
 }
@@ -148,16 +124,13 @@ fn a_watermark_boost_between_the_readings_is_allowed_for() {
     r.available_kib = with_boost;
     r.mem_available_kib = Some(with_boost);
     let v = judged(&[r], Some(2));
-    assert_eq!(
-        verdict(&v, "available_is_the_kernels_estimate"),
-        Verdict::Holds
-    );
+    assert_eq!(of(&v, "available_is_the_kernels_estimate"), Verdict::Holds);
 }
 
 #[test]
 fn rows_without_the_new_fields_still_parse() {
-    let mut r = Report::new("free", &crate::probe::host::Meta::default());
-    r.rows.push(
+    let mut f = Fixture::new("free");
+    f.rows.push(
         json!({"total_kib": 1, "used_kib": 0, "free_kib": 1, "shared_kib": 0,
                "buff_cache_kib": 0, "available_kib": 1, "unavailable_kib": 0,
                "swap_total_kib": 0, "swap_used_kib": 0, "swap_free_kib": 0,
@@ -166,6 +139,6 @@ fn rows_without_the_new_fields_still_parse() {
         .unwrap()
         .clone(),
     );
-    let j = judge(&Recorded::of(&r)).unwrap();
+    let j = f.judge(judge);
     assert!(j.checks.iter().all(|c| c.verdict == Verdict::Inconclusive));
 }

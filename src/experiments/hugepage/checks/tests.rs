@@ -1,8 +1,8 @@
 //! hugepage's checks on fixed data: each outcome each check can give.
 
 use super::*;
+use crate::experiments::fixture::{Fixture, assert_verdicts, verdict};
 use crate::probe::host::Meta;
-use crate::report::Report;
 
 const MIB: u64 = 1 << 20;
 
@@ -40,24 +40,14 @@ fn judged(rows: &[Row], forks: &[(&str, &[f64])]) -> Judgement {
         page_size: 4096,
         ..Meta::default()
     };
-    let mut r = Report::new("hugepage", &meta);
     let f: BTreeMap<&str, &[f64]> = forks.iter().copied().collect();
-    r.measure("fork_us", f);
     let empty: BTreeMap<&str, &[f64]> = forks.iter().map(|(v, _)| (*v, EMPTY)).collect();
-    r.measure("fork_us_empty", empty);
-    r.measure("hugepages_free_before", 0);
-    for x in rows {
-        r.push_row(x);
-    }
-    judge(&Recorded::of(&r)).unwrap()
-}
-
-fn verdict(j: &Judgement, name: &str) -> Verdict {
-    j.checks
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", j.checks))
-        .verdict
+    Fixture::with_meta("hugepage", &meta)
+        .measure("fork_us", f)
+        .measure("fork_us_empty", empty)
+        .measure("hugepages_free_before", 0)
+        .rows(rows)
+        .judge(judge)
 }
 
 /// The fork of a child whose region is still empty: the fixed cost.
@@ -106,15 +96,14 @@ fn thp_faults_follow_what_was_really_huge() {
     for kib in [Some(0), None] {
         let t = huge(row("thp", 2048, 32 * MIB, 8192, 64), kib);
         let j = judged(&[base(), t], &[("4k", SLOW), ("thp", FAST)]);
-        assert_eq!(
-            verdict(&j, "thp_needs_far_fewer_faults"),
-            Verdict::Inconclusive
+        assert_verdicts(
+            &j,
+            &[
+                ("thp_needs_far_fewer_faults", Verdict::Inconclusive),
+                ("thp_page_tables_are_the_deposit", Verdict::Inconclusive),
+                ("thp_fork_is_faster", Verdict::Inconclusive),
+            ],
         );
-        assert_eq!(
-            verdict(&j, "thp_page_tables_are_the_deposit"),
-            Verdict::Inconclusive
-        );
-        assert_eq!(verdict(&j, "thp_fork_is_faster"), Verdict::Inconclusive);
     }
 }
 
@@ -139,25 +128,23 @@ fn thp_deposit_is_one_pte_page_per_2_mib() {
 fn hugetlb_tables_hold_fail_and_need_a_size_that_tells() {
     let h = row("hugetlb", 2048, 32 * MIB, 17, 4);
     let j = judged(&[base(), h], &[("4k", SLOW), ("hugetlb", FAST)]);
-    assert_eq!(
-        verdict(&j, "hugetlb_needs_far_fewer_page_table_bytes"),
-        Verdict::Holds
-    );
-    assert_eq!(
-        verdict(&j, "hugetlb_needs_far_fewer_faults"),
-        Verdict::Holds
+    assert_verdicts(
+        &j,
+        &[
+            ("hugetlb_needs_far_fewer_page_table_bytes", Verdict::Holds),
+            ("hugetlb_needs_far_fewer_faults", Verdict::Holds),
+        ],
     );
     // PTE pages as with 4 KiB pages, and a fault per 4 KiB: both fail
     // (hugetlbfs cannot fall back, so nothing makes them inconclusive).
     let h = row("hugetlb", 2048, 32 * MIB, 8192, 64);
     let j = judged(&[base(), h], &[("4k", SLOW), ("hugetlb", FAST)]);
-    assert_eq!(
-        verdict(&j, "hugetlb_needs_far_fewer_page_table_bytes"),
-        Verdict::Fails
-    );
-    assert_eq!(
-        verdict(&j, "hugetlb_needs_far_fewer_faults"),
-        Verdict::Fails
+    assert_verdicts(
+        &j,
+        &[
+            ("hugetlb_needs_far_fewer_page_table_bytes", Verdict::Fails),
+            ("hugetlb_needs_far_fewer_faults", Verdict::Fails),
+        ],
     );
     // 4 MiB: 2 PTE pages (8 KiB) against 24 KiB of upper-level allowance.
     let small = row("4k", 4, 4 * MIB, 1024, 8);

@@ -2,8 +2,8 @@
 //! inconclusive.
 
 use super::*;
-use crate::experiments::Recorded;
-use crate::report::{Report, Verdict};
+use crate::experiments::fixture::{self, Fixture, of};
+use crate::report::Verdict;
 
 fn row(
     part: u8,
@@ -123,28 +123,15 @@ fn with_runs(mut rows: Vec<Row>, runs: &[(u64, u64, u64)]) -> Vec<Row> {
 }
 
 fn verdicts(rows: &[Row], aslr: Option<bool>, part3: Option<bool>) -> Vec<(String, Verdict)> {
-    let mut r = Report::new("isolation", &crate::probe::host::Meta::default());
-    r.meta.page_size = 4096;
-    r.param("region_bytes", 16 * 4096);
-    for x in rows {
-        r.push_row(x);
-    }
-    r.measure("aslr_off_a", aslr);
-    r.measure("aslr_off_b", aslr);
-    r.measure("part3_frames_visible", part3);
-    judge(&Recorded::of(&r))
-        .unwrap()
-        .checks
-        .into_iter()
-        .map(|c| (c.name, c.verdict))
-        .collect()
-}
-
-fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
-    v.iter()
-        .find(|c| c.0 == name)
-        .unwrap_or_else(|| panic!("no {name} in {v:?}"))
-        .1
+    let j = Fixture::new("isolation")
+        .page_size(4096)
+        .param("region_bytes", 16 * 4096)
+        .rows(rows)
+        .measure("aslr_off_a", aslr)
+        .measure("aslr_off_b", aslr)
+        .measure("part3_frames_visible", part3)
+        .judge(judge);
+    fixture::verdicts(&j)
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Fixed-data tests: each check holding and failing.
 
 use super::*;
-use crate::experiments::Recorded;
-use crate::report::{Report, Verdict};
+use crate::experiments::fixture::{self, Fixture, of};
+use crate::report::Verdict;
 
 const LARGE: u64 = 1 << 20;
 const SMALL: u64 = 1_600_000;
@@ -44,28 +44,16 @@ fn healthy() -> (Vec<Row>, Measurements) {
 }
 
 fn verdicts(rows: &[Row], m: &Measurements) -> Vec<(String, Verdict)> {
-    let mut r = Report::new("malloc", &crate::probe::host::Meta::default());
-    r.meta.page_size = 4096;
-    r.param("blocks", 8192);
-    r.param("small_sizes_bytes", [64, 128, 256, 512, 1024]);
-    r.param("small_total_bytes", SMALL);
-    r.param("large_bytes", LARGE);
-    for x in rows {
-        r.push_row(x);
-    }
-    for (k, v) in serde_json::to_value(m).unwrap().as_object().unwrap() {
-        r.measure(k, v.clone());
-    }
-    judge(&Recorded::of(&r))
-        .unwrap()
-        .checks
-        .into_iter()
-        .map(|c| (c.name, c.verdict))
-        .collect()
-}
-
-fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
-    v.iter().find(|c| c.0 == name).unwrap().1
+    let j = Fixture::new("malloc")
+        .page_size(4096)
+        .param("blocks", 8192)
+        .param("small_sizes_bytes", [64, 128, 256, 512, 1024])
+        .param("small_total_bytes", SMALL)
+        .param("large_bytes", LARGE)
+        .rows(rows)
+        .measurements(m)
+        .judge(judge);
+    fixture::verdicts(&j)
 }
 
 #[test]

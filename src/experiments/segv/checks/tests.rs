@@ -1,7 +1,8 @@
 //! Fixed-data tests: each check holding and failing.
 
 use super::*;
-use crate::report::{Report, Verdict};
+use crate::experiments::fixture::{self, Fixture, of};
+use crate::report::Verdict;
 
 /// What a healthy kernel gives for `target`.
 fn good(target: &str, addr: &str, code: &str) -> Row {
@@ -19,23 +20,7 @@ fn good(target: &str, addr: &str, code: &str) -> Row {
 }
 
 fn verdicts(rows: &[Row]) -> Vec<(String, Verdict)> {
-    let mut r = Report::new("segv", &crate::probe::host::Meta::default());
-    for x in rows {
-        r.push_row(x);
-    }
-    judge(&Recorded::of(&r))
-        .unwrap()
-        .checks
-        .into_iter()
-        .map(|c| (c.name, c.verdict))
-        .collect()
-}
-
-fn of(v: &[(String, Verdict)], name: &str) -> Verdict {
-    v.iter()
-        .find(|c| c.0 == name)
-        .unwrap_or_else(|| panic!("no {name}"))
-        .1
+    fixture::verdicts(&Fixture::new("segv").rows(rows).judge(judge))
 }
 
 #[test]
@@ -93,7 +78,6 @@ fn a_wrong_code_address_or_a_core_fails() {
 
 #[test]
 fn an_unknown_target_is_a_usage_error() {
-    let mut r = Report::new("segv", &crate::probe::host::Meta::default());
-    r.push_row(&good("elsewhere", "0x0", "SEGV_MAPERR"));
-    assert!(judge(&Recorded::of(&r)).is_err());
+    let f = Fixture::new("segv").rows(&[good("elsewhere", "0x0", "SEGV_MAPERR")]);
+    assert!(f.try_judge(judge).is_err());
 }

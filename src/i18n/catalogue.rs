@@ -55,7 +55,15 @@ catalogue! {
     "html.claim" => "claim", "主張";
     "html.measured" => "measured", "測定値";
     "html.expected" => "expected", "期待値";
-    "html.not_run" => "not run", "実行されませんでした";
+    "html.not_run" => "not run: {why}", "実行されませんでした: {why}";
+    "html.not_run_here" => "Not run on this host: {why}", "このホストでは実行されませんでした: {why}";
+    "html.checks" => "checks", "チェック";
+    "html.section" => "section of the document", "文書の節";
+    "html.interrupted" => "Interrupted: partial results.", "中断されました。途中までの結果です。";
+    "html.interrupted_tally" => "interrupted: {tally}", "中断: {tally}";
+    "html.parameters" => "Parameters:", "パラメータ:";
+    "html.skipped" => "Skipped:", "省略:";
+    "html.data" => "Data:", "データ:";
 
     // ---- help ----
     "help.about" => "Run the experiments of a Linux memory-management chapter on this host, measure them with the kernel's own counters, and check each claim.",

@@ -145,3 +145,66 @@ fn list_help_and_explain_in_japanese() {
         "man page translated"
     );
 }
+
+/// Under the marking language every check line's claim went through the
+/// catalogue (`<<...>>`), and so did the tally and the measured lines.
+#[test]
+fn every_check_line_goes_through_the_catalogue() {
+    let runs: &[&[&str]] = &[
+        &["free"],
+        &["segv"],
+        &["mmap", "--size", "8M"],
+        &["cow", "--size", "8M"],
+        &["malloc"],
+        &["filemap"],
+        &["isolation"],
+        &["page-table"],
+        &["faults"],
+    ];
+    for args in runs {
+        let mut a = args.to_vec();
+        a.extend(["--lang", "mark"]);
+        let out = stdout(&run_in(&[("LANG", "C.UTF-8")], &a));
+        let lines = check_lines(&out);
+        assert!(!lines.is_empty(), "{args:?}: no checks\n{out}");
+        for l in lines {
+            assert!(l.contains(": <<"), "{args:?}: not from the catalogue: {l}");
+        }
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("<<") && l.contains(" held")),
+            "{args:?}: tally not from the catalogue\n{out}"
+        );
+        let bare = out.lines().find(|l| l.starts_with("skipped"));
+        assert!(
+            bare.is_none(),
+            "{args:?}: skip line not from the catalogue: {bare:?}"
+        );
+    }
+}
+
+#[test]
+fn the_lab_report_is_japanese() {
+    let dir = std::env::temp_dir().join(format!("memlab-i18n-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("segv.json");
+    let o = run_in(&[], &["segv", "--json", json.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let html = dir.join("report.html");
+    let o = run_in(
+        JA,
+        &[
+            "report",
+            dir.to_str().unwrap(),
+            "--out",
+            html.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(page.contains("<html lang=\"ja\">"), "{page}");
+    assert!(page.contains("<h1>memlab 実験レポート</h1>"), "{page}");
+    assert!(page.contains("SIGSEGV で強制終了される"), "{page}");
+    assert!(page.contains("件の主張が成り立ちました"), "{page}");
+}

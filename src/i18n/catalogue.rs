@@ -218,6 +218,18 @@ catalogue! {
         "ヒュージページのページフォルト1回は、通常ページのページフォルト512回より短い時間で済む";
     "check.timings_add_up" => "the timings add up to the time measured around them",
         "各時間の合計は、その外側で測った時間と合う";
+    "check.anon_one_fault_per_access" => "each timed access is exactly one page fault of its kind, as the kernel counts them",
+        "時間を測った各アクセスは、カーネルの数えるとおり、無名メモリのページフォルトちょうど1回である";
+    "check.thp_one_fault_per_access" => "each timed access is exactly one page fault of its kind, as the kernel counts them",
+        "時間を測った各アクセスは、カーネルの数えるとおり、透過的ヒュージページのページフォルトちょうど1回である";
+    "check.cow_one_fault_per_access" => "each timed access is exactly one page fault of its kind, as the kernel counts them",
+        "時間を測った各アクセスは、カーネルの数えるとおり、コピーオンライトのページフォルトちょうど1回である";
+    "check.file_minor_one_fault_per_access" => "each timed access is exactly one page fault of its kind, as the kernel counts them",
+        "時間を測った各アクセスは、カーネルの数えるとおり、ファイル（マイナー）のページフォルトちょうど1回である";
+    "check.file_major_one_fault_per_access" => "each timed access is exactly one page fault of its kind, as the kernel counts them",
+        "時間を測った各アクセスは、カーネルの数えるとおり、ファイル（メジャー）のページフォルトちょうど1回である";
+    "check.swap_in_one_fault_per_access" => "each timed access is exactly one page fault of its kind, as the kernel counts them",
+        "時間を測った各アクセスは、カーネルの数えるとおり、スワップインのページフォルトちょうど1回である";
     // filemap
     "check.file_line_in_maps" => "a mapped file appears in the memory map with its path",
         "マップしたファイルは、そのパスとともにメモリマップに現れる";

@@ -377,14 +377,14 @@ fn checks(h: &mut String, report: &Report) {
         // Another language: the claim from the catalogue (English, marked
         // so, where it has none yet) and the measured line from the numbers.
         let claim = match super::checktext::claim_id(c) {
-            Some(_) => inline(&super::checktext::claim(c, lang)),
+            Some(_) => escape(&super::checktext::claim(c, lang)),
             None => format!("<span lang=\"en\">{}</span>", inline(&c.claim)),
         };
         let _ = writeln!(
             h,
             "<li><span class=\"{cls}\">{mark}</span> <b lang=\"en\">{}</b>: {claim}<span class=\"measured\">{}</span></li>",
             escape(&c.name),
-            inline(&super::checktext::measured(c, lang)),
+            escape(&super::checktext::measured(c, lang)),
         );
     }
     h.push_str("</ul>\n");

@@ -208,3 +208,17 @@ fn the_lab_report_is_japanese() {
     assert!(page.contains("SIGSEGV で強制終了される"), "{page}");
     assert!(page.contains("件の主張が成り立ちました"), "{page}");
 }
+
+/// Each experiment's summary has its Japanese in the catalogue, beside the
+/// same English (`list.NAME`), so `memlab list` is whole in Japanese.
+#[test]
+fn every_experiment_summary_is_in_the_catalogue() {
+    use memlab::experiments::ALL;
+    use memlab::i18n::lookup;
+    for i in ALL {
+        let m = lookup(&format!("list.{}", i.name))
+            .unwrap_or_else(|| panic!("list.{} is not in the catalogue", i.name));
+        assert_eq!(m.en, i.summary, "list.{}: the English differs from INFO", i.name);
+    }
+    assert_eq!(lookup("list.all").unwrap().en, memlab::lab::SUMMARY);
+}

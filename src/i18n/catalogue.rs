@@ -36,10 +36,6 @@ catalogue! {
     "ui.range.between" => "{lo} to {hi} {unit}", "{lo} 以上 {hi} 以下 {unit}";
     "ui.range.at_least" => "at least {lo} {unit}", "{lo} {unit} 以上";
     "ui.range.at_most" => "at most {hi} {unit}", "{hi} {unit} 以下";
-    "ui.noise" => "noise {noise} {unit}", "雑音 {noise} {unit}";
-    "ui.table" => "Rows", "測定結果";
-    "ui.summary" => "Summary", "まとめ";
-    "ui.checks" => "Checks", "主張の確認";
     "ui.explain.no_ja" => "(This page is not yet in Japanese; the English page follows.)",
                          "（この実験の日本語のページはまだありません。英語のページを表示します。）";
 
@@ -50,11 +46,6 @@ catalogue! {
     "html.host" => "The host", "ホスト";
     "html.summary" => "Which claims held here", "このホストで成り立った主張";
     "html.experiment" => "experiment", "実験";
-    "html.status" => "status", "結果";
-    "html.check" => "check", "チェック";
-    "html.claim" => "claim", "主張";
-    "html.measured" => "measured", "測定値";
-    "html.expected" => "expected", "期待値";
     "html.not_run" => "not run: {why}", "実行されませんでした: {why}";
     "html.not_run_here" => "Not run on this host: {why}", "このホストでは実行されませんでした: {why}";
     "html.checks" => "checks", "チェック";

@@ -105,3 +105,51 @@ fn placeholders_are_filled_and_mark_wraps() {
     assert_eq!(fill("{a} {b} {", &[("a", "x")]), "x {b} {");
     assert_eq!(tr_in(Lang::Ja, "no.such.id", &[]), "no.such.id");
 }
+
+/// Every `ui.*`, `html.*` and `help.*` message is used by the code, and
+/// every id the code asks for by name is in the catalogue.
+#[test]
+fn the_catalogue_and_the_code_agree() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut text = String::new();
+    let mut stack = vec![src];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs")
+                && !p.ends_with("i18n/catalogue.rs")
+                && !p.ends_with("i18n/tests.rs")
+            {
+                text.push_str(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    for m in MESSAGES {
+        let generic = m.id.starts_with("check.") || m.id.starts_with("list.");
+        // help.NAME for a subcommand is found by its name (cli::command_in).
+        let by_name = m.id.starts_with("help.")
+            && m.id != "help.about"
+            && m.id != "help.after"
+            && m.id != "help.lang";
+        if !generic && !by_name {
+            assert!(
+                text.contains(&format!("\"{}\"", m.id)),
+                "{} is never used",
+                m.id
+            );
+        }
+    }
+    for quote in ["tr(\"", "tr_in(lang, \"", "t(\""] {
+        for part in text.split(quote).skip(1) {
+            let id = &part[..part.find('"').unwrap()];
+            if ["ui.", "html.", "help."].iter().any(|p| id.starts_with(p)) {
+                assert!(
+                    lookup(id).is_some(),
+                    "the code asks for {id}, not in the catalogue"
+                );
+            }
+        }
+    }
+}

@@ -130,7 +130,7 @@ fn list_help_and_explain_in_japanese() {
     assert!(!has_japanese(out.lines().next().unwrap_or("")), "{out}");
     let out = stdout(&run_in(JA, &["explain", "cow"]));
     assert!(out.contains("文書の主張"), "{out}");
-    let out = stdout(&run_in(JA, &["explain", "free"]));
+    let out = stdout(&run_in(JA, &["explain", "hugepage"]));
     assert!(
         out.lines()
             .next()
@@ -218,7 +218,11 @@ fn every_experiment_summary_is_in_the_catalogue() {
     for i in ALL {
         let m = lookup(&format!("list.{}", i.name))
             .unwrap_or_else(|| panic!("list.{} is not in the catalogue", i.name));
-        assert_eq!(m.en, i.summary, "list.{}: the English differs from INFO", i.name);
+        assert_eq!(
+            m.en, i.summary,
+            "list.{}: the English differs from INFO",
+            i.name
+        );
     }
     assert_eq!(lookup("list.all").unwrap().en, memlab::lab::SUMMARY);
 }

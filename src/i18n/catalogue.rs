@@ -26,6 +26,7 @@ catalogue! {
     // ---- the text view of a report ----
     "ui.measured" => "measured {measured} (expected {expected})",
                      "測定値 {measured}（期待値 {expected}）";
+    "ui.why_unknown" => "; why: {why}", "。判定できない理由: {why}";
     "ui.interrupted" => "INTERRUPTED: what was measured before the signal is shown below",
                         "中断されました: シグナルの前に測定できた分を以下に示します";
     "ui.skipped" => "skipped: {why}", "省略: {why}";

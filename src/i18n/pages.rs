@@ -5,6 +5,12 @@
 pub const PAGES_JA: &[(&str, &str)] = &[
     ("cow", include_str!("../../experiments/ja/cow.md")),
     ("segv", include_str!("../../experiments/ja/segv.md")),
+    ("mmap", include_str!("../../experiments/ja/mmap.md")),
+    ("free", include_str!("../../experiments/ja/free.md")),
+    (
+        "demand-paging",
+        include_str!("../../experiments/ja/demand-paging.md"),
+    ),
 ];
 
 /// The Japanese page of experiment `name`, when there is one.

@@ -51,10 +51,25 @@ pub fn claim(c: &Check, lang: Lang) -> String {
 /// at most.
 pub fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
-        commas(v as i128)
+        return commas(v as i128);
+    }
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v}");
+    }
+    // One decimal from 100 up, two below; the integer part with commas.
+    let s = if v.abs() >= 100.0 {
+        format!("{v:.1}")
     } else {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        format!("{v:.2}")
+    };
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match s.split_once('.') {
+        Some((int, frac)) => {
+            let sign = if int.starts_with('-') { "-" } else { "" };
+            let digits: i128 = int.trim_start_matches('-').parse().unwrap_or(0);
+            format!("{sign}{}.{frac}", commas(digits))
+        }
+        None => s.to_string(),
     }
 }
 
@@ -94,11 +109,15 @@ pub fn measured(c: &Check, lang: Lang) -> String {
         }
         None => (c.measured.clone(), c.expected.clone()),
     };
-    let line = i18n::tr_in(
+    let mut line = i18n::tr_in(
         lang,
         "ui.measured",
         &[("measured", m.trim_end()), ("expected", e.trim_end())],
     );
+    // An inconclusive check says why in its measured text: keep it.
+    if c.holds.is_none() && c.measured_value.is_some() {
+        line += &i18n::tr_in(lang, "ui.why_unknown", &[("why", &c.measured)]);
+    }
     narrow(&line)
 }
 
@@ -177,6 +196,22 @@ mod tests {
             measured(&plain, Lang::Ja),
             "測定値 25,612 faults（期待値 25,600 +- 784）"
         );
+    }
+
+    #[test]
+    fn numbers_group_their_digits_and_keep_a_decimal() {
+        assert_eq!(num(-593054.8), "-593,054.8");
+        assert_eq!(num(0.49), "0.49");
+        assert_eq!(num(4096.0), "4,096");
+        assert_eq!(num(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn an_inconclusive_check_keeps_its_reason() {
+        let mut c = check();
+        c.holds = None;
+        c.measured = "background moved 88 MiB".into();
+        assert!(measured(&c, Lang::Ja).ends_with("判定できない理由: background moved 88 MiB"));
     }
 
     #[test]

@@ -61,8 +61,18 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
             .find(|id| crate::i18n::lookup(id).is_some());
         if let Some(id) = id {
             let about = t(&id);
-            cmd = cmd.mut_subcommand(name, |s| s.about(about));
+            cmd = cmd.mut_subcommand(&name, |s| s.about(about));
         }
+        // The output flags every experiment shares (output::args).
+        cmd = cmd.mut_subcommand(&name, |mut s| {
+            for arg in ["csv", "json", "quiet", "plot"] {
+                if s.get_arguments().any(|a| a.get_id() == arg) {
+                    let help = t(&format!("help.arg.{arg}"));
+                    s = s.mut_arg(arg, |a| a.help(help));
+                }
+            }
+            s
+        });
     }
     cmd
 }

@@ -78,6 +78,12 @@ catalogue! {
                           "シェルの補完スクリプト（bash、zsh、fish）を標準出力に書き出します";
     "help.man" => "Print the manual page (roff) to stdout: memlab man | man -l -",
                   "マニュアルページ（roff）を標準出力に書き出します: memlab man | man -l -";
+    "help.arg.csv" => "Write the rows as CSV to PATH (no PATH or `-`: stdout)",
+                      "行を CSV で PATH に書き出します（PATH なしか `-` なら標準出力）";
+    "help.arg.json" => "Write {schema_version, experiment, ended_by, meta, params, measurements, summary, rows, checks, ...} as JSON to PATH (no PATH or `-`: stdout)",
+                       "実行結果すべて（meta、params、measurements、summary、rows、checks など）を JSON で PATH に書き出します（PATH なしか `-` なら標準出力）";
+    "help.arg.quiet" => "No narration and no progress bar", "途中経過の説明も進行表示も出しません";
+    "help.arg.plot" => "Draw an SVG chart to PATH", "SVG のグラフを PATH に描きます";
     "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
                    "表示する言語: ja または en（既定はロケールに従います）";
 

@@ -188,6 +188,9 @@ impl Check {
     }
 }
 
+/// A listing shown beside the rows: (measurement key, columns, entries).
+pub type Listing<'a> = (&'a str, Vec<String>, Vec<&'a Map<String, Value>>);
+
 /// How a run ended (`ended_by` in the JSON).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -430,6 +433,35 @@ impl Report {
             report: Box::new(self),
             why: why.into(),
         })
+    }
+
+    /// The listings every format shows beside the rows: measurements whose
+    /// key starts with `maps_diff` and whose value is a list of objects
+    /// (the lines a mapping added to or removed from /proc/PID/maps). Each
+    /// is (key, columns, entries).
+    pub fn listings(&self) -> Vec<Listing<'_>> {
+        let mut out = Vec::new();
+        for (k, v) in &self.measurements {
+            if !k.starts_with("maps_diff") {
+                continue;
+            }
+            let Some(items) = v.as_array() else { continue };
+            let entries: Vec<&Map<String, Value>> =
+                items.iter().filter_map(Value::as_object).collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let mut cols: Vec<String> = Vec::new();
+            for e in &entries {
+                for c in e.keys() {
+                    if !cols.contains(c) {
+                        cols.push(c.clone());
+                    }
+                }
+            }
+            out.push((k.as_str(), cols, entries));
+        }
+        out
     }
 
     /// Did every check hold (inconclusive ones do not count as failures)?

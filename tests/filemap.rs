@@ -24,6 +24,23 @@ fn shared_map_names_the_file_and_hello_reaches_the_file() {
     assert_ne!(r["summary"]["bytes_before"], "HELLO");
     assert_eq!(check(&r, "file_line_in_maps")["holds"], true);
     assert_eq!(check(&r, "write_reaches_the_file")["holds"], true);
+    // The maps diff is data: the file's entry, typed as mmap's rows are.
+    let entry = r["measurements"]["maps_diff"]
+        .as_array()
+        .expect("maps_diff")
+        .iter()
+        .find(|e| e["change"] == "added" && e["perms"] == "rw-s")
+        .unwrap_or_else(|| panic!("no added rw-s entry: {}", r["measurements"]));
+    assert!(
+        entry["start"].as_str().unwrap().starts_with("0x"),
+        "{entry}"
+    );
+    assert_eq!(entry["offset"], "0x0");
+    assert!(entry["dev_major"].is_u64() && entry["inode"].as_u64() > Some(0));
+    assert!(
+        entry["pathname"].as_str().unwrap().ends_with("filemap.dat"),
+        "{entry}"
+    );
     // Steps in order, one row each.
     let steps: Vec<&str> = r["rows"]
         .as_array()

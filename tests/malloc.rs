@@ -39,6 +39,22 @@ fn large_block_gets_a_mapping_of_its_own_and_is_unmapped_on_free() {
     assert!(s(&r, "vsz_after_free_delta_kib") <= -2048);
     assert_eq!(check(&r, "large_block_gets_own_mapping")["holds"], true);
     assert_eq!(check(&r, "free_of_large_block_unmaps_it")["holds"], true);
+    // The maps diff is data: typed entries with the fields of mmap's rows.
+    let added: Vec<&serde_json::Value> = r["measurements"]["maps_diff_large"]
+        .as_array()
+        .expect("maps_diff_large")
+        .iter()
+        .filter(|e| e["change"] == "added")
+        .collect();
+    assert!(!added.is_empty(), "{}", r["measurements"]);
+    for e in added {
+        for k in ["start", "end", "offset"] {
+            assert!(e[k].as_str().unwrap().starts_with("0x"), "{e}");
+        }
+        assert!(e["dev_major"].is_u64() && e["dev_minor"].is_u64(), "{e}");
+        assert!(e["size_kib"].is_u64() && e["inode"].is_u64(), "{e}");
+    }
+    assert!(r["measurements"]["maps_diff_small"].is_array());
 }
 
 #[test]

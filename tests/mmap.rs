@@ -27,15 +27,28 @@ fn mmap_diff_holds_the_new_mapping_and_vsz_grows_but_rss_does_not() {
     )
     .unwrap();
     let rows = read_csv(&csv_path);
+    // Addresses and the offset are `0x…`; the device is two decimal numbers.
+    let hex = |s: &str| {
+        let digits = s
+            .strip_prefix("0x")
+            .unwrap_or_else(|| panic!("{s:?} lacks 0x"));
+        u64::from_str_radix(digits, 16).unwrap()
+    };
     let holder = rows
         .iter()
         .find(|r| {
-            let s = u64::from_str_radix(&r["start"], 16).unwrap();
-            let e = u64::from_str_radix(&r["end"], 16).unwrap();
+            let s = hex(&r["start"]);
+            let e = hex(&r["end"]);
             r["change"] == "added" && s <= addr && addr < e
         })
         .expect("an added line holds the returned address");
     assert!(num(holder, "size_kib") >= 16.0 * 1024.0);
+    assert_eq!(hex(&holder["offset"]), 0);
+    assert_eq!(
+        (num(holder, "dev_major"), num(holder, "dev_minor")),
+        (0.0, 0.0)
+    );
+    assert!(!holder.contains_key("device"));
     let vsz = report["summary"]["vsz_delta_kib"].as_i64().unwrap();
     let rss = report["summary"]["rss_delta_kib"].as_i64().unwrap();
     assert!(

@@ -4,7 +4,7 @@ use common::*;
 
 /// (target, si_code the kernel gives that fault)
 const TARGETS: [(&str, &str); 5] = [
-    ("null", "SEGV_MAPERR"),
+    ("null-page", "SEGV_MAPERR"),
     ("low", "SEGV_MAPERR"),
     ("kernel", "SEGV_MAPERR"),
     ("readonly", "SEGV_ACCERR"),
@@ -22,7 +22,7 @@ fn null_write_kills_the_child_with_sigsegv_at_address_zero_and_leaves_no_core() 
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let row = &r["rows"][0];
-    assert_eq!(row["target"], "null");
+    assert_eq!(row["target"], "null-page");
     assert_eq!(row["signal"], "SIGSEGV");
     assert_eq!(row["si_addr"], "0x0");
     assert_eq!(row["si_code"], "SEGV_MAPERR");
@@ -74,6 +74,15 @@ fn targets_can_be_listed_with_commas() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["target"], "readonly");
     assert_eq!(rows[0]["si_code"], "SEGV_ACCERR");
+    // `null` is still accepted on the command line; the data says `null-page`.
+    assert_eq!(rows[1]["target"], "null-page");
+}
+
+#[test]
+fn null_page_is_the_name_and_null_an_alias() {
+    let r = json_run(&["segv", "--target", "null-page"], &[0]);
+    assert_eq!(r["rows"][0]["target"], "null-page");
+    assert_eq!(r["params"]["target"], "null-page");
 }
 
 #[test]
@@ -94,9 +103,12 @@ fn a_child_that_survived_is_judged_a_failure() {
     row["after_line_printed"] = true.into();
     let (code, again) = rejudge::judge(&r);
     assert_eq!(code, 3);
-    assert_eq!(check(&again, "null_killed_by_sigsegv")["verdict"], "fails");
     assert_eq!(
-        check(&again, "null_after_line_never_printed")["verdict"],
+        check(&again, "null_page_killed_by_sigsegv")["verdict"],
+        "fails"
+    );
+    assert_eq!(
+        check(&again, "null_page_after_line_never_printed")["verdict"],
         "fails"
     );
 }

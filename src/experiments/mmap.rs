@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Judgement, Recorded};
-use crate::probe::maps::{self, Change, MapLine};
+use crate::probe::maps::{self, DiffEntry};
 use crate::probe::process::ProcHandle;
 use crate::report::{Check, Report};
 use crate::sys::{self, MapOptions, Region};
@@ -53,56 +53,11 @@ const POPULATED_RSS_FRACTION: f64 = 0.90;
 /// VSZ may also grow by memlab's own heap between the two readings.
 const VSZ_SLACK_KIB: u64 = 1024;
 
-/// One line of the /proc/self/maps diff.
-#[derive(Serialize, Deserialize, Default, Debug, Clone)]
-pub struct Row {
-    /// `added` or `removed`.
-    pub change: String,
-    /// Hex, as in /proc/PID/maps.
-    pub start: String,
-    pub end: String,
-    pub size_kib: u64,
-    pub perms: String,
-    pub offset: String,
-    pub device: String,
-    pub inode: u64,
-    pub pathname: String,
-}
-
-impl Row {
-    fn of(c: Change, l: &MapLine) -> Row {
-        Row {
-            change: if c == Change::Added {
-                "added"
-            } else {
-                "removed"
-            }
-            .into(),
-            start: format!("{:x}", l.start),
-            end: format!("{:x}", l.end),
-            size_kib: l.size() / 1024,
-            perms: l.perms.clone(),
-            offset: format!("{:08x}", l.offset),
-            device: l.device.clone(),
-            inode: l.inode,
-            pathname: l.pathname.clone(),
-        }
-    }
-
-    /// The maps line again (`None` if a hex field does not parse).
-    fn line(&self) -> Option<MapLine> {
-        let hex = |s: &str| u64::from_str_radix(s, 16).ok();
-        Some(MapLine {
-            start: hex(&self.start)?,
-            end: hex(&self.end)?,
-            perms: self.perms.clone(),
-            offset: hex(&self.offset)?,
-            device: self.device.clone(),
-            inode: self.inode,
-            pathname: self.pathname.clone(),
-        })
-    }
-}
+/// One line of the /proc/self/maps diff, as every maps listing of memlab
+/// writes it: `change,start,end,size_kib,perms,offset,dev_major,dev_minor,
+/// inode,pathname`, addresses and the offset `0x…`, the device's numbers in
+/// decimal.
+pub type Row = DiffEntry;
 
 /// The process's own figures around the mmap call.
 #[derive(Serialize, Deserialize, Default, Debug)]
@@ -150,22 +105,18 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let after = me.sample()?;
     let addr = region.addr();
 
-    let diff = maps::diff(&maps::parse(&before_text), &maps::parse(&after_text));
+    let diff = maps::diff_entries(&maps::parse(&before_text), &maps::parse(&after_text));
     ctx.ui.say(&format!(
         "mmap({} bytes) returned {addr:#x}; /proc/self/maps changed in {} line(s):",
         size,
         diff.len()
     ));
     r.columns_from(&Row::default());
-    for (c, l) in &diff {
-        let mark = if *c == Change::Added { '+' } else { '-' };
-        let here = if l.contains(addr) {
-            "   <- the new mapping"
-        } else {
-            ""
-        };
-        ctx.ui.say(&format!("  {mark} {}{here}", l.render()));
-        r.push_row(&Row::of(*c, l));
+    for line in maps::narrate(&diff, Some(addr), "the new mapping") {
+        ctx.ui.say(&line);
+    }
+    for e in &diff {
+        r.push_row(e);
     }
     r.measure("address", addr);
     r.measure("vsz_before_kib", before.vsz_kib);
@@ -187,11 +138,7 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let addr = m.address;
     let vsz_delta = m.vsz_after_kib as i64 - m.vsz_before_kib as i64;
     let rss_delta = m.rss_after_kib as i64 - m.rss_before_kib as i64;
-    let holder = rows
-        .iter()
-        .filter(|r| r.change == "added")
-        .filter_map(Row::line)
-        .find(|l| l.contains(addr));
+    let holder = maps::added_holding(&rows, addr);
     let mut j = Judgement::default();
     j.summary("address", format!("{addr:#x}"));
     j.summary("mapping_line", holder.as_ref().map(|l| l.render()));
@@ -272,6 +219,8 @@ mod tests {
     const ADDR: u64 = 0x7f00_0000_0000;
     const MIB16: u64 = 16 << 20;
 
+    use crate::probe::maps::{Change, MapLine};
+
     fn added(start: u64, len: u64) -> Row {
         Row::of(
             Change::Added,
@@ -280,7 +229,8 @@ mod tests {
                 end: start + len,
                 perms: "rw-p".into(),
                 offset: 0,
-                device: "00:00".into(),
+                dev_major: 0,
+                dev_minor: 0,
                 inode: 0,
                 pathname: String::new(),
             },
@@ -341,7 +291,7 @@ mod tests {
         let v = verdicts(&[added(ADDR + MIB16, MIB16)], false, 16 * 1024, 0);
         assert_eq!(of(&v, "address_in_added_line"), Verdict::Fails);
         let mut removed = added(ADDR, MIB16);
-        removed.change = "removed".into();
+        removed.change = Change::Removed;
         let v = verdicts(&[removed], false, 16 * 1024, 0);
         assert_eq!(of(&v, "address_in_added_line"), Verdict::Fails);
     }

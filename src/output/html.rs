@@ -304,6 +304,7 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
         let _ = writeln!(h, "<p class=\"note\"{}>{}</p>", en_attr(), inline(n));
     }
     rows_table(h, report);
+    listings(h, report);
     if !report.summary.is_empty() {
         h.push_str("<div class=\"wide\"><table>\n");
         for (k, v) in &report.summary {
@@ -448,6 +449,28 @@ fn rows_table(h: &mut String, r: &Report) {
             idx.len(),
             r.rows.len()
         );
+    }
+}
+
+/// The maps listings (`Report::listings`), each a small table.
+fn listings(h: &mut String, r: &Report) {
+    for (key, cols, entries) in r.listings() {
+        let _ = writeln!(h, "<p class=\"note\"><code>{}</code>:</p>", escape(key));
+        h.push_str("<div class=\"wide\"><table>\n<tr>");
+        for c in &cols {
+            let _ = write!(h, "<th>{}</th>", header(strip_unit(c)));
+        }
+        h.push_str("</tr>\n");
+        for e in &entries {
+            h.push_str("<tr>");
+            for c in &cols {
+                let v = e.get(c).unwrap_or(&Value::Null);
+                let class = if v.is_number() { " class=\"n\"" } else { "" };
+                let _ = write!(h, "<td{class}>{}</td>", text(&human(c, v)));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table></div>\n");
     }
 }
 

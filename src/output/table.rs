@@ -89,6 +89,26 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
         out.push('\n');
         out.push_str(&table(r, st));
     }
+    for (key, cols, entries) in r.listings() {
+        out.push('\n');
+        let _ = writeln!(out, "{key}:");
+        let heads: Vec<String> = cols.iter().map(|c| strip_unit(c).to_string()).collect();
+        let mut numeric = vec![false; cols.len()];
+        let cells: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                cols.iter()
+                    .enumerate()
+                    .map(|(j, c)| {
+                        let v = e.get(c).unwrap_or(&Value::Null);
+                        numeric[j] |= v.is_number();
+                        st.text(&human(c, v))
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push_str(&grid(&heads, &cells, &numeric, st.width));
+    }
     if !r.summary.is_empty() {
         out.push('\n');
         out.push_str(&summary(r, st));

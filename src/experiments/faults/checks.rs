@@ -40,6 +40,10 @@ pub const TIMER_FRACTION: f64 = 0.10;
 /// The per-access times must add up to the loop's wall time, less one
 /// clock read per access, to within this fraction.
 pub const SUM_TOLERANCE: f64 = 0.10;
+/// A median stands against a preemption or two only over this many samples
+/// (a preempted access costs milliseconds): fewer, and the timing checks
+/// cannot judge.
+pub const MIN_SAMPLES: u64 = 16;
 /// Small pages one huge page replaces.
 pub const SMALL_PER_HUGE: f64 = 512.0;
 
@@ -290,6 +294,18 @@ pub fn thp_cheaper(
             ),
         );
     };
+    if thp.n < MIN_SAMPLES {
+        return Check::inconclusive(
+            name,
+            claim,
+            expected,
+            format!(
+                "{} huge-page faults outside compaction, under the {MIN_SAMPLES} a median needs \
+                 to stand against preemption (a larger --thp-size gives more)",
+                thp.n
+            ),
+        );
+    }
     let ratio = thp.p50 as f64 / small.p50.max(1) as f64;
     timing_check(
         name,
@@ -512,13 +528,13 @@ mod tests {
     #[test]
     fn thp_and_swap_hold_and_fail() {
         let mut rows = rows_of(Kind::Anon, 1, &[2000; 50]);
-        rows.extend(rows_of(Kind::Thp, 1, &[150_000; 10]));
+        rows.extend(rows_of(Kind::Thp, 1, &[150_000; 20]));
         rows.extend(rows_of(Kind::SwapIn, 1, &[30_000; 50]));
         let m = Measurements {
             timer_overhead_ns: 20,
             rounds: vec![
                 round(Kind::Anon, 50, 50, 50 * 2020, 0),
-                round(Kind::Thp, 10, 10, 10 * 150_020, 0),
+                round(Kind::Thp, 20, 20, 20 * 150_020, 0),
                 round(Kind::SwapIn, 50, 50, 50 * 30_020, 0),
             ],
             ..Measurements::default()
@@ -533,13 +549,13 @@ mod tests {
         );
         assert_eq!(j.summary["thp_p50_ns_per_4k"], 293.0);
         let mut rows = rows_of(Kind::Anon, 1, &[2000; 50]);
-        rows.extend(rows_of(Kind::Thp, 1, &[2_000_000; 10]));
+        rows.extend(rows_of(Kind::Thp, 1, &[2_000_000; 20]));
         rows.extend(rows_of(Kind::SwapIn, 1, &[1500; 50]));
         let m = Measurements {
             timer_overhead_ns: 20,
             rounds: vec![
                 round(Kind::Anon, 50, 50, 50 * 2020, 0),
-                round(Kind::Thp, 10, 10, 10 * 2_000_020, 0),
+                round(Kind::Thp, 20, 20, 20 * 2_000_020, 0),
                 round(Kind::SwapIn, 50, 50, 50 * 1520, 0),
             ],
             ..Measurements::default()
@@ -571,12 +587,12 @@ mod tests {
     #[test]
     fn thp_rounds_with_compaction_are_set_aside() {
         let mut rows = rows_of(Kind::Anon, 1, &[2000; 50]);
-        rows.extend(rows_of(Kind::Thp, 1, &[7_000_000; 4]));
-        let mut r2 = rows_of(Kind::Thp, 2, &[250_000; 4]);
+        rows.extend(rows_of(Kind::Thp, 1, &[7_000_000; 20]));
+        let mut r2 = rows_of(Kind::Thp, 2, &[250_000; 20]);
         rows.append(&mut r2);
-        let mut compacted = round(Kind::Thp, 4, 4, 4 * 7_000_020, 0);
+        let mut compacted = round(Kind::Thp, 20, 20, 20 * 7_000_020, 0);
         compacted.compact_stalls = 3;
-        let mut clean = round(Kind::Thp, 4, 4, 4 * 250_020, 0);
+        let mut clean = round(Kind::Thp, 20, 20, 20 * 250_020, 0);
         clean.round = 2;
         let m = Measurements {
             timer_overhead_ns: 20,
@@ -607,6 +623,25 @@ mod tests {
             .unwrap();
         assert_eq!(c.verdict, Verdict::Inconclusive);
         assert!(c.measured.contains("compact"), "{}", c.measured);
+    }
+
+    #[test]
+    fn too_few_huge_faults_cannot_judge() {
+        let mut rows = rows_of(Kind::Anon, 1, &[2000; 50]);
+        rows.extend(rows_of(Kind::Thp, 1, &[2_000_000; 4]));
+        let m = Measurements {
+            timer_overhead_ns: 20,
+            rounds: vec![
+                round(Kind::Anon, 50, 50, 50 * 2020, 0),
+                round(Kind::Thp, 4, 4, 4 * 2_000_020, 0),
+            ],
+            ..Measurements::default()
+        };
+        let j = judge_on(&rows, &m);
+        assert_eq!(
+            verdict(&j, "thp_fault_cheaper_than_512_small"),
+            Verdict::Inconclusive
+        );
     }
 
     #[test]

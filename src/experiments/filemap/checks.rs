@@ -5,7 +5,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
-use crate::probe::maps::MapLine;
+use crate::probe::maps::{self, DiffEntry, MapLine};
 use crate::report::Check;
 
 /// One step of the child that maps the file: its counters after the step.
@@ -28,11 +28,14 @@ pub struct Measured {
     /// Where mmap put the file, and the file's path as the kernel shows it.
     pub address: Option<u64>,
     pub mapped_path: Option<String>,
-    /// The lines of the child's /proc/PID/maps added and removed by mmap.
+    /// The child's /proc/PID/maps diff around the mmap: typed entries, as
+    /// every maps listing of memlab.
     #[serde(default)]
+    pub maps_diff: Vec<DiffEntry>,
+    /// What an older memlab recorded instead of `maps_diff`: the added
+    /// lines as text. Read (so its JSON is judged the same), never written.
+    #[serde(default, skip_serializing)]
     pub maps_added: Vec<String>,
-    #[serde(default)]
-    pub maps_removed: Vec<String>,
     /// The first bytes through the mapping, and read(2)'s of the same.
     pub bytes_via_map: Option<Vec<u8>>,
     pub bytes_via_read: Option<Vec<u8>>,
@@ -98,11 +101,12 @@ pub fn printable(b: &[u8]) -> String {
 fn map_line_check(m: &Measured, size: u64, j: &mut Judgement) -> Option<Check> {
     let addr = m.address?;
     let path = m.mapped_path.clone().unwrap_or_default();
-    let line = m
-        .maps_added
-        .iter()
-        .filter_map(|l| MapLine::parse(l))
-        .find(|l| l.contains(addr));
+    let line = maps::added_holding(&m.maps_diff, addr).or_else(|| {
+        m.maps_added
+            .iter()
+            .filter_map(|l| MapLine::parse(l))
+            .find(|l| l.contains(addr))
+    });
     j.summary("address", format!("{addr:#x}"));
     j.summary("file_map_line", line.as_ref().map(|l| l.render()));
     let holds = line

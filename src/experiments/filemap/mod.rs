@@ -29,7 +29,7 @@ use child::{Answer, Cmd, HELLO, Mapper, Reply};
 use super::Ctx;
 use super::scratch_dir::{self, Layout, ScratchDir};
 use crate::error::usage;
-use crate::probe::maps::{self, Change};
+use crate::probe::maps;
 use crate::report::{EndedBy, Report};
 use crate::sys::{self, MapOptions, Sharing};
 use crate::units::Size;
@@ -372,7 +372,7 @@ impl Session<'_> {
         };
         let addr = mapped.word;
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let diff = maps::diff(
+        let diff = maps::diff_entries(
             &maps::parse(&text(&before.bytes)),
             &maps::parse(&text(&after.bytes)),
         );
@@ -381,22 +381,12 @@ impl Session<'_> {
              line(s):",
             diff.len()
         ));
-        for (c, l) in &diff {
-            let mark = if *c == Change::Added { '+' } else { '-' };
-            self.ctx.ui.say(&format!("  {mark} {}", l.render()));
-            let list = if *c == Change::Added {
-                &mut self.m.maps_added
-            } else {
-                &mut self.m.maps_removed
-            };
-            list.push(l.render());
+        for line in maps::narrate(&diff, Some(addr), "the file") {
+            self.ctx.ui.say(&line);
         }
-        let line = diff
-            .iter()
-            .find(|(c, l)| *c == Change::Added && l.contains(addr))
-            .map_or("no added line holds the address".into(), |(_, l)| {
-                l.render()
-            });
+        let line = maps::added_holding(&diff, addr)
+            .map_or("no added line holds the address".into(), |l| l.render());
+        self.m.maps_diff = diff;
         if let Some(row) = self.rows.last_mut() {
             row.detail = line;
         }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::error::usage;
-use crate::probe::maps::{self, Change, MapLine};
+use crate::probe::maps::{self, Change, DiffEntry, MapLine};
 use crate::probe::process::ProcHandle;
 use crate::report::Report;
 use crate::sys;
@@ -143,6 +143,11 @@ pub struct Measurements {
     pub large_address: u64,
     /// Maps lines added by the small blocks (maps diff before → after them).
     pub new_maps_lines_small: usize,
+    /// The maps diff around the small blocks, and around the large block.
+    #[serde(default)]
+    pub maps_diff_small: Vec<DiffEntry>,
+    #[serde(default)]
+    pub maps_diff_large: Vec<DiffEntry>,
     /// The added maps line holding the large block: start and end addresses
     /// (`None` if no added line holds it).
     pub large_line_start: Option<u64>,
@@ -236,21 +241,20 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             rss_kib: rd.rss_kib,
         });
     }
-    let d_small = maps::diff(&maps[0], &maps[1]);
-    let d_large = maps::diff(&maps[1], &maps[2]);
+    let d_small = maps::diff_entries(&maps[0], &maps[1]);
+    let d_large = maps::diff_entries(&maps[1], &maps[2]);
     view::say_diffs(ctx, &p, &d_small, &d_large, large_addr);
-    let large_line = d_large
-        .iter()
-        .find(|(c, l)| *c == Change::Added && l.contains(large_addr))
-        .map(|(_, l)| l.clone());
+    let large_line = maps::added_holding(&d_large, large_addr);
     let m = Measurements {
         large_address: large_addr,
-        new_maps_lines_small: d_small.iter().filter(|(c, _)| *c == Change::Added).count(),
+        new_maps_lines_small: d_small.iter().filter(|e| e.change == Change::Added).count(),
         large_line_start: large_line.as_ref().map(|l| l.start),
         large_line_end: large_line.as_ref().map(|l| l.end),
         large_line: large_line.as_ref().map(|l| l.render()),
         large_in_heap: heap_line(&maps[2]).is_some_and(|l| l.contains(large_addr)),
         large_mapped_after_free: maps[3].iter().any(|l| l.contains(large_addr)),
+        maps_diff_small: d_small,
+        maps_diff_large: d_large,
     };
     for (k, v) in serde_json::to_value(&m)?.as_object().into_iter().flatten() {
         r.measure(k, v.clone());

@@ -3,7 +3,7 @@
 
 use super::{Params, Reading, heap_line};
 use crate::experiments::Ctx;
-use crate::probe::maps::{self, Change, MapLine};
+use crate::probe::maps::{self, Change, DiffEntry};
 use crate::report::Report;
 use crate::units::human_bytes;
 
@@ -11,8 +11,8 @@ use crate::units::human_bytes;
 pub(super) fn say_diffs(
     ctx: &Ctx,
     p: &Params,
-    d_small: &[(Change, MapLine)],
-    d_large: &[(Change, MapLine)],
+    d_small: &[DiffEntry],
+    d_large: &[DiffEntry],
     large_addr: u64,
 ) {
     ctx.ui.say(&format!(
@@ -21,32 +21,23 @@ pub(super) fn say_diffs(
         human_bytes(p.small_total_bytes),
         d_small.len()
     ));
-    for (c, l) in d_small {
-        ctx.ui.say(&format!("  {} {}", mark(*c), l.render()));
+    for line in maps::narrate(d_small, None, "") {
+        ctx.ui.say(&line);
     }
     ctx.ui.say(&format!(
         "one malloc({}) returned {large_addr:#x}; /proc/self/maps changed in {} line(s):",
         human_bytes(p.large_bytes),
         d_large.len()
     ));
-    for (c, l) in d_large {
-        let here = if l.contains(large_addr) {
-            "   <- holds the large block"
-        } else {
-            ""
-        };
-        ctx.ui.say(&format!("  {} {}{here}", mark(*c), l.render()));
+    for line in maps::narrate(d_large, Some(large_addr), "holds the large block") {
+        ctx.ui.say(&line);
     }
-    if d_large.iter().any(|(c, _)| *c == Change::Removed) {
+    if d_large.iter().any(|e| e.change == Change::Removed) {
         ctx.ui.say(
             "  (the kernel merged the new mapping with an adjacent anonymous one of the same \
              permissions: one line removed, a longer one added)",
         );
     }
-}
-
-fn mark(c: Change) -> char {
-    if c == Change::Added { '+' } else { '-' }
 }
 
 /// The notes: what memlab's own bookkeeping does, the figures side by side

@@ -13,7 +13,7 @@ use crate::report::Check;
 fn expected_code(target: &str) -> Result<i32> {
     match target {
         "readonly" => Ok(SEGV_ACCERR),
-        "null" | "low" | "kernel" | "unmapped" => Ok(SEGV_MAPERR),
+        "null-page" | "low" | "kernel" | "unmapped" => Ok(SEGV_MAPERR),
         other => Err(usage(format!(
             "row of target '{other}': not a target of this memlab's segv"
         ))),
@@ -41,16 +41,27 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     Ok(j)
 }
 
+/// A row's target as this memlab names it: rows written before the rename
+/// say `null` (which pandas and DuckDB read as missing) for `null-page`.
+fn target_name(row: &Row) -> &str {
+    match row.target.as_str() {
+        "null" => "null-page",
+        other => other,
+    }
+}
+
 fn row_checks(row: &Row) -> Result<[Check; 5]> {
-    let n = row.target.as_str();
+    let n = target_name(row);
     let want = expected_code(n)?;
+    // Check names are snake_case: `null-page` → `null_page_si_code`.
+    let id = n.replace('-', "_");
     let sig = match (row.signal.as_str(), row.exit_code) {
         ("", Some(c)) => format!("exit status {c}"),
         ("", None) => "nothing".into(),
         (s, _) => s.to_string(),
     };
     let killed = Check::new(
-        &format!("{n}_killed_by_sigsegv"),
+        &format!("{id}_killed_by_sigsegv"),
         "an access to memory the process may not touch ends it with a segmentation fault",
         "SIGSEGV",
         sig,
@@ -59,7 +70,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
     .msg("killed_by_sigsegv")
     .arg("target", n);
     let code = Check::new(
-        &format!("{n}_si_code"),
+        &format!("{id}_si_code"),
         match n {
             "readonly" => "the page is mapped but not writable: an access-rights fault",
             "kernel" => {
@@ -80,7 +91,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
     let addr = parse_addr(&row.address);
     let si_addr = parse_addr(&row.si_addr);
     let at = Check::new(
-        &format!("{n}_si_addr"),
+        &format!("{id}_si_addr"),
         "the kernel reports the faulting address",
         row.address.clone(),
         si_addr
@@ -91,7 +102,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
     .msg("si_addr")
     .arg("target", n);
     let lines = Check::new(
-        &format!("{n}_after_line_never_printed"),
+        &format!("{id}_after_line_never_printed"),
         "「before invalid access」 is printed, 「after invalid access」 never is",
         "before printed, after not",
         describe_lines(row.before_line_printed, row.after_line_printed),
@@ -100,7 +111,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
     .msg("after_line_never_printed")
     .arg("target", n);
     let core = Check::new(
-        &format!("{n}_no_core_dump"),
+        &format!("{id}_no_core_dump"),
         "the experiment leaves no core file (dumping is off in the child)",
         "no core dumped",
         if row.core_dumped {

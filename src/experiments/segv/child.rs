@@ -30,7 +30,7 @@ pub(super) struct Outcome {
 /// the child itself, so their address is only known there.
 fn fixed_address(t: Target, min_addr: u64) -> Option<u64> {
     match t {
-        Target::Null => Some(0),
+        Target::NullPage => Some(0),
         // Half of mmap_min_addr, 16-byte aligned: inside the forbidden range.
         Target::Low => Some((min_addr / 2).max(16) & !0xf),
         Target::Kernel => Some(KERNEL_ADDR),

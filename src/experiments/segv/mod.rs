@@ -26,8 +26,9 @@ pub use checks::judge;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Which invalid access(es) to try, comma-separated
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "null")]
+    /// Which invalid access(es) to try, comma-separated (`null` is accepted
+    /// for `null-page`)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "null-page")]
     pub target: Vec<Target>,
 }
 
@@ -46,8 +47,10 @@ pub const INFO: super::Info = super::Info {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Target {
-    /// Write to address 0
-    Null,
+    /// Write to address 0 (`null` is accepted too). Named `null-page`, not
+    /// `null`: pandas and DuckDB read a cell `null` as missing.
+    #[value(name = "null-page", alias = "null")]
+    NullPage,
     /// Write to an address under vm.mmap_min_addr (never mappable)
     Low,
     /// Write to a kernel address (mapped, but only in kernel mode)
@@ -63,7 +66,7 @@ pub enum Target {
 impl Target {
     pub(super) fn name(self) -> &'static str {
         match self {
-            Target::Null => "null",
+            Target::NullPage => "null-page",
             Target::Low => "low",
             Target::Kernel => "kernel",
             Target::Readonly => "readonly",
@@ -78,7 +81,7 @@ pub(super) const SEGV_MAPERR: i32 = 1;
 pub(super) const SEGV_ACCERR: i32 = 2;
 
 const EACH: [Target; 5] = [
-    Target::Null,
+    Target::NullPage,
     Target::Low,
     Target::Kernel,
     Target::Readonly,

@@ -36,9 +36,10 @@ fn healthy() -> (Vec<Row>, Measurements) {
         new_maps_lines_small: 1,
         large_line_start: Some(ADDR - 0x10),
         large_line_end: Some(ADDR - 0x10 + LARGE + 4096),
-        large_line: Some("7f0000100000-7f0000201000 rw-p 00000000 00:00 0".into()),
+        large_line: Some("0x7f0000100000-0x7f0000201000 rw-p 0x0 00:00 0".into()),
         large_in_heap: false,
         large_mapped_after_free: false,
+        ..Measurements::default()
     };
     (rows, m)
 }

@@ -26,7 +26,7 @@ fn verdicts(rows: &[Row]) -> Vec<(String, Verdict)> {
 #[test]
 fn every_target_of_a_healthy_kernel_holds() {
     let v = verdicts(&[
-        good("null", "0x0", "SEGV_MAPERR"),
+        good("null-page", "0x0", "SEGV_MAPERR"),
         good("low", "0x800", "SEGV_MAPERR"),
         good("kernel", "0xffffffff81000000", "SEGV_MAPERR"),
         good("readonly", "0x7f0000001000", "SEGV_ACCERR"),
@@ -38,7 +38,7 @@ fn every_target_of_a_healthy_kernel_holds() {
 
 #[test]
 fn a_child_that_survives_fails_every_check_but_the_core() {
-    let mut r = good("null", "0x0", "SEGV_MAPERR");
+    let mut r = good("null-page", "0x0", "SEGV_MAPERR");
     r.signal = String::new();
     r.exit_code = Some(0);
     r.si_code = String::new();
@@ -46,14 +46,14 @@ fn a_child_that_survives_fails_every_check_but_the_core() {
     r.after_line_printed = true;
     let v = verdicts(&[r]);
     for n in [
-        "null_killed_by_sigsegv",
-        "null_si_code",
-        "null_si_addr",
-        "null_after_line_never_printed",
+        "null_page_killed_by_sigsegv",
+        "null_page_si_code",
+        "null_page_si_addr",
+        "null_page_after_line_never_printed",
     ] {
         assert_eq!(of(&v, n), Verdict::Fails, "{n}");
     }
-    assert_eq!(of(&v, "null_no_core_dump"), Verdict::Holds);
+    assert_eq!(of(&v, "null_page_no_core_dump"), Verdict::Holds);
 }
 
 #[test]
@@ -80,4 +80,11 @@ fn a_wrong_code_address_or_a_core_fails() {
 fn an_unknown_target_is_a_usage_error() {
     let f = Fixture::new("segv").rows(&[good("elsewhere", "0x0", "SEGV_MAPERR")]);
     assert!(f.try_judge(judge).is_err());
+}
+
+#[test]
+fn a_row_of_an_older_memlab_named_null_is_judged_as_null_page() {
+    let v = verdicts(&[good("null", "0x0", "SEGV_MAPERR")]);
+    assert_eq!(v.len(), 5);
+    assert_eq!(of(&v, "null_page_si_code"), Verdict::Holds);
 }

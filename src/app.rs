@@ -135,11 +135,21 @@ pub fn status_of(report: &Report, emitted: Emitted) -> i32 {
 pub fn list() -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let rows: Vec<(&str, &str, &str)> = ALL
+    let lang = crate::i18n::current();
+    // The summary in the reader's language (the catalogue's `list.NAME`).
+    let say = |name: &str, english: &'static str| -> String {
+        match lang {
+            crate::i18n::Lang::En => english.to_string(),
+            _ => crate::i18n::try_tr_in(lang, &format!("list.{name}"), &[])
+                .unwrap_or_else(|| english.to_string()),
+        }
+    };
+    let said: Vec<(&str, String, &str)> = ALL
         .iter()
-        .map(|i| (i.name, i.summary, i.needs))
-        .chain([("all", crate::lab::SUMMARY, "-")])
+        .map(|i| (i.name, say(i.name, i.summary), i.needs))
+        .chain([("all", say("all", crate::lab::SUMMARY), "-")])
         .collect();
+    let rows: Vec<(&str, &str, &str)> = said.iter().map(|(n, s, d)| (*n, s.as_str(), *d)).collect();
     let width = crate::output::term::width(crate::output::term::Stream::Stdout);
     write!(out, "{}", crate::output::table::list(&rows, width))
 }
@@ -157,6 +167,16 @@ pub fn explain(name: &str) -> Result<i32> {
             }
         }
     };
+    let lang = crate::i18n::current();
+    if lang.is_ja() {
+        match crate::i18n::page_ja(name) {
+            Some(ja) => {
+                crate::output::page::show(ja)?;
+                return Ok(exit::OK);
+            }
+            None => println!("{}", crate::i18n::tr("ui.explain.no_ja", &[])),
+        }
+    }
     crate::output::page::show(page)?;
     Ok(exit::OK)
 }

@@ -18,8 +18,63 @@ use crate::experiments::Experiment;
     disable_help_subcommand = true
 )]
 pub struct Cli {
+    /// Language of what memlab prints: ja or en (default: the locale's)
+    #[arg(long, global = true, value_name = "LANG", value_parser = lang_values())]
+    pub lang: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `ja` and `en` (and `mark`, hidden: each message wrapped in markers, for
+/// the tests that check every line went through the catalogue).
+fn lang_values() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("ja"),
+        PossibleValue::new("en"),
+        PossibleValue::new("mark").hide(true),
+    ])
+}
+
+/// The command line with its help in `lang`: clap derive fixes the doc
+/// comments at compile time, so the Japanese is set here, at run time, from
+/// the catalogue. The manual page and the completions use the English
+/// [`clap::CommandFactory::command`].
+pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    if !lang.is_ja() {
+        return cmd;
+    }
+    let t = |id: &str| crate::i18n::tr_in(lang, id, &[]);
+    let mut cmd = cmd
+        .about(t("help.about"))
+        .after_help(t("help.after"))
+        .mut_arg("lang", |a| a.help(t("help.lang")));
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let id = [format!("help.{name}"), format!("list.{name}")]
+            .into_iter()
+            .find(|id| crate::i18n::lookup(id).is_some());
+        if let Some(id) = id {
+            let about = t(&id);
+            cmd = cmd.mut_subcommand(&name, |s| s.about(about));
+        }
+        // The output flags every experiment shares (output::args).
+        cmd = cmd.mut_subcommand(&name, |mut s| {
+            for arg in ["csv", "json", "quiet", "plot"] {
+                if s.get_arguments().any(|a| a.get_id() == arg) {
+                    let help = t(&format!("help.arg.{arg}"));
+                    s = s.mut_arg(arg, |a| a.help(help));
+                }
+            }
+            s
+        });
+    }
+    cmd
 }
 
 #[derive(Subcommand, Debug)]
@@ -74,8 +129,7 @@ with CMD's status instead (see memlab explain watch).";
 
 /// `memlab help [COMMAND]`.
 pub fn help(command: Option<&str>) -> anyhow::Result<i32> {
-    use clap::CommandFactory;
-    let mut cmd = Cli::command();
+    let mut cmd = command_in(crate::i18n::current());
     cmd.build();
     let text = match command {
         None => cmd.render_long_help(),

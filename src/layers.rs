@@ -11,7 +11,7 @@
 //! guard, cgroup_sandbox                3
 //! probe                                4
 //! sys                                  5
-//! units, error                         6
+//! units, error, i18n                   6
 //! ```
 
 /// Each top-level module and its layer (lower numbers sit higher).
@@ -31,6 +31,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("sys", 5),
     ("units", 6),
     ("error", 6),
+    ("i18n", 6),
 ];
 
 #[cfg(test)]

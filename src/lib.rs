@@ -13,6 +13,7 @@ pub mod cli;
 pub mod error;
 pub mod experiments;
 pub mod guard;
+pub mod i18n;
 pub mod lab;
 pub mod labreport;
 pub mod layers;
@@ -23,8 +24,6 @@ pub mod sampler;
 pub mod sys;
 pub mod units;
 pub mod verdict;
-
-use clap::Parser;
 
 use error::{UsageError, exit};
 
@@ -42,7 +41,22 @@ pub fn run() -> i32 {
     // A closed fd 0/1/2 would be taken by the next open: "stdout" could
     // land in an output file.
     sys::reopen_closed_std_fds();
-    let cli = match cli::Cli::try_parse() {
+    // The language first: the help clap prints is built in it.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let words: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let lang = i18n::choose(
+        i18n::lang_in_args(&words),
+        i18n::locale_from_env(),
+        output::term::utf8(),
+    );
+    i18n::set(lang);
+    let cli = match cli::command_in(lang)
+        .try_get_matches_from(argv)
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => return clap_error(e),
     };

@@ -98,28 +98,46 @@ fn header(name: &str) -> String {
 /// own width, not at 980 px), the title, the style sheet.
 pub fn head(title: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
          <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        escape(title)
+        escape(title),
+        lang = crate::i18n::current().html()
     )
+}
+
+/// ` lang="en"` on an element holding English inside a Japanese page.
+fn en_attr() -> &'static str {
+    if crate::i18n::current().is_ja() {
+        " lang=\"en\""
+    } else {
+        ""
+    }
+}
+
+fn t(id: &str) -> String {
+    crate::i18n::tr(id, &[])
 }
 
 /// Render the whole page.
 pub fn render(meta: &Meta, sections: &[Section<'_>], wall_s: f64) -> String {
-    let mut h = head(&format!("memlab lab report — {}", meta.hostname));
-    let _ = writeln!(h, "<h1>memlab lab report</h1>");
+    let mut h = head(&format!("{} — {}", t("html.title"), meta.hostname));
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&t("html.title")));
     let took = if wall_s > 0.0 {
         format!(" in {wall_s:.1} s")
     } else {
         String::new()
     };
-    let _ = writeln!(
-        h,
-        "<p>Every experiment of the memory-management chapter that can run on this host, \
-         run with quick defaults by <code>memlab all</code>{took}. Each section gives \
-         the document's claim, what was measured, and whether the claim held here.</p>"
-    );
+    if crate::i18n::current().is_ja() {
+        let _ = writeln!(h, "<p>{}</p>", escape(&t("html.intro")));
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>Every experiment of the memory-management chapter that can run on this host, \
+             run with quick defaults by <code>memlab all</code>{took}. Each section gives \
+             the document's claim, what was measured, and whether the claim held here.</p>"
+        );
+    }
     host_facts(&mut h, meta);
     summary(&mut h, sections);
     for s in sections {
@@ -164,7 +182,11 @@ fn host_facts(h: &mut String, m: &Meta) {
         ),
         ("memlab", m.memlab_version.clone()),
     ];
-    h.push_str("<h2 id=\"host\">The host</h2>\n<div class=\"wide\"><table class=\"facts\">\n");
+    let _ = writeln!(
+        h,
+        "<h2 id=\"host\">{}</h2>\n<div class=\"wide\"><table class=\"facts\">",
+        escape(&t("html.host"))
+    );
     for (k, v) in rows {
         // A quantity (`4096 B`, `23.5 GiB`) never wraps; a path may break.
         let class = if v.starts_with(|c: char| c.is_ascii_digit()) && v.len() < 14 {
@@ -186,9 +208,14 @@ fn host_facts(h: &mut String, m: &Meta) {
 /// verdict, and "n of m held, k inconclusive".
 fn status(r: &Report) -> (&'static str, String) {
     let (held, failed, unk) = r.tally();
-    let words = tally_words(held, failed, unk);
+    let lang = crate::i18n::current();
+    let words = match lang {
+        crate::i18n::Lang::En => tally_words(held, failed, unk),
+        _ => super::checktext::tally(lang, held, failed, unk),
+    };
     if r.interrupted {
-        return ("unk", format!("interrupted: {words}"));
+        let words = crate::i18n::tr("html.interrupted_tally", &[("tally", &words)]);
+        return ("unk", words);
     }
     let class = match super::table::worst(r) {
         Verdict::Fails => "fail",
@@ -202,9 +229,14 @@ fn status(r: &Report) -> (&'static str, String) {
 /// of the worst verdict) comes right after the name, so it is on screen on
 /// a phone too.
 fn summary(h: &mut String, sections: &[Section<'_>]) {
-    h.push_str(
-        "<h2 id=\"summary\">Which claims held here</h2>\n<div class=\"wide\"><table>\n\
-         <tr><th>experiment</th><th>checks</th><th>section of the document</th></tr>\n",
+    let _ = writeln!(
+        h,
+        "<h2 id=\"summary\">{}</h2>\n<div class=\"wide\"><table>\n\
+         <tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(&t("html.summary")),
+        escape(&t("html.experiment")),
+        escape(&t("html.checks")),
+        escape(&t("html.section")),
     );
     for s in sections {
         let status = match &s.outcome {
@@ -212,7 +244,10 @@ fn summary(h: &mut String, sections: &[Section<'_>]) {
                 let (class, words) = status(report);
                 format!("<span class=\"{class}\">{}</span>", escape(&words))
             }
-            Outcome::NotRun(why) => format!("<span class=\"unk\">not run: {}</span>", text(why)),
+            Outcome::NotRun(why) => format!(
+                "<span class=\"unk\">{}</span>",
+                crate::i18n::tr("html.not_run", &[("why", &text(why))])
+            ),
         };
         let _ = writeln!(
             h,
@@ -239,8 +274,8 @@ fn section(h: &mut String, s: &Section<'_>) {
         Outcome::NotRun(why) => {
             let _ = writeln!(
                 h,
-                "<p class=\"unk\">Not run on this host: {}</p>",
-                text(why)
+                "<p class=\"unk\">{}</p>",
+                crate::i18n::tr("html.not_run_here", &[("why", &text(why))])
             );
         }
         Outcome::Ran { report, svg, files } => ran(h, report, *svg, files, &claim_text),
@@ -251,12 +286,13 @@ fn section(h: &mut String, s: &Section<'_>) {
 /// What a run left: parameters, notes, its table, summary, chart, checks.
 fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], claim: &str) {
     if report.interrupted {
-        h.push_str("<p class=\"unk\">Interrupted: partial results.</p>\n");
+        let _ = writeln!(h, "<p class=\"unk\">{}</p>", escape(&t("html.interrupted")));
     }
     if !report.params.is_empty() {
         let _ = writeln!(
             h,
-            "<p class=\"note\">Parameters: <code>{}</code></p>",
+            "<p class=\"note\">{} <code>{}</code></p>",
+            escape(&t("html.parameters")),
             escape(&params_line(report))
         );
     }
@@ -265,7 +301,7 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
             // The document's definition, shown once: in the claim above.
             continue;
         }
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", inline(n));
+        let _ = writeln!(h, "<p class=\"note\"{}>{}</p>", en_attr(), inline(n));
     }
     rows_table(h, report);
     listings(h, report);
@@ -291,14 +327,28 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
     }
     checks(h, report);
     for sk in &report.skipped {
-        let _ = writeln!(h, "<p class=\"unk\">Skipped: {}</p>", inline(sk));
+        let sk = if en_attr().is_empty() {
+            inline(sk)
+        } else {
+            format!("<span{}>{}</span>", en_attr(), inline(sk))
+        };
+        let _ = writeln!(
+            h,
+            "<p class=\"unk\">{} {sk}</p>",
+            escape(&t("html.skipped"))
+        );
     }
     if !files.is_empty() {
         let links: Vec<String> = files
             .iter()
             .map(|f| format!("<a href=\"{0}\">{0}</a>", escape(f)))
             .collect();
-        let _ = writeln!(h, "<p class=\"note\">Data: {}</p>", links.join(", "));
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} {}</p>",
+            escape(&t("html.data")),
+            links.join(", ")
+        );
     }
 }
 
@@ -313,13 +363,29 @@ fn checks(h: &mut String, report: &Report) {
             Some(false) => ("fail", "✗"),
             None => ("unk", "?"),
         };
+        let lang = crate::i18n::current();
+        if lang == crate::i18n::Lang::En {
+            let _ = writeln!(
+                h,
+                "<li><span class=\"{cls}\">{mark}</span> <b>{}</b>: {}<span class=\"measured\">measured {} (expected {})</span></li>",
+                escape(&c.name),
+                inline(&c.claim),
+                inline(&c.measured),
+                inline(&c.expected)
+            );
+            continue;
+        }
+        // Another language: the claim from the catalogue (English, marked
+        // so, where it has none yet) and the measured line from the numbers.
+        let claim = match super::checktext::claim_id(c) {
+            Some(_) => escape(&super::checktext::claim(c, lang)),
+            None => format!("<span lang=\"en\">{}</span>", inline(&c.claim)),
+        };
         let _ = writeln!(
             h,
-            "<li><span class=\"{cls}\">{mark}</span> <b>{}</b>: {}<span class=\"measured\">measured {} (expected {})</span></li>",
+            "<li><span class=\"{cls}\">{mark}</span> <b lang=\"en\">{}</b>: {claim}<span class=\"measured\">{}</span></li>",
             escape(&c.name),
-            inline(&c.claim),
-            inline(&c.measured),
-            inline(&c.expected)
+            escape(&super::checktext::measured(c, lang)),
         );
     }
     h.push_str("</ul>\n");

@@ -2,6 +2,7 @@
 //! SVG, all rendered from one [`Report`]. Nothing here reads `/proc`.
 
 pub mod args;
+pub mod checktext;
 pub mod csv;
 pub mod html;
 pub mod json;

@@ -71,10 +71,7 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     push(wrap(&st.text(&head), w, "", "    "), &mut out);
     push(wrap(&st.text(&host_line(r)), w, "", "    "), &mut out);
     if r.interrupted {
-        let _ = writeln!(
-            out,
-            "INTERRUPTED: what was measured before the signal is shown below"
-        );
+        let _ = writeln!(out, "{}", crate::i18n::tr("ui.interrupted", &[]));
     }
     let plain = Style {
         colour: false,
@@ -128,23 +125,27 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
                 }
                 .mark(c.holds)
             );
-            let text = st.text(&format!("{}: {}", c.name, c.claim));
+            let lang = crate::i18n::current();
+            let claim = super::checktext::claim(c, lang);
+            let text = st.text(&format!("{}: {}", c.name, claim));
             let mut lines = wrap(&text, w, &plain_first, "    ");
             if let Some(l) = lines.first_mut() {
                 *l = l.replacen(&plain_first, &first, 1);
             }
             push(lines, &mut out);
-            let m = st.text(&format!(
-                "measured {} (expected {})",
-                c.measured, c.expected
-            ));
+            let m = st.text(&super::checktext::measured(c, lang));
             push(wrap(&m, w, "    ", "      "), &mut out);
         }
         push(tally_styled(r, st), &mut out);
     }
     for s in &r.skipped {
         push(
-            wrap(&st.text(&format!("skipped: {s}")), w, "", "    "),
+            wrap(
+                &st.text(&crate::i18n::tr("ui.skipped", &[("why", s)])),
+                w,
+                "",
+                "    ",
+            ),
             &mut out,
         );
     }
@@ -246,7 +247,9 @@ fn tally_styled(r: &Report, st: &Style) -> Vec<String> {
         Verdict::Inconclusive => term::YELLOW,
         Verdict::Holds => term::GREEN,
     };
-    wrap(&tally_text(r), st.width, "", "  ")
+    let (held, failed, unk) = r.tally();
+    let text = super::checktext::tally(crate::i18n::current(), held, failed, unk);
+    wrap(&text, st.width, "", "  ")
         .iter()
         .map(|l| st.paint(l, code))
         .collect()
@@ -554,23 +557,24 @@ pub fn human(key: &str, v: &Value) -> String {
 /// its summary; long summaries wrap inside their column.
 pub fn list(rows: &[(&str, &str, &str)], width: usize) -> String {
     let heads = [
-        "experiment",
-        "what it shows (needs: what it needs to run in full)",
+        crate::i18n::tr("ui.list.experiment", &[]),
+        crate::i18n::tr("ui.list.what", &[]),
     ];
     let name_w = rows
         .iter()
         .map(|r| cols(r.0))
-        .chain([cols(heads[0])])
+        .chain([cols(&heads[0])])
         .max()
         .unwrap_or(0);
     let what_w = width.saturating_sub(name_w + GAP).max(20);
     let mut out = String::new();
     let pad = |s: &str| format!("{s}{}", " ".repeat(name_w - cols(s) + GAP));
-    let _ = writeln!(out, "{}{}", pad(heads[0]), heads[1]);
+    let _ = writeln!(out, "{}{}", pad(&heads[0]), heads[1]);
     for (name, what, needs) in rows {
         let mut lines = wrap(what, what_w, "", "");
         if !needs.trim().is_empty() && needs.trim() != "-" {
-            lines.extend(wrap(&format!("needs: {needs}"), what_w, "", "  "));
+            let n = crate::i18n::tr("ui.list.needs", &[("needs", needs)]);
+            lines.extend(wrap(&n, what_w, "", "  "));
         }
         for (k, l) in lines.iter().enumerate() {
             let left = if k == 0 { pad(name) } else { pad("") };

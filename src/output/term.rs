@@ -70,6 +70,10 @@ pub fn no_color_allows(v: Option<&std::ffi::OsStr>) -> bool {
 
 /// Is the locale's charset UTF-8? (`LC_ALL`, then `LC_CTYPE`, then `LANG`.)
 pub fn utf8() -> bool {
+    // `--lang ja` asks for Japanese whatever the locale: it is UTF-8.
+    if crate::i18n::current() == crate::i18n::Lang::Ja {
+        return true;
+    }
     let get = |k| std::env::var(k).ok();
     utf8_from(
         get("LC_ALL").as_deref(),

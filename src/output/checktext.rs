@@ -1,0 +1,243 @@
+//! A check's lines in the reader's language, rendered from its data at
+//! output time: the claim by its message id (`check.MSG`, else
+//! `check.NAME`), the measured line from its numbers. The JSON keeps the
+//! English text; only what is shown to a person changes.
+
+use serde_json::Value;
+
+use super::table::commas;
+use crate::i18n::{self, Lang};
+use crate::report::Check;
+
+/// The check's arguments as plain text (`"x"` as x, numbers as written).
+fn args(c: &Check) -> Vec<(String, String)> {
+    c.args
+        .iter()
+        .map(|(k, v)| {
+            let s = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), s)
+        })
+        .collect()
+}
+
+/// The catalogue id of a check's claim, when the catalogue has one.
+pub fn claim_id(c: &Check) -> Option<String> {
+    [format!("check.{}", c.msg), format!("check.{}", c.name)]
+        .into_iter()
+        .find(|id| i18n::lookup(id).is_some())
+}
+
+/// The claim in `lang`: Japanese from the catalogue (the English claim when
+/// it has none yet), English as the check states it.
+pub fn claim(c: &Check, lang: Lang) -> String {
+    let Some(id) = claim_id(c) else {
+        return c.claim.clone();
+    };
+    match lang {
+        Lang::En => c.claim.clone(),
+        Lang::Mark => format!("<<{}>>", c.claim),
+        Lang::Ja => {
+            let a = args(c);
+            let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            i18n::tr_in(Lang::Ja, &id, &a)
+        }
+    }
+}
+
+/// A number as the table shows it: integers with commas, else two decimals
+/// at most.
+pub fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return commas(v as i128);
+    }
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v}");
+    }
+    // One decimal from 100 up, two below; the integer part with commas.
+    let s = if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match s.split_once('.') {
+        Some((int, frac)) => {
+            let sign = if int.starts_with('-') { "-" } else { "" };
+            let digits: i128 = int.trim_start_matches('-').parse().unwrap_or(0);
+            format!("{sign}{}.{frac}", commas(digits))
+        }
+        None => s.to_string(),
+    }
+}
+
+/// The line under the claim: what was measured and what was expected.
+pub fn measured(c: &Check, lang: Lang) -> String {
+    if lang != Lang::Ja {
+        return i18n::tr_in(
+            lang,
+            "ui.measured",
+            &[("measured", &c.measured), ("expected", &c.expected)],
+        );
+    }
+    let unit = c.unit.as_str();
+    let (m, e) = match c.measured_value {
+        Some(v) => {
+            let m = format!("{} {unit}", num(v)).trim_end().to_string();
+            let e = match (c.expected_min, c.expected_max) {
+                (Some(lo), Some(hi)) if lo == hi => format!("{} {unit}", num(lo)),
+                (Some(lo), Some(hi)) => i18n::tr_in(
+                    lang,
+                    "ui.range.between",
+                    &[("lo", &num(lo)), ("hi", &num(hi)), ("unit", unit)],
+                ),
+                (Some(lo), None) => i18n::tr_in(
+                    lang,
+                    "ui.range.at_least",
+                    &[("lo", &num(lo)), ("unit", unit)],
+                ),
+                (None, Some(hi)) => i18n::tr_in(
+                    lang,
+                    "ui.range.at_most",
+                    &[("hi", &num(hi)), ("unit", unit)],
+                ),
+                (None, None) => c.expected.clone(),
+            };
+            (m, e)
+        }
+        None => (c.measured.clone(), c.expected.clone()),
+    };
+    let mut line = i18n::tr_in(
+        lang,
+        "ui.measured",
+        &[("measured", m.trim_end()), ("expected", e.trim_end())],
+    );
+    // An inconclusive check says why in its measured text: keep it.
+    if c.holds.is_none() && c.measured_value.is_some() {
+        line += &i18n::tr_in(lang, "ui.why_unknown", &[("why", &c.measured)]);
+    }
+    narrow(&line)
+}
+
+/// The tally line in `lang`.
+pub fn tally(lang: Lang, held: usize, failed: usize, unk: usize) -> String {
+    let total = held + failed + unk;
+    if total == 0 {
+        return i18n::tr_in(lang, "ui.tally.none", &[]);
+    }
+    let (h, t) = (held.to_string(), total.to_string());
+    let mut s = i18n::tr_in(lang, "ui.tally.held", &[("held", &h), ("total", &t)]);
+    if failed > 0 {
+        s += &i18n::tr_in(lang, "ui.tally.failed", &[("n", &failed.to_string())]);
+    }
+    if unk > 0 {
+        s += &i18n::tr_in(lang, "ui.tally.inconclusive", &[("n", &unk.to_string())]);
+    }
+    s
+}
+
+/// English fragments inside Japanese lines without the characters CJK
+/// terminals draw two columns wide (`±`, `×`, `…`, `→`, `≤`, `≥`).
+pub fn narrow(s: &str) -> String {
+    s.replace('±', "+-")
+        .replace('×', "x")
+        .replace('…', "...")
+        .replace('→', "->")
+        .replace('←', "<-")
+        .replace('≤', "<=")
+        .replace('≥', ">=")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check() -> Check {
+        Check::new(
+            "touch_faults_once_per_page",
+            "touching each page takes one fault",
+            "25,600 ± 784",
+            "25,612 faults",
+            true,
+        )
+        .value(25612.0, "faults")
+        .bounds(Some(24816.0), Some(26384.0))
+    }
+
+    #[test]
+    fn japanese_claim_comes_from_the_catalogue_and_english_from_the_check() {
+        let c = check();
+        assert_eq!(claim(&c, Lang::En), c.claim);
+        assert!(claim(&c, Lang::Ja).contains("ページフォルト"));
+        assert_eq!(claim(&c, Lang::Mark), format!("<<{}>>", c.claim));
+        let mut odd = c.clone();
+        odd.name = "no_such_check".into();
+        odd.msg = "no_such_check".into();
+        assert_eq!(claim(&odd, Lang::Ja), odd.claim);
+    }
+
+    #[test]
+    fn japanese_measured_line_is_built_from_the_numbers() {
+        let c = check();
+        let m = measured(&c, Lang::Ja);
+        assert_eq!(
+            m,
+            "測定値 25,612 faults（期待値 24,816 以上 26,384 以下 faults）"
+        );
+        assert_eq!(
+            measured(&c, Lang::En),
+            "measured 25,612 faults (expected 25,600 ± 784)"
+        );
+        let mut plain = c.clone();
+        plain.measured_value = None;
+        assert_eq!(
+            measured(&plain, Lang::Ja),
+            "測定値 25,612 faults（期待値 25,600 +- 784）"
+        );
+    }
+
+    #[test]
+    fn numbers_group_their_digits_and_keep_a_decimal() {
+        assert_eq!(num(-593054.8), "-593,054.8");
+        assert_eq!(num(0.49), "0.49");
+        assert_eq!(num(4096.0), "4,096");
+        assert_eq!(num(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn an_inconclusive_check_keeps_its_reason() {
+        let mut c = check();
+        c.holds = None;
+        c.measured = "background moved 88 MiB".into();
+        assert!(measured(&c, Lang::Ja).ends_with("判定できない理由: background moved 88 MiB"));
+    }
+
+    #[test]
+    fn segv_claims_name_their_target() {
+        let c = Check::new(
+            "readonly_killed_by_sigsegv",
+            "x",
+            "SIGSEGV",
+            "SIGSEGV",
+            true,
+        )
+        .msg("killed_by_sigsegv")
+        .arg("target", "readonly");
+        assert!(
+            claim(&c, Lang::Ja).contains("（readonly）"),
+            "{}",
+            claim(&c, Lang::Ja)
+        );
+    }
+
+    #[test]
+    fn tally_in_both_languages() {
+        assert_eq!(tally(Lang::En, 1, 0, 1), "1 of 2 held, 1 inconclusive");
+        assert_eq!(
+            tally(Lang::Ja, 1, 1, 1),
+            "3 件中 1 件の主張が成り立ちました。1 件は成り立ちませんでした。1 件は判定できませんでした"
+        );
+    }
+}

@@ -7,9 +7,9 @@
 //! A swap area changes what other tests see (oom's child could swap instead
 //! of being killed), so these tests run one at a time and keep the area on
 //! for the second or two a run takes.
+#[path = "suite/common/mod.rs"]
 mod common;
-#[path = "common/rejudge.rs"]
-mod rejudge;
+use common::rejudge;
 use common::*;
 
 use std::path::Path;

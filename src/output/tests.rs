@@ -287,7 +287,7 @@ fn colour_marks_only_the_glyphs_and_the_tally() {
 #[test]
 fn html_reads_on_a_phone() {
     let h = html_page(&wide());
-    // Well-formed (tests/all.rs reads the real one as XML).
+    // Well-formed (tests/suite/all.rs reads the real one as XML).
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
         ..Default::default()

@@ -1,6 +1,5 @@
-mod common;
-use common::rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 
 /// (target, si_code the kernel gives that fault)
 const TARGETS: [(&str, &str); 5] = [

@@ -1,6 +1,5 @@
 //! help, completions and the manual page.
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn help_subcommand_and_its_own_help() {

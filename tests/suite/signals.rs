@@ -1,6 +1,5 @@
 //! Signals and broken pipes: what was measured is written, nothing is lost.
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

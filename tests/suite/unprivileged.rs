@@ -1,7 +1,6 @@
 //! As an ordinary user every experiment runs, or skips only its privileged
 //! part with one line saying what it needs, and exits 0.
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn every_experiment_runs_or_skips_its_privileged_part_as_an_ordinary_user() {

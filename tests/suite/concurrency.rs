@@ -1,9 +1,26 @@
 //! Several memlab runs at once each stay correct: per-process claims hold;
-//! system-wide ones may turn inconclusive (holds = null) but never fail.
-mod common;
-use common::*;
+//! a system-wide claim the other runs disturbed is inconclusive when what it
+//! measured (the other processes' memory, the background) explains the
+//! departure, and says ✗ only with the figures that do not explain it.
+use crate::common::*;
 
 use std::time::Duration;
+
+/// Per-process checks never fail; a system-wide one (it carries the noise it
+/// allowed for) may, only by the shared rule, saying what did not explain it.
+fn assert_only_unexplained_system_departures_fail(r: &serde_json::Value) {
+    for c in r["checks"].as_array().unwrap() {
+        if c["verdict"] != "fails" {
+            continue;
+        }
+        assert!(!c["noise"].is_null(), "a per-process check failed: {c}");
+        let m = c["measured"].as_str().unwrap_or("");
+        assert!(
+            m.contains("explain"),
+            "a ✗ must say what did not explain it: {c}"
+        );
+    }
+}
 
 /// Run `n` copies of `args` at the same time; return their JSON reports.
 fn in_parallel(args: &[&str], n: usize) -> Vec<serde_json::Value> {
@@ -23,7 +40,11 @@ fn in_parallel(args: &[&str], n: usize) -> Vec<serde_json::Value> {
         .into_iter()
         .map(|c| {
             let o = c.wait_with_output().unwrap();
-            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+            assert!(
+                matches!(o.status.code(), Some(0 | 3)),
+                "{args:?}: {}",
+                stderr(&o)
+            );
             serde_json::from_slice(&o.stdout).expect("JSON")
         })
         .collect()
@@ -32,7 +53,7 @@ fn in_parallel(args: &[&str], n: usize) -> Vec<serde_json::Value> {
 #[test]
 fn four_cow_runs_at_once_each_keep_their_per_process_claims() {
     for r in in_parallel(&["cow", "--size", "32M"], 4) {
-        assert_no_failed_checks(&r);
+        assert_only_unexplained_system_departures_fail(&r);
         // Per-process claims are the run's own: they must hold, not merely
         // be inconclusive.
         for name in [
@@ -77,7 +98,7 @@ fn other_experiments_run_side_by_side() {
         ],
     ] {
         for r in in_parallel(args, 3) {
-            assert_no_failed_checks(&r);
+            assert_only_unexplained_system_departures_fail(&r);
         }
     }
 }

@@ -1,6 +1,5 @@
 //! `memlab report`: one folder rebuilt, several compared.
-mod common;
-use common::*;
+use crate::common::*;
 
 fn lab(dir: &std::path::Path) {
     std::fs::create_dir_all(dir).unwrap();

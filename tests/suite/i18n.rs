@@ -2,11 +2,9 @@
 //! plain ASCII in the C locale; the data (CSV, JSON) the same in every
 //! language.
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::{memlab_path, stdout};
+use crate::common::{memlab_path, stdout};
 use serde_json::Value;
 
 fn run_in(env: &[(&str, &str)], args: &[&str]) -> Output {
@@ -84,7 +82,7 @@ fn csv_and_json_are_the_same_in_both_languages() {
                 json.to_str().unwrap(),
             ],
         );
-        assert!(o.status.success(), "{}", common::stderr(&o));
+        assert!(o.status.success(), "{}", crate::common::stderr(&o));
         let text = std::fs::read_to_string(&csv).unwrap();
         let header = text.lines().next().unwrap().to_string();
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -189,7 +187,7 @@ fn the_lab_report_is_japanese() {
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("segv.json");
     let o = run_in(&[], &["segv", "--json", json.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
     let html = dir.join("report.html");
     let o = run_in(
         JA,
@@ -200,7 +198,7 @@ fn the_lab_report_is_japanese() {
             html.to_str().unwrap(),
         ],
     );
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
     let page = std::fs::read_to_string(&html).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(page.contains("<html lang=\"ja\">"), "{page}");

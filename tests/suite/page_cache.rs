@@ -2,9 +2,8 @@
 //! system's buff/cache, free and available; re-judged from its JSON; as
 //! root and as an ordinary user; a file memlab neither owns nor may write;
 //! nothing left behind, Ctrl-C and SIGKILL included.
-mod common;
-use common::rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,10 +1,7 @@
 //! `memlab judge` round trips: a run's JSON judged again gives the same
 //! verdicts and summary, also with its summary and checks deleted.
-//! (`common::rejudge`; a test file uses it as `use common::rejudge;`.)
+//! (`common::rejudge`.)
 #![allow(dead_code)]
-// Still loaded by #[path] in some tests as well as through common: the same
-// file twice is intended until they use `common::rejudge`.
-#![allow(clippy::duplicate_mod)]
 
 use assert_cmd::Command;
 use serde_json::Value;

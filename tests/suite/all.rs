@@ -1,5 +1,4 @@
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn all_writes_a_self_contained_report_with_a_section_per_experiment() {

@@ -1,8 +1,7 @@
 //! demand-paging: the document's experiment, run small and fast (16 MiB at
 //! 64 MiB/s, sampled every 20 ms, quiet phases of 200 ms).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,6 +1,5 @@
 //! Bad input: exit 2, one short line naming the value, and no file written.
-mod common;
-use common::*;
+use crate::common::*;
 
 fn assert_usage_error(args: &[&str], must_mention: &str) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,5 @@
-mod common;
-#[path = "common/rejudge.rs"]
-mod rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 
 use serde_json::Value;
 

@@ -7,8 +7,7 @@
 //! When pandas or DuckDB is installed for `python3`, the same files are also
 //! loaded with them; otherwise that part is skipped with a printed reason.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 

@@ -28,8 +28,19 @@ pub fn memlab() -> Command {
     c
 }
 
+/// Experiments whose checks judge system-wide memory. The tests run them
+/// one at a time (through [`run`]), so that the suite itself is not the
+/// "other activity" their rule must tell apart; `concurrency` runs them side
+/// by side on purpose, with its own commands.
+const SYSTEM_WIDE: &[&str] = &["cow", "demand-paging", "oom", "page-cache", "swap", "all"];
+static SYSTEM_WIDE_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Run memlab with `args`; returns the process output (any exit status).
 pub fn run(args: &[&str]) -> Output {
+    let _one_at_a_time = args
+        .first()
+        .filter(|a| SYSTEM_WIDE.contains(a))
+        .map(|_| SYSTEM_WIDE_RUN.lock().unwrap_or_else(|e| e.into_inner()));
     memlab().args(args).output().expect("running memlab")
 }
 

@@ -1,6 +1,5 @@
-mod common;
-use common::rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 
 fn s(r: &serde_json::Value, k: &str) -> i64 {
     r["summary"][k]

@@ -1,7 +1,6 @@
 //! Hosts unlike the test machine: /proc mounted with hidepid.
 //! Whatever cannot be measured is reported as missing, never as zero.
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::Path;
 

@@ -1,6 +1,5 @@
 //! The safety guard counts memlab's own cgroup memory limit.
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::PathBuf;
 

@@ -1,9 +1,7 @@
 //! watch: sample any process from outside until it exits.
 
-mod common;
-use common::*;
-#[path = "common/rejudge.rs"]
-mod rejudge;
+use crate::common::rejudge;
+use crate::common::*;
 
 use std::process::{Command, Stdio};
 

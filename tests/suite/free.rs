@@ -1,6 +1,5 @@
-mod common;
-use common::rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 

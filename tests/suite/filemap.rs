@@ -1,6 +1,5 @@
-mod common;
-use common::rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 
 fn filemap_json(args: &[&str], tmpdir: &std::path::Path, codes: &[i32]) -> serde_json::Value {
     let mut all = vec!["filemap"];

@@ -1,6 +1,5 @@
-mod common;
-use common::rejudge;
-use common::*;
+use crate::common::rejudge;
+use crate::common::*;
 
 #[test]
 fn mmap_diff_holds_the_new_mapping_and_vsz_grows_but_rss_does_not() {

@@ -25,14 +25,13 @@ pub fn run_experiment(e: &Experiment) -> Result<i32> {
         return code;
     }
     run_one(e.out(), e.plot(), |ctx| {
-        let judged = e.info().judge.is_some();
         let mut report = match e.run(ctx) {
             Ok(r) => r,
             Err(err) => match err.downcast::<EndedEarly>() {
                 // What was measured before the end is judged too, when the
                 // checks can read it; else it is written without checks.
                 Ok(mut early) => {
-                    if judged && experiments::judge(&mut early.report).is_err() {
+                    if experiments::judge(&mut early.report).is_err() {
                         early.report.checks.clear();
                     }
                     return Err(anyhow::Error::new(early));
@@ -40,9 +39,7 @@ pub fn run_experiment(e: &Experiment) -> Result<i32> {
                 Err(err) => return Err(err),
             },
         };
-        if judged {
-            experiments::judge(&mut report)?;
-        }
+        experiments::judge(&mut report)?;
         Ok(report)
     })
 }
@@ -169,7 +166,7 @@ pub fn explain(name: &str) -> Result<i32> {
     };
     let lang = crate::i18n::current();
     if lang.is_ja() {
-        match crate::i18n::page_ja(name) {
+        match experiments::find(name).and_then(|i| i.page_ja) {
             Some(ja) => {
                 crate::output::page::show(ja)?;
                 return Ok(exit::OK);

@@ -39,7 +39,8 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--size", "64M"]),
     key_figures: &[],
-    judge: Some(judge),
+    judge: judge,
+    page_ja: Some(include_str!("../../experiments/ja/mmap.md")),
 };
 
 /// Without touching, RSS may still move by a few pages of memlab's own

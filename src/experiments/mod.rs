@@ -136,7 +136,9 @@ pub struct Info {
     /// Summary keys that characterise a run (for reports that compare labs).
     pub key_figures: &'static [&'static str],
     /// Its checks, as a pure function of what was recorded.
-    pub judge: Option<JudgeFn>,
+    pub judge: JudgeFn,
+    /// Its Japanese page (experiments/ja/NAME.md), where there is one.
+    pub page_ja: Option<&'static str>,
 }
 
 /// Judge a report from what it recorded, replacing its summary and checks.
@@ -152,13 +154,7 @@ pub fn judge(r: &mut Report) -> Result<()> {
     // Judge from the JSON form, exactly as `memlab judge` reads it back.
     let bytes = serde_json::to_vec(r)?;
     let back: Report = serde_json::from_slice(&bytes)?;
-    let Some(judge_fn) = info.judge else {
-        return Err(usage(format!(
-            "'{}' cannot be re-judged by this memlab yet",
-            r.experiment
-        )));
-    };
-    let j = judge_fn(&Recorded::of(&back))?;
+    let j = (info.judge)(&Recorded::of(&back))?;
     // Summary keys the run set that the checks do not derive stay (e.g. a
     // figure for a person); derived ones are replaced.
     for (k, v) in j.summary {
@@ -279,6 +275,32 @@ mod tests {
                 takes, i.plots,
                 "{}: plots = {} but --plot taken: {takes}",
                 i.name, i.plots
+            );
+        }
+    }
+
+    /// A Japanese page names the same checks as its English page: every
+    /// check the catalogue knows is in both or in neither; and it has a
+    /// real run.
+    #[test]
+    fn japanese_pages_name_the_same_checks_as_the_english_ones() {
+        for i in super::ALL {
+            let Some(ja) = i.page_ja else { continue };
+            for m in crate::i18n::MESSAGES {
+                let Some(check) = m.id.strip_prefix("check.") else {
+                    continue;
+                };
+                assert_eq!(
+                    i.page.contains(check),
+                    ja.contains(check),
+                    "{}: check {check} named in one page and not the other",
+                    i.name
+                );
+            }
+            assert!(
+                ja.contains("```"),
+                "{}: the Japanese page has no real run",
+                i.name
             );
         }
     }

@@ -14,12 +14,10 @@
 //! terminal code; the root passes its answer in.
 
 mod catalogue;
-mod pages;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use catalogue::{MESSAGES, Message};
-pub use pages::page_ja;
 
 /// A language memlab renders its messages in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -64,7 +64,8 @@ pub const INFO: super::Info = super::Info {
     plots: true,
     quick: Some(&["--size", "64M"]),
     key_figures: &["fork_us", "copied_kib", "child_access_minflt"],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: Some(include_str!("../../../experiments/ja/cow.md")),
 };
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

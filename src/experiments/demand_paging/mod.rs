@@ -77,7 +77,8 @@ pub const INFO: super::Info = super::Info {
         "200ms",
     ]),
     key_figures: &["rss_slope_kib_per_s", "touch_minflt", "touch_s"],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: Some(include_str!("../../../experiments/ja/demand-paging.md")),
 };
 
 /// A run that would touch for longer than an hour is a typo, not a lab.

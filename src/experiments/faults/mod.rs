@@ -68,7 +68,8 @@ pub const INFO: super::Info = super::Info {
         "thp_p50_ns",
         "swap_in_p50_ns",
     ],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: None,
 };
 
 /// At least 256 timed faults per 4 KiB kind.

@@ -66,7 +66,8 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--cold"]),
     key_figures: &["cold_random_major_faults"],
-    judge: Some(judge),
+    judge: judge,
+    page_ja: None,
 };
 
 /// Big enough that a cold read without read-around counts thousands of

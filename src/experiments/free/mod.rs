@@ -59,7 +59,8 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&[]),
     key_figures: &[],
-    judge: Some(judge),
+    judge: judge,
+    page_ja: Some(include_str!("../../../experiments/ja/free.md")),
 };
 
 /// The document's definitions, in its words and in English.

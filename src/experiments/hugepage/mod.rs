@@ -55,7 +55,8 @@ pub const INFO: super::Info = super::Info {
     plots: true,
     quick: Some(&["--size", "64M", "--forks", "5"]),
     key_figures: &["4k_fork_us", "thp_fork_us", "thp_minflt"],
-    judge: Some(judge),
+    judge: judge,
+    page_ja: None,
 };
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {

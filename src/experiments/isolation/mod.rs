@@ -58,7 +58,8 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&[]),
     key_figures: &[],
-    judge: Some(judge),
+    judge: judge,
+    page_ja: None,
 };
 
 /// One page (parts 1 and 2) or one run of physically consecutive frames

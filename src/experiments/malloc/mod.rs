@@ -60,7 +60,8 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&[]),
     key_figures: &[],
-    judge: Some(judge),
+    judge: judge,
+    page_ja: None,
 };
 
 /// The small sizes, cycled: all far below the mmap threshold.

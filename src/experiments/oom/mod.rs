@@ -72,7 +72,8 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--limit", "32M"]),
     key_figures: &["physical_touched_kib", "oom_kill_count"],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: None,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -547,7 +547,7 @@ mod tests {
     }
 
     fn judge_rows(rows: &[Row], own_file: bool, visible: bool) -> Judgement {
-        Fixture::new("page-cache")
+        Fixture::new(crate::experiments::page_cache::INFO.name)
             .page_size(4096)
             .rows(rows)
             .param("size_bytes", SIZE_KIB * 1024)

@@ -61,7 +61,8 @@ pub const INFO: super::Info = super::Info {
         "cache_rise_kib",
         "available_drop_kib",
     ],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: None,
 };
 
 const DEFAULT_SIZE: u64 = 256 << 20;

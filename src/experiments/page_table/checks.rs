@@ -304,7 +304,7 @@ mod tests {
     }
 
     fn judged(m: Meta, bits: Option<u32>, rows: &[Row]) -> Judgement {
-        Fixture::with_meta("page-table", &m)
+        Fixture::with_meta(crate::experiments::page_table::INFO.name, &m)
             .measure("virtual_address_bits", bits)
             .measure("memlab_vm_pte_kib", 48)
             .rows(rows)
@@ -389,13 +389,11 @@ mod tests {
 
     #[test]
     fn a_row_without_a_field_is_a_usage_error() {
-        let mut f = Fixture::with_meta("page-table", &meta("x86_64", 4096)).rows(&[row(
-            "dense",
-            2 * MIB,
-            4096,
-            4 * MIB,
-            8,
-        )]);
+        let mut f = Fixture::with_meta(
+            crate::experiments::page_table::INFO.name,
+            &meta("x86_64", 4096),
+        )
+        .rows(&[row("dense", 2 * MIB, 4096, 4 * MIB, 8)]);
         f.rows[0].remove("align_bytes");
         let e = f.try_judge(judge).unwrap_err();
         assert!(e.to_string().contains("align_bytes"), "{e}");

@@ -72,7 +72,8 @@ pub const INFO: super::Info = super::Info {
         "swapin_ns_per_fault",
         "minor_ns_per_fault",
     ],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: None,
 };
 
 /// How long a run waits for another swap run's lock.

@@ -72,7 +72,8 @@ pub const INFO: super::Info = super::Info {
     plots: true,
     quick: None,
     key_figures: &["peak_rss_kib", "peak_rss_kernel_kib"],
-    judge: Some(checks::judge),
+    judge: checks::judge,
+    page_ja: None,
 };
 
 /// How the watching ended.

@@ -39,7 +39,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--size", "64M"]),
     key_figures: &[],
-    judge: judge,
+    judge,
     page_ja: Some(include_str!("../../experiments/ja/mmap.md")),
 };
 

@@ -66,7 +66,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--cold"]),
     key_figures: &["cold_random_major_faults"],
-    judge: judge,
+    judge,
     page_ja: None,
 };
 

@@ -59,7 +59,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&[]),
     key_figures: &[],
-    judge: judge,
+    judge,
     page_ja: Some(include_str!("../../../experiments/ja/free.md")),
 };
 

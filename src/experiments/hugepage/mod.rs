@@ -55,7 +55,7 @@ pub const INFO: super::Info = super::Info {
     plots: true,
     quick: Some(&["--size", "64M", "--forks", "5"]),
     key_figures: &["4k_fork_us", "thp_fork_us", "thp_minflt"],
-    judge: judge,
+    judge,
     page_ja: None,
 };
 

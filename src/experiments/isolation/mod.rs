@@ -58,7 +58,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&[]),
     key_figures: &[],
-    judge: judge,
+    judge,
     page_ja: None,
 };
 

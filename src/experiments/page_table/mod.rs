@@ -62,7 +62,7 @@ pub const INFO: super::Info = super::Info {
     plots: true,
     quick: Some(&["--size", "64M", "--reserve", "8G"]),
     key_figures: &["dense_pte_bytes_per_page", "sparse_2m_pte_bytes_per_page"],
-    judge: judge,
+    judge,
     page_ja: None,
 };
 

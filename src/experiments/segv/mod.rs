@@ -42,7 +42,7 @@ pub const INFO: super::Info = super::Info {
     plots: false,
     quick: Some(&["--target", "all"]),
     key_figures: &[],
-    judge: judge,
+    judge,
     page_ja: Some(include_str!("../../../experiments/ja/segv.md")),
 };
 

@@ -101,6 +101,17 @@ fn assert_left_as(before: &HostState, what: &str) {
     assert_eq!(&after, before, "{what}: the host is not as it was");
 }
 
+/// MADV_PAGEOUT moved (nearly) all of `kib` to swap: a page still in a
+/// per-CPU LRU batch when the advice runs is not on the LRU yet and is
+/// skipped (16308 of 16384 KiB seen here), as the check allows.
+fn assert_paged_out(summary: &Value, kib: u64) {
+    let got = summary["pageout_swapped_kib"].as_u64().unwrap_or(0);
+    assert!(
+        got <= kib && got as f64 >= kib as f64 * 0.98,
+        "paged out {got} of {kib} KiB: {summary}"
+    );
+}
+
 /// Run memlab to a JSON file; returns (exit code, report).
 fn run_to_json(args: &[&str], json: &Path) -> (i32, Value) {
     let mut all = args.to_vec();
@@ -194,7 +205,7 @@ fn with_a_temporary_swapfile_every_claim_holds_and_rejudging_agrees() {
         r["skipped"]
     );
     let s = &r["summary"];
-    assert_eq!(s["pageout_swapped_kib"], 32 * 1024, "{s}");
+    assert_paged_out(s, 32 * 1024);
     assert_eq!(s["retouch_majflt"], 0, "from the swap cache: {s}");
     assert!(s["evicted_retouch_majflt"].as_u64().unwrap() > 0, "{s}");
     assert_eq!(s["rescue_survived"], true, "{s}");
@@ -410,22 +421,12 @@ fn with_swap_of_its_own_the_host_is_used_and_left_alone() {
         r["notes"]
     );
     assert_no_failed_checks(&r);
-    assert_eq!(
-        r["summary"]["pageout_swapped_kib"],
-        16 * 1024,
-        "{}",
-        r["summary"]
-    );
+    assert_paged_out(&r["summary"], 16 * 1024);
     // An ordinary user: page-out needs no privilege, the cgroups do.
     if let Some(o) = run_unprivileged(&["swap", "--size", "16M", "--json", "-", "-q"]) {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let u: Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(
-            u["summary"]["pageout_swapped_kib"],
-            16 * 1024,
-            "{}",
-            u["summary"]
-        );
+        assert_paged_out(&u["summary"], 16 * 1024);
         let skipped = u["skipped"].to_string();
         assert!(skipped.contains("rescue"), "{skipped}");
         assert_no_failed_checks(&u);

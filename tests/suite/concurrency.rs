@@ -24,6 +24,7 @@ fn assert_only_unexplained_system_departures_fail(r: &serde_json::Value) {
 
 /// Run `n` copies of `args` at the same time; return their JSON reports.
 fn in_parallel(args: &[&str], n: usize) -> Vec<serde_json::Value> {
+    let _quiet_for_the_rest = system_wide_lock();
     let children: Vec<_> = (0..n)
         .map(|_| {
             std::process::Command::new(memlab_path())

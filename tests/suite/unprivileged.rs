@@ -9,11 +9,12 @@ fn every_experiment_runs_or_skips_its_privileged_part_as_an_ordinary_user() {
         let Some(o) = run_unprivileged(&all) else {
             return;
         };
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
         let r: serde_json::Value = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: JSON does not parse: {e}"));
+            .unwrap_or_else(|e| panic!("{args:?}: JSON does not parse: {e}; {}", stderr(&o)));
+        // The failed checks, named, before the exit status that follows.
         assert_no_failed_checks(&r);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         if is_root() {
             assert_eq!(r["meta"]["root"], false, "{args:?}");
         }

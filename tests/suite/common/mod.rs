@@ -35,12 +35,23 @@ pub fn memlab() -> Command {
 const SYSTEM_WIDE: &[&str] = &["cow", "demand-paging", "oom", "page-cache", "swap", "all"];
 static SYSTEM_WIDE_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Held while a run with system-wide checks goes on (`None` for others).
+pub fn one_at_a_time(args: &[&str]) -> Option<std::sync::MutexGuard<'static, ()>> {
+    args.first()
+        .filter(|a| SYSTEM_WIDE.contains(a))
+        .map(|_| system_wide_lock())
+}
+
+/// The lock itself, for tests that start such runs their own way (several
+/// at once in `concurrency`: they disturb each other on purpose, not the
+/// rest of the suite).
+pub fn system_wide_lock() -> std::sync::MutexGuard<'static, ()> {
+    SYSTEM_WIDE_RUN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Run memlab with `args`; returns the process output (any exit status).
 pub fn run(args: &[&str]) -> Output {
-    let _one_at_a_time = args
-        .first()
-        .filter(|a| SYSTEM_WIDE.contains(a))
-        .map(|_| SYSTEM_WIDE_RUN.lock().unwrap_or_else(|e| e.into_inner()));
+    let _one = one_at_a_time(args);
     memlab().args(args).output().expect("running memlab")
 }
 
@@ -182,6 +193,7 @@ pub fn run_unprivileged(args: &[&str]) -> Option<Output> {
         eprintln!("skipped: setpriv is not installed, cannot run as an ordinary user");
         return None;
     };
+    let _one = one_at_a_time(args);
     let bin = memlab_path();
     let o = std::process::Command::new(setpriv)
         .args([

@@ -14,7 +14,8 @@
 //!   memlab does nothing (quiet windows before and after; several readings
 //!   at each stage). Never measured in the window that holds the effect.
 //! - `others_kib`: how much a signal of other processes' memory that the
-//!   worker does not move (meminfo's AnonPages + Shmem + Cached, less
+//!   worker does not move (meminfo's AnonPages + Shmem + Cached, and the
+//!   kernel memory processes cause: PageTables + KernelStack + SUnreclaim; less
 //!   memlab's own) changed across the effect window.
 //!
 //! The rule ([`judge_system`]):

@@ -26,6 +26,9 @@ pub struct SysReading {
     pub shmem_kib: u64,
     /// `Cached`: the page cache (Shmem included).
     pub cached_kib: u64,
+    /// `PageTables` + `KernelStack` + `SUnreclaim`: kernel memory that other
+    /// processes make the kernel hold (in `used`, in no process's RSS).
+    pub kernel_kib: u64,
 }
 
 impl SysReading {
@@ -57,14 +60,16 @@ impl SysReading {
             anon_pages_kib: anon,
             shmem_kib: f.shmem,
             cached_kib: f.cached,
+            kernel_kib: super::pagecache::kernel_kib(text),
         })
     }
 
-    /// Every process's anonymous memory, tmpfs and page cache: a signal of
-    /// other processes' memory once memlab's own anonymous memory is taken
-    /// out of it.
+    /// Every process's anonymous memory, tmpfs and page cache, and the
+    /// kernel memory processes make the kernel hold (page tables, kernel
+    /// stacks, unreclaimable slab): a signal of other processes' memory once
+    /// memlab's own anonymous memory is taken out of it.
     pub fn anon_shmem_cached_kib(&self) -> u64 {
-        self.anon_pages_kib + self.shmem_kib + self.cached_kib
+        self.anon_pages_kib + self.shmem_kib + self.cached_kib + self.kernel_kib
     }
 }
 

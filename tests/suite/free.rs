@@ -275,37 +275,9 @@ fn csv_to_stdout_streams_and_a_reader_that_leaves_ends_the_run() {
     );
 }
 
-/// The peak RSS of a memlab that samples `free` every 1 ms `count` times,
-/// streaming CSV and JSON: the kernel's own figure (`ru_maxrss`), taken by
-/// an outer memlab watching the inner one.
+/// The peak RSS of a memlab that samples `free` every 1 ms `count` times.
 fn inner_peak_kib(count: &str) -> u64 {
-    let dir = tempfile::tempdir().unwrap();
-    let outer = dir.path().join("outer.json");
-    let me = memlab_path();
-    let o = run(&[
-        "watch",
-        "-q",
-        "--interval",
-        "50ms",
-        "--json",
-        outer.to_str().unwrap(),
-        "--",
-        me.to_str().unwrap(),
-        "free",
-        "-q",
-        "--watch",
-        "1ms",
-        "--count",
-        count,
-        "--csv",
-        dir.path().join("in.csv").to_str().unwrap(),
-        "--json",
-        dir.path().join("in.json").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let j: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&outer).unwrap()).unwrap();
-    j["summary"]["rusage_maxrss_kib"].as_u64().unwrap()
+    streamed_peak_kib(&["free", "-q", "--watch", "1ms", "--count", count])
 }
 
 #[test]

@@ -608,40 +608,19 @@ fn threads_are_not_processes_of_the_tree() {
     assert_eq!(s["procs_seen"], 1, "{s}");
 }
 
-/// The peak RSS of a memlab that watches `sleep` at 1 ms for `secs`,
-/// streaming CSV and JSON: the kernel's own figure (`ru_maxrss`), taken by
-/// an outer memlab watching the inner one.
+/// The peak RSS of a memlab that watches `sleep` at 1 ms for `secs`.
 fn inner_peak_kib(secs: &str) -> u64 {
-    let dir = tempfile::tempdir().unwrap();
-    let outer = dir.path().join("outer.json");
-    let me = memlab_path();
-    let o = run(&[
-        "watch",
-        "-q",
-        "--interval",
-        "50ms",
-        "--json",
-        outer.to_str().unwrap(),
-        "--",
-        me.to_str().unwrap(),
+    streamed_peak_kib(&[
         "watch",
         "-q",
         "--interval",
         "1ms",
         "--duration",
         secs,
-        "--csv",
-        dir.path().join("in.csv").to_str().unwrap(),
-        "--json",
-        dir.path().join("in.json").to_str().unwrap(),
         "--",
         "sleep",
         "5",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let j: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&outer).unwrap()).unwrap();
-    j["summary"]["rusage_maxrss_kib"].as_u64().unwrap()
+    ])
 }
 
 #[test]

@@ -259,3 +259,37 @@ pub const EVERY_EXPERIMENT_SMALL: &[&[&str]] = &[
         "1",
     ],
 ];
+
+/// The kernel's own peak RSS (`ru_maxrss`) of a memlab run with `inner`
+/// arguments plus streamed `--csv` and `--json` files, taken by an outer
+/// memlab watching the inner one: the memory streaming keeps bounded.
+pub fn streamed_peak_kib(inner: &[&str]) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path().join("outer.json");
+    let csv = dir.path().join("in.csv");
+    let json = dir.path().join("in.json");
+    let me = memlab_path();
+    let mut args = vec![
+        "watch",
+        "-q",
+        "--interval",
+        "50ms",
+        "--json",
+        outer.to_str().unwrap(),
+        "--",
+        me.to_str().unwrap(),
+    ];
+    args.extend(with_options(
+        inner,
+        &[
+            "--csv",
+            csv.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    ));
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(&outer).unwrap()).unwrap();
+    j["summary"]["rusage_maxrss_kib"].as_u64().unwrap()
+}

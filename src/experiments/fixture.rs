@@ -59,6 +59,15 @@ impl Fixture {
         self
     }
 
+    /// Every field of `p` (a struct) as a param.
+    pub fn params(mut self, p: &impl Serialize) -> Fixture {
+        match serde_json::to_value(p).expect("params serialize") {
+            serde_json::Value::Object(o) => self.report.params.extend(o),
+            other => panic!("params must be a struct, not {other}"),
+        }
+        self
+    }
+
     /// Every field of `m` (a struct) as a measurement.
     pub fn measurements(mut self, m: &impl Serialize) -> Fixture {
         match serde_json::to_value(m).expect("measurements serialize") {

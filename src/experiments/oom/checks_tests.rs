@@ -109,21 +109,11 @@ impl Fixture {
     }
 
     fn judge(&self) -> Judgement {
-        let mut r = Report::new("oom", &Meta::default());
-        for (k, v) in serde_json::to_value(&self.params)
-            .unwrap()
-            .as_object()
-            .unwrap()
-        {
-            r.param(k, v);
-        }
-        for (k, v) in serde_json::to_value(&self.m).unwrap().as_object().unwrap() {
-            r.measure(k, v);
-        }
-        for row in &self.rows {
-            r.push_row(row);
-        }
-        judge(&Recorded::of(&r)).unwrap()
+        crate::experiments::fixture::Fixture::new(crate::experiments::oom::INFO.name)
+            .params(&self.params)
+            .measurements(&self.m)
+            .rows(&self.rows)
+            .judge(judge)
     }
 
     fn verdict(&self, name: &str) -> Verdict {

@@ -63,12 +63,20 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
             let about = t(&id);
             cmd = cmd.mut_subcommand(&name, |s| s.about(about));
         }
-        // The output flags every experiment shares (output::args).
+        // Each option: `help.opt.COMMAND.ARG` (its own), else `help.arg.ARG`
+        // (the output flags every experiment shares, output::args).
         cmd = cmd.mut_subcommand(&name, |mut s| {
-            for arg in ["csv", "json", "quiet", "plot"] {
-                if s.get_arguments().any(|a| a.get_id() == arg) {
-                    let help = t(&format!("help.arg.{arg}"));
-                    s = s.mut_arg(arg, |a| a.help(help));
+            let ids: Vec<(String, String)> = s
+                .get_arguments()
+                .map(|a| {
+                    let doc = a.get_help().map(ToString::to_string).unwrap_or_default();
+                    (a.get_id().to_string(), doc)
+                })
+                .collect();
+            for (arg, doc) in ids {
+                if let Some(id) = option_help_id(&name, &arg, &doc) {
+                    let help = t(&id);
+                    s = s.mut_arg(arg.as_str(), |a| a.help(help));
                 }
             }
             s
@@ -126,6 +134,20 @@ Exit status:
   130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); what was measured is written
 When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
 with CMD's status instead (see memlab explain watch).";
+
+/// The catalogue id of an option's help: its command's own
+/// (`help.opt.COMMAND.ARG`), else the shared one (`help.arg.ARG`) where
+/// its English is the option's doc comment `doc`.
+pub fn option_help_id(command: &str, arg: &str, doc: &str) -> Option<String> {
+    let own = format!("help.opt.{command}.{arg}");
+    if crate::i18n::lookup(&own).is_some() {
+        return Some(own);
+    }
+    let shared = format!("help.arg.{arg}");
+    crate::i18n::lookup(&shared)
+        .filter(|m| m.en == doc)
+        .map(|_| shared)
+}
 
 /// `memlab help [COMMAND]`.
 pub fn help(command: Option<&str>) -> anyhow::Result<i32> {
@@ -197,4 +219,41 @@ pub fn man() -> anyhow::Result<i32> {
     use std::io::Write;
     std::io::stdout().lock().write_all(&out)?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option of a command has its help in the catalogue, and the
+    /// catalogue's English is the doc comment's (so the two languages stay
+    /// in step). Commands whose options are not translated yet (no
+    /// `help.opt.COMMAND.*` at all) are listed, not failed.
+    #[test]
+    fn option_help_is_in_the_catalogue_in_step_with_the_doc_comments() {
+        let cmd = super::Cli::command();
+        let mut untranslated = Vec::new();
+        for sub in cmd.get_subcommands() {
+            let name = sub.get_name();
+            let prefix = format!("help.opt.{name}.");
+            let has_any = crate::i18n::messages().any(|m| m.id.starts_with(&prefix));
+            for a in sub.get_arguments() {
+                let arg = a.get_id().as_str();
+                if arg == "help" || arg == "version" {
+                    continue;
+                }
+                let doc = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                let Some(id) = super::option_help_id(name, arg, &doc) else {
+                    assert!(!has_any, "{name} --{arg}: no help.opt.{name}.{arg}");
+                    untranslated.push(format!("{name} --{arg}"));
+                    continue;
+                };
+                let en = crate::i18n::lookup(&id).unwrap().en;
+                assert_eq!(en, doc, "{name} --{arg}: {id} is not the doc comment");
+            }
+        }
+        if !untranslated.is_empty() {
+            eprintln!("options without Japanese help: {untranslated:?}");
+        }
+    }
 }

@@ -79,6 +79,55 @@ pub struct Check {
     pub args: Map<String, Value>,
 }
 
+/// A line said through the catalogue: its message id and arguments.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Said {
+    pub id: String,
+    #[serde(default)]
+    pub args: Map<String, Value>,
+}
+
+impl Said {
+    pub fn new(id: &str, args: &[(&str, &str)]) -> Said {
+        Said {
+            id: id.into(),
+            args: args
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), Value::String((*v).to_string())))
+                .collect(),
+        }
+    }
+
+    fn args(&self) -> Vec<(&str, String)> {
+        self.args
+            .iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.as_str(), s)
+            })
+            .collect()
+    }
+
+    fn in_lang(&self, lang: crate::i18n::Lang) -> String {
+        let a = self.args();
+        let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        crate::i18n::tr_in(lang, &self.id, &a)
+    }
+
+    /// The English text (what the JSON keeps).
+    pub fn english(&self) -> String {
+        self.in_lang(crate::i18n::Lang::En)
+    }
+
+    /// The text in the current language.
+    pub fn text(&self) -> String {
+        self.in_lang(crate::i18n::current())
+    }
+}
+
 impl Check {
     pub fn new(
         name: &str,
@@ -298,6 +347,11 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Parts that could not run here, each with the reason.
     pub skipped: Vec<String>,
+    /// The catalogue messages behind lines of `notes` and `skipped` (which
+    /// stay English): a report read back shows them in the reader's
+    /// language. A line without one is shown as it is.
+    #[serde(default)]
+    pub said: Vec<Said>,
     pub interrupted: bool,
     /// The view: rows to show in the human table (all when `None`).
     #[serde(default)]
@@ -329,6 +383,7 @@ impl Report {
             checks: Vec::new(),
             notes: Vec::new(),
             skipped: Vec::new(),
+            said: Vec::new(),
             interrupted: false,
             table_rows: None,
             table_hide: Vec::new(),
@@ -356,6 +411,33 @@ impl Report {
 
     pub fn skip(&mut self, why: impl Into<String>) {
         self.skipped.push(why.into());
+    }
+
+    /// A note from the catalogue: its English goes into `notes` (and the
+    /// JSON), the reader sees it in their language.
+    pub fn note_t(&mut self, id: &str, args: &[(&str, &str)]) {
+        let said = Said::new(id, args);
+        self.notes.push(said.english());
+        self.said.push(said);
+    }
+
+    /// A skipped part's reason from the catalogue, as [`Report::note_t`].
+    pub fn skip_t(&mut self, id: &str, args: &[(&str, &str)]) {
+        let said = Said::new(id, args);
+        self.skipped.push(said.english());
+        self.said.push(said);
+    }
+
+    /// A line of `notes` or `skipped` in the current language: through the
+    /// catalogue message it came from, else as it is.
+    pub fn shown(&self, line: &str) -> String {
+        self.said_for(line)
+            .map_or_else(|| line.to_string(), Said::text)
+    }
+
+    /// The catalogue message a line of `notes` or `skipped` came from.
+    pub fn said_for(&self, line: &str) -> Option<&Said> {
+        self.said.iter().find(|s| s.english() == line)
     }
 
     pub fn check(&mut self, c: Check) {

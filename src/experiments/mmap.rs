@@ -37,6 +37,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../experiments/mmap.md"),
     plots: false,
+    chart: None,
     quick: Some(&["--size", "64M"]),
     key_figures: &[],
     judge,

@@ -118,6 +118,10 @@ impl Judgement {
 /// An experiment's pure check function.
 pub type JudgeFn = fn(&Recorded<'_>) -> Result<Judgement>;
 
+/// An experiment's chart from what was recorded (`None`: nothing to draw,
+/// e.g. too few rows).
+pub type ChartFn = fn(&Recorded<'_>) -> Result<Option<crate::report::Chart>>;
+
 /// One experiment, as the registry knows it.
 pub struct Info {
     pub name: &'static str,
@@ -131,6 +135,9 @@ pub struct Info {
     pub page: &'static str,
     /// Whether it draws a chart (`--plot`).
     pub plots: bool,
+    /// Its chart, drawn from what was recorded: a run and `memlab report`
+    /// (which redraws a lab's charts from its JSON) both go through it.
+    pub chart: Option<ChartFn>,
     /// `memlab all` runs it with these arguments; `None`: not run by `all`.
     pub quick: Option<&'static [&'static str]>,
     /// Summary keys that characterise a run (for reports that compare labs).
@@ -286,7 +293,7 @@ mod tests {
     fn japanese_pages_name_the_same_checks_as_the_english_ones() {
         for i in super::ALL {
             let Some(ja) = i.page_ja else { continue };
-            for m in crate::i18n::MESSAGES {
+            for m in crate::i18n::messages() {
                 let Some(check) = m.id.strip_prefix("check.") else {
                     continue;
                 };

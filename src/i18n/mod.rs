@@ -17,7 +17,7 @@ mod catalogue;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-pub use catalogue::{MESSAGES, Message};
+pub use catalogue::{Message, messages};
 
 /// A language memlab renders its messages in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn lang_in_args<S: AsRef<str>>(args: &[S]) -> Option<Lang> {
 
 /// The catalogue entry `id`.
 pub fn lookup(id: &str) -> Option<&'static Message> {
-    MESSAGES.iter().find(|m| m.id == id)
+    messages().find(|m| m.id == id)
 }
 
 /// Message `id` in `lang` with its `{name}` placeholders filled from

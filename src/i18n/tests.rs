@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn every_message_has_both_languages_and_the_same_placeholders() {
-    for m in MESSAGES {
+    for m in messages() {
         assert!(!m.en.trim().is_empty(), "{}: no English", m.id);
         assert!(!m.ja.trim().is_empty(), "{}: no Japanese", m.id);
         assert_eq!(
@@ -16,7 +16,7 @@ fn every_message_has_both_languages_and_the_same_placeholders() {
 
 #[test]
 fn ids_are_unique() {
-    let mut ids: Vec<&str> = MESSAGES.iter().map(|m| m.id).collect();
+    let mut ids: Vec<&str> = messages().map(|m| m.id).collect();
     ids.sort_unstable();
     let n = ids.len();
     ids.dedup();
@@ -25,7 +25,7 @@ fn ids_are_unique() {
 
 #[test]
 fn japanese_text_has_no_ambiguous_width_characters() {
-    for m in MESSAGES {
+    for m in messages() {
         for c in AMBIGUOUS {
             assert!(!m.ja.contains(*c), "{}: '{c}' in the Japanese text", m.id);
         }
@@ -34,7 +34,7 @@ fn japanese_text_has_no_ambiguous_width_characters() {
 
 #[test]
 fn the_japanese_is_japanese() {
-    for m in MESSAGES {
+    for m in messages() {
         assert!(
             m.ja.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)
                 || ('\u{4e00}'..='\u{9fff}').contains(&c)),
@@ -126,7 +126,7 @@ fn the_catalogue_and_the_code_agree() {
             }
         }
     }
-    for m in MESSAGES {
+    for m in messages() {
         let generic = m.id.starts_with("check.") || m.id.starts_with("list.");
         // help.NAME for a subcommand is found by its name (cli::command_in).
         let by_name = m.id.starts_with("help.")

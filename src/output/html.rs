@@ -301,7 +301,11 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
             // The document's definition, shown once: in the claim above.
             continue;
         }
-        let _ = writeln!(h, "<p class=\"note\"{}>{}</p>", en_attr(), inline(n));
+        let (attr, n) = match report.said_for(n) {
+            Some(said) => ("", said.text()),
+            None => (en_attr(), n.clone()),
+        };
+        let _ = writeln!(h, "<p class=\"note\"{attr}>{}</p>", inline(&n));
     }
     rows_table(h, report);
     listings(h, report);
@@ -327,8 +331,9 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
     }
     checks(h, report);
     for sk in &report.skipped {
-        let sk = if en_attr().is_empty() {
-            inline(sk)
+        let said = report.said_for(sk);
+        let sk = if en_attr().is_empty() || said.is_some() {
+            inline(&report.shown(sk))
         } else {
             format!("<span{}>{}</span>", en_attr(), inline(sk))
         };

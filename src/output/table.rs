@@ -79,7 +79,7 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     };
     for n in &r.notes {
         // Notes are Markdown: *emphasis* reads as the word, `code` stays.
-        let n = st.text(&super::page::inline(n, &plain));
+        let n = st.text(&super::page::inline(&r.shown(n), &plain));
         if n.trim().is_empty() {
             continue;
         }
@@ -141,7 +141,7 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     for s in &r.skipped {
         push(
             wrap(
-                &st.text(&crate::i18n::tr("ui.skipped", &[("why", s)])),
+                &st.text(&crate::i18n::tr("ui.skipped", &[("why", &r.shown(s))])),
                 w,
                 "",
                 "    ",

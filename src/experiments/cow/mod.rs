@@ -62,6 +62,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/cow.md"),
     plots: true,
+    chart: None,
     quick: Some(&["--size", "64M"]),
     key_figures: &["fork_us", "copied_kib", "child_access_minflt"],
     judge: checks::judge,

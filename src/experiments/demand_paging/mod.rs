@@ -66,6 +66,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/demand-paging.md"),
     plots: true,
+    chart: None,
     quick: Some(&[
         "--size",
         "32M",

@@ -59,6 +59,7 @@ pub const INFO: super::Info = super::Info {
     needs: "swap for the swap-in kind (the rest runs without)",
     page: include_str!("../../../experiments/faults.md"),
     plots: true,
+    chart: None,
     quick: Some(&["--size", "8M", "--thp-size", "64M", "--rounds", "2"]),
     key_figures: &[
         "anon_p50_ns",

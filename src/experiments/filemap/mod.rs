@@ -64,6 +64,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/filemap.md"),
     plots: false,
+    chart: None,
     quick: Some(&["--cold"]),
     key_figures: &["cold_random_major_faults"],
     judge,

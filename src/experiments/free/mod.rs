@@ -57,6 +57,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/free.md"),
     plots: false,
+    chart: None,
     quick: Some(&[]),
     key_figures: &[],
     judge,

@@ -53,6 +53,7 @@ pub const INFO: super::Info = super::Info {
     needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
     page: include_str!("../../../experiments/hugepage.md"),
     plots: true,
+    chart: None,
     quick: Some(&["--size", "64M", "--forks", "5"]),
     key_figures: &["4k_fork_us", "thp_fork_us", "thp_minflt"],
     judge,

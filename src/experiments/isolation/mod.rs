@@ -56,6 +56,7 @@ pub const INFO: super::Info = super::Info {
     needs: "root for physical frame numbers (the rest runs without)",
     page: include_str!("../../../experiments/isolation.md"),
     plots: false,
+    chart: None,
     quick: Some(&[]),
     key_figures: &[],
     judge,

@@ -58,6 +58,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/malloc.md"),
     plots: false,
+    chart: None,
     quick: Some(&[]),
     key_figures: &[],
     judge,

@@ -70,6 +70,7 @@ pub const INFO: super::Info = super::Info {
     needs: "root or a delegated memory cgroup for the physical part",
     page: include_str!("../../../experiments/oom.md"),
     plots: false,
+    chart: None,
     quick: Some(&["--limit", "32M"]),
     key_figures: &["physical_touched_kib", "oom_kill_count"],
     judge: checks::judge,

@@ -54,6 +54,7 @@ pub const INFO: super::Info = super::Info {
     needs: "a folder on a disk",
     page: include_str!("../../../experiments/page-cache.md"),
     plots: true,
+    chart: None,
     quick: Some(&["--size", "64M"]),
     key_figures: &[
         "cold_read_s",

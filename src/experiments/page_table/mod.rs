@@ -60,6 +60,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/page-table.md"),
     plots: true,
+    chart: None,
     quick: Some(&["--size", "64M", "--reserve", "8G"]),
     key_figures: &["dense_pte_bytes_per_page", "sparse_2m_pte_bytes_per_page"],
     judge,

@@ -40,6 +40,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/segv.md"),
     plots: false,
+    chart: None,
     quick: Some(&["--target", "all"]),
     key_figures: &[],
     judge,

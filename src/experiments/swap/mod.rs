@@ -65,6 +65,7 @@ pub const INFO: super::Info = super::Info {
     needs: "swap (or root with --swapfile); root or a delegated memory cgroup for the rescue",
     page: include_str!("../../../experiments/swap.md"),
     plots: false,
+    chart: None,
     quick: Some(&["--size", "32M"]),
     key_figures: &[
         "pageout_swapped_kib",

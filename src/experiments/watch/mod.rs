@@ -70,6 +70,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/watch.md"),
     plots: true,
+    chart: None,
     quick: None,
     key_figures: &["peak_rss_kib", "peak_rss_kernel_kib"],
     judge: checks::judge,

@@ -64,7 +64,7 @@ pub const INFO: super::Info = super::Info {
         "available_drop_kib",
     ],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/page-cache.md")),
 };
 
 const DEFAULT_SIZE: u64 = 256 << 20;

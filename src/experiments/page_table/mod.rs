@@ -66,7 +66,7 @@ pub const INFO: super::Info = super::Info {
     quick: Some(&["--size", "64M", "--reserve", "8G"]),
     key_figures: &["dense_pte_bytes_per_page", "sparse_2m_pte_bytes_per_page"],
     judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/page-table.md")),
 };
 
 /// Smallest reservation worth the sparse cases (two 1 GiB strides).

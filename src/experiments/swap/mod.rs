@@ -75,7 +75,7 @@ pub const INFO: super::Info = super::Info {
         "minor_ns_per_fault",
     ],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/swap.md")),
 };
 
 /// How long a run waits for another swap run's lock.

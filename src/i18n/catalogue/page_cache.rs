@@ -72,9 +72,9 @@ super::catalogue! {
         "ページキャッシュ: {size} のファイルを初回と2回目に読み、捨てる";
     "page_cache.title.chart_x" => "time (s)", "時間（秒）";
     "page_cache.title.chart_y" => "MiB (system lines above their lowest)", "MiB（システムの線はそれぞれの最小値からの差）";
-    "page_cache.title.series_cache" => "buff/cache", "buff/cache（バッファキャッシュとページキャッシュ）";
-    "page_cache.title.series_free" => "free (adj.)", "free（補正後）";
-    "page_cache.title.series_available" => "available (adj.)", "available（補正後）";
+    "page_cache.title.series_cache" => "buff/cache", "buff/cache 全体";
+    "page_cache.title.series_free" => "free (adj.)", "free 補正後";
+    "page_cache.title.series_available" => "available (adj.)", "available 補正後";
     "page_cache.title.series_resident" => "file resident (mincore)", "キャッシュ上のファイル（mincore）";
     "page_cache.title.band_quiet_before" => "quiet before", "前の静かな区間";
     "page_cache.title.band_cold_read" => "cold read", "初回の読み込み";

@@ -53,7 +53,7 @@ super::catalogue! {
     // ---- the chart ----
     "page_table.title.chart" => "Page-table bytes per touched page", "触れた1ページあたりのページテーブルのバイト数";
     "page_table.title.chart_x" => "case", "場合";
-    "page_table.title.chart_y" => "bytes of page table per touched page (VmPTE delta)", "触れた1ページあたりのページテーブル（VmPTE の増分、バイト）";
+    "page_table.title.chart_y" => "bytes of page table per touched page (VmPTE delta)", "1ページあたりのバイト数（VmPTE の増分）";
     "page_table.title.chart_series" => "bytes per touched page", "1ページあたりのバイト数";
 
     // ---- option help ----

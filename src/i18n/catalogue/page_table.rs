@@ -41,9 +41,9 @@ super::catalogue! {
     "page_table.err.reserve_too_small" => "--reserve {reserve} is too small for the sparse cases (one page every 1 GiB needs at least {min}; e.g. --reserve 64G)",
         "--reserve {reserve} はまばらな場合には小さすぎます（1 GiB ごとに1ページ触れるには {min} 以上が必要です。例: --reserve 64G）";
     "page_table.err.reserve_too_big" => "--reserve {reserve} needs {cost} of page tables in the sparse cases, more than half of the {room} {source}; {hint}, or --force",
-        "--reserve {reserve} では、まばらな場合のページテーブルに {cost} が必要で、{source} {room} の半分を超えます。{hint}。または --force を付けてください";
-    "page_table.err.reserve_hint" => "e.g. --reserve {gib}G", "例えば --reserve {gib}G にするか";
-    "page_table.err.reserve_no_room" => "there is too little memory for the sparse cases", "まばらな場合に使えるメモリが足りません";
+        "--reserve {reserve} では、まばらな場合のページテーブルに {cost} が必要で、{source}である {room} の半分を超えます。{hint}（または --force を付けてください）";
+    "page_table.err.reserve_hint" => "e.g. --reserve {gib}G", "例えば --reserve {gib}G にしてください";
+    "page_table.err.reserve_no_room" => "there is too little memory for the sparse cases", "まばらな場合を実行するにはメモリが足りません";
     "page_table.err.room_available" => "available (MemAvailable)", "使えるメモリ（MemAvailable）";
     "page_table.err.room_cgroup" => "left under memlab's cgroup memory limit", "memlab の cgroup のメモリ上限までの残り";
     "page_table.err.mmap_failed" => "{name}: mmap of {len} failed: {error}", "{name}: {len} の mmap に失敗しました: {error}";

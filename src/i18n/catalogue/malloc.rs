@@ -13,7 +13,7 @@ super::catalogue! {
     "check.free_of_large_block_unmaps_it" => "free() of a large block gives its mapping back",
         "大きなブロックを free() すると、そのマッピングは解放される";
     "check.kernel_counts_more_than_asked" => "the kernel sees more memory used than the program asked for",
-        "「自分が使用しているメモリ量を報告する機能を持つプログラムがあるが、そのプログラムが出す値と、Linuxから見たプロセス使用メモリ」は異なる";
+        "「そのプログラムが出す値と、Linuxから見たプロセス使用メモリ量とが、異なることがよくある」";
 
     // ---- narration ----
     "malloc.say.small_diff" => "{blocks} small mallocs ({total}) changed /proc/self/maps in {lines} line(s):",

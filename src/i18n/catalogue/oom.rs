@@ -36,7 +36,7 @@ super::catalogue! {
         "[物理メモリ] 子プロセス {pid} がこの cgroup に入りました（oom_score_adj {adj}）。OOM killer に強制終了されるまで、{rate} の速さでメモリに触れていきます";
     "oom.say.unreadable" => "unreadable", "読めません";
     "oom.say.physical_end" => "[physical] the child {outcome} after touching {touched}; the group had {peak} charged at most; cgroup removed: {removed}",
-        "[物理メモリ] 子プロセスは {touched} に触れたところで{outcome}。グループに課金されたメモリは最大 {peak} でした。cgroup の削除: {removed}";
+        "[物理メモリ] 子プロセスは {touched} に触れたところで、{outcome}。グループに課金されたメモリは最大 {peak} でした。cgroup の削除: {removed}";
     "oom.say.outcome.killed" => "was killed by {signal}", "{signal} で強制終了されました";
     "oom.say.outcome.timeout" => "was killed by memlab at the deadline", "期限になったので memlab に強制終了されました";
     "oom.say.outcome.exit" => "exited with status {code} ({meaning})", "終了ステータス {code}（{meaning}）で終了しました";

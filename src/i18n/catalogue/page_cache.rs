@@ -37,7 +37,7 @@ super::catalogue! {
     "page_cache.say.dropped" => "posix_fadvise(DONTNEED): {resident} of the file resident",
         "posix_fadvise(DONTNEED) で捨てました。ページキャッシュに残っているのはファイルのうち {resident} です";
     "page_cache.say.read" => "{step}: {read_s} s, major faults {majflt}, {device} read from the device; resident {before} → {after}",
-        "{step}: {read_s} 秒、メジャーページフォルト {majflt} 回、デバイスから {device} 読み込み。ページキャッシュ上のファイルは {before} から {after} に";
+        "{step}: {read_s} 秒。メジャーページフォルト {majflt} 回、デバイスからの読み込み {device}。ページキャッシュ上のファイルは {before} から {after} になりました";
     "page_cache.say.dropped_again" => "posix_fadvise(DONTNEED) again: resident {resident}",
         "もう一度 posix_fadvise(DONTNEED) で捨てました。ページキャッシュ上のファイルは {resident} です";
     "page_cache.say.unknown" => "unknown", "不明";

@@ -39,7 +39,7 @@ super::catalogue! {
     "swap.say.rescue_start" => "[rescue] a child in a cgroup limited to {limit} (swap allowed) touches {size}",
         "[救済] メモリを {limit} に制限した cgroup（スワップは許可）の中で、子プロセスが {size} に触れます";
     "swap.say.rescue_end" => "[rescue] with swap: {outcome} (VmSwap at the end of the writes: {swap} KiB)",
-        "[救済] スワップがあると: {outcome}（書き込み終了時の VmSwap: {swap} KiB）";
+        "[救済] スワップあり: {outcome}（書き込み終了時の VmSwap: {swap} KiB）";
     "swap.say.no_swap_start" => "[no swap] the same child, with swap denied to its cgroup only ({mechanism})",
         "[スワップなし] 同じ子プロセスを、その cgroup にだけスワップを禁じて実行します（{mechanism}）";
     "swap.say.no_swap_end" => "[no swap] {outcome}", "[スワップなし] {outcome}";

@@ -26,12 +26,12 @@ super::catalogue! {
         "時間を測った各アクセスは、カーネルの数えるとおり、スワップインのページフォルトちょうど1回である";
     // ---- narration ----
     "faults.say.clock" => "one clock read costs {ns} ns ({clocksource}); timing every fault on CPU {cpu}",
-        "時計の読み取り1回に {ns} ns かかります（{clocksource}）。CPU {cpu} の上で、ページフォルトを1回ずつ時間を測ります";
+        "時計の読み取り1回に {ns} ns かかります（{clocksource}）。CPU {cpu} に固定して、ページフォルトの時間を1回ずつ測ります";
     "faults.say.clock_unpinned" => "one clock read costs {ns} ns ({clocksource}); timing every fault on CPU (not pinned)",
-        "時計の読み取り1回に {ns} ns かかります（{clocksource}）。CPU を固定できないまま、ページフォルトを1回ずつ時間を測ります";
+        "時計の読み取り1回に {ns} ns かかります（{clocksource}）。CPU を固定できないまま、ページフォルトの時間を1回ずつ測ります";
     "faults.say.clocksource_unknown" => "clocksource unknown", "クロックソース不明";
     "faults.say.round" => "round {round} {kind} {n} accesses, {minor} minor / {major} major faults counted",
-        "ラウンド {round} {kind} アクセス {n} 回、カーネルが数えたマイナーフォルト {minor} 回、メジャーフォルト {major} 回";
+        "ラウンド {round} {kind} アクセス {n} 回、数えたページフォルト: マイナー {minor} 回、メジャー {major} 回";
 
     // ---- notes ----
     "faults.note.thp_size_available" => "--thp-size {asked} is more than half of the {room} available (MemAvailable): {used} used instead ({n} huge pages)",

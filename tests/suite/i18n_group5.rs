@@ -170,9 +170,9 @@ fn japanese_under_a_japanese_locale_with_the_same_data_as_english() {
 #[test]
 fn explain_shows_the_japanese_pages_of_hugepage_watch_and_faults() {
     for (name, heading) in [
-        ("hugepage", "# hugepage — ヒュージページ"),
-        ("watch", "# watch — "),
-        ("faults", "# faults — "),
+        ("hugepage", "hugepage — ヒュージページ"),
+        ("watch", "watch — 汎用のサンプラー"),
+        ("faults", "faults — ページフォルト"),
     ] {
         let out = stdout(&run_in(JA, &["explain", name, "--lang", "ja"]));
         assert!(out.contains(heading), "{name}: {out}");

@@ -129,7 +129,10 @@ fn list_help_and_explain_in_japanese() {
     let out = stdout(&run_in(JA, &["explain", "cow"]));
     assert!(out.contains("文書の主張"), "{out}");
     // An experiment without a Japanese page (while there is one) says so.
-    if let Some(i) = memlab::experiments::ALL.iter().find(|i| i.page_ja.is_none()) {
+    if let Some(i) = memlab::experiments::ALL
+        .iter()
+        .find(|i| i.page_ja.is_none())
+    {
         let out = stdout(&run_in(JA, &["explain", i.name]));
         assert!(
             out.lines()

@@ -279,14 +279,20 @@ fn charts_are_drawn_again_from_the_json_as_the_run_drew_them() {
         };
         assert!(!names.is_empty(), "{name}: no series");
         for n in &names {
-            assert!(run_texts.contains(n), "{name}: series {n} not in the run's chart");
+            assert!(
+                run_texts.contains(n),
+                "{name}: series {n} not in the run's chart"
+            );
             assert!(json_texts.contains(n), "{name}: series {n} not drawn");
         }
         assert!(run_texts.contains(&chart.title), "{name}: {}", chart.title);
         assert_eq!(run_counts.len(), json_counts.len(), "{name}: polylines");
         for (r, j) in run_counts.iter().zip(&json_counts) {
             let (r, j) = (*r as f64, *j as f64);
-            assert!((r - j).abs() <= r * 0.1 + 2.0, "{name}: {run_counts:?} vs {json_counts:?}");
+            assert!(
+                (r - j).abs() <= r * 0.1 + 2.0,
+                "{name}: {run_counts:?} vs {json_counts:?}"
+            );
         }
         if name == "watch" {
             let rows = serde_json::from_str::<Value>(&std::fs::read_to_string(&json).unwrap())
@@ -296,7 +302,10 @@ fn charts_are_drawn_again_from_the_json_as_the_run_drew_them() {
                 .len();
             let most = run_counts.iter().max().copied().unwrap_or(0);
             assert!(rows > 1024, "{rows} rows: too few to downsample");
-            assert!(most <= 1024 + 8, "a series of {most} points for {rows} rows");
+            assert!(
+                most <= 1024 + 8,
+                "a series of {most} points for {rows} rows"
+            );
         }
     }
 }
@@ -319,8 +328,14 @@ fn watch_hands_its_first_row_over_before_sleeping_a_long_interval() {
     let first = lines.next().unwrap().unwrap();
     let took = t0.elapsed();
     assert!(header.starts_with("t_s,"), "{header}");
-    assert!(first.split(',').count() == header.split(',').count(), "{first}");
-    assert!(took < Duration::from_millis(2500), "the first row took {took:?}");
+    assert!(
+        first.split(',').count() == header.split(',').count(),
+        "{first}"
+    );
+    assert!(
+        took < Duration::from_millis(2500),
+        "the first row took {took:?}"
+    );
     // The reader leaves (as `head -2` does): memlab ends the command.
     drop(lines);
     let status = child.wait().unwrap();
@@ -350,5 +365,8 @@ fn watch_hands_its_first_row_over_before_sleeping_a_long_interval() {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
     assert!(rows >= 2, "no row on disk after {took:?}");
-    assert!(took < Duration::from_millis(1500), "the first row took {took:?}");
+    assert!(
+        took < Duration::from_millis(1500),
+        "the first row took {took:?}"
+    );
 }

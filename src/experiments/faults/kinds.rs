@@ -340,7 +340,10 @@ fn counted_maps(maps: &[Region], out: &mut [u64]) -> (ThreadUsage, u64) {
 }
 
 fn file_minor(round: u32, s: &Setup) -> Result<Timed> {
-    let f = s.file.as_ref().with_context(|| tr("faults.err.no_test_file", &[]))?;
+    let f = s
+        .file
+        .as_ref()
+        .with_context(|| tr("faults.err.no_test_file", &[]))?;
     f.read_all()?; // every page in the page cache
     let maps = page_maps(f, s.page, false)?;
     let (ns, u, wall) = time_page_maps(s, &maps);
@@ -351,7 +354,10 @@ fn file_minor(round: u32, s: &Setup) -> Result<Timed> {
 }
 
 fn file_major(round: u32, s: &Setup) -> Result<Timed> {
-    let f = s.file.as_ref().with_context(|| tr("faults.err.no_test_file", &[]))?;
+    let f = s
+        .file
+        .as_ref()
+        .with_context(|| tr("faults.err.no_test_file", &[]))?;
     // The file was fsynced, so all its pages are clean and DONTNEED drops
     // them; MADV_RANDOM stops read-ahead, so each read fetches one page.
     sys::fadvise_dontneed(f.file.as_fd())?;

@@ -265,10 +265,7 @@ fn measure(
     let unknown = tr("faults.say.clocksource_unknown", &[]);
     let clock = [
         ("ns", overhead.to_string()),
-        (
-            "clocksource",
-            m.clocksource.clone().unwrap_or(unknown),
-        ),
+        ("clocksource", m.clocksource.clone().unwrap_or(unknown)),
         ("cpu", cpu.map(|c| c.to_string()).unwrap_or_default()),
     ];
     let clock: Vec<(&str, &str)> = clock.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -456,10 +456,7 @@ fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
         );
     }
     if m.rows_dropped > 0 {
-        r.note_t(
-            "watch.note.dropped",
-            &[("n", &m.rows_dropped.to_string())],
-        );
+        r.note_t("watch.note.dropped", &[("n", &m.rows_dropped.to_string())]);
     }
     if m.rows == 0 && end == End::Exited {
         r.note_t("watch.note.ended_before_first", &[]);
@@ -468,10 +465,7 @@ fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
         let pid = r.params.get("pid").cloned().unwrap_or_default();
         r.note_t(
             "watch.note.killed",
-            &[
-                ("cmd", &args.command.join(" ")),
-                ("pid", &pid.to_string()),
-            ],
+            &[("cmd", &args.command.join(" ")), ("pid", &pid.to_string())],
         );
     }
     r.exit_status = Some(match (&exit, end) {

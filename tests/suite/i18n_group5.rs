@@ -194,6 +194,33 @@ fn watch_help_is_japanese() {
         }
     }
     assert!(out.contains("標準エラー出力"), "{out}");
+    // clap's own words too.
+    for ja in [
+        "使い方:",
+        "オプション:",
+        "引数:",
+        "ヘルプを表示します",
+        "既定値: 100ms",
+    ] {
+        assert!(out.contains(ja), "{ja} missing:\n{out}");
+    }
+    for en in [
+        "Usage:",
+        "Options:",
+        "Arguments:",
+        "Print help",
+        "[default",
+        "[possible",
+    ] {
+        assert!(!out.contains(en), "{en} in:\n{out}");
+    }
+    // English stays English.
+    let out = stdout(&run_in(&[], &["watch", "--help", "--lang", "en"]));
+    assert!(
+        out.contains("Usage:") && out.contains("[default: 100ms]"),
+        "{out}"
+    );
+    assert!(!has_japanese(&out), "{out}");
 }
 
 /// The texts and the polylines' point counts of an SVG.

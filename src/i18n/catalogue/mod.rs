@@ -133,6 +133,14 @@ mod core {
                            "実行結果すべて（meta、params、measurements、summary、rows、checks など）を JSON で PATH に書き出します（PATH なしか `-` なら標準出力）";
         "help.arg.quiet" => "No narration and no progress bar", "途中経過の説明も進行表示も出しません";
         "help.arg.plot" => "Draw an SVG chart to PATH", "SVG のグラフを PATH に描きます";
+        "help.usage" => "Usage:", "使い方:";
+        "help.arguments" => "Arguments", "引数";
+        "help.options" => "Options", "オプション";
+        "help.commands" => "Commands", "コマンド";
+        "help.help_flag" => "Print help", "ヘルプを表示します";
+        "help.version_flag" => "Print version", "バージョンを表示します";
+        "help.default" => "default: {value}", "既定値: {value}";
+        "help.possible" => "possible values: {value}", "指定できる値: {value}";
         "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
                        "表示する言語: ja または en（既定はロケールに従います）";
 

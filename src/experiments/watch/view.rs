@@ -342,6 +342,46 @@ mod tests {
         assert!(p.iter().any(|x| x.1 == 0.0), "the lows stay too");
     }
 
+    /// The chart of a saved run (every row) is the chart the run drew from
+    /// its bounded series: the same series, the same points.
+    #[test]
+    fn the_chart_of_the_recorded_rows_is_the_runs_chart() {
+        let rows: Vec<Row> = (0..5_000u64)
+            .map(|i| Row {
+                t_s: i as f64 / 1000.0,
+                nprocs: 1,
+                vsz_kib: 9_000,
+                rss_kib: 1_000 + (i * 7919) % 3_000,
+                pss_kib: (i % 10 == 0).then_some(500 + i % 300),
+                ..Row::default()
+            })
+            .collect();
+        let mut run = ChartData::default();
+        for r in &rows {
+            run.push(r);
+        }
+        let command = vec!["sleep".to_string(), "5".to_string()];
+        let f = crate::experiments::fixture::Fixture::new("watch")
+            .param("pid", 42)
+            .param("command", &command)
+            .param("children", true)
+            .rows(&rows);
+        let from_json = chart_of_recorded(&Recorded::of(&f)).unwrap().unwrap();
+        let run = run.chart(&what(42, Some(&command)), true);
+        assert_eq!(from_json.title, run.title);
+        let (ChartKind::Lines { series: a, .. }, ChartKind::Lines { series: b, .. }) =
+            (&from_json.kind, &run.kind)
+        else {
+            panic!("line charts")
+        };
+        let names = |s: &[Series]| s.iter().map(|x| x.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(a), names(b));
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.points, y.points, "{}", x.name);
+            assert!(x.points.len() <= 2 * CHART_BUCKETS, "{}", x.points.len());
+        }
+    }
+
     #[test]
     fn online_summary_tracks_peak_min_and_ends() {
         let mut o = Online::default();

@@ -27,7 +27,7 @@ super::catalogue! {
 
     // ---- notes ----
     "watch.note.missed_peak" => "the sampled peak ({sampled} KiB) is below {share}% of the kernel's own ({kernel} KiB): the interval missed the peak; sample faster (--interval)",
-        "測定した RSS の最大値（{sampled} KiB）が、カーネル自身の記録した最大値（{kernel} KiB）の {share}% に届きません。サンプリングの間隔のあいだに最大値を逃しています。間隔を短くしてください（--interval）";
+        "測定した RSS の最大値（{sampled} KiB）が、カーネル自身の記録した最大値（{kernel} KiB）の {share}% に届きません。サンプリングの間隔が長すぎて、最大値を逃しています。間隔を短くしてください（--interval）";
     "watch.note.upper_bound" => "rss_kib sums the tree: pages shared between its processes count once per process, so it is an upper bound (--pss sums PSS, which splits them)",
         "rss_kib はプロセスツリーの合計です。プロセスの間で共有されたページはプロセスごとに数えられるので、この値は上限です（--pss を付けると、共有されたページを分け合って数える PSS を合計します）";
     "watch.note.table_rows" => "the table shows {shown} of {total} rows (evenly spaced, the RSS peak and the last); all are in --csv/--json",
@@ -44,7 +44,7 @@ super::catalogue! {
     "watch.err.interval_floor" => "--interval {interval} is below the 1ms floor (e.g. --interval 1ms)",
         "--interval {interval} は下限の 1ms より短い値です（例: --interval 1ms）";
     "watch.err.nothing" => "say what to watch: --pid PID, or a command after -- (e.g. memlab watch -- sleep 1)",
-        "測る対象を指定してください: --pid PID か、-- のあとのコマンドです（例: memlab watch -- sleep 1）";
+        "測る対象を --pid PID か、-- のあとのコマンドで指定してください（例: memlab watch -- sleep 1）";
     "watch.err.bad_pid" => "--pid {pid} is not a process id (e.g. --pid 4242)",
         "--pid {pid} はプロセス ID ではありません（例: --pid 4242）";
     "watch.err.denied" => "memlab may not read /proc/{pid} (run as its user or root)",

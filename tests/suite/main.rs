@@ -22,6 +22,7 @@ mod hugepage;
 mod i18n;
 mod i18n_group3;
 mod i18n_group4;
+mod i18n_group5;
 mod isolation;
 mod malloc;
 mod mmap;

@@ -112,7 +112,13 @@ impl Said {
     }
 
     fn in_lang(&self, lang: crate::i18n::Lang) -> String {
-        let a = self.args();
+        let mut a = self.args();
+        if lang == crate::i18n::Lang::Ja {
+            // English reasons handed in as arguments, in Japanese too.
+            for (_, v) in &mut a {
+                *v = crate::i18n::localize_in(lang, v);
+            }
+        }
         let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
         crate::i18n::tr_in(lang, &self.id, &a)
     }
@@ -432,7 +438,7 @@ impl Report {
     /// catalogue message it came from, else as it is.
     pub fn shown(&self, line: &str) -> String {
         self.said_for(line)
-            .map_or_else(|| line.to_string(), Said::text)
+            .map_or_else(|| crate::i18n::localize(line), Said::text)
     }
 
     /// The catalogue message a line of `notes` or `skipped` came from.

@@ -142,7 +142,7 @@ fn thp_size(args: &Args, r: &mut Report) -> Result<u64> {
         let (room, source) = crate::guard::room()?;
         let cap = (room / 2) / HUGE_PAGE_BYTES * HUGE_PAGE_BYTES;
         if bytes > cap {
-            let id = if source.starts_with("available") {
+            let id = if source == crate::guard::Room::Available {
                 "faults.note.thp_size_available"
             } else {
                 "faults.note.thp_size_cgroup"

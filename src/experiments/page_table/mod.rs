@@ -159,7 +159,7 @@ fn sizes(args: &Args, page: u64) -> Result<(u64, u64)> {
                     ("reserve", &args.reserve.to_string()),
                     ("cost", &human_bytes(sparse_cost)),
                     ("room", &human_bytes(room)),
-                    ("source", &room_words(source)),
+                    ("source", &source.words()),
                     ("hint", &hint),
                 ],
             )));
@@ -168,15 +168,6 @@ fn sizes(args: &Args, page: u64) -> Result<(u64, u64)> {
         crate::guard::check(Size(size), args.force)?;
     }
     Ok((size, reserve))
-}
-
-/// The guard's words for the memory it counted, in the reader's language.
-fn room_words(source: &str) -> String {
-    if source.starts_with("left under") {
-        tr("page_table.err.room_cgroup", &[])
-    } else {
-        tr("page_table.err.room_available", &[])
-    }
 }
 
 /// The dense case, and its THP twin with --thp where THP can give huge pages.

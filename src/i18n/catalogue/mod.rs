@@ -39,6 +39,7 @@ mod oom;
 mod page_cache;
 mod page_table;
 mod segv;
+mod shared;
 mod swap;
 mod watch;
 
@@ -61,6 +62,7 @@ pub static PARTS: &[&[Message]] = &[
     swap::MESSAGES,
     watch::MESSAGES,
     lab::MESSAGES,
+    shared::MESSAGES,
 ];
 
 /// Every message memlab renders in the reader's language.

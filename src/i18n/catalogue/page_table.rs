@@ -44,8 +44,6 @@ super::catalogue! {
         "--reserve {reserve} では、まばらな場合のページテーブルに {cost} が必要で、{source}である {room} の半分を超えます。{hint}（または --force を付けてください）";
     "page_table.err.reserve_hint" => "e.g. --reserve {gib}G", "例えば --reserve {gib}G にしてください";
     "page_table.err.reserve_no_room" => "there is too little memory for the sparse cases", "まばらな場合を実行するにはメモリが足りません";
-    "page_table.err.room_available" => "available (MemAvailable)", "使えるメモリ（MemAvailable）";
-    "page_table.err.room_cgroup" => "left under memlab's cgroup memory limit", "memlab の cgroup のメモリ上限までの残り";
     "page_table.err.mmap_failed" => "{name}: mmap of {len} failed: {error}", "{name}: {len} の mmap に失敗しました: {error}";
     "page_table.err.reserve_mmap_failed" => "mmap of {len} with MAP_NORESERVE failed: {error}",
         "MAP_NORESERVE を付けた {len} の mmap に失敗しました: {error}";

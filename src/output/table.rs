@@ -534,6 +534,10 @@ pub fn human(key: &str, v: &Value) -> String {
                 commas(i128::from(u))
             } else {
                 let f = n.as_f64().unwrap_or(0.0);
+                if f.fract() == 0.0 && f.abs() < 1e15 {
+                    // A whole number stored as a float (`4104.0`).
+                    return commas(f as i128);
+                }
                 let s = if f.abs() >= 100.0 {
                     format!("{f:.1}")
                 } else {
@@ -628,6 +632,7 @@ mod tests {
         assert_eq!(human("ratio", &json!(1.0 / 3.0)), "0.333");
         assert_eq!(human("ns", &json!(13490.8)), "13,490.8");
         assert_eq!(human("ns", &json!(150.0)), "150");
+        assert_eq!(human("bytes_per_page", &json!(4104.0)), "4,104");
         // A size keeps the one decimal of its column (`76.0 MiB` beside
         // `72.9 MiB`).
         assert_eq!(human("rss_kib", &json!(1536.0)), "1.5 MiB");

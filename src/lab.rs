@@ -91,7 +91,7 @@ pub fn run(args: &Args) -> Result<i32> {
         .map(|(info, p)| html::Section {
             name: info.name,
             section: info.section,
-            page: Some(info.page),
+            page: Some(html_page(info)),
             outcome: match &p.outcome {
                 Ok((r, svg, files)) => html::Outcome::Ran {
                     report: r,
@@ -297,6 +297,15 @@ pub(crate) fn chart_with(chart: Option<ChartFn>, r: &Report, beside: &Path) -> O
         }
     }
     std::fs::read_to_string(beside).ok()
+}
+
+/// The page a report quotes the document's claim from: the Japanese one
+/// in a Japanese report, where the experiment has one.
+pub fn html_page(info: &Info) -> &'static str {
+    match info.page_ja {
+        Some(ja) if crate::i18n::current().is_ja() => ja,
+        _ => info.page,
+    }
 }
 
 /// How a part's process ended: its exit code, the signal that killed it,

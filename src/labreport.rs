@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::error::{exit, usage};
 use crate::experiments::{self, ALL};
 use crate::i18n::tr;
-use crate::lab::chart_svg;
+use crate::lab::{chart_svg, html_page};
 use crate::output::html;
 use crate::report::{Report, Verdict};
 
@@ -147,7 +147,7 @@ fn single(lab: &Lab) -> String {
             html::Section {
                 name: info.map_or(r.experiment.as_str(), |i| i.name),
                 section: info.map_or("", |i| i.section),
-                page: info.map(|i| i.page),
+                page: info.map(html_page),
                 outcome: html::Outcome::Ran {
                     report: r,
                     svg: svg.as_deref(),
@@ -183,7 +183,8 @@ impl What {
 enum Cell {
     /// The lab has no such run, check or figure.
     Missing,
-    Text(String),
+    /// A host fact or a key figure: (its key, its value).
+    Value(String, Value),
     /// A check's verdict, with the figure it rests on (value, unit).
     Check(Verdict, Option<(f64, String)>),
 }
@@ -194,7 +195,7 @@ impl Cell {
     fn csv(&self) -> String {
         match self {
             Cell::Missing => "-".into(),
-            Cell::Text(s) => s.clone(),
+            Cell::Value(_, v) => plain(v),
             Cell::Check(v, m) => {
                 let v = match v {
                     Verdict::Holds => "held",
@@ -215,7 +216,8 @@ impl Cell {
     fn html(&self) -> (&'static str, String) {
         match self {
             Cell::Missing => ("", "-".into()),
-            Cell::Text(s) => ("", html::text(s)),
+            // For a person: sizes in their unit, digits grouped.
+            Cell::Value(k, v) => ("", html::text(&crate::output::table::human(k, v))),
             Cell::Check(v, m) => {
                 let (class, word) = match v {
                     Verdict::Holds => ("ok", tr("report.cell.held", &[])),
@@ -280,7 +282,7 @@ fn comparison(labs: &[Lab]) -> Vec<Row> {
         "root",
         "memlab_version",
     ] {
-        let cells = metas.iter().map(|m| cell(&m[key])).collect();
+        let cells = metas.iter().map(|m| cell(key, &m[key])).collect();
         out.push(Row {
             what: What::Host,
             exp: String::new(),
@@ -340,7 +342,7 @@ fn comparison(labs: &[Lab]) -> Vec<Row> {
                 .iter()
                 .map(|r| {
                     r.and_then(|r| r.summary.get(&k))
-                        .map_or(Cell::Missing, cell)
+                        .map_or(Cell::Missing, |v| cell(&k, v))
                 })
                 .collect();
             out.push(Row {
@@ -366,13 +368,20 @@ fn trim(v: f64) -> String {
     }
 }
 
-fn cell(v: &Value) -> Cell {
-    Cell::Text(match v {
-        Value::Null => return Cell::Missing,
+fn cell(key: &str, v: &Value) -> Cell {
+    match v {
+        Value::Null => Cell::Missing,
+        v => Cell::Value(key.to_string(), v.clone()),
+    }
+}
+
+/// A value as data: strings bare, numbers plain.
+fn plain(v: &Value) -> String {
+    match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), trim),
         other => other.to_string(),
-    })
+    }
 }
 
 fn compare_csv(labs: &[Lab]) -> String {

@@ -108,6 +108,23 @@ pub fn head(title: &str) -> String {
     )
 }
 
+/// A page in Japanese (experiments/ja/NAME.md): its claim section is
+/// headed `## 文書の主張`.
+fn is_japanese_page(page: &str) -> bool {
+    page.lines()
+        .any(|l| l.starts_with("## ") && l.contains("主張"))
+}
+
+/// A short text that may be English inside a Japanese page: escaped, and
+/// marked `lang="en"` there when it holds no Japanese.
+fn fragment(s: &str) -> String {
+    if en_attr().is_empty() || s.chars().any(is_japanese) {
+        text(s)
+    } else {
+        format!("<span lang=\"en\">{}</span>", escape(s))
+    }
+}
+
 /// ` lang="en"` on an element holding English inside a Japanese page.
 fn en_attr() -> &'static str {
     if crate::i18n::current().is_ja() {
@@ -255,7 +272,7 @@ fn summary(h: &mut String, sections: &[Section<'_>]) {
         let _ = writeln!(
             h,
             "<tr><td><a href=\"#{n}\">{n}</a></td><td>{status}</td><td>{}</td></tr>",
-            text(s.section),
+            fragment(s.section),
             n = escape(s.name)
         );
     }
@@ -266,12 +283,21 @@ fn section(h: &mut String, s: &Section<'_>) {
     let _ = writeln!(
         h,
         "<section id=\"{n}\">\n<h2>{n} — {}</h2>",
-        text(s.section),
+        fragment(s.section),
         n = escape(s.name)
     );
     let claim_text = s.page.map(claim_lines).unwrap_or_default();
     if let Some(page) = s.page {
+        // An English page inside a Japanese report (no Japanese page yet)
+        // is marked so; its quotes of the document stay `lang="ja"`.
+        let english = !en_attr().is_empty() && !is_japanese_page(page);
+        if english {
+            h.push_str("<div lang=\"en\">\n");
+        }
         claim(h, page);
+        if english {
+            h.push_str("</div>\n");
+        }
     }
     match &s.outcome {
         Outcome::NotRun(why) => {
@@ -499,7 +525,7 @@ fn claim(h: &mut String, page: &str) {
             if in_claim {
                 break;
             }
-            in_claim = l.contains("claim");
+            in_claim = l.contains("claim") || l.contains("主張");
             continue;
         }
         if in_claim {

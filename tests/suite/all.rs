@@ -204,7 +204,7 @@ fn all_in_japanese_under_a_japanese_locale() {
     assert!(html.contains("<h1>memlab 実験レポート</h1>"));
     assert!(html.contains("このホストで成り立った主張"));
     assert!(html.contains("件の主張が成り立ちました"));
-    assert!(html.contains("<th>カーネル</th>"));
+    assert!(html.contains("<th><span lang=\"ja\">カーネル</span></th>"));
     assert!(!html.contains("Which claims held here"));
     // Check names and the rows' tables are English, marked so.
     assert!(html.contains("<b lang=\"en\">"));

@@ -211,3 +211,55 @@ fn charts_are_drawn_from_the_rows() {
         assert_ne!(changed, chart, "{name}: the chart does not follow the rows");
     }
 }
+
+/// The comparison page in Japanese under a Japanese locale; its CSV is
+/// data, the same in both languages.
+#[test]
+fn a_comparison_in_japanese_has_the_same_csv() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("hostA"), t.path().join("hostB"));
+    lab(&a);
+    lab(&b);
+    let mut csvs = Vec::new();
+    for lang in ["en_US.UTF-8", "ja_JP.UTF-8"] {
+        let page = t.path().join(format!("{lang}.html"));
+        let csv = t.path().join(format!("{lang}.csv"));
+        let mut c = memlab();
+        for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE"] {
+            c.env_remove(k);
+        }
+        let o = c
+            .env("LANG", lang)
+            .args([a.to_str().unwrap(), b.to_str().unwrap()].iter().fold(
+                vec!["report"],
+                |mut v, d| {
+                    v.push(d);
+                    v
+                },
+            ))
+            .args([
+                "--out",
+                page.to_str().unwrap(),
+                "--csv",
+                csv.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let html = std::fs::read_to_string(&page).unwrap();
+        if lang.starts_with("ja") {
+            assert!(html.contains("<html lang=\"ja\">"));
+            assert!(html.contains("<h3>主張</h3>"), "{html}");
+            assert!(
+                html.contains("class=\"ok\"><span lang=\"ja\">成立"),
+                "{html}"
+            );
+            assert!(stderr(&o).contains("を書き出しました"), "{}", stderr(&o));
+        } else {
+            assert!(html.contains("<h3>Claims</h3>"), "{html}");
+            assert!(html.contains("class=\"ok\">held"), "{html}");
+        }
+        csvs.push(std::fs::read(&csv).unwrap());
+    }
+    assert_eq!(csvs[0], csvs[1], "the CSV differs between languages");
+}

@@ -230,13 +230,9 @@ fn a_comparison_in_japanese_has_the_same_csv() {
         }
         let o = c
             .env("LANG", lang)
-            .args([a.to_str().unwrap(), b.to_str().unwrap()].iter().fold(
-                vec!["report"],
-                |mut v, d| {
-                    v.push(d);
-                    v
-                },
-            ))
+            .arg("report")
+            .arg(&a)
+            .arg(&b)
             .args([
                 "--out",
                 page.to_str().unwrap(),

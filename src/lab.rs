@@ -198,20 +198,7 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
             }
         }
     }
-    // The part speaks the language `all` speaks (its errors become the
-    // reasons shown for parts that did not run).
-    let lang = match crate::i18n::current() {
-        crate::i18n::Lang::En => "en",
-        crate::i18n::Lang::Ja => "ja",
-        crate::i18n::Lang::Mark => "mark",
-    };
-    let mut argv: Vec<OsString> = vec!["--lang".into(), lang.into(), name.into()];
-    argv.extend(info.quick.unwrap_or(&[]).iter().map(OsString::from));
-    argv.extend(["-q".into(), "--csv".into(), file("csv").into_os_string()]);
-    argv.extend(["--json".into(), file("json").into_os_string()]);
-    if info.plots {
-        argv.extend(["--plot".into(), file("svg").into_os_string()]);
-    }
+    let argv = part_argv(info, dir, crate::i18n::current());
     let (code, signal, stderr) = match spawn_part(&argv) {
         Ok(v) => v,
         Err(e) => return not_run(e, exit::FAILED),
@@ -308,6 +295,26 @@ pub fn html_page(info: &Info) -> &'static str {
     }
 }
 
+/// The command line of a part: its quick arguments, its files in `dir`,
+/// and the language `all` speaks (the part's errors become the reasons
+/// shown for parts that did not run).
+fn part_argv(info: &Info, dir: &Path, lang: crate::i18n::Lang) -> Vec<OsString> {
+    let lang = match lang {
+        crate::i18n::Lang::En => "en",
+        crate::i18n::Lang::Ja => "ja",
+        crate::i18n::Lang::Mark => "mark",
+    };
+    let file = |ext: &str| dir.join(format!("{}.{ext}", info.name)).into_os_string();
+    let mut argv: Vec<OsString> = vec!["--lang".into(), lang.into(), info.name.into()];
+    argv.extend(info.quick.unwrap_or(&[]).iter().map(OsString::from));
+    argv.extend(["-q".into(), "--csv".into(), file("csv")]);
+    argv.extend(["--json".into(), file("json")]);
+    if info.plots {
+        argv.extend(["--plot".into(), file("svg")]);
+    }
+    argv
+}
+
 /// How a part's process ended: its exit code, the signal that killed it,
 /// its stderr.
 type Ended = (Option<i32>, Option<nix::sys::signal::Signal>, Vec<u8>);
@@ -347,4 +354,23 @@ fn spawn_part(argv: &[OsString]) -> Result<Ended, String> {
     let code = exit.as_ref().and_then(|e| e.exit_code);
     let signal = exit.and_then(|e| e.signal);
     Ok((code, signal, stderr))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::part_argv;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_part_speaks_the_language_of_all() {
+        let info = crate::experiments::find("faults").unwrap();
+        let argv = part_argv(info, Path::new("lab"), Lang::Ja);
+        let argv: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(argv[..3], ["--lang", "ja", "faults"]);
+        assert!(argv.ends_with(&["--plot", "lab/faults.svg"]), "{argv:?}");
+        let argv = part_argv(info, Path::new("lab"), Lang::En);
+        assert_eq!(argv[1], "en");
+    }
 }

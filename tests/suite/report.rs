@@ -251,6 +251,11 @@ fn a_comparison_in_japanese_has_the_same_csv() {
                 "{html}"
             );
             assert!(stderr(&o).contains("を書き出しました"), "{}", stderr(&o));
+            for width in [400, 1400] {
+                if let Some(w) = browser::page_width(&html, width) {
+                    assert!(w <= width, "the comparison is {w} px wide at {width} px");
+                }
+            }
         } else {
             assert!(html.contains("<h3>Claims</h3>"), "{html}");
             assert!(html.contains("class=\"ok\">held"), "{html}");

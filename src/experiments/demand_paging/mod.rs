@@ -12,8 +12,15 @@
 //! ([`crate::sampler`]), with the system's memory from /proc/meminfo, and
 //! steps the worker through the phases over a pipe. The rows and a few
 //! measurements are all the checks ([`checks::judge`]) see.
+//!
+//! Rows stream to the `--csv`/`--json` outputs as they are taken
+//! (`output::stream`); memlab keeps the figures its checks need, folded as
+//! the rows come ([`online`]), and a bounded selection of rows for the
+//! table and the chart ([`view::Keep`]), so a run of an hour at 1 ms costs
+//! what a run of a second does.
 
 pub mod checks;
+pub mod online;
 pub mod view;
 pub mod worker;
 
@@ -22,8 +29,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use self::checks::{Measurements, Phase, Row};
+use self::online::Online;
+use self::view::Keep;
 use self::worker::{Cmd, Event, Plan};
-use super::Ctx;
+use super::{Ctx, Recorded};
 use crate::error::usage;
 use crate::output::Progress;
 use crate::probe::meminfo::pcp_free_kib;
@@ -66,7 +75,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/demand-paging.md"),
     plots: true,
-    chart: None,
+    chart: Some(view::chart),
     quick: Some(&[
         "--size",
         "32M",
@@ -155,8 +164,14 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         plan.step / 1024,
         args.interval
     ));
+    r.columns_from(&Row::default());
+    // The outputs' writer threads start after the fork above.
+    for n in ctx.stream.open(&r)? {
+        ctx.ui.say(&n.text());
+        n.add_to(&mut r);
+    }
     let bar = ctx.ui.progress(plan.len / 1024, Phase::BeforeAlloc.name());
-    let outcome = s.sample_all(&bar);
+    let outcome = s.sample_all(&bar, ctx);
     bar.finish();
     let stats = s.sampler.finish();
     // On interruption or error the worker is killed and reaped here, before
@@ -164,21 +179,41 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     s.worker.kill();
     let interrupted = outcome?;
 
-    r.columns_from(&Row::default());
-    for row in &s.rows {
+    let kept = s.keep.rows();
+    let table: Vec<u64> = s.keep.table().iter().map(|(i, _)| *i).collect();
+    for (_, row) in &kept {
         r.push_row(row);
     }
-    r.table_rows = Some(view::table_rows(&s.rows));
+    r.table_rows = Some(
+        kept.iter()
+            .enumerate()
+            .filter(|(_, (i, _))| table.binary_search(i).is_ok())
+            .map(|(k, _)| k)
+            .collect(),
+    );
+    ctx.stream
+        .set_view_rows(table.iter().map(|i| *i as usize).collect());
     r.table_hide = view::HIDDEN.iter().map(|c| c.to_string()).collect();
-    r.chart = Some(view::chart(
-        &s.rows,
-        format!("demand paging: {} touched at {}", args.size, args.rate),
-    ));
+    if s.keep.seen() > table.len() as u64 {
+        r.note(format!(
+            "the table shows {} of {} rows (the first and last of each phase, one per second or \
+             fewer); all are in --csv/--json",
+            table.len(),
+            s.keep.seen()
+        ));
+    }
+    let dropped = ctx.stream.dropped();
+    if dropped > 0 {
+        r.note(format!(
+            "{dropped} rows were dropped: the reader of the output did not keep up"
+        ));
+    }
     // The sampler's figures go through the measurements, so that `memlab
     // judge` rebuilds the same summary.
     stats.summarize(&mut r);
     let sampler = std::mem::take(&mut r.summary);
     let m = Measurements {
+        online: Some(s.online.figures()),
         worker_pid: Some(s.pid),
         sampler,
         touch_ns: s.touch_result.map(|t| t.0),
@@ -191,6 +226,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     for (k, v) in serde_json::to_value(&m)?.as_object().into_iter().flatten() {
         r.measure(k, v);
     }
+    r.measure("rows_dropped", dropped);
     r.measure(
         "rss_exact_source",
         if s.rollup_seen {
@@ -214,6 +250,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             s.pid
         ));
     }
+    r.chart = view::chart(&Recorded::of(&r))?;
     Ok(r)
 }
 
@@ -240,7 +277,11 @@ struct Session {
     rollup_seen: bool,
     touch_result: Option<(u64, u64)>,
     exit_code: Option<i32>,
-    rows: Vec<Row>,
+    /// The figures the checks need, folded as rows come.
+    online: Online,
+    /// The rows the table and the chart show.
+    keep: Keep,
+    interval: Duration,
 }
 
 /// What a wake-up leads to.
@@ -264,8 +305,6 @@ impl Session {
         let pcp_every =
             (Duration::from_millis(10).as_nanos() / interval.as_nanos().max(1)).max(1) as u64;
         let hold = args.hold.0.as_secs_f64();
-        let touch_s = plan.rate.map_or(0.5, |b| plan.len as f64 / b as f64);
-        let expect_rows = ((4.0 * hold + touch_s) / interval.as_secs_f64()) as usize + 64;
         let s = Session {
             target: ProcHandle::new(pid)?,
             statm: StatmFile::of(pid),
@@ -287,7 +326,9 @@ impl Session {
             rollup_seen: false,
             touch_result: None,
             exit_code: None,
-            rows: Vec::with_capacity(expect_rows.min(10_000_000)),
+            online: Online::default(),
+            keep: Keep::default(),
+            interval,
         };
         s.command(Cmd::WarmUp)?;
         // The warm-up's own touch loop reports progress too: skip it.
@@ -312,7 +353,7 @@ impl Session {
 
     /// Sample until the exited phase has lasted its time. `Ok(true)` when
     /// interrupted.
-    fn sample_all(&mut self, bar: &Progress) -> Result<bool> {
+    fn sample_all(&mut self, bar: &Progress, ctx: &Ctx) -> Result<bool> {
         loop {
             let Some(tick) = self.sampler.wait(None) else {
                 return Ok(true);
@@ -330,8 +371,11 @@ impl Session {
             bar.set(self.touched / 1024);
             match self.sample(&tick, boundary)? {
                 Some(row) => {
-                    self.rows.push(row);
+                    self.online.push(&row);
+                    self.keep.push(&row);
+                    ctx.stream.push(&row);
                     self.sampler.record();
+                    ctx.stream.before_idle(self.interval);
                 }
                 None => return Ok(true),
             }

@@ -147,8 +147,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut tree = Tree::new(pid, args.interval.0, !args.no_children, adopter)
         .with_context(|| format!("reading /proc/{pid}"))?;
     // The outputs' writer threads start after the fork above.
-    for line in ctx.stream.open(&r)? {
-        ui.say(&line);
+    for n in ctx.stream.open(&r)? {
+        ui.say(&n.text());
+        n.add_to(&mut r);
     }
     ui.say(&format!(
         "watching {what}{} every {}{}",

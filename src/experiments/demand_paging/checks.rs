@@ -114,9 +114,10 @@ pub struct Measurements {
     /// reading cost): copied into the summary as they are.
     #[serde(default)]
     pub sampler: serde_json::Map<String, serde_json::Value>,
-    /// The rows folded as they were taken, all the checks need of them
-    /// (absent in a JSON written before the rows streamed: the judge then
-    /// folds the rows).
+    /// The rows folded as they were taken, all the checks need of them:
+    /// what the judge reads when the report holds only a selection of the
+    /// rows (with all of them, it folds the rows; a JSON written before
+    /// the rows streamed has no `online`).
     #[serde(default)]
     pub online: Option<Figures>,
 }
@@ -171,9 +172,14 @@ pub struct Basis {
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let p: Params = rec.params_as()?;
     let m: Measurements = rec.measurements_as()?;
+    // A JSON with every row (a file written by the run, or a run short
+    // enough to keep them all) is judged from its rows, so that what is in
+    // the file is what is judged; a report that kept a bounded selection
+    // of rows (the run itself) from the figures folded as rows came. Both
+    // fold the same rows the same way.
     let w = match &m.online {
-        Some(f) => f.clone(),
-        None => Figures::of_rows(&rec.rows_as::<Row>()?),
+        Some(f) if rec.rows.len() as u64 != f.rows => f.clone(),
+        _ => Figures::of_rows(&rec.rows_as::<Row>()?),
     };
     let b = basis(&p, &m, &w, rec.meta);
     let mut j = Judgement::default();

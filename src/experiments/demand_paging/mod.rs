@@ -34,6 +34,7 @@ use self::view::Keep;
 use self::worker::{Cmd, Event, Plan};
 use super::{Ctx, Recorded};
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::output::Progress;
 use crate::probe::meminfo::pcp_free_kib;
 use crate::probe::process::ProcHandle;
@@ -98,17 +99,17 @@ const MAX_TOUCH_S: u64 = 3600;
 fn plan_of(args: &Args) -> Result<Plan> {
     let size = args.size.bytes();
     if size == 0 {
-        return Err(usage("--size must be more than 0 (e.g. --size 100M)"));
+        return Err(usage(tr("demand_paging.err.size_zero", &[])));
     }
     if args.interval.0 < Duration::from_millis(1) {
-        return Err(usage(format!(
-            "--interval {} is below the 1ms floor (e.g. --interval 1ms)",
-            args.interval
+        return Err(usage(tr(
+            "demand_paging.err.interval_floor",
+            &[("interval", &args.interval.to_string())],
         )));
     }
     let rate = match args.rate {
         Rate::PerSecond(s) if s.bytes() == 0 => {
-            return Err(usage("--rate must be more than 0 (e.g. --rate 10M/s)"));
+            return Err(usage(tr("demand_paging.err.rate_zero", &[])));
         }
         Rate::PerSecond(s) => Some(s.bytes()),
         Rate::Max => None,
@@ -116,11 +117,13 @@ fn plan_of(args: &Args) -> Result<Plan> {
     if let Some(r) = rate
         && size / r > MAX_TOUCH_S
     {
-        return Err(usage(format!(
-            "--rate {} would take {} s to touch {}: more than an hour (e.g. --rate 10M/s)",
-            args.rate,
-            size / r,
-            args.size
+        return Err(usage(tr(
+            "demand_paging.err.rate_too_slow",
+            &[
+                ("rate", &args.rate.to_string()),
+                ("seconds", &(size / r).to_string()),
+                ("size", &args.size.to_string()),
+            ],
         )));
     }
     let page = sys::page_size();
@@ -155,14 +158,16 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     r.param("hold_s", args.hold.0.as_secs_f64());
     r.param("thp", args.thp);
     r.param("step_bytes", plan.step);
-    ctx.ui.say(&format!(
-        "worker {}: reserve {} then touch it at {} ({} steps of {} KiB), sampling every {}",
-        s.pid,
-        args.size,
-        args.rate,
-        plan.len.div_ceil(plan.step),
-        plan.step / 1024,
-        args.interval
+    ctx.ui.say(&tr(
+        "demand_paging.say.start",
+        &[
+            ("pid", &s.pid.to_string()),
+            ("size", &args.size.to_string()),
+            ("rate", &args.rate.to_string()),
+            ("steps", &plan.len.div_ceil(plan.step).to_string()),
+            ("step_kib", &(plan.step / 1024).to_string()),
+            ("interval", &args.interval.to_string()),
+        ],
     ));
     r.columns_from(&Row::default());
     // The outputs' writer threads start after the fork above.
@@ -179,34 +184,27 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     s.worker.kill();
     let interrupted = outcome?;
 
-    let kept = s.keep.rows();
-    let table: Vec<u64> = s.keep.table().iter().map(|(i, _)| *i).collect();
-    for (_, row) in &kept {
+    // The report keeps the table's rows; the JSON's `table_rows` are
+    // their indices among all the rows streamed.
+    let table = s.keep.table();
+    for (_, row) in &table {
         r.push_row(row);
     }
-    r.table_rows = Some(
-        kept.iter()
-            .enumerate()
-            .filter(|(_, (i, _))| table.binary_search(i).is_ok())
-            .map(|(k, _)| k)
-            .collect(),
-    );
     ctx.stream
-        .set_view_rows(table.iter().map(|i| *i as usize).collect());
+        .set_view_rows(table.iter().map(|(i, _)| *i as usize).collect());
     r.table_hide = view::HIDDEN.iter().map(|c| c.to_string()).collect();
     if s.keep.seen() > table.len() as u64 {
-        r.note(format!(
-            "the table shows {} of {} rows (the first and last of each phase, one per second or \
-             fewer); all are in --csv/--json",
-            table.len(),
-            s.keep.seen()
-        ));
+        r.note_t(
+            "demand_paging.note.table_selection",
+            &[
+                ("shown", &table.len().to_string()),
+                ("rows", &s.keep.seen().to_string()),
+            ],
+        );
     }
     let dropped = ctx.stream.dropped();
     if dropped > 0 {
-        r.note(format!(
-            "{dropped} rows were dropped: the reader of the output did not keep up"
-        ));
+        r.note_t("out.rows_dropped", &[("n", &dropped.to_string())]);
     }
     // The sampler's figures go through the measurements, so that `memlab
     // judge` rebuilds the same summary.
@@ -235,22 +233,26 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             "statm"
         },
     );
-    r.note(format!(
-        "system used is `used` minus the free pages parked in per-CPU lists \
-         (mem_used_adj_kib); /proc/zoneinfo was re-read every {} sample(s) and at each phase change",
-        s.pcp_every
-    ));
+    r.note_t(
+        "demand_paging.note.used_adj",
+        &[("every", &s.pcp_every.to_string())],
+    );
     if interrupted {
         r.interrupted = true;
         r.ended_by = EndedBy::Interrupted;
-        r.note(format!(
-            "interrupted during {}: worker {} killed and reaped; checks that need the missing \
-             phases are skipped",
-            s.phase.name(),
-            s.pid
-        ));
+        r.note_t(
+            "demand_paging.note.interrupted",
+            &[("phase", s.phase.name()), ("pid", &s.pid.to_string())],
+        );
     }
-    r.chart = view::chart(&Recorded::of(&r))?;
+    // The chart from the rows kept for it, through the same function as
+    // `memlab report` draws it from a JSON file with every row.
+    let mut drawn = Report::new(INFO.name, &ctx.meta);
+    drawn.params = r.params.clone();
+    for (_, row) in s.keep.rows() {
+        drawn.push_row(&row);
+    }
+    r.chart = view::chart(&Recorded::of(&drawn))?;
     Ok(r)
 }
 
@@ -333,12 +335,15 @@ impl Session {
         s.command(Cmd::WarmUp)?;
         // The warm-up's own touch loop reports progress too: skip it.
         loop {
-            match s.ev.recv_msg().context("waiting for the worker")? {
+            match s.ev.recv_msg().with_context(waiting)? {
                 Some(Event::Ready) => break,
                 Some(Event::Progress { .. }) => {}
                 Some(Event::Failed { errno }) => return Err(reserve_failed(plan.len, errno)),
                 _ if sys::interrupted() => break,
-                _ => bail!("the worker {pid} ended before it was ready"),
+                _ => bail!(tr(
+                    "demand_paging.err.not_ready",
+                    &[("pid", &pid.to_string())]
+                )),
             }
         }
         let mut s = s;
@@ -348,7 +353,9 @@ impl Session {
     }
 
     fn command(&self, c: Cmd) -> Result<()> {
-        self.cmd.send_msg(&c).context("commanding the worker")
+        self.cmd
+            .send_msg(&c)
+            .with_context(|| tr("demand_paging.err.commanding", &[]))
     }
 
     /// Sample until the exited phase has lasted its time. `Ok(true)` when
@@ -396,7 +403,7 @@ impl Session {
             match self
                 .ev
                 .try_recv_msg()
-                .context("reading the worker's pipe")?
+                .with_context(|| tr("demand_paging.err.reading_pipe", &[]))?
             {
                 Polled::Empty | Polled::Closed => return Ok(()),
                 Polled::Msg(m) => match m {
@@ -407,7 +414,7 @@ impl Session {
                         self.enter(Phase::Touched, t);
                     }
                     Event::Failed { errno } => return Err(reserve_failed(self.size, errno)),
-                    other => bail!("unexpected message {other:?} from the worker"),
+                    other => bail!(unexpected(&other)),
                 },
             }
         }
@@ -424,12 +431,15 @@ impl Session {
         let next = match self.phase {
             Phase::BeforeAlloc => {
                 self.command(Cmd::Reserve)?;
-                match self.ev.recv_msg().context("waiting for the worker")? {
+                match self.ev.recv_msg().with_context(waiting)? {
                     Some(Event::Allocated) => {}
                     Some(Event::Failed { errno }) => return Err(reserve_failed(self.size, errno)),
-                    Some(m) => bail!("unexpected message {m:?} from the worker"),
+                    Some(m) => bail!(unexpected(&m)),
                     None if sys::interrupted() => return Ok(Flow::Interrupted),
-                    None => bail!("the worker {} ended before reserving", self.pid),
+                    None => bail!(tr(
+                        "demand_paging.err.ended_before_reserving",
+                        &[("pid", &self.pid.to_string())]
+                    )),
                 }
                 Phase::Allocated
             }
@@ -518,10 +528,10 @@ impl Session {
         if self.worker.is_running() {
             // /proc/PID vanished for a process that still runs: the kernel
             // hides it from us (hidepid).
-            bail!(
-                "cannot read /proc/{} although the worker runs (/proc mounted with hidepid?)",
-                self.pid
-            );
+            bail!(tr(
+                "demand_paging.err.hidepid",
+                &[("pid", &self.pid.to_string())]
+            ));
         }
         let how = self
             .worker
@@ -531,14 +541,36 @@ impl Session {
         if sys::interrupted() {
             return Ok(());
         }
-        bail!("the worker {} died unexpectedly ({how})", self.pid)
+        bail!(tr(
+            "demand_paging.err.died",
+            &[("pid", &self.pid.to_string()), ("how", &how)]
+        ))
     }
 }
 
 /// The worker's `Event::Failed` message (it carries the errno of mmap or madvise).
 fn reserve_failed(size: u64, errno: i32) -> anyhow::Error {
-    anyhow::anyhow!(
-        "the worker could not reserve {size} bytes: {}",
-        std::io::Error::from_raw_os_error(errno)
+    anyhow::anyhow!(tr(
+        "demand_paging.err.reserve_failed",
+        &[
+            ("size", &size.to_string()),
+            (
+                "error",
+                &std::io::Error::from_raw_os_error(errno).to_string()
+            ),
+        ]
+    ))
+}
+
+/// The context of a failed wait for the worker's message.
+fn waiting() -> String {
+    tr("demand_paging.err.waiting", &[])
+}
+
+/// A message the worker should not have sent now.
+fn unexpected(m: &Event) -> String {
+    tr(
+        "demand_paging.err.unexpected",
+        &[("msg", &format!("{m:?}"))],
     )
 }

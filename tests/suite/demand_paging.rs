@@ -670,3 +670,44 @@ fn a_run_with_more_rows_than_it_keeps_rejudges_the_same() {
     assert!(shown.iter().all(|i| i.as_u64().unwrap() < rows));
     assert!(rows > 1000, "{rows} rows");
 }
+
+#[test]
+fn every_line_memlab_narrates_goes_through_the_catalogue() {
+    let o = run(&[
+        "demand-paging",
+        "--lang",
+        "mark",
+        "--size",
+        "4M",
+        "--rate",
+        "32M/s",
+        "--interval",
+        "10ms",
+        "--hold",
+        "100ms",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    for start in ["<<worker ", "<<the table shows ", "<<system used is "] {
+        assert!(text.contains(start), "no {start:?} in:\n{text}");
+    }
+    // A narrated line never starts unmarked.
+    for line in text.lines() {
+        for word in [
+            "worker ",
+            "the table shows",
+            "system used is",
+            "interrupted during",
+        ] {
+            assert!(!line.starts_with(word), "not through the catalogue: {line}");
+        }
+    }
+    // An error of memlab's own, too.
+    let o = run(&["demand-paging", "--lang", "mark", "--rate", "1K/s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<<--rate 1.0 KiB/s would take"),
+        "{}",
+        stderr(&o)
+    );
+}

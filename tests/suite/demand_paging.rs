@@ -711,3 +711,32 @@ fn every_line_memlab_narrates_goes_through_the_catalogue() {
         stderr(&o)
     );
 }
+
+#[test]
+fn csv_to_stdout_streams_and_a_reader_that_leaves_ends_the_run() {
+    use std::io::BufRead;
+    let _lock = system_wide_lock();
+    let t0 = std::time::Instant::now();
+    // 64 MiB at 8 MiB/s: 8 s of touching if nobody stopped it.
+    let mut memlab = std::process::Command::new(memlab_path())
+        .args(["demand-paging", "--size", "64M", "--rate", "8M/s"])
+        .args(["--interval", "10ms", "-q", "--csv", "-"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(memlab.stdout.take().unwrap()).lines();
+    let header = lines.next().unwrap().unwrap();
+    assert!(header.starts_with("t_s,phase,"), "{header}");
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains(",before-alloc,"), "{first}");
+    assert!(t0.elapsed().as_secs_f64() < 3.0, "the first row came late");
+    drop(lines);
+    let status = memlab.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        t0.elapsed().as_secs_f64() < 6.0,
+        "memlab went on for {:?} after its reader left",
+        t0.elapsed()
+    );
+}

@@ -206,6 +206,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     if dropped > 0 {
         r.note_t("out.rows_dropped", &[("n", &dropped.to_string())]);
     }
+    if s.reader_left {
+        r.note_t("out.reader_left", &[]);
+    }
     // The sampler's figures go through the measurements, so that `memlab
     // judge` rebuilds the same summary.
     stats.summarize(&mut r);
@@ -284,6 +287,8 @@ struct Session {
     /// The rows the table and the chart show.
     keep: Keep,
     interval: Duration,
+    /// The reader of `--csv -`/`--json -` left: sampling stopped there.
+    reader_left: bool,
 }
 
 /// What a wake-up leads to.
@@ -331,6 +336,7 @@ impl Session {
             online: Online::default(),
             keep: Keep::default(),
             interval,
+            reader_left: false,
         };
         s.command(Cmd::WarmUp)?;
         // The warm-up's own touch loop reports progress too: skip it.
@@ -365,6 +371,11 @@ impl Session {
             let Some(tick) = self.sampler.wait(None) else {
                 return Ok(true);
             };
+            if ctx.stream.reader_gone() {
+                // `--csv - | head`: nobody reads what follows.
+                self.reader_left = true;
+                return Ok(false);
+            }
             let t = tick.t_s;
             self.drain(t)?;
             let due = t - self.phase_start >= self.hold;

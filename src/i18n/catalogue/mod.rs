@@ -111,6 +111,8 @@ mod core {
                               "{partial} があります。終わらなかった実行が残したものなので、そのまま残します（この実行は終わるまで {chosen} に書きます）";
         "out.last_rows_not_taken" => "{output}: the reader did not take the last rows; they were not written",
                                      "{output}: 読み手が最後の行を受け取らなかったため、それらの行は書き出されませんでした";
+        "out.reader_left" => "the reader of the output left: sampling stopped there",
+                             "出力の読み手がいなくなったため、そこで測定をやめました";
         "out.rows_dropped" => "{n} rows were dropped: the reader of the output did not keep up",
                               "出力の読み手が追いつかなかったため、{n} 行を書き出せませんでした";
 

@@ -21,6 +21,7 @@ mod guard;
 mod hugepage;
 mod i18n;
 mod i18n_group3;
+mod i18n_group4;
 mod i18n_group5;
 mod isolation;
 mod malloc;

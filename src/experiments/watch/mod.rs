@@ -144,8 +144,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut tree = Tree::new(pid, args.interval.0, !args.no_children, adopter)
         .with_context(|| tr("watch.err.reading_proc", &[("pid", &pid.to_string())]))?;
     // The outputs' writer threads start after the fork above.
-    for line in ctx.stream.open(&r)? {
-        ui.say(&line);
+    for n in ctx.stream.open(&r)? {
+        ui.say(&n.text());
+        n.add_to(&mut r);
     }
     let id = match (args.no_children, args.duration.is_some()) {
         (false, false) => "watch.say.watching",

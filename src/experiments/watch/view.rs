@@ -9,6 +9,7 @@ use anyhow::Result;
 
 use crate::experiments::Recorded;
 use crate::i18n::tr;
+pub use crate::output::downsample::Downsample;
 use crate::report::{Chart, ChartKind, Series};
 
 /// One sample of the watched process tree.
@@ -113,74 +114,6 @@ impl TableKeep {
         v.sort_by_key(|(i, _)| *i);
         v.dedup_by_key(|(i, _)| *i);
         v
-    }
-}
-
-/// A series of any length drawn from at most `2 × buckets` points: each
-/// bucket of consecutive samples keeps its lowest and its highest point, so
-/// every local peak survives; when the buckets run out, neighbours merge
-/// and each bucket covers twice as many samples.
-#[derive(Clone, Debug)]
-pub struct Downsample {
-    max_buckets: usize,
-    width: u64,
-    n: u64,
-    buckets: Vec<[(f64, f64); 2]>,
-}
-
-impl Downsample {
-    pub fn new(max_buckets: usize) -> Downsample {
-        Downsample {
-            max_buckets: max_buckets.max(2),
-            width: 1,
-            n: 0,
-            buckets: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, t: f64, v: f64) {
-        let b = (self.n / self.width) as usize;
-        self.n += 1;
-        if b < self.buckets.len() {
-            let [lo, hi] = &mut self.buckets[b];
-            if v < lo.1 {
-                *lo = (t, v);
-            }
-            if v > hi.1 {
-                *hi = (t, v);
-            }
-            return;
-        }
-        self.buckets.push([(t, v), (t, v)]);
-        if self.buckets.len() > self.max_buckets {
-            let merged = self
-                .buckets
-                .chunks(2)
-                .map(|c| match c {
-                    [a, b] => [
-                        if b[0].1 < a[0].1 { b[0] } else { a[0] },
-                        if b[1].1 > a[1].1 { b[1] } else { a[1] },
-                    ],
-                    [a] => *a,
-                    _ => unreachable!("chunks(2) yields one or two"),
-                })
-                .collect();
-            self.buckets = merged;
-            self.width *= 2;
-        }
-    }
-
-    /// The points in time order.
-    pub fn points(&self) -> Vec<(f64, f64)> {
-        let mut out = Vec::with_capacity(self.buckets.len() * 2);
-        for [lo, hi] in &self.buckets {
-            let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
-            out.push(*a);
-            if b != a {
-                out.push(*b);
-            }
-        }
-        out
     }
 }
 
@@ -319,27 +252,6 @@ mod tests {
         assert_eq!(v.last().unwrap().0, 99_999);
         assert!(v.iter().any(|(i, r)| *i == 51_717 && r.rss_kib == 99));
         assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
-    }
-
-    #[test]
-    fn downsampling_is_bounded_and_keeps_every_spike() {
-        let mut d = Downsample::new(64);
-        let spikes = [777u64, 40_001, 99_998];
-        for i in 0..100_000u64 {
-            let v = if spikes.contains(&i) {
-                500.0
-            } else {
-                (i % 7) as f64
-            };
-            d.push(i as f64, v);
-        }
-        let p = d.points();
-        assert!(p.len() <= 128, "{}", p.len());
-        for s in spikes {
-            assert!(p.contains(&(s as f64, 500.0)), "spike at {s} lost");
-        }
-        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
-        assert!(p.iter().any(|x| x.1 == 0.0), "the lows stay too");
     }
 
     /// The chart of a saved run (every row) is the chart the run drew from

@@ -89,7 +89,12 @@ fn every_line_hugepage_watch_and_faults_narrate_goes_through_the_catalogue() {
     for args in RUNS {
         let a = with_options(args, &["--lang", "mark"]);
         let o = run_in(&[("LANG", "C.UTF-8")], &a);
-        assert!(o.status.success(), "{a:?}: {}", stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "{a:?}: {:?} {}",
+            o.status,
+            stderr(&o)
+        );
         let (said, notes) = narration_and_notes(&o, args[0]);
         assert!(!said.is_empty(), "{a:?}: nothing narrated");
         for l in said.iter().chain(&notes) {
@@ -146,7 +151,12 @@ fn japanese_under_a_japanese_locale_with_the_same_data_as_english() {
             }
             let a = with_options(args, &extra);
             let o = run_in(JA, &a);
-            assert!(o.status.success(), "{a:?}: {}", stderr(&o));
+            assert!(
+                matches!(o.status.code(), Some(0 | 3)),
+                "{a:?}: {:?} {}",
+                o.status,
+                stderr(&o)
+            );
             let (said, notes) = narration_and_notes(&o, name);
             assert!(!said.is_empty(), "{a:?}: nothing narrated");
             for l in said.iter().chain(&notes) {
@@ -291,7 +301,12 @@ fn charts_are_drawn_again_from_the_json_as_the_run_drew_them() {
             ],
         );
         let o = run_in(&[], &a);
-        assert!(o.status.success(), "{a:?}: {}", stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "{a:?}: {:?} {}",
+            o.status,
+            stderr(&o)
+        );
         let run_svg = std::fs::read_to_string(&svg).unwrap();
         let (chart, from_json) = chart_from_json(&json);
         let (run_texts, run_counts) = svg_parts(&run_svg);

@@ -92,7 +92,9 @@ fn legend_layout(names: &[String]) -> Vec<(u32, i32)> {
     let mut out = Vec::new();
     let (mut row, mut x) = (0u32, LEGEND_X);
     for n in names {
-        let w = 30 + (LEGEND as i32 / 2) * n.chars().count() as i32 + 30;
+        let w = 30
+            + (LEGEND as i32 / 2) * unicode_width::UnicodeWidthStr::width(n.as_str()) as i32
+            + 30;
         if x > LEGEND_X && x + w > W as i32 - 10 {
             row += 1;
             x = LEGEND_X;

@@ -50,6 +50,7 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
     let mut cmd = cmd
         .about(t("help.about"))
         .after_help(t("help.after"))
+        .after_long_help(t("help.exit_status"))
         .mut_arg("lang", |a| a.help(t("help.lang")));
     let names: Vec<String> = cmd
         .get_subcommands()
@@ -82,7 +83,98 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
             s
         });
     }
-    cmd
+    japanese_frame(cmd, &t)
+}
+
+/// clap's own words around the help (the usage line, the headings, the
+/// help and version flags, defaults and possible values) in Japanese, for
+/// the command and each subcommand. Defaults and possible values are
+/// written into each option's help, since clap prints them in English.
+fn japanese_frame(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    // clap takes headings as static text (built once per process).
+    let commands: &'static str = t("help.commands").leak();
+    let arguments: &'static str = t("help.arguments").leak();
+    let options: &'static str = t("help.options").leak();
+    let frame = |c: clap::Command| {
+        let template = format!(
+            "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            t("help.usage")
+        );
+        let c = c
+            .help_template(template)
+            .subcommand_help_heading(commands)
+            .disable_help_flag(true)
+            .arg(
+                Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(ArgAction::Help)
+                    .help(t("help.help_flag")),
+            );
+        let ids: Vec<String> = c.get_arguments().map(|a| a.get_id().to_string()).collect();
+        ids.iter().fold(c, |c, id| {
+            c.mut_arg(id.as_str(), |a| {
+                let heading = if a.is_positional() {
+                    arguments
+                } else {
+                    options
+                };
+                let mut extra = Vec::new();
+                let takes = a.get_action().takes_values();
+                let defaults: Vec<String> = a
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                if takes && !defaults.is_empty() && !a.is_hide_default_value_set() {
+                    extra.push(t_with(t, "help.default", &defaults.join(", ")));
+                }
+                let values: Vec<String> = a
+                    .get_possible_values()
+                    .iter()
+                    .filter(|v| !v.is_hide_set())
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                if takes && !values.is_empty() && !a.is_hide_possible_values_set() {
+                    extra.push(t_with(t, "help.possible", &values.join(", ")));
+                }
+                let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+                let a = a.help_heading(heading);
+                let a = if takes {
+                    a.hide_default_value(true).hide_possible_values(true)
+                } else {
+                    a
+                };
+                if extra.is_empty() {
+                    a
+                } else {
+                    a.help(format!("{help}（{}）", extra.join("。")))
+                }
+            })
+        })
+    };
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    let cmd = frame(
+        cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(t("help.version_flag")),
+        ),
+    );
+    names
+        .iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, frame))
+}
+
+/// A help message with its one `{value}` filled.
+fn t_with(t: &dyn Fn(&str) -> String, id: &str, value: &str) -> String {
+    crate::i18n::fill(&t(id), &[("value", value)])
 }
 
 #[derive(Subcommand, Debug)]
@@ -252,6 +344,12 @@ mod tests {
                 assert_eq!(en, doc, "{name} --{arg}: {id} is not the doc comment");
             }
         }
+        let exit = crate::i18n::lookup("help.exit_status").unwrap();
+        assert_eq!(
+            exit.en,
+            super::EXIT_STATUS,
+            "help.exit_status is not EXIT_STATUS"
+        );
         if !untranslated.is_empty() {
             eprintln!("options without Japanese help: {untranslated:?}");
         }

@@ -5,6 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use anyhow::Result;
+
+use crate::experiments::Recorded;
+use crate::i18n::tr;
 use crate::report::{Chart, ChartKind, Series};
 
 /// One sample of the watched process tree.
@@ -209,10 +213,14 @@ impl ChartData {
     }
 
     pub fn chart(&self, what: &str, tree: bool) -> Chart {
-        let rss_name = if tree { "RSS (sum)" } else { "RSS" };
+        let rss_name = if tree {
+            tr("watch.title.rss_sum", &[])
+        } else {
+            "RSS".into()
+        };
         let rss = self.rss.points();
         let mut series = vec![Series {
-            name: rss_name.into(),
+            name: rss_name,
             points: rss.clone(),
         }];
         let pss = self.pss.points();
@@ -233,8 +241,8 @@ impl ChartData {
             });
         }
         Chart {
-            title: format!("memlab watch {what}"),
-            x_label: "time (s)".into(),
+            title: tr("watch.title.chart", &[("what", what)]),
+            x_label: tr("watch.title.x", &[]),
             y_label: "MiB".into(),
             kind: ChartKind::Lines {
                 series,
@@ -242,6 +250,48 @@ impl ChartData {
             },
         }
     }
+}
+
+/// What is watched, for a person: the command and its pid, or the pid.
+pub fn what(pid: i32, command: Option<&[String]>) -> String {
+    let pid = pid.to_string();
+    match command {
+        Some(c) => tr(
+            "watch.say.what_cmd",
+            &[("cmd", &c.join(" ")), ("pid", &pid)],
+        ),
+        None => tr("watch.say.what_pid", &[("pid", &pid)]),
+    }
+}
+
+/// The chart from a saved run: every recorded row goes through the same
+/// bounded downsampling a run does as it samples, so the chart of a JSON
+/// (which holds all the rows) looks like the run's own. None without rows.
+pub fn chart_of_recorded(rec: &Recorded<'_>) -> Result<Option<Chart>> {
+    if rec.rows.is_empty() {
+        return Ok(None);
+    }
+    let mut data = ChartData::default();
+    for (i, row) in rec.rows.iter().enumerate() {
+        let row: Row = serde_json::from_value(serde_json::Value::Object(row.clone()))
+            .map_err(|e| crate::error::usage(format!("row {} of the recorded data: {e}", i + 1)))?;
+        data.push(&row);
+    }
+    let pid = rec
+        .params
+        .get("pid")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0) as i32;
+    let command: Option<Vec<String>> = rec
+        .params
+        .get("command")
+        .and_then(|c| serde_json::from_value(c.clone()).ok());
+    let tree = rec
+        .params
+        .get("children")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    Ok(Some(data.chart(&what(pid, command.as_deref()), tree)))
 }
 
 #[cfg(test)]
@@ -290,6 +340,46 @@ mod tests {
         }
         assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
         assert!(p.iter().any(|x| x.1 == 0.0), "the lows stay too");
+    }
+
+    /// The chart of a saved run (every row) is the chart the run drew from
+    /// its bounded series: the same series, the same points.
+    #[test]
+    fn the_chart_of_the_recorded_rows_is_the_runs_chart() {
+        let rows: Vec<Row> = (0..5_000u64)
+            .map(|i| Row {
+                t_s: i as f64 / 1000.0,
+                nprocs: 1,
+                vsz_kib: 9_000,
+                rss_kib: 1_000 + (i * 7919) % 3_000,
+                pss_kib: (i % 10 == 0).then_some(500 + i % 300),
+                ..Row::default()
+            })
+            .collect();
+        let mut run = ChartData::default();
+        for r in &rows {
+            run.push(r);
+        }
+        let command = vec!["sleep".to_string(), "5".to_string()];
+        let f = crate::experiments::fixture::Fixture::new("watch")
+            .param("pid", 42)
+            .param("command", &command)
+            .param("children", true)
+            .rows(&rows);
+        let from_json = chart_of_recorded(&Recorded::of(&f)).unwrap().unwrap();
+        let run = run.chart(&what(42, Some(&command)), true);
+        assert_eq!(from_json.title, run.title);
+        let (ChartKind::Lines { series: a, .. }, ChartKind::Lines { series: b, .. }) =
+            (&from_json.kind, &run.kind)
+        else {
+            panic!("line charts")
+        };
+        let names = |s: &[Series]| s.iter().map(|x| x.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(a), names(b));
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.points, y.points, "{}", x.name);
+            assert!(x.points.len() <= 2 * CHART_BUCKETS, "{}", x.points.len());
+        }
     }
 
     #[test]

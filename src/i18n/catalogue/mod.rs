@@ -133,6 +133,30 @@ mod core {
                            "実行結果すべて（meta、params、measurements、summary、rows、checks など）を JSON で PATH に書き出します（PATH なしか `-` なら標準出力）";
         "help.arg.quiet" => "No narration and no progress bar", "途中経過の説明も進行表示も出しません";
         "help.arg.plot" => "Draw an SVG chart to PATH", "SVG のグラフを PATH に描きます";
+        "help.exit_status" => "Exit status:
+  0    every check held (or was inconclusive)
+  1    memlab could not run, an output could not be written, or a worker died
+  2    bad usage: a bad option or value, decided before anything runs
+  3    a check did not hold
+  130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); what was measured is written
+When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
+with CMD's status instead (see memlab explain watch).",
+            "終了ステータス:
+  0    すべてのチェックが成り立った（または判定できなかった）
+  1    memlab を実行できなかった、出力を書き込めなかった、またはワーカーが異常終了した
+  2    使い方の誤り: オプションや値が正しくない（何かを実行する前に判断します）
+  3    成り立たなかったチェックがある
+  130  中断された（SIGINT、SIGTERM、SIGHUP、SIGQUIT）。測った分は書き出します
+複数に当てはまるときは 2、130、1、3 の順です。`memlab watch -- CMD` は代わりに
+CMD の終了ステータスで終了します（memlab explain watch を参照）。";
+        "help.usage" => "Usage:", "使い方:";
+        "help.arguments" => "Arguments", "引数";
+        "help.options" => "Options", "オプション";
+        "help.commands" => "Commands", "コマンド";
+        "help.help_flag" => "Print help", "ヘルプを表示します";
+        "help.version_flag" => "Print version", "バージョンを表示します";
+        "help.default" => "default: {value}", "既定値: {value}";
+        "help.possible" => "possible values: {value}", "指定できる値: {value}";
         "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
                        "表示する言語: ja または en（既定はロケールに従います）";
 

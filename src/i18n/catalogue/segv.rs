@@ -41,5 +41,5 @@ super::catalogue! {
 
     // ---- option help ----
     "help.opt.segv.target" => "Which invalid access(es) to try, comma-separated (`null` is accepted for `null-page`)",
-        "試す不正なアクセス（カンマ区切りで複数可。`null-page` は `null` とも書けます）";
+        "試す不正なアクセス（カンマ区切りで複数可）。null-page: アドレス 0 に書き込みます（`null` とも書けます）。low: vm.mmap_min_addr より下のアドレス（決してマップできません）。kernel: カーネルのアドレス（マップされていますが、カーネルモードでしか使えません）。readonly: 読み取り専用でマップしたページ（SEGV_ACCERR）。unmapped: アンマップしたばかりのページ（穴）。all: 上のすべて";
 }

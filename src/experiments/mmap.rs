@@ -10,6 +10,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Judgement, Recorded};
+use crate::i18n::tr;
 use crate::probe::maps::{self, DiffEntry};
 use crate::probe::process::ProcHandle;
 use crate::report::{Check, Report};
@@ -108,13 +109,16 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let addr = region.addr();
 
     let diff = maps::diff_entries(&maps::parse(&before_text), &maps::parse(&after_text));
-    ctx.ui.say(&format!(
-        "mmap({} bytes) returned {addr:#x}; /proc/self/maps changed in {} line(s):",
-        size,
-        diff.len()
+    ctx.ui.say(&tr(
+        "mmap.say.returned",
+        &[
+            ("size", &size.to_string()),
+            ("addr", &format!("{addr:#x}")),
+            ("n", &diff.len().to_string()),
+        ],
     ));
     r.columns_from(&Row::default());
-    for line in maps::narrate(&diff, Some(addr), "the new mapping") {
+    for line in maps::narrate(&diff, Some(addr), &tr("mmap.say.new_mapping", &[])) {
         ctx.ui.say(&line);
     }
     for e in &diff {

@@ -20,6 +20,7 @@ mod free;
 mod guard;
 mod hugepage;
 mod i18n;
+mod i18n_core4;
 mod i18n_group3;
 mod i18n_group4;
 mod i18n_group5;

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::Access;
+use crate::i18n::tr;
 use crate::probe::process::{ProcHandle, Rollup, Sample};
 use crate::sys::{self, Region};
 
@@ -133,7 +134,7 @@ pub enum Got {
 pub fn recv(ch: &sys::Chan, stage: &str) -> Result<Got> {
     let Some(m) = ch
         .recv_msg::<Stage>()
-        .with_context(|| format!("reading the child's {stage} report"))?
+        .with_context(|| tr("cow.err.read_report", &[("stage", stage)]))?
     else {
         return Ok(if sys::interrupted() {
             Got::Interrupted
@@ -142,18 +143,9 @@ pub fn recv(ch: &sys::Chan, stage: &str) -> Result<Got> {
         });
     };
     let Some(view) = m.view else {
-        anyhow::bail!("the child could not read its own /proc files at {stage}");
+        anyhow::bail!(tr("cow.err.child_proc", &[("stage", stage)]));
     };
     Ok(Got::Report(view, m.faults))
-}
-
-/// How a child ended, in words.
-pub fn ending(exit: Option<&sys::ChildExit>) -> String {
-    match exit.map(|e| (e.signal, e.exit_code)) {
-        Some((Some(s), _)) => format!("was killed by {}", s.as_str()),
-        Some((None, Some(c))) => format!("exited with status {c}"),
-        _ => "ended".into(),
-    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ use anyhow::Result;
 
 use self::checks::{AFTER_ACCESS, AFTER_EXIT, AFTER_FORK, BEFORE_FORK, Row, SYSTEM};
 use self::child::{CHILD_VALUE, Got, PARENT_VALUE, SelfView, ToChild};
-use super::Ctx;
+use super::{Ctx, Recorded};
+use crate::i18n::tr;
 use crate::probe::pagecache::CacheReading;
 use crate::probe::process::ProcHandle;
 use crate::report::{EndedBy, Report};
@@ -62,7 +63,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/cow.md"),
     plots: true,
-    chart: None,
+    chart: Some(view::chart),
     quick: Some(&["--size", "64M"]),
     key_figures: &["fork_us", "copied_kib", "child_access_minflt"],
     judge: checks::judge,
@@ -111,7 +112,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         "--size",
         args.size,
         COW_MIN_SIZE,
-        "below 4 MiB the copies drown in what the rest of the process and the host do",
+        &tr("cow.err.too_small", &[]),
         "16M",
     )?;
     let copies = !args.shared && args.access == Access::Write;
@@ -160,9 +161,7 @@ fn map_region(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Region> {
         HugeAdvice::NoHuge
     })?;
     if args.thp && ctx.meta.thp_enabled.as_deref() == Some("never") {
-        r.note(
-            "THP is `never` on this host: MADV_HUGEPAGE gets no huge pages, so the counts follow 4 KiB pages",
-        );
+        r.note_t("cow.note.thp_never", &[]);
     }
     Ok(region)
 }
@@ -174,20 +173,18 @@ fn map_region(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Region> {
 fn touch(args: &Args, ctx: &Ctx, run: &mut Run, region: &Region) -> Result<bool> {
     let size = args.size.bytes();
     let page = sys::page_size();
-    ctx.ui.say(&format!(
-        "touching {} ({} pages of {} KiB, {}) in the parent",
-        human_kib((size / 1024) as f64),
-        size.div_ceil(page),
-        page / 1024,
-        if args.shared {
-            "MAP_SHARED"
-        } else {
-            "MAP_PRIVATE"
-        }
+    ctx.ui.say(&tr(
+        "cow.say.touch",
+        &[
+            ("size", &human_kib((size / 1024) as f64)),
+            ("pages", &size.div_ceil(page).to_string()),
+            ("page_kib", &(page / 1024).to_string()),
+            ("mapping", mapping(args.shared)),
+        ],
     ));
     let before = sys::rusage_self_faults();
     let step = (size / 100).max(page).next_multiple_of(page);
-    let bar = ctx.ui.progress(size, "touching");
+    let bar = ctx.ui.progress(size, &tr("cow.say.progress", &[]));
     let mut off = 0;
     while off < size {
         if sys::interrupted() {
@@ -229,7 +226,7 @@ fn measure_fork(
     }
     let (from_child, to_parent) = sys::chan()?;
     let (from_parent, to_child) = sys::chan()?;
-    ctx.ui.say("fork()");
+    ctx.ui.say(&tr("cow.say.fork", &[]));
     let mut kid =
         sys::fork_child(|| child::body(region, args.access, page, &to_parent, &from_parent))?;
     run.r.measure(
@@ -254,8 +251,13 @@ fn measure_fork(
         return Ok(());
     }
     // The child accesses every page, measures itself and waits.
-    ctx.ui
-        .say(&format!("the child {}s every page", args.access.name()));
+    ctx.ui.say(&tr(
+        match args.access {
+            Access::Write => "cow.say.child_write",
+            Access::Read => "cow.say.child_read",
+        },
+        &[],
+    ));
     if to_child.send_msg(&ToChild::Access).is_err() {
         return child_died(run, kid, AFTER_ACCESS);
     }
@@ -282,7 +284,7 @@ fn measure_fork(
         return interrupted(run);
     };
     if exit.exit_code != Some(0) {
-        return died_with(run, cpid, Some(&exit), "before it could exit normally");
+        return died_with(run, cpid, Some(&exit), None);
     }
     run.r.measure("child_wait4_minflt", exit.rusage_minflt);
     run.r.measure("child_wait4_majflt", exit.rusage_majflt);
@@ -298,9 +300,7 @@ fn measure_fork(
         sum.saturating_sub(pages * PARENT_VALUE as u64) / (CHILD_VALUE - PARENT_VALUE) as u64,
     );
     if p0.rollup.is_none() {
-        run.r.skip(
-            "PSS, shared and private: this kernel has no /proc/PID/smaps_rollup (Linux 4.14+)",
-        );
+        run.r.skip_t("cow.skip.no_rollup", &[]);
     }
     Ok(())
 }
@@ -379,23 +379,43 @@ fn child_died(run: &mut Run, mut kid: sys::Child, stage: &str) -> Result<()> {
     if exit.is_none() {
         return interrupted(run);
     }
-    died_with(
-        run,
-        pid,
-        exit.as_ref(),
-        &format!("before its {stage} report"),
-    )
+    died_with(run, pid, exit.as_ref(), Some(stage))
 }
 
-fn died_with(run: &mut Run, pid: i32, exit: Option<&sys::ChildExit>, when: &str) -> Result<()> {
-    let why = format!(
-        "the child {pid} {} {when}; what was measured until then is kept",
-        child::ending(exit)
-    );
-    eprintln!("memlab: {why}");
-    run.r.note(why);
+/// Say that the child died (`stage`: before its report of that stage;
+/// `None`: before it could exit normally), on stderr and as a note.
+fn died_with(
+    run: &mut Run,
+    pid: i32,
+    exit: Option<&sys::ChildExit>,
+    stage: Option<&str>,
+) -> Result<()> {
+    let pid = pid.to_string();
+    let (kind, what) = match exit.map(|e| (e.signal, e.exit_code)) {
+        Some((Some(s), _)) => ("killed", ("signal", s.as_str().to_string())),
+        Some((None, Some(c))) => ("exited", ("code", c.to_string())),
+        _ => ("ended", ("code", String::new())),
+    };
+    let id = match stage {
+        Some(_) => format!("cow.note.child_{kind}"),
+        // Reaped with a status: it did not end silently.
+        None if kind == "ended" => "cow.note.child_exited_at_exit".to_string(),
+        None => format!("cow.note.child_{kind}_at_exit"),
+    };
+    let args = [
+        ("pid", pid.as_str()),
+        (what.0, what.1.as_str()),
+        ("stage", stage.unwrap_or("")),
+    ];
+    eprintln!("memlab: {}", tr(&id, &args));
+    run.r.note_t(&id, &args);
     run.r.ended_by = EndedBy::WorkerDied;
     Ok(())
+}
+
+/// The region's mapping as the kernel names it.
+fn mapping(shared: bool) -> &'static str {
+    if shared { "MAP_SHARED" } else { "MAP_PRIVATE" }
 }
 
 /// The view and the chart, from the rows (a run cut short included).
@@ -403,21 +423,98 @@ fn finish(mut r: Report, args: &Args) -> Report {
     view::set_view(&mut r, args.thp, args.shared);
     let m = |k: &str| r.measurements.get(k).and_then(|v| v.as_f64());
     if let (Some(fork), Some(faults)) = (m("fork_us"), m("child_access_minflt")) {
-        r.note(format!(
-            "fork took {fork:.0} µs; the child's {} took {faults:.0} minor faults",
-            args.access.name()
-        ));
+        let id = match args.access {
+            Access::Write => "cow.note.fork_took_write",
+            Access::Read => "cow.note.fork_took_read",
+        };
+        r.note_t(
+            id,
+            &[
+                ("fork_us", &format!("{fork:.0}")),
+                ("faults", &format!("{faults:.0}")),
+            ],
+        );
     }
-    let rows: Vec<Row> = r
-        .rows
-        .iter()
-        .filter_map(|m| serde_json::from_value(serde_json::Value::Object(m.clone())).ok())
-        .collect();
-    r.chart = Some(view::chart(
-        &rows,
-        args.size.bytes() / 1024,
-        args.shared,
-        args.access.name(),
-    ));
+    // The chart as `memlab report` draws it again from the JSON.
+    r.chart = view::chart(&Recorded::of(&r)).ok().flatten();
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checks::{AFTER_ACCESS, AFTER_FORK, BEFORE_FORK, Row, SYSTEM};
+    use super::*;
+    use crate::experiments::fixture::Fixture;
+
+    fn row(stage: &str, process: &str, rss: u64, used: u64) -> Row {
+        Row {
+            stage: stage.into(),
+            process: process.into(),
+            rss_kib: (process != SYSTEM).then_some(rss),
+            pss_kib: (process != SYSTEM).then_some(rss / 2),
+            mem_used_adj_kib: used,
+            ..Row::default()
+        }
+    }
+
+    fn recorded(access: &str) -> Fixture {
+        Fixture::new("cow")
+            .param("size_bytes", 16u64 << 20)
+            .param("access", access)
+            .param("shared", false)
+            .param("thp", false)
+            .measure("fork_us", 120.0)
+            .measure("child_access_minflt", 4096)
+            .rows(&[
+                row(BEFORE_FORK, "parent", 17_000, 1_000_000),
+                row(BEFORE_FORK, SYSTEM, 0, 1_000_010),
+                row(AFTER_FORK, "parent", 17_000, 1_000_200),
+                row(AFTER_FORK, "child", 16_500, 1_000_200),
+                row(AFTER_ACCESS, "parent", 17_000, 1_016_600),
+                row(AFTER_ACCESS, "child", 16_900, 1_016_600),
+            ])
+    }
+
+    /// The chart a run draws is the one `memlab report` draws again from
+    /// the recorded data (and from its JSON).
+    #[test]
+    fn the_run_draws_the_chart_the_recorded_data_draws() {
+        for access in [Access::Write, Access::Read] {
+            let f = recorded(access.name());
+            let from_data = view::chart(&Recorded::of(&f)).unwrap().unwrap();
+            let json = serde_json::to_string(&*f).unwrap();
+            let back: Report = serde_json::from_str(&json).unwrap();
+            let from_json = view::chart(&Recorded::of(&back)).unwrap().unwrap();
+            let args = Args {
+                size: Size(16 << 20),
+                access,
+                shared: false,
+                thp: false,
+                force: false,
+            };
+            let run = finish(back, &args);
+            let drawn = run.chart.expect("the run sets its chart");
+            assert_eq!(format!("{drawn:?}"), format!("{from_data:?}"));
+            assert_eq!(format!("{from_json:?}"), format!("{from_data:?}"));
+            let crate::report::ChartKind::Bars { categories, series } = &drawn.kind else {
+                panic!("not bars: {drawn:?}");
+            };
+            // One bar group per process row, the system readings left out.
+            assert_eq!(categories.len(), 5, "{categories:?}");
+            assert_eq!(categories[0], "before-fork parent");
+            // Growth of system used since before-fork, in MiB.
+            assert_eq!(series[2].1[4], 16_600.0 / 1024.0);
+            assert!(drawn.title.contains(access.name()), "{}", drawn.title);
+        }
+    }
+
+    #[test]
+    fn no_process_rows_no_chart() {
+        let f = Fixture::new("cow")
+            .param("size_bytes", 16u64 << 20)
+            .param("access", "write")
+            .param("shared", false)
+            .param("thp", false);
+        assert!(view::chart(&Recorded::of(&f)).unwrap().is_none());
+    }
 }

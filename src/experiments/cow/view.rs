@@ -1,6 +1,10 @@
 //! What the human table shows of cow's rows, and its chart.
 
-use super::checks::{BEFORE_FORK, Row, SYSTEM};
+use anyhow::Result;
+
+use super::checks::{BEFORE_FORK, Params, Row, SYSTEM};
+use crate::experiments::Recorded;
+use crate::i18n::tr;
 use crate::report::{Chart, ChartKind, Report};
 use crate::units::human_kib;
 
@@ -32,22 +36,42 @@ pub fn set_view(r: &mut Report, thp: bool, shared: bool) {
     r.table_hide = hide.into_iter().map(String::from).collect();
 }
 
-/// Bars of RSS, PSS and the growth of system used at each process and stage.
-pub fn chart(rows: &[Row], size_kib: u64, shared: bool, access: &str) -> Chart {
+/// Bars of RSS, PSS and the growth of system used at each process and
+/// stage, drawn from what was recorded only (a run and `memlab report` both
+/// draw it here). `None` when no process row was recorded.
+pub fn chart(rec: &Recorded<'_>) -> Result<Option<Chart>> {
+    let rows: Vec<Row> = rec.rows_as()?;
+    let p: Params = rec.params_as()?;
     let mib = |kib: u64| kib as f64 / 1024.0;
     let procs: Vec<&Row> = rows.iter().filter(|r| r.process != SYSTEM).collect();
+    if procs.is_empty() {
+        return Ok(None);
+    }
     let base = procs
         .iter()
         .find(|r| r.stage == BEFORE_FORK)
         .map_or(0, |r| r.mem_used_adj_kib);
-    Chart {
-        title: format!(
-            "copy-on-write: {} {}, child {}s every page",
-            human_kib(size_kib as f64),
-            if shared { "MAP_SHARED" } else { "MAP_PRIVATE" },
-            access
+    let title = if p.access == "read" {
+        "cow.title.chart_read"
+    } else {
+        "cow.title.chart_write"
+    };
+    Ok(Some(Chart {
+        title: tr(
+            title,
+            &[
+                ("size", &human_kib((p.size_bytes / 1024) as f64)),
+                (
+                    "mapping",
+                    if p.shared {
+                        "MAP_SHARED"
+                    } else {
+                        "MAP_PRIVATE"
+                    },
+                ),
+            ],
         ),
-        x_label: "stage, process".into(),
+        x_label: tr("cow.title.chart_x", &[]),
         y_label: "MiB".into(),
         kind: ChartKind::Bars {
             categories: procs
@@ -64,7 +88,7 @@ pub fn chart(rows: &[Row], size_kib: u64, shared: bool, access: &str) -> Chart {
                     procs.iter().map(|r| mib(r.pss_kib.unwrap_or(0))).collect(),
                 ),
                 (
-                    "system used (adjusted), growth since before-fork".into(),
+                    tr("cow.title.chart_used", &[]),
                     procs
                         .iter()
                         .map(|r| mib(r.mem_used_adj_kib.saturating_sub(base)))
@@ -72,5 +96,5 @@ pub fn chart(rows: &[Row], size_kib: u64, shared: bool, access: &str) -> Chart {
                 ),
             ],
         },
-    }
+    }))
 }

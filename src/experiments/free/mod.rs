@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::Ctx;
+use crate::i18n::tr;
 use crate::probe::available::{self, AvailableInputs, Watermarks};
 use crate::probe::meminfo::{self, MemInfo};
 use crate::report::Report;
@@ -44,7 +45,7 @@ pub struct Args {
 /// `--count N`: at least one sample; no --count is the unbounded run.
 fn parse_count(s: &str) -> Result<u64, String> {
     if s.trim() == "0" {
-        return Err("'0' samples: leave --count out to sample until interrupted, as free -s does (or e.g. --count 5)".into());
+        return Err(tr("free.err.count_zero", &[]));
     }
     crate::units::parse_count::<u64>(s, 1, 1_000_000_000_000, 5)
 }
@@ -64,28 +65,13 @@ pub const INFO: super::Info = super::Info {
     page_ja: Some(include_str!("../../../experiments/ja/free.md")),
 };
 
-/// The document's definitions, in its words and in English.
-const DEFINITIONS: &[(&str, &str, &str)] = &[
-    (
-        "total",
-        "システムに搭載されている全メモリの量",
-        "all memory installed in the system",
-    ),
-    (
-        "free",
-        "見かけ上の空きメモリ",
-        "memory that is free on the face of it",
-    ),
-    (
-        "buff/cache",
-        "バッファキャッシュ、およびページキャッシュが利用するメモリ",
-        "memory used by the buffer cache and the page cache",
-    ),
-    (
-        "available",
-        "実質的な空きメモリ",
-        "memory that is free in practice: free plus kernel memory (most of the caches) that can be released when free runs short",
-    ),
+/// The document's definitions, in its words (and, in English, with an
+/// English gloss), one note each.
+const DEFINITIONS: &[&str] = &[
+    "free.note.def.total",
+    "free.note.def.free",
+    "free.note.def.buff_cache",
+    "free.note.def.available",
 ];
 
 #[derive(Serialize, Deserialize, Default, Debug, Clone)]
@@ -160,9 +146,11 @@ pub struct Measurements {
 /// One sample: zoneinfo, meminfo, zoneinfo again.
 fn sample(t_s: Option<f64>, page_kib: u64) -> Result<Row> {
     let before = available::read_watermarks().ok();
-    let text = std::fs::read_to_string("/proc/meminfo").context("reading /proc/meminfo")?;
+    let text = std::fs::read_to_string("/proc/meminfo")
+        .with_context(|| tr("free.err.read_meminfo", &[]))?;
     let after = available::read_watermarks().ok();
-    let fields = meminfo::parse_meminfo(&text).context("parsing /proc/meminfo")?;
+    let fields =
+        meminfo::parse_meminfo(&text).with_context(|| tr("free.err.parse_meminfo", &[]))?;
     let pcp = before
         .as_ref()
         .map(|(_, z)| meminfo::parse_pcp_pages(z) * page_kib)
@@ -220,9 +208,7 @@ impl Row {
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     if args.count.is_some() && args.watch.is_none() {
-        return Err(crate::error::usage(
-            "--count needs --watch, e.g. --watch 1s --count 5",
-        ));
+        return Err(crate::error::usage(tr("free.err.count_needs_watch", &[])));
     }
     let mut r = Report::new("free", &ctx.meta);
     // Without --count, --watch samples until interrupted (as `free -s`):
@@ -234,18 +220,11 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     r.param("interval_s", args.watch.map(|w| w.0.as_secs_f64()));
     r.param("samples", samples);
     r.measure("online_cpus", available::online_cpus());
-    for (name, ja, en) in DEFINITIONS {
-        r.note(format!("{name:<10} {ja} — {en}"));
+    for id in DEFINITIONS {
+        r.note_t(id, &[]);
     }
-    r.note(
-        "used       the document's figure (procps < 4.0.1): total - free - buff/cache. \
-         procps 4.0.1 and later print total - available as `used`: that is `unavailable` here.",
-    );
-    r.note(
-        "available  the kernel's estimate: free - its reserve (zone high watermarks + lowmem \
-         reserves) + the reclaimable part of the page cache and of reclaimable kernel memory; \
-         with little page cache it is below free",
-    );
+    r.note_t("free.note.used", &[]);
+    r.note_t("free.note.available", &[]);
     r.columns_from(&Row {
         t_s: args.watch.map(|_| 0.0),
         ..Row::default()
@@ -286,13 +265,14 @@ fn watch(
     let mut keep = TableKeep::new(TABLE_ROWS);
     let mut live = Live::new(&ctx.ui);
     if live.on {
-        ctx.ui.say(&format!(
-            "sampling every {}{}; a line a second here, the table at the end",
-            Interval(interval),
-            count.map_or(" until interrupted (Ctrl-C)".to_string(), |n| format!(
-                ", {n} times"
-            ))
-        ));
+        let every = Interval(interval).to_string();
+        ctx.ui.say(&match count {
+            None => tr("free.say.sampling", &[("interval", &every)]),
+            Some(n) => tr(
+                "free.say.sampling_count",
+                &[("interval", &every), ("n", &n.to_string())],
+            ),
+        });
     }
     let mut sampler = Sampler::start(interval);
     let mut reader_left = false;
@@ -322,20 +302,23 @@ fn watch(
     ctx.stream
         .set_view_rows(kept.iter().map(|(i, _)| *i as usize).collect());
     if online.samples > kept.len() as u64 {
-        r.note(format!(
-            "the table shows {} of {} samples (evenly spaced, the lowest available and the last); all are in --csv/--json",
-            kept.len(),
-            online.samples
-        ));
+        r.note_t(
+            "free.note.table_shows",
+            &[
+                ("shown", &kept.len().to_string()),
+                ("total", &online.samples.to_string()),
+            ],
+        );
     }
     let dropped = ctx.stream.dropped();
     if dropped > 0 {
-        r.note(format!(
-            "{dropped} rows were dropped: the reader of the output did not keep up"
-        ));
+        r.note_t(
+            "free.note.rows_dropped",
+            &[("dropped", &dropped.to_string())],
+        );
     }
     if reader_left {
-        r.note("the reader of the output left: sampling stopped there");
+        r.note_t("free.note.reader_left", &[]);
     }
     let figures: Map<String, Value> = stats
         .figures()
@@ -383,14 +366,16 @@ impl Live {
 
 fn live_line(row: &Row) -> String {
     let h = |kib: u64| crate::units::human_kib(kib as f64);
-    format!(
-        "{:>8.1} s  used {}  free {}  buff/cache {}  available {}  swap used {}",
-        row.t_s.unwrap_or(0.0),
-        h(row.used_kib),
-        h(row.free_kib),
-        h(row.buff_cache_kib),
-        h(row.available_kib),
-        h(row.swap_used_kib),
+    tr(
+        "free.say.live",
+        &[
+            ("t", &format!("{:>8.1}", row.t_s.unwrap_or(0.0))),
+            ("used", &h(row.used_kib)),
+            ("free", &h(row.free_kib)),
+            ("buff_cache", &h(row.buff_cache_kib)),
+            ("available", &h(row.available_kib)),
+            ("swap_used", &h(row.swap_used_kib)),
+        ],
     )
 }
 

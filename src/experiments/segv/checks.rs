@@ -14,8 +14,9 @@ fn expected_code(target: &str) -> Result<i32> {
     match target {
         "readonly" => Ok(SEGV_ACCERR),
         "null-page" | "low" | "kernel" | "unmapped" => Ok(SEGV_MAPERR),
-        other => Err(usage(format!(
-            "row of target '{other}': not a target of this memlab's segv"
+        other => Err(usage(crate::i18n::tr(
+            "segv.err.unknown_target",
+            &[("target", other)],
         ))),
     }
 }

@@ -5,6 +5,7 @@
 use anyhow::{Context, Result};
 
 use super::Target;
+use crate::i18n::tr;
 use crate::sys;
 
 /// A kernel-half address that is canonical (so the CPU raises a page fault,
@@ -81,10 +82,15 @@ pub(super) fn try_target(t: Target, min_addr: u64) -> Result<Option<Outcome>> {
         // Interrupted: the child is killed and reaped when dropped.
         return Ok(None);
     };
-    let lines =
-        String::from_utf8_lossy(&lines_r.read_to_end().context("reading the child's lines")?)
-            .into_owned();
-    let fault = fault_r.recv_bytes(16).context("reading the fault report")?;
+    let lines = String::from_utf8_lossy(
+        &lines_r
+            .read_to_end()
+            .with_context(|| tr("segv.err.read_lines", &[]))?,
+    )
+    .into_owned();
+    let fault = fault_r
+        .recv_bytes(16)
+        .with_context(|| tr("segv.err.read_fault", &[]))?;
     let address = addr_r
         .recv(1)
         .ok()

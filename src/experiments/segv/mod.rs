@@ -19,6 +19,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
+use crate::i18n::tr;
 use crate::report::Report;
 use crate::sys;
 
@@ -134,13 +135,13 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             .join(","),
     );
     let min_addr = ctx.meta.mmap_min_addr;
-    r.note(format!(
-        "vm.mmap_min_addr = {} ({}): no process may map below it, so a NULL write always faults",
-        min_addr
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "unknown".into()),
-        min_addr.map(|v| format!("{v:#x}")).unwrap_or_default(),
-    ));
+    match min_addr {
+        Some(v) => r.note_t(
+            "segv.note.min_addr",
+            &[("value", &v.to_string()), ("hex", &format!("{v:#x}"))],
+        ),
+        None => r.note_t("segv.note.min_addr_unknown", &[]),
+    }
     r.columns_from(&Row::default());
 
     for t in targets {
@@ -152,15 +153,23 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             r.interrupted = true;
             break;
         };
-        ctx.ui.say(&format!(
-            "[{}] child wrote {}; {}",
-            t.name(),
-            describe_lines(o.before, o.after),
-            match (o.signal, o.exit_code) {
-                (Some(s), _) => format!("killed by {}", s.as_str()),
-                (None, Some(c)) => format!("exited with status {c}"),
-                _ => "ended".into(),
-            }
+        let ending = match (o.signal, o.exit_code) {
+            (Some(s), _) => tr("segv.say.killed", &[("signal", s.as_str())]),
+            (None, Some(c)) => tr("segv.say.exited", &[("code", &c.to_string())]),
+            _ => tr("segv.say.ended", &[]),
+        };
+        let lines = match (o.before, o.after) {
+            (true, false) => "segv.say.lines_before_only",
+            (true, true) => "segv.say.lines_both",
+            (false, _) => "segv.say.lines_none",
+        };
+        ctx.ui.say(&tr(
+            "segv.say.outcome",
+            &[
+                ("target", t.name()),
+                ("lines", &tr(lines, &[])),
+                ("ending", &ending),
+            ],
         ));
         r.push_row(&Row {
             target: t.name().into(),

@@ -32,4 +32,60 @@ super::catalogue! {
         "子プロセスが MAP_SHARED の領域に書き込んだ内容は、親プロセスから見える";
     "check.getrusage_agrees_with_proc" => "getrusage() and /proc/PID/stat count the same page faults",
         "getrusage() と /proc/PID/stat は同じページフォルトの数を示す";
+
+    // ---- narration ----
+    "cow.say.touch" => "touching {size} ({pages} pages of {page_kib} KiB, {mapping}) in the parent",
+        "親プロセスが {size}（{page_kib} KiB のページ {pages} 個、{mapping}）に書き込んで触れます";
+    "cow.say.progress" => "touching", "書き込み中";
+    "cow.say.fork" => "fork()", "fork() を呼びます";
+    "cow.say.child_write" => "the child writes every page", "子プロセスがすべてのページに書き込みます";
+    "cow.say.child_read" => "the child reads every page", "子プロセスがすべてのページを読みます";
+
+    // ---- notes and skipped parts ----
+    "cow.note.thp_never" => "THP is `never` on this host: MADV_HUGEPAGE gets no huge pages, so the counts follow 4 KiB pages",
+        "このホストの THP は `never` です。MADV_HUGEPAGE を指定してもヒュージページは得られないので、数は 4 KiB のページに従います";
+    "cow.note.fork_took_write" => "fork took {fork_us} µs; the child's write took {faults} minor faults",
+        "fork() にかかった時間は {fork_us} マイクロ秒でした。子プロセスの書き込みでマイナーフォルトが {faults} 回起きました";
+    "cow.note.fork_took_read" => "fork took {fork_us} µs; the child's read took {faults} minor faults",
+        "fork() にかかった時間は {fork_us} マイクロ秒でした。子プロセスの読み込みでマイナーフォルトが {faults} 回起きました";
+    "cow.note.child_killed" => "the child {pid} was killed by {signal} before its {stage} report; what was measured until then is kept",
+        "子プロセス {pid} は {stage} の報告の前に {signal} で強制終了されました。それまでに測った値は残します";
+    "cow.note.child_exited" => "the child {pid} exited with status {code} before its {stage} report; what was measured until then is kept",
+        "子プロセス {pid} は {stage} の報告の前に終了ステータス {code} で終了しました。それまでに測った値は残します";
+    "cow.note.child_ended" => "the child {pid} ended before its {stage} report; what was measured until then is kept",
+        "子プロセス {pid} は {stage} の報告の前に終了しました。それまでに測った値は残します";
+    "cow.note.child_killed_at_exit" => "the child {pid} was killed by {signal} before it could exit normally; what was measured until then is kept",
+        "子プロセス {pid} は正常に終了する前に {signal} で強制終了されました。それまでに測った値は残します";
+    "cow.note.child_exited_at_exit" => "the child {pid} exited with status {code} before it could exit normally; what was measured until then is kept",
+        "子プロセス {pid} は終了ステータス {code} で終了しました（正常な終了ではありません）。それまでに測った値は残します";
+    "cow.skip.no_rollup" => "PSS, shared and private: this kernel has no /proc/PID/smaps_rollup (Linux 4.14+)",
+        "PSS、shared、private: このカーネルには /proc/PID/smaps_rollup がありません（Linux 4.14 以降で使えます）";
+
+    // ---- errors ----
+    "cow.err.too_small" => "below 4 MiB the copies drown in what the rest of the process and the host do",
+        "4 MiB 未満では、コピーされる量がプロセスのほかの部分やホストの動きに埋もれてしまいます";
+    "cow.err.read_report" => "reading the child's {stage} report", "子プロセスの {stage} の報告の読み込み";
+    "cow.err.child_proc" => "the child could not read its own /proc files at {stage}",
+        "子プロセスは {stage} で自分の /proc のファイルを読めませんでした";
+
+    // ---- the chart ----
+    "cow.title.chart_write" => "copy-on-write: {size} {mapping}, child writes every page",
+        "コピーオンライト: {size} の {mapping}、子プロセスがすべてのページに書き込む";
+    "cow.title.chart_read" => "copy-on-write: {size} {mapping}, child reads every page",
+        "コピーオンライト: {size} の {mapping}、子プロセスがすべてのページを読む";
+    "cow.title.chart_x" => "stage, process", "段階、プロセス";
+    "cow.title.chart_used" => "system used (adjusted), growth since before-fork",
+        "システムの使用量（補正後）の before-fork からの増加";
+
+    // ---- option help ----
+    "help.opt.cow.size" => "How much memory the parent maps and touches before fork (binary units: 100M = 100 MiB)",
+        "fork() の前に親プロセスがマップして触れるメモリの量（2進の単位: 100M = 100 MiB）";
+    "help.opt.cow.access" => "What the child does to every page after fork",
+        "fork() の後に子プロセスが各ページに対して行うこと。write: 各ページに1バイト書き込みます（共有されたページへの書き込みはそれぞれコピーになります）。read: 各ページを読むだけです（何もコピーされません）";
+    "help.opt.cow.shared" => "Map the region MAP_SHARED: parent and child share the pages, nothing is copied",
+        "領域を MAP_SHARED でマップします。親と子がページを共有し、何もコピーされません";
+    "help.opt.cow.thp" => "Ask for transparent huge pages (MADV_HUGEPAGE) instead of 4 KiB pages (MADV_NOHUGEPAGE)",
+        "4 KiB のページ（MADV_NOHUGEPAGE）の代わりに透過的ヒュージページ（MADV_HUGEPAGE）を求めます";
+    "help.opt.cow.force" => "Run even if SIZE is more than half of the available memory",
+        "SIZE が利用可能なメモリの半分を超えていても実行します";
 }

@@ -14,4 +14,32 @@ super::catalogue! {
         "プロセスはそのアクセスで終わり、その後の行は実行されない（{target}）";
     "check.no_core_dump" => "no core dump is written ({target})",
         "コアダンプは書き出されない（{target}）";
+
+    // ---- narration ----
+    "segv.say.outcome" => "[{target}] child wrote {lines}; {ending}",
+        "[{target}] 子プロセスが書いた行: {lines}。{ending}";
+    "segv.say.lines_before_only" => "\"before invalid access\" and never \"after invalid access\"",
+        "「before invalid access」だけ（「after invalid access」は書かれませんでした）";
+    "segv.say.lines_both" => "both lines (the access did not fault!)",
+        "両方の行（アクセスでフォルトが起きませんでした!）";
+    "segv.say.lines_none" => "nothing", "なし";
+    "segv.say.killed" => "killed by {signal}", "{signal} で強制終了されました";
+    "segv.say.exited" => "exited with status {code}", "終了ステータス {code} で終了しました";
+    "segv.say.ended" => "ended", "終了しました";
+
+    // ---- notes ----
+    "segv.note.min_addr" => "vm.mmap_min_addr = {value} ({hex}): no process may map below it, so a NULL write always faults",
+        "vm.mmap_min_addr = {value}（{hex}）: これより下にはどのプロセスもマップできないので、NULL への書き込みは必ずフォルトになります";
+    "segv.note.min_addr_unknown" => "vm.mmap_min_addr = unknown: no process may map below it, so a NULL write always faults",
+        "vm.mmap_min_addr は読めませんでした。これより下にはどのプロセスもマップできないので、NULL への書き込みは必ずフォルトになります";
+
+    // ---- errors ----
+    "segv.err.unknown_target" => "row of target '{target}': not a target of this memlab's segv",
+        "対象 '{target}' の行: この memlab の segv にはない対象です";
+    "segv.err.read_lines" => "reading the child's lines", "子プロセスが書いた行の読み込み";
+    "segv.err.read_fault" => "reading the fault report", "フォルトの報告の読み込み";
+
+    // ---- option help ----
+    "help.opt.segv.target" => "Which invalid access(es) to try, comma-separated (`null` is accepted for `null-page`)",
+        "試す不正なアクセス（カンマ区切りで複数可）。null-page: アドレス 0 に書き込みます（`null` とも書けます）。low: vm.mmap_min_addr より下のアドレス（決してマップできません）。kernel: カーネルのアドレス（マップされていますが、カーネルモードでしか使えません）。readonly: 読み取り専用でマップしたページ（SEGV_ACCERR）。unmapped: アンマップしたばかりのページ（穴）。all: 上のすべて";
 }

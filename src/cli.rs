@@ -158,9 +158,7 @@ pub fn help(command: Option<&str>) -> anyhow::Result<i32> {
         Some(name) => match cmd.find_subcommand_mut(name) {
             Some(sub) => sub.render_long_help(),
             None => {
-                return Err(crate::error::usage(format!(
-                    "no command '{name}' (e.g. memlab help cow; memlab list shows every experiment)"
-                )));
+                return Err(crate::error::usage_t("err.help.unknown", &[("name", name)]));
             }
         },
     };

@@ -61,7 +61,7 @@ pub fn run() -> i32 {
         Err(e) => return clap_error(e),
     };
     if let Err(e) = sys::install_interrupt_handlers() {
-        eprintln!("memlab: error: {e:#}");
+        error::print(&format!("{e:#}"));
         return exit::FAILED;
     }
     // An experiment decides 130 itself from whether its report was cut
@@ -107,10 +107,8 @@ fn clap_error(e: clap::Error) -> i32 {
             }
         }
         ErrorKind::InvalidUtf8 => {
-            eprintln!(
-                "memlab: error: {} (see memlab --help)",
-                invalid_utf8_line(std::env::args_os().skip(1))
-            );
+            let line = invalid_utf8_line(std::env::args_os().skip(1));
+            error::print(&i18n::tr("err.see_help", &[("what", &line)]));
             exit::USAGE
         }
         _ => {
@@ -118,9 +116,8 @@ fn clap_error(e: clap::Error) -> i32 {
             let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
             let mut line = lines
                 .next()
-                .unwrap_or("bad command line")
-                .trim_start_matches("error: ")
-                .to_string();
+                .map(|l| l.trim_start_matches("error: ").to_string())
+                .unwrap_or_else(|| i18n::tr("err.bad_command_line", &[]));
             // "the following required arguments were not provided:" names
             // them on the next line.
             if line.ends_with(':')
@@ -129,14 +126,16 @@ fn clap_error(e: clap::Error) -> i32 {
                 line = format!("{line} {next}");
             }
             // An unknown choice: show the good ones on the same line.
-            let choices = match e.get(clap::error::ContextKind::ValidValue) {
-                Some(clap::error::ContextValue::Strings(v)) if !v.is_empty() => {
-                    format!(" (one of: {})", v.join(", "))
-                }
-                _ => String::new(),
-            };
-            let line = shorten_quoted(&line);
-            eprintln!("memlab: error: {line}{choices} (see memlab --help)");
+            // Our own words (a size that is not one) arrive inside clap's
+            // English sentence; clap's sentence stays as clap says it.
+            let mut line = i18n::tr("err.clap", &[("what", &shorten_quoted(&line))]);
+            if let Some(clap::error::ContextValue::Strings(v)) =
+                e.get(clap::error::ContextKind::ValidValue)
+                && !v.is_empty()
+            {
+                line = i18n::tr("err.one_of", &[("what", &line), ("values", &v.join(", "))]);
+            }
+            error::print(&i18n::tr("err.see_help", &[("what", &line)]));
             exit::USAGE
         }
     }
@@ -147,19 +146,21 @@ fn clap_error(e: clap::Error) -> i32 {
 fn invalid_utf8_line(args: impl Iterator<Item = std::ffi::OsString>) -> String {
     let args: Vec<std::ffi::OsString> = args.collect();
     let Some(i) = args.iter().position(|a| a.to_str().is_none()) else {
-        return "an argument is not valid UTF-8".into();
+        return i18n::tr("err.utf8.any", &[]);
     };
     let bad = args[i].to_string_lossy();
+    let option = |opt: &str| i18n::tr("err.utf8.option", &[("option", opt), ("value", &bad)]);
     if bad.starts_with("--")
         && let Some((opt, _)) = bad.split_once('=')
     {
-        return format!("the value of {opt} is not valid UTF-8 ('{bad}')");
+        return option(opt);
     }
     match i.checked_sub(1).and_then(|j| args[j].to_str()) {
-        Some(prev) if prev.starts_with('-') && prev != "--" => {
-            format!("the value of {prev} is not valid UTF-8 ('{bad}')")
-        }
-        _ => format!("argument {} ('{bad}') is not valid UTF-8", i + 1),
+        Some(prev) if prev.starts_with('-') && prev != "--" => option(prev),
+        _ => i18n::tr(
+            "err.utf8.nth",
+            &[("n", &(i + 1).to_string()), ("value", &bad)],
+        ),
     }
 }
 
@@ -186,7 +187,7 @@ fn shorten_quoted(line: &str) -> String {
 
 fn error_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<UsageError>().is_some() {
-        eprintln!("memlab: error: {}", shorten_quoted(&e.to_string()));
+        error::print(&shorten_quoted(&e.to_string()));
         return exit::USAGE;
     }
     if sys::interrupted() {
@@ -201,7 +202,7 @@ fn error_code(e: &anyhow::Error) -> i32 {
         // The reader went away (`memlab ... --csv | head`): end quietly.
         return exit::OK;
     }
-    eprintln!("memlab: error: {e:#}");
+    error::print(&format!("{e:#}"));
     exit::FAILED
 }
 

@@ -429,10 +429,13 @@ impl Report {
     }
 
     /// A line of `notes` or `skipped` in the current language: through the
-    /// catalogue message it came from, else as it is.
+    /// catalogue message it came from, else as it is (flagged under the
+    /// test-only language `mark`, see [`crate::i18n::flag_unmarked`]).
     pub fn shown(&self, line: &str) -> String {
-        self.said_for(line)
-            .map_or_else(|| line.to_string(), Said::text)
+        self.said_for(line).map_or_else(
+            || crate::i18n::flag_unmarked(line).unwrap_or_else(|| line.to_string()),
+            Said::text,
+        )
     }
 
     /// The catalogue message a line of `notes` or `skipped` came from.

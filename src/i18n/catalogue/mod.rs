@@ -89,6 +89,128 @@ mod core {
         "ui.explain.no_ja" => "(This page is not yet in Japanese; the English page follows.)",
                              "（この実験の日本語のページはまだありません。英語のページを表示します。）";
 
+        "ui.host" => "host: {host} {arch} · kernel {kernel} · page {page} B · THP {thp} · overcommit {overcommit} · cgroup {cgroup}",
+                     "ホスト: {host} {arch}、カーネル {kernel}、ページ {page} B、THP {thp}、overcommit {overcommit}、cgroup {cgroup}";
+        "ui.host.root" => "{host} · root", "{host}、root 権限";
+        "ui.rows_shown" => "({shown} of {total} rows shown; all are in --csv/--json)",
+                           "（{total} 行のうち {shown} 行を表示。すべての行は --csv/--json にあります）";
+        "ui.no_chart" => "(no chart: this run has nothing to plot)",
+                         "（グラフなし: この実行には描くものがありません）";
+        // Listings beside the rows (`maps_diff*` measurements): `title.KEY`,
+        // else the key itself.
+        "title.maps_diff" => "Lines the mapping added to or removed from /proc/PID/maps",
+                             "マッピングで /proc/PID/maps に増えた行と消えた行";
+        "title.maps_diff_small" => "Lines the small blocks added to or removed from /proc/PID/maps",
+                                   "小さなブロックで /proc/PID/maps に増えた行と消えた行";
+        "title.maps_diff_large" => "Lines the large blocks added to or removed from /proc/PID/maps",
+                                   "大きなブロックで /proc/PID/maps に増えた行と消えた行";
+
+        // ---- memlab's own errors (err.*): kernel texts and clap's stay English inside ----
+        "err.line" => "memlab: error: {what}", "memlab: エラー: {what}";
+        "err.warning" => "memlab: warning: {what}", "memlab: 警告: {what}";
+        "err.see_help" => "{what} (see memlab --help)", "{what}（memlab --help を参照してください）";
+        "err.one_of" => "{what} (one of: {values})", "{what}（指定できる値: {values}）";
+        "err.clap" => "{what}", "コマンドラインが正しくありません: {what}";
+        "err.bad_command_line" => "bad command line", "コマンドラインが正しくありません";
+        "err.utf8.any" => "an argument is not valid UTF-8", "引数のどれかが正しい UTF-8 ではありません";
+        "err.utf8.option" => "the value of {option} is not valid UTF-8 ('{value}')",
+                             "{option} の値が正しい UTF-8 ではありません（'{value}'）";
+        "err.utf8.nth" => "argument {n} ('{value}') is not valid UTF-8",
+                          "{n} 番目の引数（'{value}'）が正しい UTF-8 ではありません";
+        "err.written_anyway" => "{why}; what was measured was written",
+                                "{why}。それまでに測定した分は書き出しました";
+        "err.worker_died" => "the worker died before the run ended; what was measured was written",
+                             "実行が終わる前にワーカーが終了しました。それまでに測定した分は書き出しました";
+        "err.run_stopped" => "the run stopped on an error; what was measured was written",
+                             "エラーで実行が止まりました。それまでに測定した分は書き出しました";
+        "err.stdout_write" => "could not write to stdout: {cause}",
+                              "標準出力に書き込めませんでした: {cause}";
+        "err.write_failed" => "could not write {flag} {what}: {cause}",
+                              "{flag} {what} を書き込めませんでした: {cause}";
+        "err.dest.stdout" => "stdout", "標準出力";
+        "err.dest.fd" => "descriptor {fd}", "ディスクリプタ {fd}";
+        "err.writing" => "writing {path}", "{path} の書き込み中";
+        // output paths, refused before a run (exit 2)
+        "err.out.plot_stdout" => "--plot needs a file path, e.g. --plot chart.svg",
+                                 "--plot にはファイルのパスが必要です（例: --plot chart.svg）";
+        "err.out.stdout_closed" => "{flag} goes to stdout, which was closed when memlab started; give a file, e.g. {flag} {example}",
+                                   "{flag} の出力先の標準出力は memlab の起動時に閉じられていました。ファイルを指定してください（例: {flag} {example}）";
+        "err.out.both_stdout" => "--csv and --json cannot both go to stdout; give one a file, e.g. --json run.json",
+                                 "--csv と --json の両方を標準出力に書くことはできません。どちらかにファイルを指定してください（例: --json run.json）";
+        "err.out.same_file" => "{flag} {shown} is the same file as {other}; give each output its own path",
+                               "{flag} {shown} は {other} と同じファイルです。出力ごとに別のパスを指定してください";
+        "err.out.stdout_redirected" => "stdout is redirected into {other}, which is also an output; give that output another path",
+                                       "標準出力が出力先の {other} にリダイレクトされています。その出力には別のパスを指定してください";
+        "err.out.fd_closed" => "{flag} '{shown}': {which} was closed when memlab started; give a file, e.g. {flag} {example}",
+                               "{flag} '{shown}': {which} は memlab の起動時に閉じられていました。ファイルを指定してください（例: {flag} {example}）";
+        "err.out.fd_read_only" => "{flag} '{shown}': descriptor {fd} is open for reading only",
+                                  "{flag} '{shown}': ディスクリプタ {fd} は読み込み専用で開かれています";
+        "err.out.fd_not_open" => "{flag} '{shown}': descriptor {fd} is not open",
+                                 "{flag} '{shown}': ディスクリプタ {fd} は開かれていません";
+        "err.out.needs_path" => "{flag} needs a file path, e.g. {flag} {example}",
+                                "{flag} にはファイルのパスが必要です（例: {flag} {example}）";
+        "err.out.is_folder" => "{flag} '{path}' is a folder; give a file path, e.g. {flag} {example}",
+                               "{flag} '{path}' はフォルダです。ファイルのパスを指定してください（例: {flag} {example}）";
+        "err.out.not_regular" => "{flag} '{path}' is not a regular file; give a file path, e.g. {flag} {example}",
+                                 "{flag} '{path}' は通常のファイルではありません。ファイルのパスを指定してください（例: {flag} {example}）";
+        "err.out.no_cwd" => "{flag} '{path}': the working folder no longer exists; give a full path",
+                            "{flag} '{path}': 作業フォルダがもうありません。フルパスを指定してください";
+        "err.out.no_folder" => "{flag} '{path}': folder '{dir}' does not exist",
+                               "{flag} '{path}': フォルダ '{dir}' がありません";
+        "err.out.cannot_create" => "{flag} '{path}': cannot create a file in folder '{dir}' ({cause})",
+                                   "{flag} '{path}': フォルダ '{dir}' にファイルを作れません（{cause}）";
+        "err.out.no_space" => "{flag} '{path}': only {free} free on the filesystem of folder '{dir}', and a run writes up to about {need}; free some space or write elsewhere",
+                              "{flag} '{path}': フォルダ '{dir}' のファイルシステムの空きは {free} だけですが、実行では最大 {need} ほど書き込みます。空きを作るか、別の場所に書き出してください";
+        // sizes, rates, intervals, counts as the user types them
+        "err.example" => "{why} ({example})", "{why}（{example}）";
+        "err.size.example" => "e.g. 100M, 4K, 1G or 4096", "例: 100M、4K、1G、4096";
+        "err.size.empty" => "empty size", "サイズが空です";
+        "err.size.negative" => "size '{raw}' is negative", "サイズ '{raw}' が負の値です";
+        "err.size.no_number" => "size '{raw}' has no number", "サイズ '{raw}' に数字がありません";
+        "err.size.unit" => "size '{raw}' has an unknown unit '{unit}'",
+                           "サイズ '{raw}' の単位 '{unit}' は使えません";
+        "err.size.not_number" => "size '{raw}' is not a number", "サイズ '{raw}' は数ではありません";
+        "err.size.too_large" => "size '{raw}' is too large", "サイズ '{raw}' が大きすぎます";
+        "err.size.fraction" => "size '{raw}' is not a whole number of bytes",
+                               "サイズ '{raw}' がバイト単位の整数になりません";
+        "err.size.zero" => "size '{raw}' must be more than 0", "サイズ '{raw}' は 0 より大きくしてください";
+        "err.count" => "'{raw}' is not a whole number from {lo} to {hi} (e.g. {example})",
+                       "'{raw}' は {lo} 以上 {hi} 以下の整数ではありません（例: {example}）";
+        "err.rate.example" => "e.g. 10M/s or max", "例: 10M/s、max";
+        "err.rate.per_s" => "rate '{raw}' needs '/s'", "速度 '{raw}' には '/s' が必要です";
+        "err.rate.size" => "rate '{raw}': {why}", "速度 '{raw}': {why}";
+        "err.interval.example" => "e.g. 100ms, 1s or 1ms", "例: 100ms、1s、1ms";
+        "err.interval.negative" => "interval '{raw}' is negative", "間隔 '{raw}' が負の値です";
+        "err.interval.no_number" => "interval '{raw}' has no number", "間隔 '{raw}' に数字がありません";
+        "err.interval.no_unit" => "interval '{raw}' needs a unit", "間隔 '{raw}' には単位が必要です";
+        "err.interval.unit" => "interval '{raw}' has an unknown unit '{unit}'",
+                               "間隔 '{raw}' の単位 '{unit}' は使えません";
+        "err.interval.not_number" => "interval '{raw}' is not a number", "間隔 '{raw}' は数ではありません";
+        "err.interval.too_long" => "interval '{raw}' is too long (at most a week)",
+                                   "間隔 '{raw}' が長すぎます（最長1週間）";
+        "err.interval.zero" => "interval '{raw}' must be more than 0", "間隔 '{raw}' は 0 より大きくしてください";
+        "err.interval.below_1ms" => "interval '{raw}' is below 1ms, the shortest memlab takes",
+                                    "間隔 '{raw}' は memlab が扱える最短の 1ms より短いです";
+        // explain, help, judge
+        "err.explain.unknown" => "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)",
+                                 "'{name}' という実験はありません（例: memlab explain cow。すべての実験は memlab list で表示されます）";
+        "err.help.unknown" => "no command '{name}' (e.g. memlab help cow; memlab list shows every experiment)",
+                              "'{name}' というコマンドはありません（例: memlab help cow。すべての実験は memlab list で表示されます）";
+        "err.judge.cannot_read" => "cannot read '{path}' ({cause}); give a JSON that memlab wrote, e.g. memlab cow --json cow.json",
+                                   "'{path}' を読めません（{cause}）。memlab が書き出した JSON を指定してください（例: memlab cow --json cow.json）";
+        "err.judge.not_json" => "'{path}' is not JSON ({cause}); give a JSON that memlab wrote",
+                                "'{path}' は JSON ではありません（{cause}）。memlab が書き出した JSON を指定してください";
+        "err.judge.not_memlab" => "'{path}' is not a memlab JSON (no experiment, meta and rows)",
+                                  "'{path}' は memlab の JSON ではありません（experiment、meta、rows がありません）";
+        "err.judge.schema" => "'{path}' has schema_version {version}; this memlab reads {reads}",
+                              "'{path}' の schema_version は {version} です。この memlab が読めるのは {reads} です";
+        "err.judge.no_schema" => "'{path}' has no schema_version (written by a memlab before 0.2); this memlab reads {reads}",
+                                 "'{path}' には schema_version がありません（0.2 より前の memlab が書いたものです）。この memlab が読めるのは {reads} です";
+        "err.judge.unknown_experiment" => "'{path}' is a run of '{name}', which this memlab does not know",
+                                          "'{path}' は '{name}' の実行結果ですが、この memlab はその実験を知りません";
+        "err.judge.unreadable" => "'{path}' is not a memlab JSON this memlab can read: {cause}",
+                                  "'{path}' はこの memlab が読める memlab の JSON ではありません: {cause}";
+
         // ---- the lab report (HTML) ----
         "html.title" => "memlab lab report", "memlab 実験レポート";
         "html.intro" => "Each experiment of the document, run on this host: the document's claim, what was measured, and whether the claim held here.",

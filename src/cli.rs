@@ -82,6 +82,58 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
             s
         });
     }
+    // clap's own words: its help and version flags (made when the command
+    // is built), the headings, the exit statuses.
+    let mut cmd = cmd.after_long_help(t("help.exit_status"));
+    cmd.build();
+    clap_words_in(cmd, &t)
+}
+
+/// clap's own words in a built command and its subcommands, from the
+/// catalogue: the help and version flags, the usage, command, argument and
+/// option headings.
+fn clap_words_in(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Command {
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        t("help.heading.usage")
+    );
+    // clap keeps headings as `&'static str`: made once per process.
+    let leak = |id: &str| -> &'static str { Box::leak(t(id).into_boxed_str()) };
+    let (options, arguments) = (leak("help.heading.options"), leak("help.heading.arguments"));
+    let mut cmd = cmd
+        .help_template(template)
+        .subcommand_help_heading(leak("help.heading.commands"));
+    let args: Vec<(String, bool, bool)> = cmd
+        .get_arguments()
+        .map(|a| {
+            (
+                a.get_id().to_string(),
+                a.is_positional(),
+                a.get_help_heading().is_none(),
+            )
+        })
+        .collect();
+    for (id, positional, default_heading) in args {
+        cmd = cmd.mut_arg(id.as_str(), |mut a| {
+            if default_heading {
+                a = a.help_heading(if positional { arguments } else { options });
+            }
+            match id.as_str() {
+                "help" => a
+                    .help(t("help.flag.help"))
+                    .long_help(t("help.flag.help_long")),
+                "version" => a.help(t("help.flag.version")),
+                _ => a,
+            }
+        });
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |s| clap_words_in(s, t));
+    }
     cmd
 }
 
@@ -222,6 +274,16 @@ pub fn man() -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    /// The exit statuses the Japanese help prints are the English ones'
+    /// translation: the catalogue's English is the help's.
+    #[test]
+    fn exit_status_in_the_catalogue_is_the_help_s() {
+        assert_eq!(
+            crate::i18n::lookup("help.exit_status").unwrap().en,
+            super::EXIT_STATUS
+        );
+    }
 
     /// Every option of a command has its help in the catalogue, and the
     /// catalogue's English is the doc comment's (so the two languages stay

@@ -263,11 +263,17 @@ pub fn wrap(s: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         if !fresh {
             line.push_str(&" ".repeat(gap));
         }
-        // A word wider than a whole line is cut where the line ends.
+        // A word wider than a whole line is cut where the line ends (a
+        // Japanese run where Japanese may break: see [`japanese_cut`]).
         let mut w = word.as_str();
         while cols(&line) + cols(w) > width && cols(&line) < width {
             let room = width - cols(&line);
             let cut = split_at_cols(w, room);
+            let cut = if has_japanese(w) {
+                japanese_cut(w, cut)
+            } else {
+                cut
+            };
             if cut == 0 {
                 break;
             }
@@ -335,6 +341,28 @@ pub fn fit(line: &str, st: &Style) -> String {
     }
     out.pop();
     out
+}
+
+/// Where a line may break in `s` at or before byte `cut`: next to a
+/// Japanese character (never inside an English word or a number such as
+/// `null-page` or `8,192`), and not before closing punctuation (、。）」),
+/// which stays on the line it closes. `cut` itself when there is no such
+/// place (or no room for it at all).
+fn japanese_cut(s: &str, cut: usize) -> usize {
+    let closing = |c: char| "、。，．）」』】〕・ー！？：".contains(c);
+    let ok = |i: usize| {
+        let before = s[..i].chars().next_back();
+        let after = s[i..].chars().next();
+        match (before, after) {
+            (Some(b), Some(a)) => (is_japanese(b) || is_japanese(a)) && !closing(a),
+            _ => false,
+        }
+    };
+    (1..=cut)
+        .rev()
+        .filter(|&i| s.is_char_boundary(i))
+        .find(|&i| ok(i))
+        .unwrap_or(cut)
 }
 
 /// The byte index where the first `room` columns of `s` end.
@@ -419,6 +447,22 @@ mod tests {
             "{out}"
         );
         assert_eq!(fit("a\nb", &st), "a\nb");
+    }
+
+    #[test]
+    fn japanese_breaks_between_its_own_characters_not_inside_english() {
+        let text = "プロセスはそのアクセスで終わり、その後の行は実行されない（null-page）";
+        for w in 20..60 {
+            let lines = wrap(text, w, "", "    ");
+            assert!(lines.iter().all(|l| cols(l) <= w), "{w}: {lines:?}");
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| !l.trim_start().starts_with(['、', '）', '-'])),
+                "{w}: {lines:?}"
+            );
+            assert!(lines.concat().contains("null-page"), "{w}: {lines:?}");
+        }
     }
 
     #[test]

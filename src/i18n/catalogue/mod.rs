@@ -83,7 +83,7 @@ mod core {
         "ui.tally.held" => "{held} of {total} held", "{total} 件中 {held} 件の主張が成り立ちました";
         "ui.tally.failed" => ", {n} did not hold", "。{n} 件は成り立ちませんでした";
         "ui.tally.inconclusive" => ", {n} inconclusive", "。{n} 件は判定できませんでした";
-        "ui.range.between" => "{lo} to {hi} {unit}", "{lo} 以上 {hi} 以下 {unit}";
+        "ui.range.between" => "{lo} to {hi} {unit}", "{lo} {unit} 以上 {hi} {unit} 以下";
         "ui.range.at_least" => "at least {lo} {unit}", "{lo} {unit} 以上";
         "ui.range.at_most" => "at most {hi} {unit}", "{hi} {unit} 以下";
         "ui.explain.no_ja" => "(This page is not yet in Japanese; the English page follows.)",
@@ -257,6 +257,34 @@ mod core {
         "help.arg.plot" => "Draw an SVG chart to PATH", "SVG のグラフを PATH に描きます";
         "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
                        "表示する言語: ja または en（既定はロケールに従います）";
+
+        "help.opt.explain.name" => "Experiment name, e.g. cow", "実験の名前（例: cow）";
+        "help.opt.help.command" => "A command, e.g. cow", "コマンドの名前（例: cow）";
+        "help.opt.judge.path" => "A JSON file that memlab wrote (`--json PATH` of any experiment)",
+                                 "memlab が書き出した JSON ファイル（どの実験でも `--json PATH` で書き出せます）";
+        "help.flag.help" => "Print help (see more with '--help')", "ヘルプを表示します（'--help' なら詳しく）";
+        "help.flag.help_long" => "Print help (see a summary with '-h')", "ヘルプを表示します（'-h' なら要約）";
+        "help.flag.version" => "Print version", "バージョンを表示します";
+        "help.heading.usage" => "Usage:", "使い方:";
+        "help.heading.commands" => "Commands", "コマンド";
+        "help.heading.options" => "Options", "オプション";
+        "help.heading.arguments" => "Arguments", "引数";
+        "help.exit_status" => "Exit status:
+  0    every check held (or was inconclusive)
+  1    memlab could not run, an output could not be written, or a worker died
+  2    bad usage: a bad option or value, decided before anything runs
+  3    a check did not hold
+  130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); what was measured is written
+When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
+with CMD's status instead (see memlab explain watch).",
+                             "終了ステータス:
+  0    すべてのチェックで主張が成り立った（または判定できなかった）
+  1    memlab を実行できなかった、出力を書き込めなかった、またはワーカーが終了した
+  2    使い方の誤り: オプションや値が正しくない（実行の前に判定します）
+  3    成り立たなかったチェックがある
+  130  中断された（SIGINT、SIGTERM、SIGHUP、SIGQUIT）。それまでに測定した分は書き出します
+複数が当てはまるときは 2、130、1、3 の順です。`memlab watch -- CMD` は CMD の
+終了ステータスで終了します（memlab explain watch を参照）。";
 
         // ---- memlab list: each experiment's summary ----
         "ui.list.experiment" => "experiment", "実験";

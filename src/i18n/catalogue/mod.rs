@@ -191,6 +191,52 @@ mod core {
         "err.interval.zero" => "interval '{raw}' must be more than 0", "間隔 '{raw}' は 0 より大きくしてください";
         "err.interval.below_1ms" => "interval '{raw}' is below 1ms, the shortest memlab takes",
                                     "間隔 '{raw}' は memlab が扱える最短の 1ms より短いです";
+        // what memlab was doing when the kernel said no (probe/, sys/):
+        // the kernel's own text follows in English
+        "err.out_of_memory" => "memlab: error: out of memory for memlab itself (an address-space or memory limit is too tight); nothing more was written",
+                               "memlab: エラー: memlab 自身のメモリが足りません（アドレス空間かメモリの制限が厳しすぎます）。これ以上は何も書き出していません";
+        "err.sys.reading" => "reading {path}", "{path} を読んでいるとき";
+        "err.sys.reading_at" => "reading {path} at {addr}", "{path} の {addr} を読んでいるとき";
+        "err.sys.opening" => "opening {path}", "{path} を開いているとき";
+        "err.sys.parsing" => "parsing {path}", "{path} を解析しているとき";
+        "err.sys.creating" => "creating {path}", "{path} を作っているとき";
+        "err.sys.removing" => "removing {path}", "{path} を消しているとき";
+        "err.sys.syncing" => "syncing {path}", "{path} をディスクに書き出しているとき";
+        "err.sys.locking" => "locking {path}", "{path} をロックしているとき";
+        "err.sys.writing_lock" => "writing the lock", "ロックファイルに書き込んでいるとき";
+        "err.sys.lock_held" => "another memlab swap run (pid {pid}) holds {path}; wait for it to end",
+                               "ほかの memlab swap の実行（pid {pid}）が {path} を使っています。終わるまで待ってください";
+        "err.sys.nocow" => "setting no-copy-on-write on {path} (btrfs)",
+                           "{path} にコピーオンライトなしの属性を付けているとき（btrfs）";
+        "err.sys.reserving" => "reserving {size} bytes for {path}", "{path} に {size} バイトを確保しているとき";
+        "err.sys.swap_header" => "writing the swap header of {path}", "{path} にスワップのヘッダを書いているとき";
+        "err.sys.swapoff" => "swapoff {path} failed ({cause}); run `swapoff {path} && rm {path}` (or the next memlab swap run as root will)",
+                             "swapoff {path} が失敗しました（{cause}）。`swapoff {path} && rm {path}` を実行してください（root で次に memlab swap を実行しても片付きます）";
+        "err.sys.swapoff_nomem" => "swapoff {path} failed ({cause}); there is not enough free memory to take back the pages in it; free some memory, then run `swapoff {path} && rm {path}` (or the next memlab swap run as root will)",
+                                   "swapoff {path} が失敗しました（{cause}）。スワップにあるページを戻すだけの空きメモリがありません。メモリを空けてから `swapoff {path} && rm {path}` を実行してください（root で次に memlab swap を実行しても片付きます）";
+        "err.sys.too_long" => "reading {path}: longer than {n} bytes", "{path} を読んでいるとき: 内容が {n} バイトより長いです";
+        "err.sys.not_utf8" => "reading {path}: not UTF-8", "{path} を読んでいるとき: 内容が UTF-8 ではありません";
+        "err.sys.first_open" => "opening {path} failed when first tried", "{path} は最初に開こうとしたときに開けませんでした";
+        "err.sys.no_field" => "no {name} field", "{name} の欄がありません";
+        "err.sys.not_number" => "{name} is not a number", "{name} が数ではありません";
+        "err.sys.no_paren" => "no ')' after the command name", "コマンド名のあとに ')' がありません";
+        "err.sys.no_line" => "{path} has no {name} line", "{path} に {name} の行がありません";
+        "err.sys.kb" => "{key}: {value} is not a number of kB", "{key}: {value} は kB 単位の数ではありません";
+        "err.sys.meminfo_lines" => "a line of MemTotal, MemFree, Buffers, Cached, SwapTotal, SwapFree is missing",
+                                   "MemTotal、MemFree、Buffers、Cached、SwapTotal、SwapFree のどれかの行がありません";
+        "err.sys.address_space" => "size does not fit in the address space", "サイズがアドレス空間に収まりません";
+        "err.sys.map_zero" => "cannot map 0 bytes", "0 バイトはマップできません";
+        "err.sys.mmap_of" => "mmap of {size}", "{size} の mmap";
+        "err.sys.mmap_null" => "mmap returned NULL", "mmap が NULL を返しました";
+        "err.sys.no_thp" => "this kernel has no transparent huge pages", "このカーネルには透過的ヒュージページがありません";
+        "err.sys.signal_pipe" => "creating the signal pipe", "シグナル用のパイプを作っているとき";
+        "err.sys.signal_handlers" => "installing signal handlers", "シグナルハンドラを設定しているとき";
+        "err.sys.waiting" => "waiting for child {pid}", "子プロセス {pid} を待っているとき";
+        "err.sys.threads" => "internal error: fork requested while memlab runs {threads} threads",
+                             "内部エラー: memlab が {threads} 個のスレッドで動いているときに fork が求められました";
+        "err.sys.alignment" => "internal error: alignment {align} for {len} bytes",
+                               "内部エラー: {len} バイトに対して境界 {align} が求められました";
+        "err.sys.cpu" => "CPU number {cpu}", "CPU 番号 {cpu}";
         // explain, help, judge
         "err.explain.unknown" => "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)",
                                  "'{name}' という実験はありません（例: memlab explain cow。すべての実験は memlab list で表示されます）";

@@ -71,7 +71,8 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     push(wrap(&st.text(&head), w, "", "    "), &mut out);
     push(wrap(&st.text(&host_line(r)), w, "", "    "), &mut out);
     if r.interrupted {
-        let _ = writeln!(out, "{}", crate::i18n::tr("ui.interrupted", &[]));
+        let text = st.text(&crate::i18n::tr("ui.interrupted", &[]));
+        push(wrap(&text, w, "", "    "), &mut out);
     }
     let plain = Style {
         colour: false,

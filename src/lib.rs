@@ -126,9 +126,13 @@ fn clap_error(e: clap::Error) -> i32 {
                 line = format!("{line} {next}");
             }
             // An unknown choice: show the good ones on the same line.
-            // Our own words (a size that is not one) arrive inside clap's
-            // English sentence; clap's sentence stays as clap says it.
-            let mut line = i18n::tr("err.clap", &[("what", &shorten_quoted(&line))]);
+            // A bad value is said in the reader's language around our own
+            // words (why a size is not one); clap's other sentences stay
+            // as clap says them, inside ours.
+            let mut line = match value_line(&e) {
+                Some(l) => shorten_quoted(&l),
+                None => i18n::tr("err.clap", &[("what", &shorten_quoted(&line))]),
+            };
             if let Some(clap::error::ContextValue::Strings(v)) =
                 e.get(clap::error::ContextKind::ValidValue)
                 && !v.is_empty()
@@ -139,6 +143,36 @@ fn clap_error(e: clap::Error) -> i32 {
             exit::USAGE
         }
     }
+}
+
+/// `invalid value 'V' for '--opt <OPT>': WHY` in the reader's language, for
+/// a value clap or one of our parsers refused.
+fn value_line(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        e.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return None;
+    }
+    let text = |k| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let (arg, value) = (
+        text(ContextKind::InvalidArg)?,
+        text(ContextKind::InvalidValue)?,
+    );
+    let args = [("arg", arg.as_str()), ("value", &value)];
+    Some(match std::error::Error::source(e) {
+        Some(why) => {
+            let why = why.to_string();
+            let mut a = args.to_vec();
+            a.push(("why", &why));
+            i18n::tr("err.value.why", &a)
+        }
+        None => i18n::tr("err.value", &args),
+    })
 }
 
 /// Name the option whose value is not valid UTF-8 (clap says only that

@@ -111,6 +111,8 @@ mod core {
         "err.see_help" => "{what} (see memlab --help)", "{what}（memlab --help を参照してください）";
         "err.one_of" => "{what} (one of: {values})", "{what}（指定できる値: {values}）";
         "err.clap" => "{what}", "コマンドラインが正しくありません: {what}";
+        "err.value" => "invalid value '{value}' for '{arg}'", "{arg} の値 '{value}' は使えません";
+        "err.value.why" => "invalid value '{value}' for '{arg}': {why}", "{arg} の値 '{value}' は使えません: {why}";
         "err.bad_command_line" => "bad command line", "コマンドラインが正しくありません";
         "err.utf8.any" => "an argument is not valid UTF-8", "引数のどれかが正しい UTF-8 ではありません";
         "err.utf8.option" => "the value of {option} is not valid UTF-8 ('{value}')",

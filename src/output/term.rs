@@ -486,4 +486,69 @@ mod tests {
             vec!["used       the figure"]
         );
     }
+
+    // The table and the list align by these columns.
+    use crate::output::table::{grid, list};
+
+    /// The display column where `needle` starts in `line` (a Japanese
+    /// character takes two).
+    fn col_of(line: &str, needle: &str) -> usize {
+        cols(&line[..line.find(needle).unwrap()])
+    }
+
+    #[test]
+    fn japanese_cells_take_two_columns_and_the_grid_stays_aligned() {
+        let heads = vec!["key".to_string(), "what".to_string(), "n".to_string()];
+        let cells = vec![
+            vec!["a".into(), "物理メモリ".into(), "1".into()],
+            vec![
+                "bb".into(),
+                "ページキャッシュとスワップ".into(),
+                "22,000".into(),
+            ],
+            vec!["ccc".into(), "ascii text".into(), "3".into()],
+        ];
+        let out = grid(&heads, &cells, &[false, false, true], 100);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(cols("物理メモリ"), 10);
+        // The third column starts at one column on every line, and the
+        // numbers end at one column.
+        let ends: Vec<usize> = lines[1..].iter().map(|l| cols(l.trim_end())).collect();
+        assert!(ends.windows(2).all(|w| w[0] == w[1]), "{out}");
+        let second: Vec<usize> = [("物理", 1), ("ページ", 2), ("ascii", 3)]
+            .iter()
+            .map(|(n, i)| col_of(lines[*i], n))
+            .collect();
+        assert!(second.windows(2).all(|w| w[0] == w[1]), "{out}");
+    }
+
+    #[test]
+    fn the_list_aligns_japanese_summaries_and_wraps_them_in_their_column() {
+        let rows = [
+            (
+                "cow",
+                "fork() はページテーブルだけをコピーし、子プロセスの書き込みでページがコピーされる（コピーオンライト）",
+                "-",
+            ),
+            (
+                "demand-paging",
+                "100 MiB を確保し、毎秒 10 MiB ずつ触れて測る",
+                "root",
+            ),
+        ];
+        let out = list(&rows, 70);
+        for l in out.lines() {
+            assert!(cols(l) <= 70, "{l}\n{out}");
+        }
+        let start = cols("demand-paging") + 2;
+        for l in out.lines().skip(1) {
+            let rest = &l[l.len() - l.trim_start().len()..];
+            let text_at = if l.starts_with(' ') {
+                cols(l) - cols(rest)
+            } else {
+                start
+            };
+            assert_eq!(text_at, start, "{l}\n{out}");
+        }
+    }
 }

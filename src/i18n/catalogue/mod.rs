@@ -306,10 +306,6 @@ mod core {
         "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
                        "表示する言語: ja または en（既定はロケールに従います）";
 
-        "help.opt.explain.name" => "Experiment name, e.g. cow", "実験の名前（例: cow）";
-        "help.opt.help.command" => "A command, e.g. cow", "コマンドの名前（例: cow）";
-        "help.opt.judge.path" => "A JSON file that memlab wrote (`--json PATH` of any experiment)",
-                                 "memlab が書き出した JSON ファイル（どの実験でも `--json PATH` で書き出せます）";
         "help.flag.help" => "Print help (see more with '--help')", "ヘルプを表示します（'--help' なら詳しく）";
         "help.flag.help_long" => "Print help (see a summary with '-h')", "ヘルプを表示します（'-h' なら要約）";
         "help.flag.version" => "Print version", "バージョンを表示します";

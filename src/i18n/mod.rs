@@ -143,7 +143,12 @@ pub const UNMARKED: &str = "!!";
 /// Under `mark`: `line` flagged with [`UNMARKED`] when it holds no message
 /// of the catalogue (no `<<`); `None` when it does, or in another language.
 pub fn flag_unmarked(line: &str) -> Option<String> {
-    (current() == Lang::Mark && !line.contains("<<")).then(|| format!("{UNMARKED}{line}"))
+    flag_unmarked_in(current(), line)
+}
+
+/// [`flag_unmarked`] in `lang`.
+pub fn flag_unmarked_in(lang: Lang, line: &str) -> Option<String> {
+    (lang == Lang::Mark && !line.contains("<<")).then(|| format!("{UNMARKED}{line}"))
 }
 
 /// The catalogue entry `id`.

@@ -212,3 +212,15 @@ fn every_literal_check_name_has_a_claim() {
         "checks without a Japanese claim: {missing:?}"
     );
 }
+
+#[test]
+fn the_marking_language_flags_a_line_without_a_message() {
+    let said = tr_in(Lang::Mark, "ui.no_chart", &[]);
+    assert_eq!(flag_unmarked_in(Lang::Mark, &said), None);
+    assert_eq!(
+        flag_unmarked_in(Lang::Mark, "fork()").as_deref(),
+        Some("!!fork()")
+    );
+    assert_eq!(flag_unmarked_in(Lang::En, "fork()"), None);
+    assert_eq!(flag_unmarked_in(Lang::Ja, "fork()"), None);
+}

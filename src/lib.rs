@@ -33,6 +33,7 @@ pub fn run() -> i32 {
     // to allocate under a tiny address-space limit: one line, exit 1.
     if let Err(line) = sys::check_own_limits() {
         sys::print_raw_stderr(line);
+        sys::print_raw_stderr("\n");
         return exit::FAILED;
     }
     // memlab itself never dumps core (its deliberately faulting children

@@ -197,6 +197,10 @@ mod core {
         // the kernel's own text follows in English
         "err.out_of_memory" => "memlab: error: out of memory for memlab itself (an address-space or memory limit is too tight); nothing more was written",
                                "memlab: エラー: memlab 自身のメモリが足りません（アドレス空間かメモリの制限が厳しすぎます）。これ以上は何も書き出していません";
+        "err.limit.stack" => "memlab: error: the stack limit (ulimit -s) is below the 512 KiB memlab needs; raise it, e.g. ulimit -s 8192",
+                             "memlab: エラー: スタックの制限（ulimit -s）が memlab に必要な 512 KiB より小さいです。制限を上げてください（例: ulimit -s 8192）";
+        "err.limit.as" => "memlab: error: the address-space limit (ulimit -v, prlimit --as) is below the 64 MiB memlab needs for itself; raise it, e.g. ulimit -v unlimited",
+                          "memlab: エラー: アドレス空間の制限（ulimit -v、prlimit --as）が memlab 自身に必要な 64 MiB より小さいです。制限を上げてください（例: ulimit -v unlimited）";
         "err.sys.reading" => "reading {path}", "{path} を読んでいるとき";
         "err.sys.reading_at" => "reading {path} at {addr}", "{path} の {addr} を読んでいるとき";
         "err.sys.opening" => "opening {path}", "{path} を開いているとき";

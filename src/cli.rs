@@ -123,7 +123,7 @@ fn clap_words_in(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Comman
                     .help(t("help.flag.help"))
                     .long_help(t("help.flag.help_long")),
                 "version" => a.help(t("help.flag.version")),
-                _ => a,
+                _ => values_in(a),
             }
         });
     }
@@ -186,6 +186,61 @@ Exit status:
   130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); what was measured is written
 When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
 with CMD's status instead (see memlab explain watch).";
+
+/// clap's `[default: X]` and `[possible values: a, b]` after an option's
+/// help, in the catalogue's words (values that have their own help keep
+/// clap's list, whose words are the options' own).
+fn values_in(a: clap::Arg) -> clap::Arg {
+    use crate::i18n::tr;
+    let mut a = a;
+    let mut extra = String::new();
+    let defaults: Vec<String> = a
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    let takes_values = a.get_action().takes_values();
+    if !defaults.is_empty() && !a.is_hide_default_value_set() && takes_values {
+        extra.push_str(&tr("help.default", &[("values", &defaults.join(", "))]));
+        a = a.hide_default_value(true);
+    }
+    let shown: Vec<clap::builder::PossibleValue> = a
+        .get_possible_values()
+        .into_iter()
+        .filter(|v| !v.is_hide_set())
+        .collect();
+    // Values with their own help are listed under the long help, one a
+    // line, as clap does.
+    let (mut listed, mut short_only) = (String::new(), String::new());
+    if !shown.is_empty() && !a.is_hide_possible_values_set() && takes_values {
+        let names: Vec<&str> = shown.iter().map(|v| v.get_name()).collect();
+        short_only = tr("help.possible", &[("values", &names.join(", "))]);
+        if shown.iter().any(|v| v.get_help().is_some()) {
+            listed = format!("\n\n{}", tr("help.possible_heading", &[]));
+            for v in &shown {
+                let help = v.get_help().map(ToString::to_string).unwrap_or_default();
+                listed.push_str(&format!("\n- {}: {help}", v.get_name()));
+            }
+        } else {
+            extra.push_str(&short_only);
+            short_only.clear();
+        }
+        a = a.hide_possible_values(true);
+    }
+    if extra.is_empty() && short_only.is_empty() {
+        return a;
+    }
+    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+    let long = a
+        .get_long_help()
+        .map(ToString::to_string)
+        .or_else(|| (!listed.is_empty()).then(|| help.clone()));
+    let a = a.help(format!("{help}{extra}{short_only}"));
+    match long {
+        Some(l) => a.long_help(format!("{l}{extra}{listed}")),
+        None => a,
+    }
+}
 
 /// The catalogue id of an option's help: its command's own
 /// (`help.opt.COMMAND.ARG`), else the shared one (`help.arg.ARG`) where

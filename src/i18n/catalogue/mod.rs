@@ -313,6 +313,9 @@ mod core {
         "help.flag.help" => "Print help (see more with '--help')", "ヘルプを表示します（'--help' なら詳しく）";
         "help.flag.help_long" => "Print help (see a summary with '-h')", "ヘルプを表示します（'-h' なら要約）";
         "help.flag.version" => "Print version", "バージョンを表示します";
+        "help.default" => " [default: {values}]", "（既定値: {values}）";
+        "help.possible" => " [possible values: {values}]", "（指定できる値: {values}）";
+        "help.possible_heading" => "Possible values:", "指定できる値:";
         "help.heading.usage" => "Usage:", "使い方:";
         "help.heading.commands" => "Commands", "コマンド";
         "help.heading.options" => "Options", "オプション";

@@ -93,6 +93,7 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
 /// catalogue: the help and version flags, the usage, command, argument and
 /// option headings.
 fn clap_words_in(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Command {
+    let command = cmd.get_name().to_string();
     let template = format!(
         "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
         t("help.heading.usage")
@@ -123,7 +124,7 @@ fn clap_words_in(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Comman
                     .help(t("help.flag.help"))
                     .long_help(t("help.flag.help_long")),
                 "version" => a.help(t("help.flag.version")),
-                _ => values_in(a),
+                _ => values_in(a, &command),
             }
         });
     }
@@ -188,9 +189,10 @@ When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
 with CMD's status instead (see memlab explain watch).";
 
 /// clap's `[default: X]` and `[possible values: a, b]` after an option's
-/// help, in the catalogue's words (values that have their own help keep
-/// clap's list, whose words are the options' own).
-fn values_in(a: clap::Arg) -> clap::Arg {
+/// help, in the catalogue's words; a value's own help from
+/// `help.val.COMMAND.ARG.VALUE` where the catalogue has it (else its doc
+/// comment).
+fn values_in(a: clap::Arg, command: &str) -> clap::Arg {
     use crate::i18n::tr;
     let mut a = a;
     let mut extra = String::new();
@@ -217,8 +219,14 @@ fn values_in(a: clap::Arg) -> clap::Arg {
         short_only = tr("help.possible", &[("values", &names.join(", "))]);
         if shown.iter().any(|v| v.get_help().is_some()) {
             listed = format!("\n\n{}", tr("help.possible_heading", &[]));
+            let arg = a.get_id().to_string();
             for v in &shown {
-                let help = v.get_help().map(ToString::to_string).unwrap_or_default();
+                // `help.val.COMMAND.ARG.VALUE` when the catalogue has it.
+                let id = format!("help.val.{command}.{arg}.{}", v.get_name());
+                let help = crate::i18n::lookup(&id)
+                    .map(|_| tr(&id, &[]))
+                    .or_else(|| v.get_help().map(ToString::to_string))
+                    .unwrap_or_default();
                 listed.push_str(&format!("\n- {}: {help}", v.get_name()));
             }
         } else {
@@ -338,6 +346,32 @@ mod tests {
             crate::i18n::lookup("help.exit_status").unwrap().en,
             super::EXIT_STATUS
         );
+    }
+
+    /// Every `help.val.COMMAND.ARG.VALUE` names a value memlab takes.
+    #[test]
+    fn every_value_help_names_a_real_value() {
+        let cmd = super::Cli::command();
+        for m in crate::i18n::messages().filter(|m| m.id.starts_with("help.val.")) {
+            let parts: Vec<&str> = m.id.splitn(5, '.').collect();
+            let [_, _, command, arg, value] = parts[..] else {
+                panic!("{}: not help.val.COMMAND.ARG.VALUE", m.id);
+            };
+            let sub = cmd
+                .find_subcommand(command)
+                .unwrap_or_else(|| panic!("{}", m.id));
+            let a = sub
+                .get_arguments()
+                .find(|a| a.get_id() == arg)
+                .unwrap_or_else(|| panic!("{}: no --{arg}", m.id));
+            let v = a
+                .get_possible_values()
+                .into_iter()
+                .find(|v| v.get_name() == value);
+            let v = v.unwrap_or_else(|| panic!("{}: no value {value}", m.id));
+            let doc = v.get_help().map(ToString::to_string).unwrap_or_default();
+            assert_eq!(m.en, doc, "{}: not the value's doc comment", m.id);
+        }
     }
 
     /// Every option of a command has its help in the catalogue, and the

@@ -20,6 +20,7 @@ mod free;
 mod guard;
 mod hugepage;
 mod i18n;
+mod i18n_group3;
 mod isolation;
 mod malloc;
 mod mmap;

@@ -112,7 +112,7 @@ impl Mapper {
         let Some(w) = self
             .up
             .recv(REPLY_WORDS)
-            .context("reading from the child")?
+            .with_context(|| crate::i18n::tr("filemap.err.from_child", &[]))?
         else {
             return Ok(Answer::Ended);
         };
@@ -141,10 +141,16 @@ impl Mapper {
         if let Answer::Reply(r) = &a
             && r.errno != 0
         {
-            bail!(
-                "{what} failed in the child: {}",
-                std::io::Error::from_raw_os_error(r.errno)
-            );
+            bail!(crate::i18n::tr(
+                "filemap.err.child_call",
+                &[
+                    ("step", what),
+                    (
+                        "error",
+                        &std::io::Error::from_raw_os_error(r.errno).to_string()
+                    ),
+                ],
+            ));
         }
         Ok(a)
     }

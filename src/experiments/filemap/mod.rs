@@ -29,6 +29,7 @@ use child::{Answer, Cmd, HELLO, Mapper, Reply};
 use super::Ctx;
 use super::scratch_dir::{self, Layout, ScratchDir};
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::probe::maps;
 use crate::report::{EndedBy, Report};
 use crate::sys::{self, MapOptions, Sharing};
@@ -68,7 +69,7 @@ pub const INFO: super::Info = super::Info {
     quick: Some(&["--cold"]),
     key_figures: &["cold_random_major_faults"],
     judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/filemap.md")),
 };
 
 /// Big enough that a cold read without read-around counts thousands of
@@ -108,25 +109,29 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         .read(true)
         .write(target.writable)
         .open(&target.path)
-        .with_context(|| format!("opening {}", target.path.display()))?;
+        .with_context(|| path_err("filemap.err.open", &target.path))?;
     let len = file
         .metadata()
-        .with_context(|| format!("reading the size of {}", target.path.display()))?
+        .with_context(|| path_err("filemap.err.size", &target.path))?
         .len();
     let canonical = std::fs::canonicalize(&target.path)
-        .with_context(|| format!("resolving {}", target.path.display()))?;
+        .with_context(|| path_err("filemap.err.resolve", &target.path))?;
     let (fs_name, in_memory) = crate::probe::fs::kind(&canonical)?;
     let pages = len.div_ceil(sys::page_size());
     r.param("size_bytes", len);
     r.param("file_system", &fs_name);
-    ctx.ui.say(&format!(
-        "file {} ({len} bytes, {pages} pages) on {fs_name}{}",
-        canonical.display(),
+    ctx.ui.say(&tr(
         if target._own.is_some() {
-            ", made by memlab"
+            "filemap.say.own_file"
         } else {
-            ""
-        }
+            "filemap.say.file"
+        },
+        &[
+            ("path", &canonical.display().to_string()),
+            ("bytes", &len.to_string()),
+            ("pages", &pages.to_string()),
+            ("fs", &fs_name),
+        ],
     ));
     let opts = MapOptions {
         sharing: Sharing::Shared,
@@ -176,10 +181,12 @@ fn target(args: &Args, r: &mut Report) -> Result<Option<Target>> {
     if let Some(p) = &args.file {
         let md = scratch_dir::users_file(p)?;
         if args.write && md.len() < HELLO.len() as u64 {
-            return Err(usage(format!(
-                "--file {}: shorter than the {} bytes of HELLO",
-                p.display(),
-                HELLO.len()
+            return Err(usage(tr(
+                "filemap.err.short_file",
+                &[
+                    ("path", &p.display().to_string()),
+                    ("n", &HELLO.len().to_string()),
+                ],
             )));
         }
         crate::guard::check(Size(md.len()), args.force)?;
@@ -193,31 +200,31 @@ fn target(args: &Args, r: &mut Report) -> Result<Option<Target>> {
     let page = sys::page_size();
     let size = args.size.map(|s| s.bytes()).unwrap_or(DEFAULT_SIZE);
     if size < page {
-        return Err(usage(format!(
-            "--size {size} is smaller than a page ({page} bytes); e.g. --size 8M"
+        return Err(usage(tr(
+            "filemap.err.size_below_page",
+            &[("size", &size.to_string()), ("page", &page.to_string())],
         )));
     }
     crate::guard::check(Size(size), args.force)?;
     let (base, why) = scratch_dir::base(false)?;
     scratch_dir::check_space(&base, size, args.force, "8M")?;
     for gone in scratch_dir::sweep(&base, LAYOUT) {
-        let line = format!(
-            "removed {}, a test folder no run holds (left by a memlab that was killed)",
-            gone.display()
+        r.note_t(
+            "filemap.note.swept",
+            &[("path", &gone.display().to_string())],
         );
-        r.note(line);
     }
     let dir = scratch_dir::make(&base, LAYOUT)?;
     let path = dir.file();
     if !scratch_dir::write_file(&path, LINE, size, &|_| {})? {
         return Ok(None);
     }
-    r.param("file", "(a test file of memlab's own)");
+    // No `file`: memlab's own, as on the command line (no --file).
     r.param("temp_folder", base.display().to_string());
-    r.note(format!(
-        "test file made in {} ({why}); it is removed at the end",
-        base.display()
-    ));
+    r.note_t(
+        "filemap.note.test_file",
+        &[("folder", &base.display().to_string()), ("why", &why)],
+    );
     Ok(Some(Target {
         path,
         writable: true,
@@ -241,28 +248,31 @@ fn ended_early(
         return Ok(None);
     };
     r.ended_by = EndedBy::WorkerDied;
-    let line = if exit.signal == Some(nix::sys::signal::Signal::SIGBUS) {
-        let now = std::fs::metadata(path).map_or("gone".into(), |m| format!("{} bytes", m.len()));
-        format!(
-            "the file shrank under the mapping: {} was {len} bytes and is now {now}, and the \
-             child that mapped it died of SIGBUS at its next access (what was measured before \
-             is kept)",
-            path.display()
-        )
+    let shown = path.display().to_string();
+    let (id, now) = if exit.signal == Some(nix::sys::signal::Signal::SIGBUS) {
+        match std::fs::metadata(path) {
+            Ok(m) => ("filemap.note.shrank", m.len().to_string()),
+            Err(_) => ("filemap.note.gone", String::new()),
+        }
     } else {
-        format!(
-            "the child that mapped the file ended unexpectedly ({}); what was measured before \
-             is kept",
-            match (exit.signal, exit.exit_code) {
-                (Some(s), _) => format!("killed by {s}"),
-                (None, Some(c)) => format!("exit status {c}"),
-                (None, None) => "unknown status".into(),
-            }
-        )
+        match (exit.signal, exit.exit_code) {
+            (Some(s), _) => ("filemap.note.child_killed", s.to_string()),
+            (None, Some(c)) => ("filemap.note.child_exit", c.to_string()),
+            (None, None) => ("filemap.note.child_ended", String::new()),
+        }
     };
+    let len = len.to_string();
+    let args = [
+        ("path", shown.as_str()),
+        ("bytes", len.as_str()),
+        ("now", now.as_str()),
+        ("signal", now.as_str()),
+        ("code", now.as_str()),
+    ];
+    let line = tr(id, &args);
     ctx.ui.say(&line);
     eprintln!("memlab: {line}");
-    r.note(line);
+    r.note_t(id, &args);
     Ok(exit.signal.map(|s| s.as_str().to_string()))
 }
 
@@ -340,10 +350,10 @@ impl Session<'_> {
                 return Ok(false);
             }
         } else {
-            r.skip(format!(
-                "no write: {} is your file and --write was not given (it was mapped read-only)",
-                self.path.display()
-            ));
+            r.skip_t(
+                "filemap.skip.no_write",
+                &[("path", &self.path.display().to_string())],
+            );
         }
         if cold {
             for random in [false, true] {
@@ -351,12 +361,7 @@ impl Session<'_> {
                     return Ok(false);
                 }
             }
-            r.note(
-                "with read-around one major fault brings in many pages (the kernel reads \
-                 ahead, and fault-around maps already-cached neighbours: 16 pages by default, \
-                 whole large folios on file systems that use them), so faults < pages; \
-                 MADV_RANDOM turns read-around off and shows about one major fault per page",
-            );
+            r.note_t("filemap.note.read_around", &[]);
         }
         Ok(!sys::interrupted())
     }
@@ -378,12 +383,15 @@ impl Session<'_> {
             &maps::parse(&text(&before.bytes)),
             &maps::parse(&text(&after.bytes)),
         );
-        self.ctx.ui.say(&format!(
-            "mmap(MAP_SHARED) returned {addr:#x} in the child; its /proc/PID/maps changed in {} \
-             line(s):",
-            diff.len()
+        self.ctx.ui.say(&tr(
+            "filemap.say.mapped",
+            &[
+                ("address", &format!("{addr:#x}")),
+                ("lines", &diff.len().to_string()),
+            ],
         ));
-        for line in maps::narrate(&diff, Some(addr), "the file") {
+        let here = tr("filemap.say.the_file", &[]);
+        for line in maps::narrate(&diff, Some(addr), &here) {
             self.ctx.ui.say(&line);
         }
         let line = maps::added_holding(&diff, addr)
@@ -422,8 +430,8 @@ impl Session<'_> {
             return Ok(false);
         }
         // A separate descriptor and read(2): the file itself, not the mapping.
-        let f = File::open(self.path)
-            .with_context(|| format!("opening {} again", self.path.display()))?;
+        let f =
+            File::open(self.path).with_context(|| path_err("filemap.err.open_again", self.path))?;
         let back = read_at_most(&f, HELLO.len(), self.path)?;
         let was = self.m.bytes_via_read.clone().unwrap_or_default();
         let detail = format!(
@@ -431,10 +439,12 @@ impl Session<'_> {
             printable(&back),
             printable(&was)
         );
-        self.ctx.ui.say(&format!(
-            "wrote HELLO through the mapping; read(2) now returns {:?} (was {:?})",
-            printable(&back),
-            printable(&was)
+        self.ctx.ui.say(&tr(
+            "filemap.say.wrote",
+            &[
+                ("now", &format!("{:?}", printable(&back))),
+                ("was", &format!("{:?}", printable(&was))),
+            ],
         ));
         self.m.bytes_read_back = Some(back);
         Ok(self.step("read_back", Cmd::Sample, 0, detail)?.is_some())
@@ -473,14 +483,26 @@ impl Session<'_> {
             return Ok(false);
         };
         let row = self.rows.last().cloned().unwrap_or_default();
-        self.ctx.ui.say(&format!(
-            "cold read, {how}: {pages} pages ({} not cached): {} major and {} minor faults",
-            pages.saturating_sub(cached),
-            row.majflt,
-            row.minflt
+        self.ctx.ui.say(&tr(
+            if random {
+                "filemap.say.cold_random"
+            } else {
+                "filemap.say.cold_default"
+            },
+            &[
+                ("pages", &pages.to_string()),
+                ("uncached", &pages.saturating_sub(cached).to_string()),
+                ("major", &row.majflt.to_string()),
+                ("minor", &row.minflt.to_string()),
+            ],
         ));
         Ok(true)
     }
+}
+
+/// An error about `path` (opening, reading it) in the reader's language.
+fn path_err(id: &str, path: &Path) -> String {
+    tr(id, &[("path", &path.display().to_string())])
 }
 
 /// Up to `n` bytes from the start of the file with read(2): fewer when the
@@ -491,7 +513,7 @@ fn read_at_most(f: &File, n: usize, path: &Path) -> Result<Vec<u8>> {
     while got < n {
         let k = f
             .read_at(&mut buf[got..], got as u64)
-            .with_context(|| format!("reading {}", path.display()))?;
+            .with_context(|| path_err("filemap.err.read", path))?;
         if k == 0 {
             break;
         }

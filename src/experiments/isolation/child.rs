@@ -49,10 +49,10 @@ pub fn worker_entry(args: &Args) -> Option<Result<i32>> {
     // The worker speaks framed messages on a pipe to its parent; typed by
     // a person it would print one and wait for stdin to close.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        return Some(Err(crate::error::usage(
-            "--worker is for memlab's own use (isolation runs itself with it); \
-             e.g. memlab isolation",
-        )));
+        return Some(Err(crate::error::usage(crate::i18n::tr(
+            "isolation.err.worker_by_hand",
+            &[],
+        ))));
     }
     Some(Ok(worker()))
 }
@@ -148,7 +148,7 @@ pub(super) fn spawn_worker() -> Result<(sys::Child, sys::Chan, sys::Chan)> {
 pub(super) fn read_worker(out: &sys::Chan) -> Result<WorkerReport> {
     match out.recv_msg::<WorkerReport>()? {
         Some(w) => Ok(w),
-        None => bail!("the re-executed memlab (isolation --worker) ended without reporting"),
+        None => bail!(crate::i18n::tr("isolation.err.worker_silent", &[])),
     }
 }
 

@@ -24,6 +24,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
+use crate::i18n::tr;
 use crate::probe::pagemap::{Frame, Pagemap};
 use crate::report::Report;
 use crate::sys::{self, HugeAdvice, MapOptions, Region};
@@ -60,7 +61,7 @@ pub const INFO: super::Info = super::Info {
     quick: Some(&[]),
     key_figures: &[],
     judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/isolation.md")),
 };
 
 /// One page (parts 1 and 2) or one run of physically consecutive frames
@@ -104,9 +105,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let page = sys::page_size();
     let region_len = args.region.bytes();
     if region_len < 2 * page {
-        return Err(crate::error::usage(format!(
-            "--region {} is too small: at least two pages (e.g. --region 4M)",
-            human_bytes(region_len)
+        return Err(crate::error::usage(tr(
+            "isolation.err.region_too_small",
+            &[("region", &human_bytes(region_len))],
         )));
     }
     crate::guard::check_flag("--region", args.region, args.force)?;
@@ -129,17 +130,10 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let frames_3 = part3(&mut r, ctx, region_len)?;
     r.measure("part3_frames_visible", frames_3);
     if !(frames_1 && frames_2) {
-        r.skip(
-            "parts 1 and 2, frame comparison: /proc/PID/pagemap shows physical frame \
-             numbers only to CAP_SYS_ADMIN (run as root); the addresses and data above \
-             still ran",
-        );
+        r.skip_t("isolation.skip.frames_1_2", &[]);
     }
     if frames_3 == Some(false) {
-        r.skip(
-            "part 3, physical scatter of a contiguous region: needs the frame numbers \
-             of /proc/self/pagemap, which only CAP_SYS_ADMIN may read",
-        );
+        r.skip_t("isolation.skip.frames_3", &[]);
     }
     Ok(r)
 }
@@ -183,7 +177,7 @@ fn part1(r: &mut Report, ctx: &Ctx, data: &Region) -> Result<bool> {
         if r.interrupted {
             return Ok(true);
         }
-        bail!("the child of part 1 ended without reporting");
+        bail!(tr("isolation.err.child_silent", &[]));
     };
     let ChildSaw {
         pid: child_pid,
@@ -191,9 +185,15 @@ fn part1(r: &mut Report, ctx: &Ctx, data: &Region) -> Result<bool> {
         value: child_value,
         frame: child_frame,
     } = got;
-    ctx.ui.say(&format!(
-        "part 1: at {addr:#x} the parent (pid {parent_pid}) reads {parent_value}, \
-         the child (pid {child_pid}) reads {child_value}"
+    ctx.ui.say(&tr(
+        "isolation.say.part1",
+        &[
+            ("address", &format!("{addr:#x}")),
+            ("parent_pid", &parent_pid.to_string()),
+            ("parent_value", &parent_value.to_string()),
+            ("child_pid", &child_pid.to_string()),
+            ("child_value", &child_value.to_string()),
+        ],
     ));
     for (process, pid, va, value, f) in [
         ("parent", parent_pid, addr, parent_value, parent_frame),
@@ -255,9 +255,14 @@ fn part2(r: &mut Report, ctx: &Ctx) -> Result<bool> {
     }
     r.measure("aslr_off_a", a.aslr_off);
     r.measure("aslr_off_b", b.aslr_off);
-    ctx.ui.say(&format!(
-        "part 2: two runs with ASLR off: data variable at {:#x} / {:#x} holding {} / {}",
-        a.data_addr, b.data_addr, a.data_value, b.data_value
+    ctx.ui.say(&tr(
+        "isolation.say.part2",
+        &[
+            ("address_a", &format!("{:#x}", a.data_addr)),
+            ("address_b", &format!("{:#x}", b.data_addr)),
+            ("value_a", &a.data_value.to_string()),
+            ("value_b", &b.data_value.to_string()),
+        ],
     ));
     Ok(visible)
 }
@@ -301,16 +306,21 @@ fn part3(r: &mut Report, ctx: &Ctx, region_len: u64) -> Result<Option<bool>> {
     const TABLE_RUNS: usize = 12;
     if runs.len() > TABLE_RUNS {
         r.table_rows = Some((0..first_row + TABLE_RUNS).collect());
-        r.note(format!(
-            "the table shows the first {TABLE_RUNS} of {} runs; --csv has all",
-            runs.len()
-        ));
+        r.note_t(
+            "isolation.note.table_rows",
+            &[
+                ("shown", &TABLE_RUNS.to_string()),
+                ("runs", &runs.len().to_string()),
+            ],
+        );
     }
-    ctx.ui.say(&format!(
-        "part 3: {npages} virtually contiguous pages at {:#x} sit in {} physically \
-         contiguous runs",
-        region.addr(),
-        runs.len()
+    ctx.ui.say(&tr(
+        "isolation.say.part3",
+        &[
+            ("pages", &npages.to_string()),
+            ("address", &format!("{:#x}", region.addr())),
+            ("runs", &runs.len().to_string()),
+        ],
     ));
     Ok(Some(true))
 }

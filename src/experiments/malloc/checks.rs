@@ -27,7 +27,7 @@ fn stages(rows: &[Row]) -> Result<Option<[&Row; 4]>> {
         let row = rows
             .iter()
             .find(|r| r.stage == name)
-            .ok_or_else(|| usage(format!("the recorded rows have no stage '{name}'")))?;
+            .ok_or_else(|| usage(crate::i18n::tr("malloc.err.no_stage", &[("stage", name)])))?;
         out.push(row);
     }
     Ok(out.try_into().ok())

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::probe::maps::{self, Change, DiffEntry, MapLine};
 use crate::probe::process::ProcHandle;
 use crate::report::Report;
@@ -62,7 +63,7 @@ pub const INFO: super::Info = super::Info {
     quick: Some(&[]),
     key_figures: &[],
     judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/malloc.md")),
 };
 
 /// The small sizes, cycled: all far below the mmap threshold.
@@ -175,10 +176,12 @@ pub struct Params {
 fn plan(args: &Args) -> Result<Params> {
     let large = args.large.bytes();
     if large < DEFAULT_MMAP_THRESHOLD {
-        return Err(usage(format!(
-            "--large {} is below glibc's mmap threshold ({}); e.g. --large 1M",
-            human_bytes(large),
-            human_bytes(DEFAULT_MMAP_THRESHOLD)
+        return Err(usage(tr(
+            "malloc.err.large_below_threshold",
+            &[
+                ("large", &human_bytes(large)),
+                ("threshold", &human_bytes(DEFAULT_MMAP_THRESHOLD)),
+            ],
         )));
     }
     let small_total: u64 = (0..args.blocks)
@@ -196,10 +199,7 @@ fn plan(args: &Args) -> Result<Params> {
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut r = Report::new("malloc", &ctx.meta);
     if sys::mallinfo().is_none() {
-        r.skip(
-            "this memlab was not built against glibc (mallinfo2 is missing): \
-             the document describes glibc's malloc, so there is nothing to compare",
-        );
+        r.skip_t("malloc.skip.not_glibc", &[]);
         return Ok(r);
     }
     let p = plan(args)?;
@@ -208,9 +208,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     // may have done: fix it at the default so the large block meets the
     // threshold described.
     if !sys::pin_mmap_threshold(DEFAULT_MMAP_THRESHOLD) {
-        r.note(
-            "glibc refused mallopt(M_MMAP_THRESHOLD): its threshold may have moved from 128 KiB",
-        );
+        r.note_t("malloc.note.mallopt_refused", &[]);
     }
     r.param("blocks", p.blocks);
     r.param("small_sizes_bytes", &p.small_sizes_bytes);
@@ -323,12 +321,20 @@ fn allocate_and_read(p: &Params) -> Result<Option<([Reading; 4], u64)>> {
     }
     readings[3].take(&me)?;
 
-    if small_got < p.blocks || large_ptr.is_none() {
-        anyhow::bail!(
-            "malloc returned NULL ({small_got} of {} small blocks, large block {})",
-            p.blocks,
-            if large_ptr.is_some() { "ok" } else { "failed" }
-        );
+    if small_got < p.blocks {
+        anyhow::bail!(tr(
+            "malloc.err.null_small",
+            &[
+                ("got", &small_got.to_string()),
+                ("blocks", &p.blocks.to_string()),
+            ],
+        ));
+    }
+    if large_ptr.is_none() {
+        anyhow::bail!(tr(
+            "malloc.err.null_large",
+            &[("size", &human_bytes(p.large_bytes))],
+        ));
     }
     let large_addr = large_ptr.map(|ptr| ptr.as_ptr() as u64).unwrap_or(0);
     Ok(Some((readings, large_addr)))

@@ -3,6 +3,7 @@
 
 use super::{Params, Reading, heap_line};
 use crate::experiments::Ctx;
+use crate::i18n::tr;
 use crate::probe::maps::{self, Change, DiffEntry};
 use crate::report::Report;
 use crate::units::human_bytes;
@@ -15,28 +16,31 @@ pub(super) fn say_diffs(
     d_large: &[DiffEntry],
     large_addr: u64,
 ) {
-    ctx.ui.say(&format!(
-        "{} small mallocs ({}) changed /proc/self/maps in {} line(s):",
-        p.blocks,
-        human_bytes(p.small_total_bytes),
-        d_small.len()
+    ctx.ui.say(&tr(
+        "malloc.say.small_diff",
+        &[
+            ("blocks", &p.blocks.to_string()),
+            ("total", &human_bytes(p.small_total_bytes)),
+            ("lines", &d_small.len().to_string()),
+        ],
     ));
     for line in maps::narrate(d_small, None, "") {
         ctx.ui.say(&line);
     }
-    ctx.ui.say(&format!(
-        "one malloc({}) returned {large_addr:#x}; /proc/self/maps changed in {} line(s):",
-        human_bytes(p.large_bytes),
-        d_large.len()
+    ctx.ui.say(&tr(
+        "malloc.say.large_diff",
+        &[
+            ("size", &human_bytes(p.large_bytes)),
+            ("address", &format!("{large_addr:#x}")),
+            ("lines", &d_large.len().to_string()),
+        ],
     ));
-    for line in maps::narrate(d_large, Some(large_addr), "holds the large block") {
+    let here = tr("malloc.say.holds_large", &[]);
+    for line in maps::narrate(d_large, Some(large_addr), &here) {
         ctx.ui.say(&line);
     }
     if d_large.iter().any(|e| e.change == Change::Removed) {
-        ctx.ui.say(
-            "  (the kernel merged the new mapping with an adjacent anonymous one of the same \
-             permissions: one line removed, a longer one added)",
-        );
+        ctx.ui.say(&format!("  {}", tr("malloc.say.merged", &[])));
     }
 }
 
@@ -45,31 +49,27 @@ pub(super) fn say_diffs(
 pub(super) fn notes(r: &mut Report, p: &Params, readings: &[Reading; 4]) {
     let vsz_total = readings[2].vsz_kib as i64 - readings[0].vsz_kib as i64;
     let rss_total = readings[2].rss_kib as i64 - readings[0].rss_kib as i64;
-    r.note(
-        "memlab's own bookkeeping also uses glibc's malloc (Rust's allocator sits on it): \
-         the maps buffers were sized before the first reading, so only the few small \
-         strings of the /proc readers come from the same pool between readings",
+    r.note_t("malloc.note.own_bookkeeping", &[]);
+    r.note_t(
+        "malloc.note.side_by_side",
+        &[
+            ("asked", &human_bytes(p.small_total_bytes + p.large_bytes)),
+            ("arena", &human_bytes(readings[2].arena)),
+            ("hblkhd", &human_bytes(readings[2].hblkhd)),
+            ("vsz", &human_bytes(vsz_total.max(0) as u64 * 1024)),
+            ("rss", &human_bytes(rss_total.max(0) as u64 * 1024)),
+        ],
     );
-    r.note(format!(
-        "side by side, all blocks held: the program asked for {}; glibc got {} from brk \
-         (arena) and {} as mapped chunks (hblkhd); the kernel counts +{} of address space \
-         (VSZ) and +{} resident (RSS)",
-        human_bytes(p.small_total_bytes + p.large_bytes),
-        human_bytes(readings[2].arena),
-        human_bytes(readings[2].hblkhd),
-        human_bytes(vsz_total.max(0) as u64 * 1024),
-        human_bytes(rss_total.max(0) as u64 * 1024),
-    ));
     let heap3 = heap_line(&maps::parse(&readings[3].maps_text))
         .map(|l| l.size())
         .unwrap_or(0);
-    r.note(format!(
-        "after free(): glibc counts {} in use (uordblks) but keeps the pool: [heap] is {} \
-         and the kernel still counts VSZ {} / RSS {}; freed small chunks sit in glibc's \
-         bins (tcache, fastbins) for reuse, only the mapped large block went back at once",
-        human_bytes(readings[3].uordblks),
-        human_bytes(heap3),
-        human_bytes(readings[3].vsz_kib * 1024),
-        human_bytes(readings[3].rss_kib * 1024),
-    ));
+    r.note_t(
+        "malloc.note.after_free",
+        &[
+            ("uordblks", &human_bytes(readings[3].uordblks)),
+            ("heap", &human_bytes(heap3)),
+            ("vsz", &human_bytes(readings[3].vsz_kib * 1024)),
+            ("rss", &human_bytes(readings[3].rss_kib * 1024)),
+        ],
+    );
 }

@@ -61,16 +61,21 @@ pub const CHILD_CANNOT_MAP_AFTER: i32 = 16;
 
 /// What an exit status of a child means, in words.
 pub fn exit_meaning(code: i32) -> &'static str {
+    crate::i18n::lookup(exit_meaning_id(code)).map_or("unexpected", |m| m.en)
+}
+
+/// The catalogue id of what an exit status of a child means.
+pub fn exit_meaning_id(code: i32) -> &'static str {
     match code {
-        0 => "finished normally",
-        CHILD_JOIN_FAILED => "could not join the cgroup",
-        CHILD_NO_GO => "lost contact with memlab",
-        CHILD_MAP_FAILED => "could not map its memory",
-        CHILD_NOT_KILLED => "touched 4× the limit without being killed",
-        CHILD_SETRLIMIT_FAILED => "could not set its RLIMIT_AS",
-        CHILD_NOT_ENOMEM => "mmap failed with another error than ENOMEM",
-        CHILD_CANNOT_MAP_AFTER => "could not map memory again after ENOMEM",
-        _ => "unexpected",
+        0 => "oom.exit.finished",
+        CHILD_JOIN_FAILED => "oom.exit.join_failed",
+        CHILD_NO_GO => "oom.exit.no_go",
+        CHILD_MAP_FAILED => "oom.exit.map_failed",
+        CHILD_NOT_KILLED => "oom.exit.not_killed",
+        CHILD_SETRLIMIT_FAILED => "oom.exit.setrlimit_failed",
+        CHILD_NOT_ENOMEM => "oom.exit.not_enomem",
+        CHILD_CANNOT_MAP_AFTER => "oom.exit.cannot_map_after",
+        _ => "oom.exit.unexpected",
     }
 }
 

@@ -32,6 +32,7 @@ use nix::sys::resource::{Resource, getrlimit};
 use self::checks::Row;
 use super::Ctx;
 use crate::cgroup_sandbox::{Sandbox, sweep_stale};
+use crate::i18n::tr;
 use crate::probe::cgroup::{MemCgroup, Version};
 use crate::probe::pagecache::CacheReading;
 use crate::probe::process::ProcHandle;
@@ -74,7 +75,7 @@ pub const INFO: super::Info = super::Info {
     quick: Some(&["--limit", "32M"]),
     key_figures: &["physical_touched_kib", "oom_kill_count"],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/oom.md")),
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -110,10 +111,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             r.param("rate_bytes_per_s", s.bytes());
             r.param("rate_max", false);
         }
-        Rate::Max => {
-            r.param("rate_bytes_per_s", serde_json::Value::Null);
-            r.param("rate_max", true);
-        }
+        // No rate in bytes to record (a `null` could not be typed back).
+        Rate::Max => r.param("rate_max", true),
     }
     r.param("interval_s", args.interval.0.as_secs_f64());
     r.columns_from(&Row::default());
@@ -132,58 +131,61 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 
 /// Refuse options that cannot make a sensible run (exit 2).
 fn validate(args: &Args, ctx: &Ctx) -> Result<()> {
-    let usage = |m: String| Err(crate::error::usage(m));
+    let usage = |id: &str, a: &[(&str, &str)]| Err(crate::error::usage(tr(id, a)));
     let physical = args.part != Part::Virtual;
     if physical {
         crate::guard::check_flag("--limit", args.limit, args.force)?;
     }
     if args.limit.bytes() < 4 << 20 {
-        return usage(format!(
-            "--limit {} is too small to run a process in; use at least 4M (e.g. --limit 64M)",
-            args.limit
-        ));
+        return usage("oom.err.limit_small", &[("limit", &args.limit.to_string())]);
     }
     if args.as_headroom.bytes() < 4 * child::CHUNK {
-        return usage(format!(
-            "--as-headroom {} leaves no room to map anything; use at least 4M (e.g. --as-headroom 256M)",
-            args.as_headroom
-        ));
+        return usage(
+            "oom.err.headroom_small",
+            &[("headroom", &args.as_headroom.to_string())],
+        );
     }
     if args.as_headroom.bytes() > MAX_AS_HEADROOM {
-        return usage(format!(
-            "--as-headroom {} is too large: the child reserves it 1 MiB at a time, up to {} \
-             (e.g. --as-headroom 256M)",
-            args.as_headroom,
-            human_bytes(MAX_AS_HEADROOM)
-        ));
+        return usage(
+            "oom.err.headroom_large",
+            &[
+                ("headroom", &args.as_headroom.to_string()),
+                ("max", &human_bytes(MAX_AS_HEADROOM)),
+            ],
+        );
     }
     if args.interval.0 < MIN_INTERVAL {
-        return usage(format!(
-            "--interval {} is below 1ms, the shortest memlab takes (e.g. --interval 10ms)",
-            args.interval
-        ));
+        return usage(
+            "oom.err.interval_small",
+            &[("interval", &args.interval.to_string())],
+        );
     }
     // Above the RAM the cgroup limit can never be what stops the child: the
     // host would run out first, and --force does not change that.
     let total = ctx.meta.mem_total_kib * 1024;
     if physical && total > 0 && args.limit.bytes() > total {
-        return usage(format!(
-            "--limit {} is more than this host's memory ({} MemTotal), so the cgroup could \
-             never be what stops the child (e.g. --limit 64M)",
-            args.limit,
-            human_bytes(total)
-        ));
+        return usage(
+            "oom.err.limit_above_ram",
+            &[
+                ("limit", &args.limit.to_string()),
+                ("total", &human_bytes(total)),
+            ],
+        );
     }
     // A rate so slow the child would take more than ten minutes to reach
     // the limit is a typo (1M/s for 1G/s, or a missing unit).
     if let (true, Rate::PerSecond(rate)) = (physical, args.rate) {
         let secs = args.limit.bytes() / rate.bytes().max(1);
         if secs > MAX_FILL_SECONDS {
-            return usage(format!(
-                "--rate {} would take {secs} s to fill --limit {} (at most {MAX_FILL_SECONDS} s; \
-                 e.g. --rate 128M/s)",
-                args.rate, args.limit
-            ));
+            return usage(
+                "oom.err.rate_slow",
+                &[
+                    ("rate", &args.rate.to_string()),
+                    ("secs", &secs.to_string()),
+                    ("limit", &args.limit.to_string()),
+                    ("max", &MAX_FILL_SECONDS.to_string()),
+                ],
+            );
         }
     }
     Ok(())
@@ -196,26 +198,46 @@ fn sweep(ctx: &Ctx, r: &mut Report) {
         return;
     };
     for dir in sweep_stale(&own) {
-        let line = format!(
-            "removed the cgroup {} left by an earlier memlab that was killed (nobody held its lock and no process was in it)",
-            dir.display()
-        );
-        ctx.ui.say(&line);
-        r.note(line);
+        let dir = dir.display().to_string();
+        ctx.ui.say(&tr("oom.note.swept", &[("dir", &dir)]));
+        r.note_t("oom.note.swept", &[("dir", &dir)]);
     }
 }
 
 /// The worker died before the run ended: keep what was measured, say so in
 /// a plain sentence.
-fn worker_died(r: &mut Report, who: &str, exit: Option<&sys::ChildExit>, when: &str) {
-    let how = match exit.map(|e| (e.signal, e.exit_code)) {
-        Some((Some(s), _)) => format!("was killed by {}", s.as_str()),
-        Some((None, Some(c))) => format!("exited with status {c} ({})", child::exit_meaning(c)),
-        _ => "ended".into(),
+/// `physical`: the physical child, before joining its cgroup; else the
+/// virtual child, before reporting.
+fn worker_died(r: &mut Report, physical: bool, pid: i32, exit: Option<&sys::ChildExit>) {
+    let (id, signal, code) = match exit.map(|e| (e.signal, e.exit_code)) {
+        Some((Some(s), _)) if physical => ("oom.note.physical_killed", s.as_str(), None),
+        Some((Some(s), _)) => ("oom.note.virtual_killed", s.as_str(), None),
+        Some((None, Some(c))) if physical => ("oom.note.physical_exit", "", Some(c)),
+        Some((None, Some(c))) => ("oom.note.virtual_exit", "", Some(c)),
+        _ if physical => ("oom.note.physical_ended", "", None),
+        _ => ("oom.note.virtual_ended", "", None),
     };
-    let why = format!("{who} {how} {when}; what was measured until then is kept");
-    eprintln!("memlab: {why}");
-    r.note(why);
+    let pid = pid.to_string();
+    let code_s = code.map(|c| c.to_string()).unwrap_or_default();
+    let meaning = |lang| {
+        code.map(|c| crate::i18n::tr_in(lang, child::exit_meaning_id(c), &[]))
+            .unwrap_or_default()
+    };
+    let args = |meaning: &str| {
+        [
+            ("pid", pid.clone()),
+            ("signal", signal.to_string()),
+            ("code", code_s.clone()),
+            ("meaning", meaning.to_string()),
+        ]
+    };
+    // The reader's language on stderr; the JSON keeps the English.
+    let shown = args(&meaning(crate::i18n::current()));
+    let shown: Vec<(&str, &str)> = shown.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    eprintln!("memlab: {}", tr(id, &shown));
+    let kept = args(&meaning(crate::i18n::Lang::En));
+    let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    r.note_t(id, &kept);
     r.ended_by = EndedBy::WorkerDied;
 }
 
@@ -239,10 +261,12 @@ fn with_mem(row: Row, s: &CacheReading, own_kib: Option<u64>) -> Row {
 // ---------------------------------------------------------------------------
 
 fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<()> {
-    ctx.ui.say(&format!(
-        "[virtual] a child caps its address space (RLIMIT_AS) at its VSZ + {} and maps {} chunks without touching them",
-        args.as_headroom,
-        human_bytes(child::CHUNK)
+    ctx.ui.say(&tr(
+        "oom.say.virtual_start",
+        &[
+            ("headroom", &args.as_headroom.to_string()),
+            ("chunk", &human_bytes(child::CHUNK)),
+        ],
     ));
     let headroom = args.as_headroom.bytes();
     let (res_r, res_w) = sys::chan()?;
@@ -253,19 +277,14 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
     let handle = ProcHandle::new(pid)?;
     let Some(got) = res_r
         .recv_msg::<child::Reserved>()
-        .context("reading the virtual child's report")?
+        .with_context(|| tr("oom.err.virtual_report", &[]))?
     else {
         if sys::interrupted() {
             r.interrupted = true;
             return Ok(());
         }
         let exit = kid.wait()?;
-        worker_died(
-            r,
-            &format!("the virtual child {pid}"),
-            exit.as_ref(),
-            "before reporting",
-        );
+        worker_died(r, false, pid, exit.as_ref());
         return Ok(());
     };
     let child::Reserved {
@@ -291,17 +310,21 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
             _ => "ended".into(),
         }
     );
-    ctx.ui.say(&format!(
-        "[virtual] mmap failed with {} after reserving {} (VSZ {} of a {} RLIMIT_AS); the child {}",
-        checks::errno_name(errno),
-        human_bytes(reserved),
-        at_enomem.map_or("?".into(), |s| human_bytes(s.vsz_kib * 1024)),
-        human_bytes(limit),
+    ctx.ui.say(&tr(
         if exit.signal.is_none() && exit.exit_code == Some(0) {
-            "lived on and exited normally"
+            "oom.say.virtual_end"
         } else {
-            "did not end normally"
-        }
+            "oom.say.virtual_end_abnormal"
+        },
+        &[
+            ("errno", &checks::errno_name(errno)),
+            ("reserved", &human_bytes(reserved)),
+            (
+                "vsz",
+                &at_enomem.map_or("?".into(), |s| human_bytes(s.vsz_kib * 1024)),
+            ),
+            ("limit", &human_bytes(limit)),
+        ],
     ));
     let row = Row {
         t_s: t_enomem,
@@ -334,22 +357,21 @@ fn virtual_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<(
 
 /// Record why the physical part cannot run here: the report prints it once,
 /// as one line, with the other skipped parts.
-fn skip_physical(_ctx: &Ctx, r: &mut Report, why: String) {
-    r.skip(format!("physical exhaustion: {why}"));
+fn skip_physical(r: &mut Report, id: &str, args: &[(&str, &str)]) {
+    r.skip_t(id, args);
 }
 
-/// Why the physical part cannot run on this host, if it cannot.
-fn physical_refusal(ctx: &Ctx, cap: u64) -> Option<String> {
+/// Why the physical part cannot run on this host, if it cannot: a skip
+/// reason's id and arguments.
+fn physical_refusal(ctx: &Ctx, cap: u64) -> Option<(&'static str, Vec<(&'static str, String)>)> {
     // vm.panic_on_oom: 0 kills a process; 1 panics on a system-wide OOM but
     // still only kills inside a cgroup; 2 panics the machine even for a
     // cgroup's OOM. memlab only runs the physical part on 0.
     if ctx.meta.panic_on_oom != Some(0) {
-        return Some(format!(
-            "vm.panic_on_oom = {} (with 2 even an OOM inside a cgroup panics the machine; 1 would only kill here, but memlab runs this part only with 0, the kernel's default); memlab never changes it",
-            ctx.meta
-                .panic_on_oom
-                .map_or("unreadable".into(), |v| v.to_string())
-        ));
+        return Some(match ctx.meta.panic_on_oom {
+            Some(v) => ("oom.skip.panic_on_oom", vec![("value", v.to_string())]),
+            None => ("oom.skip.panic_on_oom_unreadable", Vec::new()),
+        });
     }
     inherited_as_limit(cap)
 }
@@ -357,7 +379,7 @@ fn physical_refusal(ctx: &Ctx, cap: u64) -> Option<String> {
 /// An address-space limit memlab inherited (`ulimit -v`, `prlimit --as`)
 /// that the child, which maps `cap` bytes, would hit before the cgroup's
 /// limit: then its mmap fails and the OOM killer is never reached.
-fn inherited_as_limit(cap: u64) -> Option<String> {
+fn inherited_as_limit(cap: u64) -> Option<(&'static str, Vec<(&'static str, String)>)> {
     let (soft, _) = getrlimit(Resource::RLIMIT_AS).ok()?;
     if soft == libc::RLIM_INFINITY {
         return None;
@@ -366,34 +388,33 @@ fn inherited_as_limit(cap: u64) -> Option<String> {
         .and_then(|p| p.sample())
         .map_or(0, |s| s.vsz_kib * 1024);
     (vsz + cap > soft).then(|| {
-        format!(
-            "memlab runs under an inherited address-space limit (RLIMIT_AS, ulimit -v) of {} KiB ({}); the child maps {} (4× --limit) beside memlab's own {}, so its mmap would fail before the cgroup's limit is reached; run it without that limit (ulimit -v unlimited)",
-            soft / 1024,
-            human_bytes(soft),
-            human_bytes(cap),
-            human_bytes(vsz)
+        (
+            "oom.skip.as_limit",
+            vec![
+                ("soft_kib", (soft / 1024).to_string()),
+                ("soft", human_bytes(soft)),
+                ("cap", human_bytes(cap)),
+                ("vsz", human_bytes(vsz)),
+            ],
         )
     })
 }
 
 fn physical_part(args: &Args, ctx: &Ctx, r: &mut Report, t0: Instant) -> Result<()> {
     let limit = args.limit.bytes();
-    if let Some(why) = physical_refusal(ctx, limit * CAP_FACTOR) {
-        skip_physical(ctx, r, why);
+    if let Some((id, args)) = physical_refusal(ctx, limit * CAP_FACTOR) {
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        skip_physical(r, id, &args);
         return Ok(());
     }
     let Some(own) = MemCgroup::current() else {
-        skip_physical(
-            ctx,
-            r,
-            "no memory cgroup controller is mounted, and memlab never runs it uncontained; mount the memory controller (cgroup v2 with memory in cgroup.controllers, or v1's memory hierarchy)".into(),
-        );
+        skip_physical(r, "oom.skip.no_cgroup", &[]);
         return Ok(());
     };
     let mut sb = match Sandbox::create(&own, limit) {
         Ok(sb) => sb,
         Err(refusal) => {
-            skip_physical(ctx, r, refusal.0);
+            skip_physical(r, "oom.skip.sandbox", &[("why", &refusal.0)]);
             return Ok(());
         }
     };
@@ -446,31 +467,31 @@ fn describe_sandbox(ctx: &Ctx, r: &mut Report, sb: &Sandbox, limit: u64) {
         Version::V1 => "v1",
         Version::V2 => "v2",
     };
-    ctx.ui.say(&format!(
-        "[physical] cgroup {} {} created {}: limit {}, {}",
-        version,
-        sb.dir.display(),
-        sb.placement,
-        human_bytes(limit),
+    ctx.ui.say(&tr(
         if sb.swap_limited {
-            "swap 0"
+            "oom.say.sandbox_swap0"
         } else {
-            "no swap accounting (swap is not charged separately)"
-        }
+            "oom.say.sandbox_no_swap"
+        },
+        &[
+            ("version", version),
+            ("dir", &sb.dir.display().to_string()),
+            ("placement", &sb.placement),
+            ("limit", &human_bytes(limit)),
+        ],
     ));
     r.measure("cgroup_version", version);
     r.measure("cgroup_dir", sb.dir.display().to_string());
     r.measure("swap_limited", sb.swap_limited);
     if !sb.swap_limited {
-        r.note(format!(
-            "the cgroup could not be given a swap limit; host swap total {} KiB{}",
-            ctx.meta.swap_total_kib,
+        r.note_t(
             if ctx.meta.swap_total_kib == 0 {
-                " (none, so the memory limit is the whole limit)"
+                "oom.note.no_swap_limit"
             } else {
-                ": the child may swap before the OOM killer comes; it stops by itself at 4× the limit"
-            }
-        ));
+                "oom.note.no_swap_limit_swap"
+            },
+            &[("swap_kib", &ctx.meta.swap_total_kib.to_string())],
+        );
     }
 }
 
@@ -521,13 +542,13 @@ fn start_child(
     drop((ready_w, go_r));
     match ready_r
         .recv_msg::<child::Ready>()
-        .context("waiting for the child to join the cgroup")?
+        .with_context(|| tr("oom.err.join_wait", &[]))?
     {
         Some(child::Ready::Joined) => {}
-        Some(child::Ready::JoinFailed) => anyhow::bail!(
-            "the child could not join the cgroup {} (writing its pid to cgroup.procs failed)",
-            sb.dir.display()
-        ),
+        Some(child::Ready::JoinFailed) => anyhow::bail!(tr(
+            "oom.err.join_failed",
+            &[("dir", &sb.dir.display().to_string())],
+        )),
         None if sys::interrupted() => {
             remove_group(r, sb)?;
             r.interrupted = true;
@@ -535,12 +556,7 @@ fn start_child(
         }
         None => {
             let exit = sb.child().and_then(|c| c.wait().ok().flatten());
-            worker_died(
-                r,
-                &format!("the physical child {pid}"),
-                exit.as_ref(),
-                "before joining the cgroup",
-            );
+            worker_died(r, true, pid, exit.as_ref());
             remove_group(r, sb)?;
             return Ok(None);
         }
@@ -550,12 +566,19 @@ fn start_child(
     // kernel holds rather than repeat what was asked for.
     let adj = handle.oom_score_adj();
     r.measure("oom_score_adj", adj);
-    ctx.ui.say(&format!(
-        "[physical] child {pid} joined it (oom_score_adj {}) and touches memory at {} until the OOM killer ends it",
-        adj.map_or("unreadable".into(), |v| v.to_string()),
-        args.rate
+    ctx.ui.say(&tr(
+        "oom.say.child_joined",
+        &[
+            ("pid", &pid.to_string()),
+            (
+                "adj",
+                &adj.map_or_else(|| tr("oom.say.unreadable", &[]), |v| v.to_string()),
+            ),
+            ("rate", &args.rate.to_string()),
+        ],
     ));
-    go_w.send_msg(&child::Go).context("starting the child")?;
+    go_w.send_msg(&child::Go)
+        .with_context(|| tr("oom.err.start", &[]))?;
     Ok(Some(handle))
 }
 
@@ -648,9 +671,8 @@ fn end_physical(
     timed_out: bool,
 ) -> Result<()> {
     if timed_out {
-        let why = "the child was still running at the deadline; memlab killed it".to_string();
-        ctx.ui.say(&why);
-        r.note(why);
+        ctx.ui.say(&tr("oom.note.timeout", &[]));
+        r.note_t("oom.note.timeout", &[]);
         if let Some(c) = sb.child() {
             c.kill();
         }
@@ -683,11 +705,36 @@ fn end_physical(
     let dir = sb.dir.clone();
     sb.remove()?;
     let removed = !dir.exists();
-    ctx.ui.say(&format!(
-        "[physical] the child {outcome} after touching {}; the group had {} charged at most; cgroup removed: {}",
-        human_bytes(touched),
-        peak.map_or("?".into(), human_bytes),
-        if removed { "yes" } else { "NO" }
+    let said_outcome = match (timed_out, signal, code) {
+        (true, ..) => tr("oom.say.outcome.timeout", &[]),
+        (_, Some(s), _) => tr("oom.say.outcome.killed", &[("signal", s)]),
+        (_, None, Some(c)) => tr(
+            "oom.say.outcome.exit",
+            &[
+                ("code", &c.to_string()),
+                ("meaning", &tr(child::exit_meaning_id(c), &[])),
+            ],
+        ),
+        _ => tr("oom.say.outcome.ended", &[]),
+    };
+    ctx.ui.say(&tr(
+        "oom.say.physical_end",
+        &[
+            ("outcome", &said_outcome),
+            ("touched", &human_bytes(touched)),
+            ("peak", &peak.map_or("?".into(), human_bytes)),
+            (
+                "removed",
+                &tr(
+                    if removed {
+                        "oom.say.removed"
+                    } else {
+                        "oom.say.not_removed"
+                    },
+                    &[],
+                ),
+            ),
+        ],
     ));
     r.measure("physical_timed_out", timed_out);
     r.measure("physical_signal", signal);
@@ -702,16 +749,24 @@ fn end_physical(
     r.measure("cgroup_peak_bytes", peak);
     r.measure("cgroup_usage_at_end_bytes", usage_end);
     r.measure("cgroup_removed", removed);
-    r.note(format!(
-        "vm.panic_on_oom = {} (0: the OOM killer kills a process), vm.overcommit_memory = {}",
-        ctx.meta
-            .panic_on_oom
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
-        ctx.meta
-            .overcommit_memory
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-    ));
+    r.note_t(
+        "oom.note.sysctl",
+        &[
+            (
+                "panic_on_oom",
+                &ctx.meta
+                    .panic_on_oom
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "overcommit",
+                &ctx.meta
+                    .overcommit_memory
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ),
+        ],
+    );
     Ok(())
 }

@@ -16,4 +16,40 @@ super::catalogue! {
         "同じプログラムを2回実行すると、コードの物理メモリは共有される";
     "check.contiguous_region_scattered_frames" => "a region contiguous in virtual addresses is scattered in physical memory",
         "仮想アドレス空間で連続した領域も、物理メモリではばらばらに置かれている";
+
+    // ---- narration ----
+    "isolation.say.part1" => "part 1: at {address} the parent (pid {parent_pid}) reads {parent_value}, the child (pid {child_pid}) reads {child_value}",
+        "パート1: アドレス {address} を読むと、親プロセス（pid {parent_pid}）では {parent_value}、子プロセス（pid {child_pid}）では {child_value} でした";
+    "isolation.say.part2" => "part 2: two runs with ASLR off: data variable at {address_a} / {address_b} holding {value_a} / {value_b}",
+        "パート2: ASLR を切って2回実行しました。データの変数はそれぞれ {address_a} / {address_b} にあり、値は {value_a} / {value_b} でした";
+    "isolation.say.part3" => "part 3: {pages} virtually contiguous pages at {address} sit in {runs} physically contiguous runs",
+        "パート3: {address} から仮想アドレス空間で連続した {pages} ページは、物理メモリでは連続した {runs} 個のかたまりに分かれていました";
+
+    // ---- notes ----
+    "isolation.note.table_rows" => "the table shows parts 1 and 2 and the first {shown} of {runs} runs of part 3; --csv has all",
+        "表にはパート1と2、そしてパート3の {runs} 個のかたまりのうち最初の {shown} 個を示します。--csv にはすべてがあります";
+
+    // ---- skip reasons ----
+    "isolation.skip.frames_1_2" => "parts 1 and 2, frame comparison: /proc/PID/pagemap shows physical frame numbers only to CAP_SYS_ADMIN (run as root); the addresses and data above still ran",
+        "パート1と2の物理ページの比較: /proc/PID/pagemap は CAP_SYS_ADMIN を持つプロセスにしか物理ページの番号を見せません（root で実行してください）。アドレスとデータの確認は実行しました";
+    "isolation.skip.frames_3" => "part 3, physical scatter of a contiguous region: needs the frame numbers of /proc/self/pagemap, which only CAP_SYS_ADMIN may read",
+        "パート3の連続した領域の物理的な散らばり: /proc/self/pagemap の物理ページの番号が必要ですが、読めるのは CAP_SYS_ADMIN を持つプロセスだけです";
+
+    // ---- errors ----
+    "isolation.err.region_too_small" => "--region {region} is too small: at least two pages (e.g. --region 4M)",
+        "--region {region} は小さすぎます。少なくとも2ページ必要です（例: --region 4M）";
+    "isolation.err.child_silent" => "the child of part 1 ended without reporting",
+        "パート1の子プロセスが結果を報告せずに終了しました";
+    "isolation.err.worker_silent" => "the re-executed memlab (isolation --worker) ended without reporting",
+        "実行し直した memlab（isolation --worker）が結果を報告せずに終了しました";
+    "isolation.err.worker_by_hand" => "--worker is for memlab's own use (isolation runs itself with it); e.g. memlab isolation",
+        "--worker は memlab 自身が使うものです（isolation が自分を実行し直すときに付けます）。例: memlab isolation";
+
+    // ---- option help ----
+    "help.opt.isolation.region" => "Size of the virtually contiguous region whose physical frames are listed (part 3)",
+        "物理ページを一覧にする、仮想アドレス空間で連続した領域の大きさ（パート3）";
+    "help.opt.isolation.force" => "Run even if the region is more than half of the available memory",
+        "領域が利用可能なメモリの半分を超えても実行します";
+    "help.opt.isolation.worker" => "Internal: run as one of the two copies of part 2 (memlab re-executes itself with ASLR off)",
+        "内部用: パート2の2つの実行の1つとして動きます（memlab が ASLR を切って自分を実行し直します）";
 }

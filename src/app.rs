@@ -80,7 +80,7 @@ pub fn run_one(
         // The rows went out as they were taken: complete those outputs.
         let mut emitted = Emitted::default();
         match ctx.stream.finish(&report) {
-            Ok(lines) => lines.iter().for_each(|l| ctx.ui.say(l)),
+            Ok(notes) => notes.iter().for_each(|n| ctx.ui.say(&n.text())),
             Err(e) => {
                 crate::error::print(&format!("{e:#}"));
                 emitted.failed += 1;

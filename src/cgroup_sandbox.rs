@@ -79,9 +79,12 @@ impl Sandbox {
             Ok(swap) => sb.swap_limited = swap,
             Err(e) => {
                 // Drop removes the folder.
-                return Err(Refusal(format!(
-                    "could not set the memory limit of {} ({e:#}); the physical part needs a memory cgroup whose limit memlab may set",
-                    sb.dir.display()
+                return Err(Refusal(en(
+                    "why.cgroup.limit",
+                    &[
+                        ("dir", &sb.dir.display().to_string()),
+                        ("error", &format!("{e:#}")),
+                    ],
                 )));
             }
         }
@@ -190,7 +193,10 @@ pub fn base_for(own: &MemCgroup) -> std::result::Result<(PathBuf, String), Strin
     match own.version {
         Version::V1 => Ok((
             own.dir.clone(),
-            format!("under memlab's v1 memory cgroup {}", own.dir.display()),
+            en(
+                "why.cgroup.under_v1",
+                &[("dir", &own.dir.display().to_string())],
+            ),
         )),
         Version::V2 => v2_base(&own.dir),
     }
@@ -262,23 +268,29 @@ pub fn stale_groups(base: &Path) -> Vec<(PathBuf, Flock<fs::File>)> {
     stale
 }
 
+/// English from the catalogue (a `why.*` entry): what the data keeps, shown
+/// to the reader in their language.
+fn en(id: &str, args: &[(&str, &str)]) -> String {
+    crate::i18n::tr_in(crate::i18n::Lang::En, id, args)
+}
+
 /// What to say when mkdir fails.
 fn mkdir_refusal(base: &Path, version: Version, e: &io::Error) -> String {
     let what = match e.kind() {
-        io::ErrorKind::PermissionDenied => "memlab may not create a cgroup there".to_string(),
-        _ => format!("creating a cgroup there failed: {e}"),
+        io::ErrorKind::PermissionDenied => en("why.cgroup.may_not_create", &[]),
+        _ => en("why.cgroup.mkdir_failed", &[("error", &e.to_string())]),
     };
     let fix = match version {
-        Version::V1 => {
-            "run memlab as root, or have root chown a v1 memory cgroup folder to you and start memlab inside it"
-        }
-        Version::V2 => {
-            "run memlab as root, or from a cgroup delegated to you whose parent you may also write (e.g. inside a container or a systemd unit with Delegate=yes)"
-        }
+        Version::V1 => en("why.cgroup.fix_v1", &[]),
+        Version::V2 => en("why.cgroup.fix_v2", &[]),
     };
-    format!(
-        "it needs a memory cgroup of its own to contain the OOM killer, and {what} ({}); {fix}",
-        base.display()
+    en(
+        "why.cgroup.needs_own",
+        &[
+            ("what", &what),
+            ("base", &base.display().to_string()),
+            ("fix", &fix),
+        ],
     )
 }
 
@@ -294,32 +306,34 @@ pub fn v2_base(own: &Path) -> std::result::Result<(PathBuf, String), String> {
     if is_root || lists_memory(&subtree) {
         return Ok((
             own.to_path_buf(),
-            format!(
-                "under memlab's v2 cgroup {} (its subtree_control lists memory)",
-                own.display()
+            en(
+                "why.cgroup.under_v2",
+                &[("dir", &own.display().to_string())],
             ),
         ));
     }
     let Some(parent) = own.parent() else {
-        return Err(format!(
-            "memlab's cgroup {} has no parent to create a memory cgroup in",
-            own.display()
+        return Err(en(
+            "why.cgroup.no_parent",
+            &[("dir", &own.display().to_string())],
         ));
     };
     let parent_subtree =
         fs::read_to_string(parent.join("cgroup.subtree_control")).unwrap_or_default();
     if !lists_memory(&parent_subtree) {
-        return Err(format!(
-            "the memory controller is not enabled for children of {} (cgroup.subtree_control lacks memory), and memlab's own cgroup {} holds processes, so it may not enable it (cgroup v2's no-internal-processes rule); run memlab from a cgroup whose parent has +memory in cgroup.subtree_control",
-            parent.display(),
-            own.display()
+        return Err(en(
+            "why.cgroup.no_controller",
+            &[
+                ("parent", &parent.display().to_string()),
+                ("dir", &own.display().to_string()),
+            ],
         ));
     }
     Ok((
         parent.to_path_buf(),
-        format!(
-            "beside memlab's v2 cgroup, under {} (memlab's own cgroup holds processes, so cgroup v2 lets it give no controller to children)",
-            parent.display()
+        en(
+            "why.cgroup.beside_v2",
+            &[("parent", &parent.display().to_string())],
         ),
     ))
 }

@@ -50,6 +50,7 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
     let mut cmd = cmd
         .about(t("help.about"))
         .after_help(t("help.after"))
+        .after_long_help(t("help.exit_status"))
         .mut_arg("lang", |a| a.help(t("help.lang")));
     let names: Vec<String> = cmd
         .get_subcommands()
@@ -83,8 +84,8 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
         });
     }
     // clap's own words: its help and version flags (made when the command
-    // is built), the headings, the exit statuses.
-    let mut cmd = cmd.after_long_help(t("help.exit_status"));
+    // is built), the headings.
+    let mut cmd = cmd;
     cmd.build();
     clap_words_in(cmd, &t)
 }
@@ -401,6 +402,12 @@ mod tests {
                 assert_eq!(en, doc, "{name} --{arg}: {id} is not the doc comment");
             }
         }
+        let exit = crate::i18n::lookup("help.exit_status").unwrap();
+        assert_eq!(
+            exit.en,
+            super::EXIT_STATUS,
+            "help.exit_status is not EXIT_STATUS"
+        );
         if !untranslated.is_empty() {
             eprintln!("options without Japanese help: {untranslated:?}");
         }

@@ -4,6 +4,7 @@
 use anyhow::Result;
 
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::probe::{cgroup::MemCgroup, meminfo::MemInfo};
 use crate::units::{Size, human_bytes};
 
@@ -26,43 +27,72 @@ pub fn check_footprint(flag: &str, size: Size, times: u64, force: bool) -> Resul
     let (limit, source) = room()?;
     let need = size.bytes().saturating_mul(times);
     if need > limit / 2 {
-        let twice = if times > 1 {
-            let mult = if times == 2 {
-                "twice".to_string()
-            } else {
-                format!("{times} ×")
-            };
-            format!(" needs {mult} that ({}), which", human_bytes(need))
-        } else {
-            String::new()
+        let need = human_bytes(need);
+        let twice = match times {
+            0 | 1 => String::new(),
+            2 => tr("err.guard.twice", &[("need", &need)]),
+            t => tr(
+                "err.guard.times",
+                &[("times", &t.to_string()), ("need", &need)],
+            ),
         };
-        return Err(usage(format!(
-            "{flag} {}{twice} is more than half of the {} {source}; e.g. {flag} {}M, or --force",
-            human_bytes(size.bytes()),
-            human_bytes(limit),
-            ((limit / 4 / times) >> 20).max(1)
+        return Err(usage(tr(
+            "err.guard.too_much",
+            &[
+                ("flag", flag),
+                ("size", &human_bytes(size.bytes())),
+                ("twice", &twice),
+                ("limit", &human_bytes(limit)),
+                ("source", &source.words()),
+                ("example", &((limit / 4 / times) >> 20).max(1).to_string()),
+            ],
         )));
     }
     Ok(())
 }
 
 /// What memlab may use: MemAvailable, or what is left under its own
-/// cgroup's limit when that is less; with the words that say which.
-pub fn room() -> Result<(u64, &'static str)> {
+/// cgroup's limit when that is less; and which of the two it is.
+pub fn room() -> Result<(u64, Room)> {
     let avail = MemInfo::read()?.available_kib * 1024;
     let cg = MemCgroup::current().and_then(|c| c.headroom_bytes());
     Ok(match cg {
-        Some(h) if h < avail => (h, "left under memlab's cgroup memory limit"),
-        _ => (avail, "available (MemAvailable)"),
+        Some(h) if h < avail => (h, Room::CgroupLimit),
+        _ => (avail, Room::Available),
     })
+}
+
+/// Where the room memlab may use comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Room {
+    /// What is left under memlab's own cgroup's memory limit.
+    CgroupLimit,
+    /// MemAvailable.
+    Available,
+}
+
+impl Room {
+    /// The words that say which, in the reader's language.
+    pub fn words(self) -> String {
+        match self {
+            Room::CgroupLimit => tr("err.guard.cgroup_room", &[]),
+            Room::Available => tr("err.guard.available", &[]),
+        }
+    }
 }
 
 /// Refuse a size too small for the experiment to show anything (exit 2),
 /// saying why and what would do.
 pub fn at_least(flag: &str, size: Size, min: u64, why: &str, example: &str) -> Result<()> {
     if size.bytes() < min {
-        return Err(usage(format!(
-            "{flag} {size} is too small: {why} (e.g. {flag} {example})"
+        return Err(usage(tr(
+            "err.guard.too_small",
+            &[
+                ("flag", flag),
+                ("size", &size.to_string()),
+                ("why", why),
+                ("example", example),
+            ],
         )));
     }
     Ok(())

@@ -10,7 +10,8 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::error::{exit, usage};
-use crate::experiments::{ALL, Info};
+use crate::experiments::{ALL, ChartFn, Info, Recorded};
+use crate::i18n::tr;
 use crate::output::{Ui, html, write};
 use crate::probe::host::Meta;
 use crate::report::{EndedBy, Report};
@@ -44,16 +45,20 @@ pub fn run(args: &Args) -> Result<i32> {
     // Two `all` runs into one folder would mix their files.
     let _lock = match write::lock_folder(&args.out) {
         Ok(l) => l,
-        Err(Some(pid)) => {
-            anyhow::bail!(
-                "another memlab all (pid {pid}) is writing into '{}'; wait for it to end or give another --out",
-                args.out.display()
+        Err(Some(pid)) => anyhow::bail!(
+            "{}",
+            tr(
+                "lab.err.locked",
+                &[
+                    ("pid", &pid.to_string()),
+                    ("dir", &args.out.display().to_string())
+                ],
             )
-        }
+        ),
         Err(None) => {
-            return Err(usage(format!(
-                "--out '{}': cannot make a lock file in it; e.g. --out lab",
-                args.out.display()
+            return Err(usage(tr(
+                "lab.err.no_lock",
+                &[("dir", &args.out.display().to_string())],
             )));
         }
     };
@@ -65,7 +70,7 @@ pub fn run(args: &Args) -> Result<i32> {
     };
     let mut results: Vec<(&'static Info, Part)> = Vec::new();
     let runnable: Vec<&'static Info> = ALL.iter().copied().filter(|i| i.quick.is_some()).collect();
-    let progress = ui.progress(runnable.len() as u64, "experiments");
+    let progress = ui.progress(runnable.len() as u64, &tr("lab.say.progress", &[]));
     for (n, info) in runnable.iter().enumerate() {
         if crate::sys::interrupted() {
             break;
@@ -86,7 +91,7 @@ pub fn run(args: &Args) -> Result<i32> {
         .map(|(info, p)| html::Section {
             name: info.name,
             section: info.section,
-            page: Some(info.page),
+            page: Some(html_page(info)),
             outcome: match &p.outcome {
                 Ok((r, svg, files)) => html::Outcome::Ran {
                     report: r,
@@ -104,10 +109,12 @@ pub fn run(args: &Args) -> Result<i32> {
         .map(|(_, p)| p.status)
         .fold(exit::OK, exit::worst);
     match write::atomic(&report_path, page.as_bytes()) {
-        Ok(()) => ui.say(&format!(
-            "wrote {} ({:.1} s)",
-            report_path.display(),
-            started.elapsed().as_secs_f64()
+        Ok(()) => ui.say(&tr(
+            "lab.say.wrote",
+            &[
+                ("path", &report_path.display().to_string()),
+                ("secs", &format!("{:.1}", started.elapsed().as_secs_f64())),
+            ],
         )),
         Err(e) => {
             eprintln!("memlab: error: {e:#}");
@@ -125,45 +132,41 @@ pub fn run(args: &Args) -> Result<i32> {
 fn part_line(p: &Part) -> String {
     let r = match &p.outcome {
         Ok((r, _, _)) => r,
-        Err(why) => return format!("not run: {why}"),
+        Err(why) => return tr("lab.say.not_run", &[("why", why)]),
     };
-    let line = crate::output::table::tally_text(r);
+    let (held, failed, unk) = r.tally();
+    let line = crate::output::checktext::tally(crate::i18n::current(), held, failed, unk);
     let how = match r.ended_by {
-        _ if r.interrupted => "interrupted: ",
-        EndedBy::Interrupted => "interrupted: ",
-        EndedBy::WorkerDied => "its worker died: ",
-        EndedBy::Error => "stopped on an error: ",
-        EndedBy::Completed if p.status == exit::FAILED => "an output failed: ",
-        EndedBy::Completed => "",
+        _ if r.interrupted => "lab.say.interrupted",
+        EndedBy::Interrupted => "lab.say.interrupted",
+        EndedBy::WorkerDied => "lab.say.worker_died",
+        EndedBy::Error => "lab.say.error",
+        EndedBy::Completed if p.status == exit::FAILED => "lab.say.output_failed",
+        EndedBy::Completed => return line,
     };
-    format!("{how}{line}")
+    tr(how, &[("tally", &line)])
 }
 
 /// The output folder: created when missing, refused when it is a file or
 /// cannot be written.
 fn prepare_dir(dir: &Path) -> Result<()> {
+    let shown = dir.display().to_string();
     if dir.exists() && !dir.is_dir() {
-        return Err(usage(format!(
-            "--out '{}' is not a folder; give a folder, e.g. --out lab",
-            dir.display()
-        )));
+        return Err(usage(tr("lab.err.not_a_folder", &[("dir", &shown)])));
     }
     if !dir.exists() {
         // `lab/` names the folder to create, as `lab` does.
         let plain: std::path::PathBuf = dir.components().collect();
         write::check_writable("--out", &plain)?;
         std::fs::create_dir(dir).map_err(|e| {
-            usage(format!(
-                "--out '{}' cannot be created ({e}); e.g. --out lab",
-                dir.display()
+            usage(tr(
+                "lab.err.create",
+                &[("dir", &shown), ("error", &e.to_string())],
             ))
         })?;
     }
     if nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_err() {
-        return Err(usage(format!(
-            "--out '{}' is not writable; e.g. --out lab",
-            dir.display()
-        )));
+        return Err(usage(tr("lab.err.not_writable", &[("dir", &shown)])));
     }
     Ok(())
 }
@@ -189,16 +192,13 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
         match std::fs::remove_file(dir.join(f)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return not_run(format!("cannot remove the older {f}: {e}"), exit::FAILED),
+            Err(e) => {
+                let why = tr("lab.why.remove", &[("file", f), ("error", &e.to_string())]);
+                return not_run(why, exit::FAILED);
+            }
         }
     }
-    let mut argv: Vec<OsString> = vec![name.into()];
-    argv.extend(info.quick.unwrap_or(&[]).iter().map(OsString::from));
-    argv.extend(["-q".into(), "--csv".into(), file("csv").into_os_string()]);
-    argv.extend(["--json".into(), file("json").into_os_string()]);
-    if info.plots {
-        argv.extend(["--plot".into(), file("svg").into_os_string()]);
-    }
+    let argv = part_argv(info, dir, crate::i18n::current());
     let (code, signal, stderr) = match spawn_part(&argv) {
         Ok(v) => v,
         Err(e) => return not_run(e, exit::FAILED),
@@ -210,7 +210,10 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
         line.trim_start_matches("memlab: error: ").to_string()
     };
     if let Some(sig) = signal {
-        return not_run(format!("ended by {}", sig.as_str()), exit::FAILED);
+        return not_run(
+            tr("lab.why.signal", &[("signal", sig.as_str())]),
+            exit::FAILED,
+        );
     }
     if code == Some(exit::USAGE) {
         // The quick arguments are fixed and valid: a part that refuses them
@@ -220,17 +223,17 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
     let report = match std::fs::read(file("json")) {
         Ok(json) => match Report::from_json(&json) {
             Ok(r) => r,
-            Err(e) => return not_run(format!("its JSON does not parse: {e}"), exit::FAILED),
+            Err(e) => {
+                let why = tr("lab.why.bad_json", &[("error", &e.to_string())]);
+                return not_run(why, exit::FAILED);
+            }
         },
         Err(_) if interrupted => {
-            return not_run(
-                "interrupted before it wrote anything".into(),
-                exit::INTERRUPTED,
-            );
+            return not_run(tr("lab.why.interrupted", &[]), exit::INTERRUPTED);
         }
         Err(_) => {
             let why = match first_line() {
-                l if l.is_empty() => "it wrote no JSON".to_string(),
+                l if l.is_empty() => tr("lab.why.no_json", &[]),
                 l => l,
             };
             return not_run(why, exit::FAILED);
@@ -246,16 +249,70 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
         Some(c) => c,
         None => exit::FAILED,
     };
-    let svg = if info.plots {
-        std::fs::read_to_string(file("svg")).ok()
-    } else {
-        None
-    };
+    // Drawn again from the rows the part wrote (its own SVG file when its
+    // experiment has no chart function yet).
+    let svg = chart_svg(&report, &file("svg"));
     files.retain(|f| dir.join(f).exists());
     Part {
         outcome: Ok((report, svg, files)),
         status,
     }
+}
+
+/// A run's chart as SVG, drawn again from its rows (and params and
+/// measurements) by its experiment's chart function, so a report rebuilt
+/// from JSON files, or from runs made elsewhere, draws what the data
+/// says. An experiment without a chart function yet gets the SVG file
+/// `beside` its JSON, when there is one.
+pub fn chart_svg(r: &Report, beside: &Path) -> Option<String> {
+    let chart = crate::experiments::find(&r.experiment).and_then(|i| i.chart);
+    chart_with(chart, r, beside)
+}
+
+pub(crate) fn chart_with(chart: Option<ChartFn>, r: &Report, beside: &Path) -> Option<String> {
+    if let Some(draw) = chart {
+        match draw(&Recorded::of(r)) {
+            // Nothing to draw (too few rows): no chart, as the run had none.
+            Ok(None) => return None,
+            Ok(Some(c)) => {
+                if let Ok(svg) = crate::output::svg::render(&c) {
+                    return Some(svg);
+                }
+            }
+            // Rows this memlab cannot read: the chart the run drew.
+            Err(_) => {}
+        }
+    }
+    std::fs::read_to_string(beside).ok()
+}
+
+/// The page a report quotes the document's claim from: the Japanese one
+/// in a Japanese report, where the experiment has one.
+pub fn html_page(info: &Info) -> &'static str {
+    match info.page_ja {
+        Some(ja) if crate::i18n::current().is_ja() => ja,
+        _ => info.page,
+    }
+}
+
+/// The command line of a part: its quick arguments, its files in `dir`,
+/// and the language `all` speaks (the part's errors become the reasons
+/// shown for parts that did not run).
+fn part_argv(info: &Info, dir: &Path, lang: crate::i18n::Lang) -> Vec<OsString> {
+    let lang = match lang {
+        crate::i18n::Lang::En => "en",
+        crate::i18n::Lang::Ja => "ja",
+        crate::i18n::Lang::Mark => "mark",
+    };
+    let file = |ext: &str| dir.join(format!("{}.{ext}", info.name)).into_os_string();
+    let mut argv: Vec<OsString> = vec!["--lang".into(), lang.into(), info.name.into()];
+    argv.extend(info.quick.unwrap_or(&[]).iter().map(OsString::from));
+    argv.extend(["-q".into(), "--csv".into(), file("csv")]);
+    argv.extend(["--json".into(), file("json")]);
+    if info.plots {
+        argv.extend(["--plot".into(), file("svg")]);
+    }
+    argv
 }
 
 /// How a part's process ended: its exit code, the signal that killed it,
@@ -297,4 +354,23 @@ fn spawn_part(argv: &[OsString]) -> Result<Ended, String> {
     let code = exit.as_ref().and_then(|e| e.exit_code);
     let signal = exit.and_then(|e| e.signal);
     Ok((code, signal, stderr))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::part_argv;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_part_speaks_the_language_of_all() {
+        let info = crate::experiments::find("faults").unwrap();
+        let argv = part_argv(info, Path::new("lab"), Lang::Ja);
+        let argv: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(argv[..3], ["--lang", "ja", "faults"]);
+        assert!(argv.ends_with(&["--plot", "lab/faults.svg"]), "{argv:?}");
+        let argv = part_argv(info, Path::new("lab"), Lang::En);
+        assert_eq!(argv[1], "en");
+    }
 }

@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::error::{exit, usage};
 use crate::experiments::{self, ALL};
+use crate::i18n::tr;
+use crate::lab::{chart_svg, html_page};
 use crate::output::html;
 use crate::report::{Report, Verdict};
 
@@ -48,10 +50,12 @@ pub fn run(a: &Args) -> Result<i32> {
         crate::output::write::check_writable("--csv", c)?;
     }
     if !a.label.is_empty() && a.label.len() != a.dirs.len() {
-        return Err(usage(format!(
-            "{} --label for {} folders; give one per folder, in order, or none",
-            a.label.len(),
-            a.dirs.len()
+        return Err(usage(tr(
+            "report.err.labels",
+            &[
+                ("labels", &a.label.len().to_string()),
+                ("dirs", &a.dirs.len().to_string()),
+            ],
         )));
     }
     let mut labs = Vec::new();
@@ -69,7 +73,13 @@ pub fn run(a: &Args) -> Result<i32> {
         crate::output::write::atomic(c, compare_csv(&labs).as_bytes())?;
     }
     if !a.quiet {
-        eprintln!("wrote {}", a.out.display());
+        eprintln!(
+            "{}",
+            tr(
+                "report.say.wrote",
+                &[("path", &a.out.display().to_string())]
+            )
+        );
     }
     Ok(exit::OK)
 }
@@ -84,10 +94,11 @@ fn label_of(dir: &Path) -> String {
 /// Every memlab JSON in `dir`: a file of an unknown schema is named and left
 /// out; a folder with none is a usage error.
 fn read_lab(dir: &Path, label: String, rejudge: bool, quiet: bool) -> Result<Lab> {
+    let shown = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        usage(format!(
-            "'{}' cannot be read as a folder ({e}); give a folder of memlab JSON files, e.g. memlab all --out lab",
-            dir.display()
+        usage(tr(
+            "report.err.not_a_folder",
+            &[("dir", &shown), ("error", &e.to_string())],
         ))
     })?;
     let mut files: Vec<PathBuf> = entries
@@ -104,22 +115,18 @@ fn read_lab(dir: &Path, label: String, rejudge: bool, quiet: bool) -> Result<Lab
                     r.checks.clear();
                     experiments::judge(&mut r)?;
                 }
-                let svg = std::fs::read_to_string(f.with_extension("svg")).ok();
+                let svg = chart_svg(&r, &f.with_extension("svg"));
                 runs.push((r, svg));
             }
             Err(e) => {
                 if !quiet {
-                    eprintln!("memlab: left out: {e}");
+                    eprintln!("{}", tr("report.say.left_out", &[("why", &e.to_string())]));
                 }
             }
         }
     }
     if runs.is_empty() {
-        return Err(usage(format!(
-            "'{}' holds no memlab JSON this memlab can read (e.g. memlab all --out {})",
-            dir.display(),
-            dir.display()
-        )));
+        return Err(usage(tr("report.err.no_json", &[("dir", &shown)])));
     }
     let order = |r: &Report| {
         ALL.iter()
@@ -140,7 +147,7 @@ fn single(lab: &Lab) -> String {
             html::Section {
                 name: info.map_or(r.experiment.as_str(), |i| i.name),
                 section: info.map_or("", |i| i.section),
-                page: info.map(|i| i.page),
+                page: info.map(html_page),
                 outcome: html::Outcome::Ran {
                     report: r,
                     svg: svg.as_deref(),
@@ -153,8 +160,108 @@ fn single(lab: &Lab) -> String {
     html::render(meta, &sections, 0.0)
 }
 
-/// The rows of a comparison: (what, experiment, name, one cell per lab).
-fn comparison(labs: &[Lab]) -> Vec<(String, String, String, Vec<String>)> {
+/// What a comparison row is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum What {
+    Host,
+    Check,
+    Figure,
+}
+
+impl What {
+    /// The word in the CSV's `what` column.
+    fn word(self) -> &'static str {
+        match self {
+            What::Host => "host",
+            What::Check => "check",
+            What::Figure => "figure",
+        }
+    }
+}
+
+/// One lab's cell of a comparison row.
+enum Cell {
+    /// The lab has no such run, check or figure.
+    Missing,
+    /// A host fact or a key figure: (its key, its value).
+    Value(String, Value),
+    /// A check's verdict, with the figure it rests on (value, unit).
+    Check(Verdict, Option<(f64, String)>),
+}
+
+impl Cell {
+    /// The cell in the CSV: data, English, plain numbers
+    /// (`held (12 KiB)`).
+    fn csv(&self) -> String {
+        match self {
+            Cell::Missing => "-".into(),
+            Cell::Value(_, v) => plain(v),
+            Cell::Check(v, m) => {
+                let v = match v {
+                    Verdict::Holds => "held",
+                    Verdict::Fails => "not held",
+                    Verdict::Inconclusive => "inconclusive",
+                };
+                match m {
+                    Some((x, unit)) => {
+                        format!("{v} ({})", format!("{} {unit}", trim(*x)).trim_end())
+                    }
+                    None => v.to_string(),
+                }
+            }
+        }
+    }
+
+    /// The cell on the page, in the reader's language: (class, HTML).
+    fn html(&self) -> (&'static str, String) {
+        match self {
+            Cell::Missing => ("", "-".into()),
+            // For a person: sizes in their unit, digits grouped.
+            Cell::Value(k, v) => ("", html::text(&crate::output::table::human(k, v))),
+            Cell::Check(v, m) => {
+                let (class, word) = match v {
+                    Verdict::Holds => ("ok", tr("report.cell.held", &[])),
+                    Verdict::Fails => ("fail", tr("report.cell.not_held", &[])),
+                    Verdict::Inconclusive => ("unk", tr("report.cell.inconclusive", &[])),
+                };
+                let text = match m {
+                    Some((x, unit)) => format!(
+                        "{word} ({})",
+                        format!("{} {unit}", crate::output::checktext::num(*x)).trim_end()
+                    ),
+                    None => word,
+                };
+                (class, html::text(&text))
+            }
+        }
+    }
+}
+
+/// A row of the comparison: what it is about, the experiment, the name
+/// (host fact, check or figure), one cell per lab.
+struct Row {
+    what: What,
+    exp: String,
+    name: String,
+    cells: Vec<Cell>,
+}
+
+/// The experiments of the labs, in the order they are first met.
+fn experiment_names(labs: &[Lab]) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for l in labs {
+        for (r, _) in &l.runs {
+            if !names.contains(&r.experiment.as_str()) {
+                names.push(&r.experiment);
+            }
+        }
+    }
+    names
+}
+
+/// The rows of a comparison: the host facts, then each experiment's checks
+/// and key figures.
+fn comparison(labs: &[Lab]) -> Vec<Row> {
     let mut out = Vec::new();
     let metas: Vec<Value> = labs
         .iter()
@@ -175,18 +282,15 @@ fn comparison(labs: &[Lab]) -> Vec<(String, String, String, Vec<String>)> {
         "root",
         "memlab_version",
     ] {
-        let cells = metas.iter().map(|m| cell(&m[key])).collect();
-        out.push(("host".into(), String::new(), key.into(), cells));
+        let cells = metas.iter().map(|m| cell(key, &m[key])).collect();
+        out.push(Row {
+            what: What::Host,
+            exp: String::new(),
+            name: key.into(),
+            cells,
+        });
     }
-    let mut names: Vec<&str> = Vec::new();
-    for l in labs {
-        for (r, _) in &l.runs {
-            if !names.contains(&r.experiment.as_str()) {
-                names.push(&r.experiment);
-            }
-        }
-    }
-    for exp in names {
+    for exp in experiment_names(labs) {
         let runs: Vec<Option<&Report>> = labs
             .iter()
             .map(|l| l.runs.iter().map(|(r, _)| r).find(|r| r.experiment == exp))
@@ -204,24 +308,19 @@ fn comparison(labs: &[Lab]) -> Vec<(String, String, String, Vec<String>)> {
                 .iter()
                 .map(
                     |r| match r.and_then(|r| r.checks.iter().find(|x| x.name == c)) {
-                        None => "-".into(),
+                        None => Cell::Missing,
                         Some(x) => {
-                            let v = match x.verdict {
-                                Verdict::Holds => "held",
-                                Verdict::Fails => "not held",
-                                Verdict::Inconclusive => "inconclusive",
-                            };
-                            match x.measured_value {
-                                Some(m) => format!("{v} ({} {})", trim(m), x.unit)
-                                    .trim_end()
-                                    .replace(" )", ")"),
-                                None => v.to_string(),
-                            }
+                            Cell::Check(x.verdict, x.measured_value.map(|m| (m, x.unit.clone())))
                         }
                     },
                 )
                 .collect();
-            out.push(("check".into(), exp.into(), c.into(), cells));
+            out.push(Row {
+                what: What::Check,
+                exp: exp.into(),
+                name: c.into(),
+                cells,
+            });
         }
         let key_figures: BTreeSet<String> = match experiments::find(exp) {
             Some(i) if !i.key_figures.is_empty() => {
@@ -241,14 +340,23 @@ fn comparison(labs: &[Lab]) -> Vec<(String, String, String, Vec<String>)> {
         for k in key_figures {
             let cells = runs
                 .iter()
-                .map(|r| r.and_then(|r| r.summary.get(&k)).map_or("-".into(), cell))
+                .map(|r| {
+                    r.and_then(|r| r.summary.get(&k))
+                        .map_or(Cell::Missing, |v| cell(&k, v))
+                })
                 .collect();
-            out.push(("figure".into(), exp.into(), k, cells));
+            out.push(Row {
+                what: What::Figure,
+                exp: exp.into(),
+                name: k,
+                cells,
+            });
         }
     }
     out
 }
 
+/// A number as data: plain, without meaningless zeros.
 fn trim(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
@@ -260,9 +368,16 @@ fn trim(v: f64) -> String {
     }
 }
 
-fn cell(v: &Value) -> String {
+fn cell(key: &str, v: &Value) -> Cell {
     match v {
-        Value::Null => "-".into(),
+        Value::Null => Cell::Missing,
+        v => Cell::Value(key.to_string(), v.clone()),
+    }
+}
+
+/// A value as data: strings bare, numbers plain.
+fn plain(v: &Value) -> String {
+    match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), trim),
         other => other.to_string(),
@@ -274,73 +389,232 @@ fn compare_csv(labs: &[Lab]) -> String {
     let mut head = vec!["what".to_string(), "experiment".into(), "name".into()];
     head.extend(labs.iter().map(|l| l.label.clone()));
     let _ = w.write_record(&head);
-    for (what, exp, name, cells) in comparison(labs) {
-        let mut rec = vec![what, exp, name];
-        rec.extend(cells);
+    for row in comparison(labs) {
+        let mut rec = vec![row.what.word().to_string(), row.exp, row.name];
+        rec.extend(row.cells.iter().map(Cell::csv));
         let _ = w.write_record(&rec);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
-h1{border-bottom:2px solid #333}h2{margin-top:1.8em;border-bottom:1px solid #bbb}\
-.wide{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.88em}\
-td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;white-space:nowrap}th{background:#f2f2f2}\
-.ok{color:#17732b}.fail{color:#b00020}.unk{color:#8a6d00}";
-
+/// The comparison page: the hosts side by side, then each experiment's
+/// claims (a column per lab), key figures and charts (one per lab,
+/// labelled, side by side where the screen is wide enough).
 fn compare_html(labs: &[Lab]) -> String {
     let rows = comparison(labs);
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
-         <title>memlab: {} labs compared</title>\n<style>{CSS}</style>\n</head>\n<body>\n\
-         <h1>memlab: {} labs compared</h1>\n",
-        labs.len(),
-        labs.len()
-    );
-    let mut current = None::<(String, String)>;
-    for (what, exp, name, cells) in &rows {
-        let group = (what.clone(), exp.clone());
-        if current.as_ref() != Some(&group) {
-            if current.is_some() {
-                h.push_str("</table></div>\n");
+    let title = tr("report.title.compare", &[("n", &labs.len().to_string())]);
+    let mut h = html::head(&title);
+    let _ = writeln!(h, "<h1>{}</h1>", html::escape(&title));
+    let hosts: Vec<&Row> = rows.iter().filter(|r| r.what == What::Host).collect();
+    table(&mut h, labs, &tr("report.title.hosts", &[]), &hosts);
+    for exp in experiment_names(labs) {
+        let _ = writeln!(
+            h,
+            "<h2 id=\"{e}\" lang=\"en\">{e}</h2>",
+            e = html::escape(exp)
+        );
+        for (what, id) in [
+            (What::Check, "report.title.claims"),
+            (What::Figure, "report.title.figures"),
+        ] {
+            let group: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.what == what && r.exp == exp)
+                .collect();
+            if !group.is_empty() {
+                table(&mut h, labs, &tr(id, &[]), &group);
             }
-            let title = match what.as_str() {
-                "host" => "Hosts".to_string(),
-                "check" => format!("{exp}: claims"),
-                _ => format!("{exp}: key figures"),
-            };
-            let _ = write!(
-                h,
-                "<h2>{}</h2>\n<div class=\"wide\"><table><tr><th></th>",
-                html::escape(&title)
-            );
-            for l in labs {
-                let _ = write!(h, "<th>{}</th>", html::escape(&l.label));
-            }
-            h.push_str("</tr>\n");
-            current = Some(group);
         }
-        let _ = write!(h, "<tr><th>{}</th>", html::escape(name));
-        for c in cells {
-            let class = if c.starts_with("held") {
-                " class=\"ok\""
-            } else if c.starts_with("not held") {
-                " class=\"fail\""
-            } else if c.starts_with("inconclusive") {
-                " class=\"unk\""
-            } else {
-                ""
-            };
-            let _ = write!(h, "<td{class}>{}</td>", html::escape(c));
-        }
-        h.push_str("</tr>\n");
-    }
-    if current.is_some() {
-        h.push_str("</table></div>\n");
+        charts(&mut h, labs, exp);
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// One table of the comparison: a column per lab.
+fn table(h: &mut String, labs: &[Lab], title: &str, rows: &[&Row]) {
+    let _ = write!(
+        h,
+        "<h3>{}</h3>\n<div class=\"wide\"><table>\n<tr><th></th>",
+        html::escape(title)
+    );
+    for l in labs {
+        let _ = write!(h, "<th>{}</th>", html::text(&l.label));
+    }
+    h.push_str("</tr>\n");
+    for row in rows {
+        let _ = write!(h, "<tr><th lang=\"en\">{}</th>", html::escape(&row.name));
+        for c in &row.cells {
+            let (class, text) = c.html();
+            let class = if class.is_empty() {
+                String::new()
+            } else {
+                format!(" class=\"{class}\"")
+            };
+            let _ = write!(h, "<td{class}>{text}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table></div>\n");
+}
+
+/// An experiment's chart from each lab, labelled with the lab's name.
+fn charts(h: &mut String, labs: &[Lab], exp: &str) {
+    let svgs: Vec<Option<&str>> = labs
+        .iter()
+        .map(|l| {
+            l.runs
+                .iter()
+                .find(|(r, _)| r.experiment == exp)
+                .and_then(|(_, svg)| svg.as_deref())
+        })
+        .collect();
+    if svgs.iter().all(Option::is_none) {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<div class=\"charts\">",
+        html::escape(&tr("report.title.charts", &[]))
+    );
+    for (l, svg) in labs.iter().zip(svgs) {
+        let body = match svg {
+            Some(svg) => svg.find("<svg").map_or(svg, |i| &svg[i..]).to_string(),
+            None => format!(
+                "<p class=\"note\">{}</p>",
+                html::escape(&tr("report.no_chart", &[]))
+            ),
+        };
+        let _ = writeln!(
+            h,
+            "<figure class=\"chart\"><figcaption>{}</figcaption>{body}</figure>",
+            html::text(&l.label)
+        );
+    }
+    h.push_str("</div>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, json};
+
+    use super::*;
+    use crate::experiments::{ChartFn, Recorded};
+    use crate::lab::chart_with;
+    use crate::report::{Chart, ChartKind, Series};
+
+    /// A chart of the rows' `y` against their `x`, as a plotted
+    /// experiment's chart function draws one.
+    fn fake_chart(rec: &Recorded<'_>) -> Result<Option<Chart>> {
+        let points: Vec<(f64, f64)> = rec
+            .rows
+            .iter()
+            .filter_map(|r| Some((r.get("x")?.as_f64()?, r.get("y")?.as_f64()?)))
+            .collect();
+        if points.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Chart {
+            title: "fake".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            kind: ChartKind::Lines {
+                series: vec![Series {
+                    name: "y".into(),
+                    points,
+                }],
+                bands: Vec::new(),
+            },
+        }))
+    }
+
+    fn report(ys: &[f64]) -> Report {
+        let meta = crate::probe::host::Meta::gather();
+        let mut r = Report::new("fake", &meta);
+        for (i, y) in ys.iter().enumerate() {
+            let mut row = Map::new();
+            row.insert("x".into(), json!(i));
+            row.insert("y".into(), json!(y));
+            r.rows.push(row);
+        }
+        r
+    }
+
+    /// The numbers a chart labels (its `<text>` elements).
+    fn labels(svg: &str) -> String {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1))
+            .map(|t| t.split('<').next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("|")
+    }
+
+    #[test]
+    fn the_chart_is_drawn_from_the_rows_not_taken_from_the_file_beside() {
+        let t = tempfile::tempdir().unwrap();
+        let beside = t.path().join("fake.svg");
+        std::fs::write(&beside, "<svg>the old file</svg>").unwrap();
+        let draw: ChartFn = fake_chart;
+        let a = chart_with(Some(draw), &report(&[1.0, 5.0, 3.0]), &beside).unwrap();
+        assert!(a.contains("<svg") && !a.contains("the old file"), "{a}");
+        // Another value in the rows: another chart.
+        let b = chart_with(Some(draw), &report(&[1.0, 777.0, 3.0]), &beside).unwrap();
+        assert_ne!(a, b);
+        assert!(labels(&b).contains("777"), "{}", labels(&b));
+        // No file beside: still drawn.
+        std::fs::remove_file(&beside).unwrap();
+        assert!(chart_with(Some(draw), &report(&[2.0, 4.0]), &beside).is_some());
+        // Nothing to draw: no chart (not an older file's).
+        std::fs::write(&beside, "<svg>the old file</svg>").unwrap();
+        assert!(chart_with(Some(draw), &report(&[]), &beside).is_none());
+    }
+
+    #[test]
+    fn without_a_chart_function_the_file_beside_is_shown() {
+        let t = tempfile::tempdir().unwrap();
+        let beside = t.path().join("fake.svg");
+        assert!(chart_with(None, &report(&[1.0]), &beside).is_none());
+        std::fs::write(&beside, "<svg>drawn by the run</svg>").unwrap();
+        assert_eq!(
+            chart_with(None, &report(&[1.0]), &beside).as_deref(),
+            Some("<svg>drawn by the run</svg>")
+        );
+    }
+
+    #[test]
+    fn the_comparison_shows_each_labs_chart_labelled() {
+        let lab = |label: &str, y: f64, svg: bool| {
+            let r = report(&[1.0, y]);
+            let svg = svg.then(|| chart_with(Some(fake_chart), &r, Path::new("/nonexistent")));
+            Lab {
+                label: label.into(),
+                runs: vec![(r, svg.flatten())],
+            }
+        };
+        let labs = [lab("hostA", 5.0, true), lab("hostB", 9.0, false)];
+        let page = compare_html(&labs);
+        assert!(
+            page.contains("<figcaption>hostA</figcaption><svg"),
+            "{page}"
+        );
+        assert!(page.contains("<figcaption>hostB</figcaption><p"), "{page}");
+        assert_eq!(page.matches("<svg").count(), 1);
+        let csv = compare_csv(&labs);
+        assert!(
+            csv.starts_with("what,experiment,name,hostA,hostB\n"),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn check_cells_in_the_csv_are_english_data() {
+        let c = Cell::Check(Verdict::Holds, Some((12.0, "KiB".into())));
+        assert_eq!(c.csv(), "held (12 KiB)");
+        let c = Cell::Check(Verdict::Inconclusive, Some((0.5, String::new())));
+        assert_eq!(c.csv(), "inconclusive (0.5)");
+        assert_eq!(Cell::Check(Verdict::Fails, None).csv(), "not held");
+        assert_eq!(trim(95.0), "95");
+        assert_eq!(trim(0.125), "0.125");
+    }
 }

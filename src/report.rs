@@ -112,7 +112,13 @@ impl Said {
     }
 
     fn in_lang(&self, lang: crate::i18n::Lang) -> String {
-        let a = self.args();
+        let mut a = self.args();
+        if lang == crate::i18n::Lang::Ja {
+            // English reasons handed in as arguments, in Japanese too.
+            for (_, v) in &mut a {
+                *v = crate::i18n::localize_in(lang, v);
+            }
+        }
         let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
         crate::i18n::tr_in(lang, &self.id, &a)
     }
@@ -433,7 +439,10 @@ impl Report {
     /// test-only language `mark`, see [`crate::i18n::flag_unmarked`]).
     pub fn shown(&self, line: &str) -> String {
         self.said_for(line).map_or_else(
-            || crate::i18n::flag_unmarked(line).unwrap_or_else(|| line.to_string()),
+            || {
+                let l = crate::i18n::localize(line);
+                crate::i18n::flag_unmarked(&l).unwrap_or(l)
+            },
             Said::text,
         )
     }

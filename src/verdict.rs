@@ -77,17 +77,24 @@ impl SystemEffect {
     }
 }
 
-/// The verdict and, for anything but ✓, a plain reason.
+/// The verdict and, for anything but ✓, a plain reason (English, made from
+/// a `why.system.*` catalogue entry so the reader's language can find it
+/// again).
 pub fn judge_system(e: &SystemEffect) -> (Verdict, String) {
+    use crate::i18n::{Lang, tr_in};
+    let mib = |kib: f64| format!("{:.1}", kib / 1024.0);
+    let signed = |kib: f64| format!("{:+.1}", kib / 1024.0);
     let dev = e.measured_kib - e.expected_kib;
     if K * e.background_kib >= e.effect_kib.abs() {
         return (
             Verdict::Inconclusive,
-            format!(
-                "the host's background moved system used by up to {:.1} MiB where memlab was idle, \
-                 which hides an effect of {:.1} MiB",
-                e.background_kib / 1024.0,
-                e.effect_kib.abs() / 1024.0
+            tr_in(
+                Lang::En,
+                "why.system.background",
+                &[
+                    ("bg", &mib(e.background_kib)),
+                    ("effect", &mib(e.effect_kib.abs())),
+                ],
             ),
         );
     }
@@ -98,23 +105,24 @@ pub fn judge_system(e: &SystemEffect) -> (Verdict, String) {
     if e.others_kib.signum() == dev.signum() && e.others_kib.abs() >= dev.abs() / 2.0 {
         return (
             Verdict::Inconclusive,
-            format!(
-                "other processes' memory moved by {:+.1} MiB in the same window, which explains \
-                 the departure of {:+.1} MiB",
-                e.others_kib / 1024.0,
-                dev / 1024.0
+            tr_in(
+                Lang::En,
+                "why.system.others",
+                &[("others", &signed(e.others_kib)), ("dev", &signed(dev))],
             ),
         );
     }
     (
         Verdict::Fails,
-        format!(
-            "departs by {:+.1} MiB (allowed ±{:.1} MiB); background {:.1} MiB and other \
-             processes {:+.1} MiB do not explain it",
-            dev / 1024.0,
-            allowed / 1024.0,
-            e.background_kib / 1024.0,
-            e.others_kib / 1024.0
+        tr_in(
+            Lang::En,
+            "why.system.departs",
+            &[
+                ("dev", &signed(dev)),
+                ("allowed", &mib(allowed)),
+                ("bg", &mib(e.background_kib)),
+                ("others", &signed(e.others_kib)),
+            ],
         ),
     )
 }

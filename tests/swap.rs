@@ -442,3 +442,76 @@ fn with_swap_of_its_own_the_host_is_used_and_left_alone() {
     drop(sw);
     assert_left_as(&before, "a run on the host's swap");
 }
+
+/// The narration of a run: every line before the report's header, each
+/// message joined with the lines it wrapped onto (indented by four).
+fn narration(out: &str) -> Vec<String> {
+    let mut said: Vec<String> = Vec::new();
+    for l in out.lines().take_while(|l| !l.starts_with("memlab swap ")) {
+        match (l.strip_prefix("    "), said.last_mut()) {
+            (Some(rest), Some(last)) => {
+                last.push(' ');
+                last.push_str(rest.trim_start());
+            }
+            _ => said.push(l.to_string()),
+        }
+    }
+    said
+}
+
+/// With a temporary swap file every part runs, and each line it narrates,
+/// each note and skip reason goes through the catalogue (`--lang mark`
+/// wraps them in `<<...>>`); under a Japanese locale the narration is
+/// Japanese.
+#[test]
+fn every_part_narrates_through_the_catalogue_and_in_japanese() {
+    let _g = lock();
+    if !is_root() || host_has_swap() {
+        eprintln!("skipping: needs root on a host without swap of its own");
+        return;
+    }
+    let before = host_state();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("swap.json");
+    let args = ["swap", "--size", "16M", "--swapfile", "64M"];
+    let lang_run = |env: (&str, &str), extra: &[&str]| {
+        let mut c = Command::new(memlab_path());
+        for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG"] {
+            c.env_remove(k);
+        }
+        c.env("NO_COLOR", "1").env(env.0, env.1);
+        c.args(args).args(extra).output().unwrap()
+    };
+    let o = lang_run(
+        ("LANG", "C.UTF-8"),
+        &["--lang", "mark", "--json", json.to_str().unwrap()],
+    );
+    assert_left_as(&before, "a run in the marking language");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let said = narration(&out);
+    assert!(said.len() >= 8, "every part narrates: {said:?}");
+    for line in &said {
+        assert!(
+            line.starts_with("<<") && line.ends_with(">>"),
+            "narration not from the catalogue: {line}\n{out}"
+        );
+    }
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let n = r["notes"].as_array().unwrap().len() + r["skipped"].as_array().unwrap().len();
+    assert_eq!(
+        r["said"].as_array().map_or(0, Vec::len),
+        n,
+        "a note or skip reason did not come from the catalogue: {} {}",
+        r["notes"],
+        r["said"]
+    );
+    let o = lang_run(("LANG", "ja_JP.UTF-8"), &[]);
+    assert_left_as(&before, "a run in Japanese");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let japanese = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c));
+    for line in narration(&out) {
+        assert!(japanese(&line), "not Japanese: {line}\n{out}");
+    }
+}

@@ -14,10 +14,12 @@
 //! terminal code; the root passes its answer in.
 
 mod catalogue;
+mod embed;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use catalogue::{Message, messages};
+pub use embed::{localize, localize_in};
 
 /// A language memlab renders its messages in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ pub struct OutputArgs {
     /// Write the rows as CSV to PATH (no PATH or `-`: stdout)
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "-")]
     pub csv: Option<PathBuf>,
-    /// Write {schema_version, experiment, ended_by, meta, params, measurements, summary, rows, checks, ...} as JSON to PATH (no PATH or `-`: stdout)
+    /// Write {schema_version, experiment, ended_by, meta, params, measurements, summary, columns, rows, checks, notes, skipped, said, interrupted, table_rows, table_hide} as JSON to PATH (no PATH or `-`: stdout); a run that streams its rows writes ended_by, measurements and summary after rows
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
     /// No narration and no progress bar

@@ -53,6 +53,8 @@ pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em;max-width:10
 ul.checks{list-style:none;padding-left:0}ul.checks li{margin:.35em 0}
 .measured{color:#555;font-size:.9em;margin-left:1.6em;display:block}
 .chart svg{max-width:100%;height:auto;border:1px solid #eee}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr));gap:1em}
+.charts figure{margin:0;min-width:0}figcaption{font-weight:600;overflow-wrap:anywhere}
 .note{color:#444;font-size:.92em}
 table.facts td{overflow-wrap:anywhere;min-width:6em}td.q{white-space:nowrap}
 ";
@@ -106,6 +108,23 @@ pub fn head(title: &str) -> String {
     )
 }
 
+/// A page in Japanese (experiments/ja/NAME.md): its claim section is
+/// headed `## 文書の主張`.
+fn is_japanese_page(page: &str) -> bool {
+    page.lines()
+        .any(|l| l.starts_with("## ") && l.contains("主張"))
+}
+
+/// A short text that may be English inside a Japanese page: escaped, and
+/// marked `lang="en"` there when it holds no Japanese.
+fn fragment(s: &str) -> String {
+    if en_attr().is_empty() || s.chars().any(is_japanese) {
+        text(s)
+    } else {
+        format!("<span lang=\"en\">{}</span>", escape(s))
+    }
+}
+
 /// ` lang="en"` on an element holding English inside a Japanese page.
 fn en_attr() -> &'static str {
     if crate::i18n::current().is_ja() {
@@ -123,21 +142,14 @@ fn t(id: &str) -> String {
 pub fn render(meta: &Meta, sections: &[Section<'_>], wall_s: f64) -> String {
     let mut h = head(&format!("{} — {}", t("html.title"), meta.hostname));
     let _ = writeln!(h, "<h1>{}</h1>", escape(&t("html.title")));
-    let took = if wall_s > 0.0 {
-        format!(" in {wall_s:.1} s")
+    // `memlab all` says how long it took; a report rebuilt from files
+    // cannot.
+    let intro = if wall_s > 0.0 {
+        crate::i18n::tr("lab.html.intro_took", &[("secs", &format!("{wall_s:.1}"))])
     } else {
-        String::new()
+        t("html.intro")
     };
-    if crate::i18n::current().is_ja() {
-        let _ = writeln!(h, "<p>{}</p>", escape(&t("html.intro")));
-    } else {
-        let _ = writeln!(
-            h,
-            "<p>Every experiment of the memory-management chapter that can run on this host, \
-             run with quick defaults by <code>memlab all</code>{took}. Each section gives \
-             the document's claim, what was measured, and whether the claim held here.</p>"
-        );
-    }
+    let _ = writeln!(h, "<p>{}</p>", inline(&intro));
     host_facts(&mut h, meta);
     summary(&mut h, sections);
     for s in sections {
@@ -150,37 +162,45 @@ pub fn render(meta: &Meta, sections: &[Section<'_>], wall_s: f64) -> String {
 fn host_facts(h: &mut String, m: &Meta) {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "n/a".into());
     let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
-    let rows: Vec<(&str, String)> = vec![
-        ("host", m.hostname.clone()),
-        ("time (UTC)", m.timestamp_utc.clone()),
-        ("kernel", format!("{} ({})", m.kernel_release, m.arch)),
-        ("page size", format!("{} B", m.page_size)),
-        ("memory", human("k_kib", &Value::from(m.mem_total_kib))),
-        ("swap", human("k_kib", &Value::from(m.swap_total_kib))),
+    let yes = |b: bool| t(if b { "lab.html.yes" } else { "lab.html.no" });
+    let limit = m
+        .cgroup_memory_limit_bytes
+        .map(crate::units::human_bytes)
+        .unwrap_or_else(|| t("lab.html.none"));
+    let cgroup = format!("{} {}", opt(&m.cgroup_version), opt(&m.cgroup_path));
+    let rows: Vec<(String, String)> = vec![
+        (t("lab.html.fact.host"), m.hostname.clone()),
+        (t("lab.html.fact.time"), m.timestamp_utc.clone()),
         (
-            "THP enabled / defrag",
+            t("lab.html.fact.kernel"),
+            format!("{} ({})", m.kernel_release, m.arch),
+        ),
+        (t("lab.html.fact.page_size"), format!("{} B", m.page_size)),
+        (
+            t("lab.html.fact.memory"),
+            human("k_kib", &Value::from(m.mem_total_kib)),
+        ),
+        (
+            t("lab.html.fact.swap"),
+            human("k_kib", &Value::from(m.swap_total_kib)),
+        ),
+        (
+            t("lab.html.fact.thp"),
             format!("{} / {}", opt(&m.thp_enabled), opt(&m.thp_defrag)),
         ),
-        ("vm.overcommit_memory", num(m.overcommit_memory)),
-        ("vm.mmap_min_addr", num(m.mmap_min_addr)),
-        ("vm.panic_on_oom", num(m.panic_on_oom)),
+        ("vm.overcommit_memory".into(), num(m.overcommit_memory)),
+        ("vm.mmap_min_addr".into(), num(m.mmap_min_addr)),
+        ("vm.panic_on_oom".into(), num(m.panic_on_oom)),
         (
-            "memory cgroup",
-            format!(
-                "{} {} (limit {})",
-                opt(&m.cgroup_version),
-                opt(&m.cgroup_path),
-                m.cgroup_memory_limit_bytes
-                    .map(crate::units::human_bytes)
-                    .unwrap_or_else(|| "none".into())
+            t("lab.html.fact.cgroup"),
+            crate::i18n::tr(
+                "lab.html.fact.limit",
+                &[("cgroup", &cgroup), ("limit", &limit)],
             ),
         ),
-        ("root", if m.root { "yes" } else { "no" }.into()),
-        (
-            "virtual machine",
-            if m.virtual_machine { "yes" } else { "no" }.into(),
-        ),
-        ("memlab", m.memlab_version.clone()),
+        (t("lab.html.fact.root"), yes(m.root)),
+        (t("lab.html.fact.vm"), yes(m.virtual_machine)),
+        ("memlab".into(), m.memlab_version.clone()),
     ];
     let _ = writeln!(
         h,
@@ -197,7 +217,7 @@ fn host_facts(h: &mut String, m: &Meta) {
         let _ = writeln!(
             h,
             "<tr><th>{}</th><td{class}>{}</td></tr>",
-            escape(k),
+            text(&k),
             text(&v)
         );
     }
@@ -252,7 +272,7 @@ fn summary(h: &mut String, sections: &[Section<'_>]) {
         let _ = writeln!(
             h,
             "<tr><td><a href=\"#{n}\">{n}</a></td><td>{status}</td><td>{}</td></tr>",
-            text(s.section),
+            fragment(s.section),
             n = escape(s.name)
         );
     }
@@ -263,12 +283,21 @@ fn section(h: &mut String, s: &Section<'_>) {
     let _ = writeln!(
         h,
         "<section id=\"{n}\">\n<h2>{n} — {}</h2>",
-        text(s.section),
+        fragment(s.section),
         n = escape(s.name)
     );
     let claim_text = s.page.map(claim_lines).unwrap_or_default();
     if let Some(page) = s.page {
+        // An English page inside a Japanese report (no Japanese page yet)
+        // is marked so; its quotes of the document stay `lang="ja"`.
+        let english = !en_attr().is_empty() && !is_japanese_page(page);
+        if english {
+            h.push_str("<div lang=\"en\">\n");
+        }
         claim(h, page);
+        if english {
+            h.push_str("</div>\n");
+        }
     }
     match &s.outcome {
         Outcome::NotRun(why) => {
@@ -291,8 +320,9 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
     if !report.params.is_empty() {
         let _ = writeln!(
             h,
-            "<p class=\"note\">{} <code>{}</code></p>",
+            "<p class=\"note\">{} <code{}>{}</code></p>",
             escape(&t("html.parameters")),
+            en_attr(),
             escape(&params_line(report))
         );
     }
@@ -310,7 +340,7 @@ fn ran(h: &mut String, report: &Report, svg: Option<&str>, files: &[String], cla
     rows_table(h, report);
     listings(h, report);
     if !report.summary.is_empty() {
-        h.push_str("<div class=\"wide\"><table>\n");
+        let _ = writeln!(h, "<div class=\"wide\"><table{}>", en_attr());
         for (k, v) in &report.summary {
             let v_html = text(&human(k, v));
             let class = if v.is_number() { " class=\"n\"" } else { "" };
@@ -430,7 +460,7 @@ fn rows_table(h: &mut String, r: &Report) {
             })
         })
         .collect();
-    h.push_str("<div class=\"wide\"><table>\n<tr>");
+    let _ = write!(h, "<div class=\"wide\"><table{}>\n<tr>", en_attr());
     for (c, num) in cols.iter().zip(&numeric) {
         let class = if *num { " class=\"n\"" } else { "" };
         let _ = write!(h, "<th{class}>{}</th>", header(strip_unit(c)));
@@ -450,9 +480,14 @@ fn rows_table(h: &mut String, r: &Report) {
     if idx.len() < r.rows.len() {
         let _ = writeln!(
             h,
-            "<p class=\"note\">The table shows {} of the {} rows; the CSV has all of them.</p>",
-            idx.len(),
-            r.rows.len()
+            "<p class=\"note\">{}</p>",
+            escape(&crate::i18n::tr(
+                "lab.html.rows_shown",
+                &[
+                    ("shown", &idx.len().to_string()),
+                    ("rows", &r.rows.len().to_string())
+                ],
+            ))
         );
     }
 }
@@ -461,7 +496,7 @@ fn rows_table(h: &mut String, r: &Report) {
 fn listings(h: &mut String, r: &Report) {
     for (key, cols, entries) in r.listings() {
         let _ = writeln!(h, "<p class=\"note\"><code>{}</code>:</p>", escape(key));
-        h.push_str("<div class=\"wide\"><table>\n<tr>");
+        let _ = write!(h, "<div class=\"wide\"><table{}>\n<tr>", en_attr());
         for c in &cols {
             let _ = write!(h, "<th>{}</th>", header(strip_unit(c)));
         }
@@ -490,7 +525,7 @@ fn claim(h: &mut String, page: &str) {
             if in_claim {
                 break;
             }
-            in_claim = l.contains("claim");
+            in_claim = l.contains("claim") || l.contains("主張");
             continue;
         }
         if in_claim {

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod checktext;
 pub mod csv;
+pub mod downsample;
 pub mod html;
 pub mod json;
 pub mod page;

@@ -30,7 +30,7 @@
 //! let mut r = Report::new("name", &ctx.meta);
 //! r.param(..);                       // params and columns are final now
 //! r.columns_from(&Row { .. });
-//! for line in ctx.stream.open(&r)? { ui.say(&line) }   // after any fork
+//! for n in ctx.stream.open(&r)? { ui.say(&n.text()); n.add_to(&mut r) }  // after any fork
 //! loop { ..; ctx.stream.push(&row); keep a bounded selection; }
 //! r.push_row(..)                     // only the rows the table shows
 //! ctx.stream.set_view_rows(indices); // their indices among all rows
@@ -40,6 +40,9 @@
 //! `app::run_one` then judges the report and calls [`Hook::finish`], which
 //! writes the JSON's tail and renames the files; the other outputs (table,
 //! chart) are rendered from the report as usual.
+//!
+//! What the streams have to tell a person ([`Note`]) comes from the
+//! catalogue (`out.*`), so that it is said in the reader's language.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -72,6 +75,43 @@ pub const STDOUT_FLUSH: Duration = Duration::from_millis(50);
 /// After an interrupt, how long the end of the run waits for a reader that
 /// does not read.
 const GIVE_UP_AFTER_INTERRUPT: Duration = Duration::from_secs(1);
+
+/// A line for a person from the streams: a catalogue message (`out.*`)
+/// and its arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Note {
+    fn new(id: &'static str, args: &[(&'static str, String)]) -> Note {
+        Note {
+            id,
+            args: args.to_vec(),
+        }
+    }
+
+    fn args(&self) -> Vec<(&str, &str)> {
+        self.args.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    /// In the reader's language.
+    pub fn text(&self) -> String {
+        crate::i18n::tr(self.id, &self.args())
+    }
+
+    /// In English (what the JSON keeps).
+    pub fn english(&self) -> String {
+        crate::i18n::tr_in(crate::i18n::Lang::En, self.id, &self.args())
+    }
+
+    /// Add it to the report's notes (English in the JSON, the reader's
+    /// language on the screen).
+    pub fn add_to(&self, r: &mut Report) {
+        r.note_t(self.id, &self.args());
+    }
+}
 
 /// The JSON keys written before the rows, in this order.
 pub const HEAD_KEYS: [&str; 5] = ["schema_version", "experiment", "meta", "params", "columns"];
@@ -141,9 +181,9 @@ impl Hook {
     /// Start streaming: the CSV header, the JSON head from `head` (its
     /// `schema_version`, `experiment`, `meta`, `params` and `columns` are
     /// final from now on). Returns lines for a person (an older
-    /// `PATH.partial` found, kept). Does nothing when no data output was
-    /// asked for.
-    pub fn open(&self, head: &Report) -> Result<Vec<String>> {
+    /// `PATH.partial` found, kept), for the caller to say and to add to
+    /// the report's notes. Does nothing when no data output was asked for.
+    pub fn open(&self, head: &Report) -> Result<Vec<Note>> {
         let mut notes = Vec::new();
         if !self.wanted() || self.is_open() {
             return Ok(notes);
@@ -233,7 +273,7 @@ impl Hook {
     /// End the streams: the JSON's tail from `report` (everything but the
     /// head and the rows), flush, sync, rename each `PATH.partial` to PATH.
     /// Returns lines for a person. A reader that left is not an error.
-    pub fn finish(&self, report: &Report) -> Result<Vec<String>> {
+    pub fn finish(&self, report: &Report) -> Result<Vec<Note>> {
         let Some(st) = self.state.borrow_mut().take() else {
             return Ok(Vec::new());
         };
@@ -256,7 +296,7 @@ impl Hook {
 }
 
 impl Sink {
-    fn open(format: Format, dest: &Dest, first: Vec<u8>, notes: &mut Vec<String>) -> Result<Sink> {
+    fn open(format: Format, dest: &Dest, first: Vec<u8>, notes: &mut Vec<Note>) -> Result<Sink> {
         let (file, partial, period) = match dest {
             Dest::Stdout => {
                 let fd = crate::sys::dup_fd(1).context("duplicating stdout")?;
@@ -326,7 +366,7 @@ impl Sink {
     }
 
     /// Wait for the writer, write `tail`, flush, sync and rename.
-    fn close(&mut self, tail: &[u8], notes: &mut Vec<String>) -> Result<()> {
+    fn close(&mut self, tail: &[u8], notes: &mut Vec<Note>) -> Result<()> {
         let shown = match &self.dest {
             Dest::Stdout => "stdout".to_string(),
             Dest::Fd(n) => format!("descriptor {n}"),
@@ -334,9 +374,7 @@ impl Sink {
         };
         self.send_last_batch();
         let Some(w) = self.join() else {
-            notes.push(format!(
-                "{shown}: the reader did not take the last rows; they were not written"
-            ));
+            notes.push(Note::new("out.last_rows_not_taken", &[("output", shown)]));
             return Ok(());
         };
         let result = w.and_then(|mut w| {
@@ -444,7 +482,7 @@ fn write_loop(mut w: File, first: &[u8], rx: &mpsc::Receiver<Vec<u8>>) -> io::Re
 
 /// `PATH.partial`, or when an earlier run left one there (it is data: never
 /// swept), `PATH.2.partial`, `PATH.3.partial`, … with a note saying so.
-pub fn partial_path(path: &Path, notes: &mut Vec<String>) -> PathBuf {
+pub fn partial_path(path: &Path, notes: &mut Vec<Note>) -> PathBuf {
     let with = |suffix: String| {
         let mut s = path.as_os_str().to_os_string();
         s.push(suffix);
@@ -462,10 +500,12 @@ pub fn partial_path(path: &Path, notes: &mut Vec<String>) -> PathBuf {
         }
         n += 1;
     };
-    notes.push(format!(
-        "{} is there, left by a run that did not finish; it is kept (this run writes {} until it ends)",
-        first.display(),
-        chosen.display()
+    notes.push(Note::new(
+        "out.partial_kept",
+        &[
+            ("partial", first.display().to_string()),
+            ("chosen", chosen.display().to_string()),
+        ],
     ));
     chosen
 }
@@ -636,7 +676,11 @@ mod tests {
             None,
         );
         let notes = hook.open(&head()).unwrap();
-        assert!(notes[0].contains("k.csv.partial is there"), "{notes:?}");
+        assert!(
+            notes[0].english().contains("k.csv.partial is there"),
+            "{notes:?}"
+        );
+        assert_eq!(notes[0].id, "out.partial_kept");
         assert!(d.path().join("k.csv.2.partial").exists());
         hook.finish(&head()).unwrap();
         assert_eq!(

@@ -81,9 +81,9 @@ pub fn short(v: f64) -> String {
     } else if a >= 100.0 {
         format!("{v:.0}")
     } else if a >= 10.0 {
-        format!("{v:.1}")
+        super::table::trim_zeros(&format!("{v:.1}"))
     } else {
-        format!("{v:.2}")
+        super::table::trim_zeros(&format!("{v:.2}"))
     }
 }
 
@@ -92,7 +92,9 @@ fn legend_layout(names: &[String]) -> Vec<(u32, i32)> {
     let mut out = Vec::new();
     let (mut row, mut x) = (0u32, LEGEND_X);
     for n in names {
-        let w = 30 + (LEGEND as i32 / 2) * n.chars().count() as i32 + 30;
+        let w = 30
+            + (LEGEND as i32 / 2) * unicode_width::UnicodeWidthStr::width(n.as_str()) as i32
+            + 30;
         if x > LEGEND_X && x + w > W as i32 - 10 {
             row += 1;
             x = LEGEND_X;
@@ -294,6 +296,15 @@ fn bars(
 mod tests {
     use super::*;
 
+    #[test]
+    fn value_labels_have_no_meaningless_zeros() {
+        assert_eq!(short(1.5), "1.5");
+        assert_eq!(short(0.52), "0.52");
+        assert_eq!(short(12.0), "12");
+        assert_eq!(short(73.25), "73.2");
+        assert_eq!(short(4104.0), "4,104");
+    }
+
     fn bars_chart() -> Chart {
         Chart {
             title: "Page-table bytes per touched page".into(),
@@ -341,7 +352,7 @@ mod tests {
         assert_eq!(short(8.0), "8");
         assert_eq!(short(4104.0), "4,104");
         assert_eq!(short(73.25), "73.2");
-        assert_eq!(short(0.5), "0.50");
+        assert_eq!(short(0.5), "0.5");
         assert_eq!(short(0.0), "0");
     }
 

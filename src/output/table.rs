@@ -167,6 +167,8 @@ pub fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join(","),
+        // `95.0` is typed `95`.
+        Value::Number(n) if n.is_f64() => trim_zeros(&n.to_string()),
         other => other.to_string(),
     }
 }
@@ -556,11 +558,16 @@ pub fn human(key: &str, v: &Value) -> String {
                 commas(i128::from(u))
             } else {
                 let f = n.as_f64().unwrap_or(0.0);
+                if f.fract() == 0.0 && f.abs() < 1e15 {
+                    // A whole number stored as a float (`4104.0`).
+                    return commas(f as i128);
+                }
                 let s = if f.abs() >= 100.0 {
                     format!("{f:.1}")
                 } else {
                     format!("{f:.3}")
                 };
+                let s = trim_zeros(&s);
                 // Group the whole part: 13490.8 → 13,490.8.
                 match s.split_once('.') {
                     Some((int, frac)) if int.trim_start_matches('-').len() > 3 => {
@@ -574,6 +581,26 @@ pub fn human(key: &str, v: &Value) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// A number (and what follows it after a space, e.g. its unit) without
+/// the zeros that say nothing: `95.000` → `95`, `1.50 MiB` → `1.5 MiB`,
+/// `100` stays `100`.
+pub fn trim_zeros(s: &str) -> String {
+    let (num, rest) = match s.find(' ') {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let numeric = num
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    if !numeric || !num.contains('.') {
+        return s.to_string();
+    }
+    let num = num.trim_end_matches('0').trim_end_matches('.');
+    let num = if num == "-0" { "0" } else { num };
+    format!("{num}{rest}")
 }
 
 /// `memlab list`: each experiment's name and what it shows, aligned in
@@ -606,4 +633,36 @@ pub fn list(rows: &[(&str, &str, &str)], width: usize) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{human, plain, trim_zeros};
+
+    #[test]
+    fn numbers_carry_no_meaningless_trailing_zeros() {
+        assert_eq!(trim_zeros("95.000"), "95");
+        assert_eq!(trim_zeros("0.500"), "0.5");
+        assert_eq!(trim_zeros("13,490.0"), "13,490");
+        assert_eq!(trim_zeros("1.0 MiB"), "1 MiB");
+        assert_eq!(trim_zeros("-0.000"), "0");
+        assert_eq!(trim_zeros("100"), "100");
+        assert_eq!(trim_zeros("4096 B"), "4096 B");
+        assert_eq!(trim_zeros("v1.0"), "v1.0");
+        assert_eq!(human("percent", &json!(95.0)), "95");
+        assert_eq!(human("ratio", &json!(0.25)), "0.25");
+        assert_eq!(human("ratio", &json!(1.0 / 3.0)), "0.333");
+        assert_eq!(human("ns", &json!(13490.8)), "13,490.8");
+        assert_eq!(human("ns", &json!(150.0)), "150");
+        assert_eq!(human("bytes_per_page", &json!(4104.0)), "4,104");
+        // A size keeps the one decimal of its column (`76.0 MiB` beside
+        // `72.9 MiB`).
+        assert_eq!(human("rss_kib", &json!(1536.0)), "1.5 MiB");
+        assert_eq!(human("faults", &json!(25600)), "25,600");
+        assert_eq!(plain(&json!(95.0)), "95");
+        assert_eq!(plain(&json!(0.5)), "0.5");
+        assert_eq!(plain(&Value::from(8192)), "8192");
+    }
 }

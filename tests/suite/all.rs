@@ -158,3 +158,94 @@ fn an_interrupted_all_reports_only_what_this_run_wrote() {
     assert_eq!(v["ended_by"], "interrupted");
     assert!(v["checks"].as_array().unwrap().len() < 99);
 }
+
+/// `LANG=ja_JP.UTF-8 memlab all --out lab`: the progress lines and the
+/// report in Japanese (`<html lang="ja">`, Japanese headings and tallies,
+/// the notes and skip reasons a part said through the catalogue in
+/// Japanese), English fragments marked `lang="en"`; the page fits 400 px
+/// and 1400 px in Chromium.
+#[test]
+fn all_in_japanese_under_a_japanese_locale() {
+    use memlab::i18n::{Lang, tr_in};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lab");
+    let o = {
+        let _one = system_wide_lock();
+        let mut c = memlab();
+        for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE"] {
+            c.env_remove(k);
+        }
+        c.env("LANG", "ja_JP.UTF-8")
+            .args(["all", "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let code = o.status.code();
+    assert!(matches!(code, Some(0 | 3)), "exit {code:?}: {}", stderr(&o));
+    // One line per part, each in Japanese: a tally or why it did not run.
+    let said = stdout(&o);
+    let parts: Vec<&str> = said
+        .lines()
+        .filter(|l| !l.contains("report.html"))
+        .collect();
+    assert!(parts.len() > 5, "{said}");
+    for l in &parts {
+        assert!(
+            l.contains("件")
+                || l.contains("チェックはありません")
+                || l.contains("実行しませんでした"),
+            "not Japanese: {l}"
+        );
+    }
+    assert!(said.contains("を書き出しました"), "{said}");
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<html lang=\"ja\">"));
+    assert!(html.contains("<h1>memlab 実験レポート</h1>"));
+    assert!(html.contains("このホストで成り立った主張"));
+    assert!(html.contains("件の主張が成り立ちました"));
+    assert!(html.contains("<th><span lang=\"ja\">カーネル</span></th>"));
+    assert!(!html.contains("Which claims held here"));
+    // Check names and the rows' tables are English, marked so.
+    assert!(html.contains("<b lang=\"en\">"));
+    assert!(html.contains("<table lang=\"en\">"));
+    // What a part said through the catalogue is shown in Japanese.
+    let mut shown = 0;
+    for e in std::fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        for s in json["said"].as_array().into_iter().flatten() {
+            let args: Vec<(String, String)> = s["args"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), String::from),
+                    )
+                })
+                .collect();
+            let args: Vec<(&str, &str)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let id = s["id"].as_str().unwrap();
+            let ja = memlab::output::html::inline(&tr_in(Lang::Ja, id, &args));
+            assert!(
+                html.contains(&ja),
+                "{}: {id} is not shown in Japanese: {ja}",
+                p.display()
+            );
+            shown += 1;
+        }
+    }
+    println!("{shown} notes and skip reasons said through the catalogue, all shown in Japanese");
+    for width in [400, 1400] {
+        if let Some(w) = browser::page_width(&html, width) {
+            assert!(w <= width, "report.html is {w} px wide at {width} px");
+        }
+    }
+}

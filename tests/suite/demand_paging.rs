@@ -592,3 +592,151 @@ fn interrupt_run(signal: nix::sys::signal::Signal) {
         "worker {worker} survived"
     );
 }
+
+/// Rows of a CSV file (header excluded), counted as a reader would.
+fn csv_rows(path: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    rd.records().filter(|r| r.is_ok()).count()
+}
+
+#[test]
+fn rows_reach_the_disk_while_sampling_and_survive_sigkill() {
+    let _lock = system_wide_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let json = dir.path().join("s.json");
+    let partial = dir.path().join("s.csv.partial");
+    // 200 ms + 200 ms of quiet, then 4 s of touching at 10 ms.
+    let mut memlab = std::process::Command::new(memlab_path())
+        .args(["demand-paging", "--size", "16M", "--rate", "4M/s"])
+        .args(["--interval", "10ms", "--hold", "200ms", "-q"])
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("starting memlab");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let early = csv_rows(&partial);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let later = csv_rows(&partial);
+    let pid = nix::unistd::Pid::from_raw(memlab.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    memlab.wait().unwrap();
+    let after_kill = csv_rows(&partial);
+    assert!(early >= 50, "{early} rows on disk after 1.5 s at 10 ms");
+    assert!(
+        later > early,
+        "the partial file grows: {early} then {later}"
+    );
+    assert!(
+        after_kill >= later && after_kill >= 150,
+        "{after_kill} rows left after SIGKILL at 3 s"
+    );
+    let rows = read_csv(&partial);
+    assert_eq!(rows[0]["phase"], "before-alloc");
+    assert!(rows.iter().any(|r| r["phase"] == "touching"));
+    assert!(
+        !csv.exists() && !json.exists(),
+        "PATH only when the run ends"
+    );
+    assert!(dir.path().join("s.json.partial").exists());
+}
+
+#[test]
+fn a_run_with_more_rows_than_it_keeps_rejudges_the_same() {
+    // 1 ms samples: about 1,800 rows, more than the table and the chart
+    // keep; the run judges from the figures it folded, the file from all
+    // its rows.
+    let _lock = system_wide_lock();
+    let j = crate::common::rejudge::assert_args_rejudge_the_same(&[
+        "demand-paging",
+        "--size",
+        "16M",
+        "--rate",
+        "16M/s",
+        "--interval",
+        "1ms",
+        "--hold",
+        "200ms",
+    ]);
+    let rows = j["rows"].as_array().unwrap().len() as u64;
+    let folded = j["measurements"]["online"]["rows"].as_u64().unwrap();
+    assert_eq!(rows, folded, "every row taken is in the JSON");
+    let shown = j["table_rows"].as_array().unwrap();
+    assert!(shown.len() < 60, "{} rows in the table", shown.len());
+    assert!(shown.iter().all(|i| i.as_u64().unwrap() < rows));
+    assert!(rows > 1000, "{rows} rows");
+}
+
+#[test]
+fn every_line_memlab_narrates_goes_through_the_catalogue() {
+    let o = run(&[
+        "demand-paging",
+        "--lang",
+        "mark",
+        "--size",
+        "4M",
+        "--rate",
+        "32M/s",
+        "--interval",
+        "10ms",
+        "--hold",
+        "100ms",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    for start in ["<<worker ", "<<the table shows ", "<<system used is "] {
+        assert!(text.contains(start), "no {start:?} in:\n{text}");
+    }
+    // A narrated line never starts unmarked.
+    for line in text.lines() {
+        for word in [
+            "worker ",
+            "the table shows",
+            "system used is",
+            "interrupted during",
+        ] {
+            assert!(!line.starts_with(word), "not through the catalogue: {line}");
+        }
+    }
+    // An error of memlab's own, too.
+    let o = run(&["demand-paging", "--lang", "mark", "--rate", "1K/s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<<--rate 1.0 KiB/s would take"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn csv_to_stdout_streams_and_a_reader_that_leaves_ends_the_run() {
+    use std::io::BufRead;
+    let _lock = system_wide_lock();
+    let t0 = std::time::Instant::now();
+    // 64 MiB at 8 MiB/s: 8 s of touching if nobody stopped it.
+    let mut memlab = std::process::Command::new(memlab_path())
+        .args(["demand-paging", "--size", "64M", "--rate", "8M/s"])
+        .args(["--interval", "10ms", "-q", "--csv", "-"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(memlab.stdout.take().unwrap()).lines();
+    let header = lines.next().unwrap().unwrap();
+    assert!(header.starts_with("t_s,phase,"), "{header}");
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains(",before-alloc,"), "{first}");
+    assert!(t0.elapsed().as_secs_f64() < 3.0, "the first row came late");
+    drop(lines);
+    let status = memlab.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        t0.elapsed().as_secs_f64() < 6.0,
+        "memlab went on for {:?} after its reader left",
+        t0.elapsed()
+    );
+}

@@ -72,7 +72,11 @@ fn every_narration_line_goes_through_the_catalogue() {
         a.extend(["--lang", "mark"]);
         let o = run_in(&[("LANG", "C.UTF-8")], &a);
         let out = stdout(&o);
-        assert!(o.status.success(), "{args:?}: {}\n{out}", stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "{args:?}: {}\n{out}",
+            stderr(&o)
+        );
         let items = narration(&out, args[0]);
         assert!(!items.is_empty(), "{args:?}: no narration\n{out}");
         for item in &items {
@@ -93,7 +97,10 @@ fn every_narration_line_goes_through_the_catalogue() {
         }
         // Notes and skip reasons too: every line between the host line and
         // the table that is not indented.
-        let after_host = out.lines().skip_while(|l| !l.starts_with("host: "));
+        // The host line (`<<host: ...>>` under the marking language).
+        let after_host = out
+            .lines()
+            .skip_while(|l| !l.trim_start_matches("<<").starts_with("host: "));
         for l in after_host
             .skip(1)
             .skip_while(|l| l.starts_with("    "))
@@ -126,7 +133,12 @@ fn data_in(lang: &str, args: &[&str]) -> (String, BTreeSet<String>, Vec<String>,
         json.to_str().unwrap(),
     ]);
     let o = run_in(JA, &a);
-    assert!(o.status.success(), "{a:?}: {}", stderr(&o));
+    assert!(
+        matches!(o.status.code(), Some(0 | 3)),
+        "{a:?}: {:?} {}",
+        o.status,
+        stderr(&o)
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let header = text.lines().next().unwrap_or_default().to_string();
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -178,7 +190,12 @@ fn explain_and_option_help_are_japanese() {
         let name = args[0];
         let o = run_in(&[], &["explain", name, "--lang", "ja"]);
         let page = stdout(&o);
-        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "{name}: {:?} {}",
+            o.status,
+            stderr(&o)
+        );
         assert!(
             page.contains("文書の主張"),
             "{name}: not the Japanese page\n{page}"

@@ -21,6 +21,8 @@ mod guard;
 mod hugepage;
 mod i18n;
 mod i18n_group3;
+mod i18n_group4;
+mod i18n_group5;
 mod isolation;
 mod malloc;
 mod mmap;

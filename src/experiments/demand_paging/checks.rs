@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::experiments::{Judgement, Recorded};
 use crate::probe::host::Meta;
 use crate::report::{Check, EndedBy, Verdict};
-use crate::sampler::slope;
-use crate::verdict::{SystemEffect, judge_system, spread};
+use crate::verdict::{SystemEffect, judge_system};
+
+use super::online::{Extreme, Figures};
+
+/// The phases as the checks see them (the run's online figures).
+type Windows = Figures;
 
 /// The phases of the document's procedure, in order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -110,6 +114,12 @@ pub struct Measurements {
     /// reading cost): copied into the summary as they are.
     #[serde(default)]
     pub sampler: serde_json::Map<String, serde_json::Value>,
+    /// The rows folded as they were taken, all the checks need of them:
+    /// what the judge reads when the report holds only a selection of the
+    /// rows (with all of them, it folds the rows; a JSON written before
+    /// the rows streamed has no `online`).
+    #[serde(default)]
+    pub online: Option<Figures>,
 }
 
 // Thresholds ---------------------------------------------------------------
@@ -139,28 +149,6 @@ pub const MIN_STAIRS: u64 = 8;
 /// The fewest samples a quiet window needs to measure the background.
 pub const MIN_QUIET_SAMPLES: usize = 2;
 
-/// The rows split by phase.
-pub struct Windows<'a> {
-    pub before: Vec<&'a Row>,
-    pub alloc: Vec<&'a Row>,
-    pub touching: Vec<&'a Row>,
-    pub touched: Vec<&'a Row>,
-    pub exited: Vec<&'a Row>,
-}
-
-impl<'a> Windows<'a> {
-    pub fn of(rows: &'a [Row]) -> Windows<'a> {
-        let of = |p: Phase| rows.iter().filter(|r| r.phase == p).collect::<Vec<_>>();
-        Windows {
-            before: of(Phase::BeforeAlloc),
-            alloc: of(Phase::Allocated),
-            touching: of(Phase::Touching),
-            touched: of(Phase::Touched),
-            exited: of(Phase::Exited),
-        }
-    }
-}
-
 /// Where exact RSS figures come from, and the error they may carry.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RssSource {
@@ -184,20 +172,27 @@ pub struct Basis {
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let p: Params = rec.params_as()?;
     let m: Measurements = rec.measurements_as()?;
-    let rows: Vec<Row> = rec.rows_as()?;
-    let w = Windows::of(&rows);
+    // A JSON with every row (a file written by the run, or a run short
+    // enough to keep them all) is judged from its rows, so that what is in
+    // the file is what is judged; a report that kept a bounded selection
+    // of rows (the run itself) from the figures folded as rows came. Both
+    // fold the same rows the same way.
+    let w = match &m.online {
+        Some(f) if rec.rows.len() as u64 != f.rows => f.clone(),
+        _ => Figures::of_rows(&rec.rows_as::<Row>()?),
+    };
     let b = basis(&p, &m, &w, rec.meta);
     let mut j = Judgement::default();
     summarize(&mut j, &p, &m, &w, &b);
     let cut_short = rec.ended_by != EndedBy::Completed;
-    let (Some(bl), Some(al)) = (w.before.last(), w.alloc.last()) else {
+    let (Some(bl), Some(al)) = (&w.before.last, &w.alloc.last) else {
         return Ok(j);
     };
     // 1. Reserving: VSZ +SIZE, RSS and system used flat.
     j.check(vsz_on_reserve(bl, al, &b));
     j.check(rss_flat_on_reserve(bl, al, &b));
     j.check(system_flat_on_reserve(&w, &b));
-    let (Some(tf), Some(tl)) = (w.touched.first(), w.touched.last()) else {
+    let (Some(tf), Some(tl)) = (&w.touched.first, &w.touched.last) else {
         return Ok(j);
     };
     // 2. Touching: RSS and system used rise at the rate, VSZ does not move.
@@ -212,7 +207,7 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     j.check(system_flat_after_touching(tf, tl, &b));
     j.check(rss_up_by_size(bl, tl, &b));
     // 4. After exit the system is back where it started.
-    if !w.exited.is_empty() && !cut_short {
+    if w.exited.rows > 0 && !cut_short {
         j.check(system_back_after_exit(&w, &b));
     }
     Ok(j)
@@ -224,17 +219,17 @@ pub fn region_kib(size_bytes: u64, page: u64) -> u64 {
     size_bytes.div_ceil(page.max(1)) * page.max(1) / 1024
 }
 
-fn basis(p: &Params, m: &Measurements, w: &Windows<'_>, meta: &Meta) -> Basis {
+fn basis(p: &Params, m: &Measurements, w: &Windows, meta: &Meta) -> Basis {
     let page = if meta.page_size == 0 {
         4096
     } else {
         meta.page_size
     };
     let needed = [
-        w.before.last(),
-        w.alloc.last(),
-        w.touched.first(),
-        w.touched.last(),
+        w.before.last.as_ref(),
+        w.alloc.last.as_ref(),
+        w.touched.first.as_ref(),
+        w.touched.last.as_ref(),
     ];
     let rollup_everywhere = needed.iter().flatten().all(|r| r.rss_rollup_kib.is_some());
     let rss = if rollup_everywhere {
@@ -251,8 +246,8 @@ fn basis(p: &Params, m: &Measurements, w: &Windows<'_>, meta: &Meta) -> Basis {
     // nothing. Never the windows that hold an effect.
     let quiet: Vec<f64> = [&w.before, &w.exited]
         .iter()
-        .filter(|win| win.len() >= MIN_QUIET_SAMPLES)
-        .map(|win| spread(win.iter().map(|r| r.residual_kib())))
+        .filter(|win| win.rows as usize >= MIN_QUIET_SAMPLES)
+        .map(|win| win.residual.spread())
         .collect();
     Basis {
         region_kib: region_kib(p.size_bytes, page),
@@ -301,7 +296,7 @@ pub fn statm_source(release: &str, cpus: u64, page_kib: u64) -> RssSource {
     }
 }
 
-fn summarize(j: &mut Judgement, p: &Params, m: &Measurements, w: &Windows<'_>, b: &Basis) {
+fn summarize(j: &mut Judgement, p: &Params, m: &Measurements, w: &Windows, b: &Basis) {
     if let Some(pid) = m.worker_pid {
         j.summary("worker_pid", pid);
     }
@@ -323,43 +318,17 @@ fn summarize(j: &mut Judgement, p: &Params, m: &Measurements, w: &Windows<'_>, b
             j.summary("ns_per_fault", (ns as f64 / faults as f64).round());
         }
     }
-    if let (Some(a), Some(t)) = (w.alloc.last(), w.touched.last())
+    if let (Some(a), Some(t)) = (&w.alloc.last, &w.touched.last)
         && let (Some(fa), Some(ft)) = (a.minflt, t.minflt)
     {
         j.summary("touching_minflt_sampled", ft as i64 - fa as i64);
     }
-    if let Some(s) = fit(&w.touching, |r| r.rss_kib.map(|v| v as f64)) {
+    if let Some(s) = w.touching.rss_fit.slope() {
         j.summary("rss_slope_kib_per_s", s.round());
     }
-    if let Some(s) = fit(&w.touching, |r| Some(r.mem_used_adj_kib as f64)) {
+    if let Some(s) = w.touching.used_fit.slope() {
         j.summary("system_used_slope_kib_per_s", s.round());
     }
-}
-
-/// The least-squares slope of a figure over the touching rows.
-fn fit(rows: &[&Row], f: impl Fn(&Row) -> Option<f64>) -> Option<f64> {
-    let pts: Vec<(f64, f64)> = rows
-        .iter()
-        .filter_map(|r| f(r).map(|v| (r.t_s, v)))
-        .collect();
-    if pts.len() < MIN_FIT_SAMPLES {
-        None
-    } else {
-        slope(&pts)
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-fn level(rows: &[&Row], f: impl Fn(&Row) -> f64) -> f64 {
-    median(rows.iter().map(|r| f(r)).collect())
 }
 
 fn mib(kib: f64) -> f64 {
@@ -449,12 +418,12 @@ fn rss_up_by_size(b: &Row, t: &Row, basis: &Basis) -> Check {
     )
 }
 
-fn rss_rises_at_rate(w: &Windows<'_>, rate_kib_s: f64, b: &Basis) -> Check {
+fn rss_rises_at_rate(w: &Windows, rate_kib_s: f64, b: &Basis) -> Check {
     let name = "rss_rises_at_rate";
     let claim = "while touching, the process's RSS rises at the touch rate";
     // RSS rises in stairs of a page (a huge page with THP): a fit over a
     // window of T seconds may be off by one stair over T.
-    let span = match (w.touching.first(), w.touching.last()) {
+    let span = match (&w.touching.first, &w.touching.last) {
         (Some(a), Some(z)) => z.t_s - a.t_s,
         _ => 0.0,
     };
@@ -471,12 +440,12 @@ fn rss_rises_at_rate(w: &Windows<'_>, rate_kib_s: f64, b: &Basis) -> Check {
         b.stair_kib
     );
     let stairs = b.region_kib / b.stair_kib.max(1);
-    let why_not = if w.touching.len() < MIN_FIT_SAMPLES {
+    let why_not = if (w.touching.rows as usize) < MIN_FIT_SAMPLES {
         Some((
             format!(
                 "only {} sample(s) while touching, {MIN_FIT_SAMPLES} needed to fit a slope; \
                  use a shorter --interval",
-                w.touching.len()
+                w.touching.rows
             ),
             "rss_rises_at_rate_too_few_samples",
         ))
@@ -492,11 +461,11 @@ fn rss_rises_at_rate(w: &Windows<'_>, rate_kib_s: f64, b: &Basis) -> Check {
     } else {
         None
     };
-    let fitted = fit(&w.touching, |r| r.rss_kib.map(|v| v as f64));
+    let fitted = w.touching.rss_fit.slope();
     // The worker's own progress, seen at the same instants: how fast it
     // really touched (a worker the scheduler held back touches late, then
     // catches up on its absolute deadlines).
-    let touched = fit(&w.touching, |r| Some(r.touched_kib as f64));
+    let touched = w.touching.touched_fit.slope();
     match (why_not, fitted) {
         (None, Some(s)) => {
             let measured = format!("RSS rose at {:.2} MiB/s", mib(s));
@@ -540,9 +509,8 @@ fn rss_rises_at_rate(w: &Windows<'_>, rate_kib_s: f64, b: &Basis) -> Check {
     .window("touching phase (least-squares fit of statm RSS)")
 }
 
-fn vsz_flat_while_touching(w: &Windows<'_>) -> Check {
-    let moving = w.touching.iter().chain(w.touched.iter());
-    let dv = spread(moving.filter_map(|r| r.vsz_kib.map(|v| v as f64)));
+fn vsz_flat_while_touching(w: &Windows) -> Check {
+    let dv = w.touching.vsz.and(w.touched.vsz).spread();
     Check::new(
         "vsz_flat_while_touching",
         "touching allocates physical memory only: the virtual size does not grow",
@@ -556,12 +524,12 @@ fn vsz_flat_while_touching(w: &Windows<'_>) -> Check {
 }
 
 /// The worker's own count over its touch loop, or the sampled difference.
-fn touch_faults(m: &Measurements, w: &Windows<'_>) -> Option<(u64, &'static str)> {
+fn touch_faults(m: &Measurements, w: &Windows) -> Option<(u64, &'static str)> {
     if let Some(f) = m.touch_minflt {
         return Some((f, "the worker's getrusage over its touch loop"));
     }
-    let a = w.alloc.last()?.minflt?;
-    let t = w.touched.last()?.minflt?;
+    let a = w.alloc.last.as_ref()?.minflt?;
+    let t = w.touched.last.as_ref()?.minflt?;
     Some((
         t.saturating_sub(a),
         "stat minflt, last allocated → last touched sample",
@@ -573,7 +541,7 @@ fn thp_on(p: &Params, meta: &Meta) -> bool {
     p.thp && meta.thp_enabled.as_deref().is_some_and(|m| m != "never")
 }
 
-fn faults(p: &Params, m: &Measurements, w: &Windows<'_>, b: &Basis, meta: &Meta) -> Check {
+fn faults(p: &Params, m: &Measurements, w: &Windows, b: &Basis, meta: &Meta) -> Check {
     if thp_on(p, meta) {
         faults_per_huge_page(m, w, b)
     } else {
@@ -581,7 +549,7 @@ fn faults(p: &Params, m: &Measurements, w: &Windows<'_>, b: &Basis, meta: &Meta)
     }
 }
 
-fn faults_once_per_page(m: &Measurements, w: &Windows<'_>, b: &Basis, thp_asked: bool) -> Check {
+fn faults_once_per_page(m: &Measurements, w: &Windows, b: &Basis, thp_asked: bool) -> Check {
     let name = "faults_once_per_page";
     let claim = "each page faults once, on its first access, when the kernel gives it a frame";
     let pages = b.region_kib / b.page_kib.max(1);
@@ -612,7 +580,7 @@ fn faults_once_per_page(m: &Measurements, w: &Windows<'_>, b: &Basis, thp_asked:
     .arg("pages", pages)
 }
 
-fn faults_per_huge_page(m: &Measurements, w: &Windows<'_>, b: &Basis) -> Check {
+fn faults_per_huge_page(m: &Measurements, w: &Windows, b: &Basis) -> Check {
     let name = "faults_per_huge_page";
     let claim = "with transparent huge pages one fault maps 2 MiB at a time";
     let huge = b.region_kib / HUGE_KIB;
@@ -642,7 +610,7 @@ fn faults_per_huge_page(m: &Measurements, w: &Windows<'_>, b: &Basis) -> Check {
         return Check::inconclusive(name, claim, expected, "no fault count was recorded");
     };
     let measured = format!("{faults} minor faults ({src})");
-    let huge_mapped = w.touched.last().and_then(|r| r.anon_huge_kib);
+    let huge_mapped = w.touched.last.and_then(|r| r.anon_huge_kib);
     let verdict = if faults.abs_diff(want) <= slack {
         (Verdict::Holds, String::new())
     } else if faults < want {
@@ -741,9 +709,9 @@ fn system_check(
     .arg("others_kib", others_kib)
 }
 
-fn system_flat_on_reserve(w: &Windows<'_>, b: &Basis) -> Check {
-    let d = level(&w.alloc, Row::residual_kib) - level(&w.before, Row::residual_kib);
-    let o = level(&w.alloc, |r| r.others_kib as f64) - level(&w.before, |r| r.others_kib as f64);
+fn system_flat_on_reserve(w: &Windows, b: &Basis) -> Check {
+    let d = w.alloc.residual_level_kib - w.before.residual_level_kib;
+    let o = w.alloc.others_level_kib - w.before.others_level_kib;
     system_check(
         "system_used_flat_on_reserve",
         "reserving memory hardly changes the system's physical memory use",
@@ -755,18 +723,29 @@ fn system_flat_on_reserve(w: &Windows<'_>, b: &Basis) -> Check {
     )
 }
 
-fn system_rises_while_touching(w: &Windows<'_>, b: &Basis) -> Check {
+fn system_rises_while_touching(w: &Windows, b: &Basis) -> Check {
     // If used rises with the worker's RSS, the residual stays flat: its
     // largest departure from the allocated level is the check's figure.
-    let base = level(&w.alloc, Row::residual_kib);
-    let base_o = level(&w.alloc, |r| r.others_kib as f64);
-    let worst = w.touching.iter().chain(w.touched.first()).max_by(|x, y| {
-        (x.residual_kib() - base)
-            .abs()
-            .total_cmp(&(y.residual_kib() - base).abs())
+    let base = w.alloc.residual_level_kib;
+    let base_o = w.alloc.others_level_kib;
+    let first_touched = w.touched.first.map(|r| Extreme {
+        residual_kib: r.residual_kib(),
+        others_kib: r.others_kib as f64,
     });
-    let (d, o) = worst.map_or((0.0, 0.0), |r| {
-        (r.residual_kib() - base, r.others_kib as f64 - base_o)
+    let worst = [
+        w.touching.residual_low,
+        w.touching.residual_high,
+        first_touched,
+    ]
+    .into_iter()
+    .flatten()
+    .max_by(|x, y| {
+        (x.residual_kib - base)
+            .abs()
+            .total_cmp(&(y.residual_kib - base).abs())
+    });
+    let (d, o) = worst.map_or((0.0, 0.0), |e| {
+        (e.residual_kib - base, e.others_kib - base_o)
     });
     system_check(
         "system_used_rises_at_rate",
@@ -791,9 +770,9 @@ fn system_flat_after_touching(first: &Row, last: &Row, b: &Basis) -> Check {
     )
 }
 
-fn system_back_after_exit(w: &Windows<'_>, b: &Basis) -> Check {
-    let d = level(&w.exited, Row::residual_kib) - level(&w.before, Row::residual_kib);
-    let o = level(&w.exited, |r| r.others_kib as f64) - level(&w.before, |r| r.others_kib as f64);
+fn system_back_after_exit(w: &Windows, b: &Basis) -> Check {
+    let d = w.exited.residual_level_kib - w.before.residual_level_kib;
+    let o = w.exited.others_level_kib - w.before.others_level_kib;
     system_check(
         "system_used_back_after_exit",
         "when the process exits, system memory use returns to its level before the process started",

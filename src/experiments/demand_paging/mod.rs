@@ -12,8 +12,15 @@
 //! ([`crate::sampler`]), with the system's memory from /proc/meminfo, and
 //! steps the worker through the phases over a pipe. The rows and a few
 //! measurements are all the checks ([`checks::judge`]) see.
+//!
+//! Rows stream to the `--csv`/`--json` outputs as they are taken
+//! (`output::stream`); memlab keeps the figures its checks need, folded as
+//! the rows come ([`online`]), and a bounded selection of rows for the
+//! table and the chart ([`view::Keep`]), so a run of an hour at 1 ms costs
+//! what a run of a second does.
 
 pub mod checks;
+pub mod online;
 pub mod view;
 pub mod worker;
 
@@ -22,9 +29,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use self::checks::{Measurements, Phase, Row};
+use self::online::Online;
+use self::view::Keep;
 use self::worker::{Cmd, Event, Plan};
-use super::Ctx;
+use super::{Ctx, Recorded};
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::output::Progress;
 use crate::probe::meminfo::pcp_free_kib;
 use crate::probe::process::ProcHandle;
@@ -66,7 +76,7 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/demand-paging.md"),
     plots: true,
-    chart: None,
+    chart: Some(view::chart),
     quick: Some(&[
         "--size",
         "32M",
@@ -89,17 +99,17 @@ const MAX_TOUCH_S: u64 = 3600;
 fn plan_of(args: &Args) -> Result<Plan> {
     let size = args.size.bytes();
     if size == 0 {
-        return Err(usage("--size must be more than 0 (e.g. --size 100M)"));
+        return Err(usage(tr("demand_paging.err.size_zero", &[])));
     }
     if args.interval.0 < Duration::from_millis(1) {
-        return Err(usage(format!(
-            "--interval {} is below the 1ms floor (e.g. --interval 1ms)",
-            args.interval
+        return Err(usage(tr(
+            "demand_paging.err.interval_floor",
+            &[("interval", &args.interval.to_string())],
         )));
     }
     let rate = match args.rate {
         Rate::PerSecond(s) if s.bytes() == 0 => {
-            return Err(usage("--rate must be more than 0 (e.g. --rate 10M/s)"));
+            return Err(usage(tr("demand_paging.err.rate_zero", &[])));
         }
         Rate::PerSecond(s) => Some(s.bytes()),
         Rate::Max => None,
@@ -107,11 +117,13 @@ fn plan_of(args: &Args) -> Result<Plan> {
     if let Some(r) = rate
         && size / r > MAX_TOUCH_S
     {
-        return Err(usage(format!(
-            "--rate {} would take {} s to touch {}: more than an hour (e.g. --rate 10M/s)",
-            args.rate,
-            size / r,
-            args.size
+        return Err(usage(tr(
+            "demand_paging.err.rate_too_slow",
+            &[
+                ("rate", &args.rate.to_string()),
+                ("seconds", &(size / r).to_string()),
+                ("size", &args.size.to_string()),
+            ],
         )));
     }
     let page = sys::page_size();
@@ -146,17 +158,25 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     r.param("hold_s", args.hold.0.as_secs_f64());
     r.param("thp", args.thp);
     r.param("step_bytes", plan.step);
-    ctx.ui.say(&format!(
-        "worker {}: reserve {} then touch it at {} ({} steps of {} KiB), sampling every {}",
-        s.pid,
-        args.size,
-        args.rate,
-        plan.len.div_ceil(plan.step),
-        plan.step / 1024,
-        args.interval
+    ctx.ui.say(&tr(
+        "demand_paging.say.start",
+        &[
+            ("pid", &s.pid.to_string()),
+            ("size", &args.size.to_string()),
+            ("rate", &args.rate.to_string()),
+            ("steps", &plan.len.div_ceil(plan.step).to_string()),
+            ("step_kib", &(plan.step / 1024).to_string()),
+            ("interval", &args.interval.to_string()),
+        ],
     ));
+    r.columns_from(&Row::default());
+    // The outputs' writer threads start after the fork above.
+    for n in ctx.stream.open(&r)? {
+        ctx.ui.say(&n.text());
+        n.add_to(&mut r);
+    }
     let bar = ctx.ui.progress(plan.len / 1024, Phase::BeforeAlloc.name());
-    let outcome = s.sample_all(&bar);
+    let outcome = s.sample_all(&bar, ctx);
     bar.finish();
     let stats = s.sampler.finish();
     // On interruption or error the worker is killed and reaped here, before
@@ -164,21 +184,37 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     s.worker.kill();
     let interrupted = outcome?;
 
-    r.columns_from(&Row::default());
-    for row in &s.rows {
+    // The report keeps the table's rows; the JSON's `table_rows` are
+    // their indices among all the rows streamed.
+    let table = s.keep.table();
+    for (_, row) in &table {
         r.push_row(row);
     }
-    r.table_rows = Some(view::table_rows(&s.rows));
+    ctx.stream
+        .set_view_rows(table.iter().map(|(i, _)| *i as usize).collect());
     r.table_hide = view::HIDDEN.iter().map(|c| c.to_string()).collect();
-    r.chart = Some(view::chart(
-        &s.rows,
-        format!("demand paging: {} touched at {}", args.size, args.rate),
-    ));
+    if s.keep.seen() > table.len() as u64 {
+        r.note_t(
+            "demand_paging.note.table_selection",
+            &[
+                ("shown", &table.len().to_string()),
+                ("rows", &s.keep.seen().to_string()),
+            ],
+        );
+    }
+    let dropped = ctx.stream.dropped();
+    if dropped > 0 {
+        r.note_t("out.rows_dropped", &[("n", &dropped.to_string())]);
+    }
+    if s.reader_left {
+        r.note_t("out.reader_left", &[]);
+    }
     // The sampler's figures go through the measurements, so that `memlab
     // judge` rebuilds the same summary.
     stats.summarize(&mut r);
     let sampler = std::mem::take(&mut r.summary);
     let m = Measurements {
+        online: Some(s.online.figures()),
         worker_pid: Some(s.pid),
         sampler,
         touch_ns: s.touch_result.map(|t| t.0),
@@ -191,6 +227,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     for (k, v) in serde_json::to_value(&m)?.as_object().into_iter().flatten() {
         r.measure(k, v);
     }
+    r.measure("rows_dropped", dropped);
     r.measure(
         "rss_exact_source",
         if s.rollup_seen {
@@ -199,21 +236,26 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
             "statm"
         },
     );
-    r.note(format!(
-        "system used is `used` minus the free pages parked in per-CPU lists \
-         (mem_used_adj_kib); /proc/zoneinfo was re-read every {} sample(s) and at each phase change",
-        s.pcp_every
-    ));
+    r.note_t(
+        "demand_paging.note.used_adj",
+        &[("every", &s.pcp_every.to_string())],
+    );
     if interrupted {
         r.interrupted = true;
         r.ended_by = EndedBy::Interrupted;
-        r.note(format!(
-            "interrupted during {}: worker {} killed and reaped; checks that need the missing \
-             phases are skipped",
-            s.phase.name(),
-            s.pid
-        ));
+        r.note_t(
+            "demand_paging.note.interrupted",
+            &[("phase", s.phase.name()), ("pid", &s.pid.to_string())],
+        );
     }
+    // The chart from the rows kept for it, through the same function as
+    // `memlab report` draws it from a JSON file with every row.
+    let mut drawn = Report::new(INFO.name, &ctx.meta);
+    drawn.params = r.params.clone();
+    for (_, row) in s.keep.rows() {
+        drawn.push_row(&row);
+    }
+    r.chart = view::chart(&Recorded::of(&drawn))?;
     Ok(r)
 }
 
@@ -240,7 +282,13 @@ struct Session {
     rollup_seen: bool,
     touch_result: Option<(u64, u64)>,
     exit_code: Option<i32>,
-    rows: Vec<Row>,
+    /// The figures the checks need, folded as rows come.
+    online: Online,
+    /// The rows the table and the chart show.
+    keep: Keep,
+    interval: Duration,
+    /// The reader of `--csv -`/`--json -` left: sampling stopped there.
+    reader_left: bool,
 }
 
 /// What a wake-up leads to.
@@ -264,8 +312,6 @@ impl Session {
         let pcp_every =
             (Duration::from_millis(10).as_nanos() / interval.as_nanos().max(1)).max(1) as u64;
         let hold = args.hold.0.as_secs_f64();
-        let touch_s = plan.rate.map_or(0.5, |b| plan.len as f64 / b as f64);
-        let expect_rows = ((4.0 * hold + touch_s) / interval.as_secs_f64()) as usize + 64;
         let s = Session {
             target: ProcHandle::new(pid)?,
             statm: StatmFile::of(pid),
@@ -287,17 +333,23 @@ impl Session {
             rollup_seen: false,
             touch_result: None,
             exit_code: None,
-            rows: Vec::with_capacity(expect_rows.min(10_000_000)),
+            online: Online::default(),
+            keep: Keep::default(),
+            interval,
+            reader_left: false,
         };
         s.command(Cmd::WarmUp)?;
         // The warm-up's own touch loop reports progress too: skip it.
         loop {
-            match s.ev.recv_msg().context("waiting for the worker")? {
+            match s.ev.recv_msg().with_context(waiting)? {
                 Some(Event::Ready) => break,
                 Some(Event::Progress { .. }) => {}
                 Some(Event::Failed { errno }) => return Err(reserve_failed(plan.len, errno)),
                 _ if sys::interrupted() => break,
-                _ => bail!("the worker {pid} ended before it was ready"),
+                _ => bail!(tr(
+                    "demand_paging.err.not_ready",
+                    &[("pid", &pid.to_string())]
+                )),
             }
         }
         let mut s = s;
@@ -307,16 +359,23 @@ impl Session {
     }
 
     fn command(&self, c: Cmd) -> Result<()> {
-        self.cmd.send_msg(&c).context("commanding the worker")
+        self.cmd
+            .send_msg(&c)
+            .with_context(|| tr("demand_paging.err.commanding", &[]))
     }
 
     /// Sample until the exited phase has lasted its time. `Ok(true)` when
     /// interrupted.
-    fn sample_all(&mut self, bar: &Progress) -> Result<bool> {
+    fn sample_all(&mut self, bar: &Progress, ctx: &Ctx) -> Result<bool> {
         loop {
             let Some(tick) = self.sampler.wait(None) else {
                 return Ok(true);
             };
+            if ctx.stream.reader_gone() {
+                // `--csv - | head`: nobody reads what follows.
+                self.reader_left = true;
+                return Ok(false);
+            }
             let t = tick.t_s;
             self.drain(t)?;
             let due = t - self.phase_start >= self.hold;
@@ -330,8 +389,11 @@ impl Session {
             bar.set(self.touched / 1024);
             match self.sample(&tick, boundary)? {
                 Some(row) => {
-                    self.rows.push(row);
+                    self.online.push(&row);
+                    self.keep.push(&row);
+                    ctx.stream.push(&row);
                     self.sampler.record();
+                    ctx.stream.before_idle(self.interval);
                 }
                 None => return Ok(true),
             }
@@ -352,7 +414,7 @@ impl Session {
             match self
                 .ev
                 .try_recv_msg()
-                .context("reading the worker's pipe")?
+                .with_context(|| tr("demand_paging.err.reading_pipe", &[]))?
             {
                 Polled::Empty | Polled::Closed => return Ok(()),
                 Polled::Msg(m) => match m {
@@ -363,7 +425,7 @@ impl Session {
                         self.enter(Phase::Touched, t);
                     }
                     Event::Failed { errno } => return Err(reserve_failed(self.size, errno)),
-                    other => bail!("unexpected message {other:?} from the worker"),
+                    other => bail!(unexpected(&other)),
                 },
             }
         }
@@ -380,12 +442,15 @@ impl Session {
         let next = match self.phase {
             Phase::BeforeAlloc => {
                 self.command(Cmd::Reserve)?;
-                match self.ev.recv_msg().context("waiting for the worker")? {
+                match self.ev.recv_msg().with_context(waiting)? {
                     Some(Event::Allocated) => {}
                     Some(Event::Failed { errno }) => return Err(reserve_failed(self.size, errno)),
-                    Some(m) => bail!("unexpected message {m:?} from the worker"),
+                    Some(m) => bail!(unexpected(&m)),
                     None if sys::interrupted() => return Ok(Flow::Interrupted),
-                    None => bail!("the worker {} ended before reserving", self.pid),
+                    None => bail!(tr(
+                        "demand_paging.err.ended_before_reserving",
+                        &[("pid", &self.pid.to_string())]
+                    )),
                 }
                 Phase::Allocated
             }
@@ -474,10 +539,10 @@ impl Session {
         if self.worker.is_running() {
             // /proc/PID vanished for a process that still runs: the kernel
             // hides it from us (hidepid).
-            bail!(
-                "cannot read /proc/{} although the worker runs (/proc mounted with hidepid?)",
-                self.pid
-            );
+            bail!(tr(
+                "demand_paging.err.hidepid",
+                &[("pid", &self.pid.to_string())]
+            ));
         }
         let how = self
             .worker
@@ -487,14 +552,36 @@ impl Session {
         if sys::interrupted() {
             return Ok(());
         }
-        bail!("the worker {} died unexpectedly ({how})", self.pid)
+        bail!(tr(
+            "demand_paging.err.died",
+            &[("pid", &self.pid.to_string()), ("how", &how)]
+        ))
     }
 }
 
 /// The worker's `Event::Failed` message (it carries the errno of mmap or madvise).
 fn reserve_failed(size: u64, errno: i32) -> anyhow::Error {
-    anyhow::anyhow!(
-        "the worker could not reserve {size} bytes: {}",
-        std::io::Error::from_raw_os_error(errno)
+    anyhow::anyhow!(tr(
+        "demand_paging.err.reserve_failed",
+        &[
+            ("size", &size.to_string()),
+            (
+                "error",
+                &std::io::Error::from_raw_os_error(errno).to_string()
+            ),
+        ]
+    ))
+}
+
+/// The context of a failed wait for the worker's message.
+fn waiting() -> String {
+    tr("demand_paging.err.waiting", &[])
+}
+
+/// A message the worker should not have sent now.
+fn unexpected(m: &Event) -> String {
+    tr(
+        "demand_paging.err.unexpected",
+        &[("msg", &format!("{m:?}"))],
     )
 }

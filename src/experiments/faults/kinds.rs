@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::tr;
 use crate::sys::{self, HUGE_PAGE_BYTES, HugeAdvice, MapOptions, Region, ThreadUsage};
 
 /// The kinds of fault memlab times.
@@ -250,22 +251,19 @@ fn cow(round: u32, s: &Setup) -> Result<Timed> {
     drop(tx);
     let got = rx
         .recv_msg::<CowTimes>()
-        .context("reading the child's timings")?;
+        .with_context(|| tr("faults.err.reading_timings", &[]))?;
     let exit = child.wait()?;
     let Some(t) = got else {
         if sys::interrupted() {
-            bail!("interrupted while the copy-on-write child ran");
+            bail!(tr("faults.err.cow_interrupted", &[]));
         }
-        bail!(
-            "the copy-on-write child ended before it sent its timings ({})",
-            describe(exit)
-        );
+        bail!(tr("faults.err.cow_ended", &[("how", &describe(exit))]));
     };
     if t.ns.len() != n {
-        bail!(
-            "the copy-on-write child sent {} timings for {n} pages",
-            t.ns.len()
-        );
+        bail!(tr(
+            "faults.err.cow_count",
+            &[("got", &t.ns.len().to_string()), ("n", &n.to_string())]
+        ));
     }
     let u = ThreadUsage {
         minflt: t.minflt,
@@ -292,11 +290,11 @@ struct CowTimes {
 fn describe(exit: Option<sys::ChildExit>) -> String {
     match exit {
         Some(e) => match (e.exit_code, e.signal) {
-            (_, Some(sig)) => format!("killed by {}", sig.as_str()),
-            (Some(c), _) => format!("exit status {c}"),
-            _ => "ended".into(),
+            (_, Some(sig)) => tr("faults.err.how_signal", &[("signal", sig.as_str())]),
+            (Some(c), _) => tr("faults.err.how_status", &[("code", &c.to_string())]),
+            _ => tr("faults.err.how_ended", &[]),
         },
-        None => "still running".into(),
+        None => tr("faults.err.how_running", &[]),
     }
 }
 
@@ -342,7 +340,10 @@ fn counted_maps(maps: &[Region], out: &mut [u64]) -> (ThreadUsage, u64) {
 }
 
 fn file_minor(round: u32, s: &Setup) -> Result<Timed> {
-    let f = s.file.as_ref().context("no test file")?;
+    let f = s
+        .file
+        .as_ref()
+        .with_context(|| tr("faults.err.no_test_file", &[]))?;
     f.read_all()?; // every page in the page cache
     let maps = page_maps(f, s.page, false)?;
     let (ns, u, wall) = time_page_maps(s, &maps);
@@ -353,7 +354,10 @@ fn file_minor(round: u32, s: &Setup) -> Result<Timed> {
 }
 
 fn file_major(round: u32, s: &Setup) -> Result<Timed> {
-    let f = s.file.as_ref().context("no test file")?;
+    let f = s
+        .file
+        .as_ref()
+        .with_context(|| tr("faults.err.no_test_file", &[]))?;
     // The file was fsynced, so all its pages are clean and DONTNEED drops
     // them; MADV_RANDOM stops read-ahead, so each read fetches one page.
     sys::fadvise_dontneed(f.file.as_fd())?;
@@ -419,19 +423,25 @@ impl TestFile {
             .custom_flags(libc::O_TMPFILE)
             .mode(0o600)
             .open(dir)
-            .with_context(|| format!("creating an unnamed test file in {}", dir.display()))?;
+            .with_context(|| {
+                tr(
+                    "faults.err.create_file",
+                    &[("dir", &dir.display().to_string())],
+                )
+            })?;
         let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251 + 1) as u8).collect();
         let mut left = len;
         while left > 0 {
             if sys::interrupted() {
-                bail!("interrupted while writing the test file");
+                bail!(tr("faults.err.file_interrupted", &[]));
             }
             let k = left.min(chunk.len() as u64) as usize;
             file.write_all(&chunk[..k])
-                .context("writing the test file")?;
+                .with_context(|| tr("faults.err.write_file", &[]))?;
             left -= k as u64;
         }
-        file.sync_all().context("fsync of the test file")?;
+        file.sync_all()
+            .with_context(|| tr("faults.err.fsync_file", &[]))?;
         Ok(TestFile { file, len })
     }
 
@@ -440,7 +450,11 @@ impl TestFile {
         let mut f = &self.file;
         f.seek(SeekFrom::Start(0))?;
         let mut buf = vec![0u8; 1 << 20];
-        while f.read(&mut buf).context("reading the test file")? > 0 {}
+        while f
+            .read(&mut buf)
+            .with_context(|| tr("faults.err.read_file", &[]))?
+            > 0
+        {}
         Ok(())
     }
 }

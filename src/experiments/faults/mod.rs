@@ -16,8 +16,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::Ctx;
-use crate::report::Report;
+use super::{Ctx, Recorded};
+use crate::i18n::tr;
+use crate::report::{Chart, Report};
 use crate::sys::{self, HUGE_PAGE_BYTES, MapOptions, Region};
 use crate::units::{Size, human_bytes};
 use checks::{Measurements, Row};
@@ -59,7 +60,7 @@ pub const INFO: super::Info = super::Info {
     needs: "swap for the swap-in kind (the rest runs without)",
     page: include_str!("../../../experiments/faults.md"),
     plots: true,
-    chart: None,
+    chart: Some(chart),
     quick: Some(&["--size", "8M", "--thp-size", "64M", "--rounds", "2"]),
     key_figures: &[
         "anon_p50_ns",
@@ -70,7 +71,7 @@ pub const INFO: super::Info = super::Info {
         "swap_in_p50_ns",
     ],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/faults.md")),
 };
 
 /// At least 256 timed faults per 4 KiB kind.
@@ -81,7 +82,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         "--size",
         args.size,
         MIN_SIZE,
-        "the 4 KiB kinds need at least 256 timed faults",
+        &tr("faults.err.size_min", &[]),
         "16M",
     )?;
     // cow's child copies every page the parent touched.
@@ -90,7 +91,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         "--thp-size",
         args.thp_size,
         HUGE_PAGE_BYTES,
-        "one huge page is 2 MiB",
+        &tr("faults.err.thp_size_min", &[]),
         "512M",
     )?;
     if let Some(p) = &args.histogram {
@@ -141,18 +142,25 @@ fn thp_size(args: &Args, r: &mut Report) -> Result<u64> {
         let (room, source) = crate::guard::room()?;
         let cap = (room / 2) / HUGE_PAGE_BYTES * HUGE_PAGE_BYTES;
         if bytes > cap {
-            r.note(format!(
-                "--thp-size {} is more than half of the {} {source}: {} used instead ({} huge pages)",
-                human_bytes(bytes),
-                human_bytes(room),
-                human_bytes(cap),
-                cap / HUGE_PAGE_BYTES
-            ));
+            let id = if source == crate::guard::Room::Available {
+                "faults.note.thp_size_available"
+            } else {
+                "faults.note.thp_size_cgroup"
+            };
+            r.note_t(
+                id,
+                &[
+                    ("asked", &human_bytes(bytes)),
+                    ("room", &human_bytes(room)),
+                    ("used", &human_bytes(cap)),
+                    ("n", &(cap / HUGE_PAGE_BYTES).to_string()),
+                ],
+            );
             bytes = cap;
         }
     }
     if bytes < HUGE_PAGE_BYTES {
-        anyhow::bail!("not even one 2 MiB huge page fits in the memory available");
+        anyhow::bail!(tr("faults.err.no_huge_page", &[]));
     }
     Ok(bytes)
 }
@@ -177,15 +185,15 @@ fn choose_kinds(args: &Args, ctx: &Ctx, r: &mut Report) -> Vec<Kind> {
         .into_iter()
         .filter(|k| match k {
             Kind::SwapIn if swap_kib == 0 => {
-                r.skip("swap-in: this host has no swap (memlab swap --swapfile 256M, as root, shows swap on its own)");
+                r.skip_t("faults.skip.no_swap", &[]);
                 false
             }
             Kind::Thp if thp_mode.is_none() => {
-                r.skip("thp: this kernel has no transparent huge pages");
+                r.skip_t("faults.skip.no_thp", &[]);
                 false
             }
             Kind::Thp if thp_mode.as_deref() == Some("never") => {
-                r.skip("thp: transparent huge pages are off on this host (enabled = never)");
+                r.skip_t("faults.skip.thp_never", &[]);
                 false
             }
             _ => true,
@@ -231,10 +239,7 @@ fn test_file(size: u64, kinds: Vec<Kind>, r: &mut Report) -> Result<(Option<Test
             Err(e) => tried.push(format!("{}: {e:#}", dir.display())),
         }
     }
-    r.skip(format!(
-        "file-minor, file-major: no folder on disk takes the test file ({})",
-        tried.join("; ")
-    ));
+    r.skip_t("faults.skip.no_folder", &[("tried", &tried.join("; "))]);
     Ok((None, kinds.into_iter().filter(|k| !wants(k)).collect()))
 }
 
@@ -257,11 +262,17 @@ fn measure(
         cpu,
         rounds: Vec::new(),
     };
-    ctx.ui.say(&format!(
-        "one clock read costs {overhead} ns ({}); timing every fault on CPU {}",
-        m.clocksource.as_deref().unwrap_or("clocksource unknown"),
-        cpu.map_or("(not pinned)".to_string(), |c| c.to_string())
-    ));
+    let unknown = tr("faults.say.clocksource_unknown", &[]);
+    let clock = [
+        ("ns", overhead.to_string()),
+        ("clocksource", m.clocksource.clone().unwrap_or(unknown)),
+        ("cpu", cpu.map(|c| c.to_string()).unwrap_or_default()),
+    ];
+    let clock: Vec<(&str, &str)> = clock.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ctx.ui.say(&match cpu {
+        Some(_) => tr("faults.say.clock", &clock),
+        None => tr("faults.say.clock_unpinned", &clock),
+    });
     'rounds: for round in 1..=rounds {
         for &kind in kinds {
             if sys::interrupted() {
@@ -269,12 +280,15 @@ fn measure(
                 break 'rounds;
             }
             let t = kinds::run_kind(kind, round, setup)?;
-            ctx.ui.say(&format!(
-                "round {round} {:<10} {:>6} accesses, {} minor / {} major faults counted",
-                kind.name(),
-                t.stats.attempted,
-                t.stats.minflt,
-                t.stats.majflt
+            ctx.ui.say(&tr(
+                "faults.say.round",
+                &[
+                    ("round", &round.to_string()),
+                    ("kind", &format!("{:<10}", kind.name())),
+                    ("n", &format!("{:>6}", t.stats.attempted)),
+                    ("minor", &t.stats.minflt.to_string()),
+                    ("major", &t.stats.majflt.to_string()),
+                ],
             ));
             for (seq, ns) in t.ns.iter().enumerate() {
                 r.push_row(&Row {
@@ -307,12 +321,18 @@ fn finish(args: &Args, r: &mut Report) -> Result<()> {
     if let Some(p) = &args.histogram {
         crate::output::write::atomic(p, view::histogram_csv(&buckets).as_bytes())?;
     }
-    r.chart = Some(view::chart(&buckets));
+    r.chart = chart(&Recorded::of(r))?;
     r.table_rows = Some(Vec::new());
-    r.note(format!(
-        "{} timed faults; the rows (kind, round, seq, ns) are in the CSV and JSON, \
-         the distribution of each kind in the summary",
-        rows.len()
-    ));
+    r.note_t("faults.note.rows", &[("n", &rows.len().to_string())]);
     Ok(())
+}
+
+/// The chart from the recorded rows alone: each kind's share of its faults
+/// per log-spaced bucket. None without rows.
+pub fn chart(rec: &Recorded<'_>) -> Result<Option<Chart>> {
+    let rows: Vec<Row> = rec.rows_as()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(view::chart(&view::histogram(&rows))))
 }

@@ -1,5 +1,6 @@
 //! The derived histogram (`--histogram PATH`) and the chart.
 
+use crate::i18n::tr;
 use crate::report::{Chart, ChartKind, Series};
 
 use super::checks::Row;
@@ -79,9 +80,9 @@ pub fn chart(buckets: &[Bucket]) -> Chart {
         });
     }
     Chart {
-        title: "Time per page fault, by kind".into(),
-        x_label: "time per fault, log10 ns (3 = 1 µs, 4 = 10 µs, 5 = 100 µs)".into(),
-        y_label: "% of that kind's faults".into(),
+        title: tr("faults.title.chart", &[]),
+        x_label: tr("faults.title.x", &[]),
+        y_label: tr("faults.title.y", &[]),
         kind: ChartKind::Lines {
             series,
             bands: Vec::new(),

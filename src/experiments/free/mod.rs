@@ -278,8 +278,9 @@ fn watch(
     count: Option<u64>,
     page_kib: u64,
 ) -> Result<()> {
-    for line in ctx.stream.open(r)? {
-        ctx.ui.say(&line);
+    for n in ctx.stream.open(r)? {
+        ctx.ui.say(&n.text());
+        n.add_to(r);
     }
     let mut online = Online::default();
     let mut keep = TableKeep::new(TABLE_ROWS);

@@ -24,8 +24,9 @@ use anyhow::{Result, anyhow};
 use checks::Row;
 pub use checks::judge;
 
-use super::Ctx;
 use super::touch_child::{self, Outcome, Plan, median};
+use super::{Ctx, Recorded};
+use crate::i18n::tr;
 use crate::probe::meminfo::HugeAndTables;
 use crate::report::{Chart, ChartKind, Report};
 use crate::sys::{self, HUGE_PAGE_BYTES, HugeAdvice, MapOptions};
@@ -53,11 +54,11 @@ pub const INFO: super::Info = super::Info {
     needs: "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
     page: include_str!("../../../experiments/hugepage.md"),
     plots: true,
-    chart: None,
+    chart: Some(chart),
     quick: Some(&["--size", "64M", "--forks", "5"]),
     key_figures: &["4k_fork_us", "thp_fork_us", "thp_minflt"],
     judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/hugepage.md")),
 };
 
 pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
@@ -84,9 +85,13 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         if r.interrupted {
             break;
         }
-        ctx.ui.say(&format!(
-            "{name}: touching {} in a fresh child, then timing {forks} forks of it",
-            human_bytes(size)
+        ctx.ui.say(&tr(
+            "hugepage.say.variant",
+            &[
+                ("variant", name),
+                ("size", &human_bytes(size)),
+                ("forks", &forks.to_string()),
+            ],
         ));
         // The same child with its region mapped but never touched: the
         // fixed cost of forking it, which the fork check takes away.
@@ -110,7 +115,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     }
     r.measure("fork_us", &fork_us);
     r.measure("fork_us_empty", &fork_us_empty);
-    finish(r, rows, size)
+    finish(r, rows)
 }
 
 /// The variants this host can run, each with its page size and plan; the
@@ -144,11 +149,10 @@ fn variants(
                 ..base
             },
         )),
-        other => r.skip(format!(
-            "thp: transparent huge pages are `{}` on this host \
-             (/sys/kernel/mm/transparent_hugepage/enabled); memlab never changes that setting",
-            other.unwrap_or("absent")
-        )),
+        other => r.skip_t(
+            "hugepage.skip.thp_off",
+            &[("mode", other.unwrap_or("absent"))],
+        ),
     }
     let huge_bytes = pool.hugepage_size_kib * 1024;
     let needed = size.div_ceil(huge_bytes.max(1));
@@ -168,16 +172,20 @@ fn variants(
             },
         ));
     } else {
-        r.skip(format!(
-            "hugetlb: {} needs {needed} huge pages of {} but HugePages_Free is {} \
-             (HugePages_Total {}); an administrator can reserve them with \
-             `sysctl vm.nr_hugepages={}` — memlab never changes it",
-            human_bytes(size),
-            human_bytes(huge_bytes),
-            pool.hugepages_free,
-            pool.hugepages_total,
-            pool.hugepages_total + needed - pool.hugepages_free
-        ));
+        r.skip_t(
+            "hugepage.skip.hugetlb_pool",
+            &[
+                ("size", &human_bytes(size)),
+                ("needed", &needed.to_string()),
+                ("huge", &human_bytes(huge_bytes)),
+                ("free", &pool.hugepages_free.to_string()),
+                ("total", &pool.hugepages_total.to_string()),
+                (
+                    "reserve",
+                    &(pool.hugepages_total + needed - pool.hugepages_free).to_string(),
+                ),
+            ],
+        );
     }
     variants
 }
@@ -232,61 +240,81 @@ fn run_variant(name: &str, plan: Plan, r: &mut Report) -> Result<Option<touch_ch
         }
         Outcome::MapFailed(e) if name == "hugetlb" => {
             // Another process may have taken the pool's pages meanwhile.
-            r.skip(format!(
-                "hugetlb: mmap(MAP_HUGETLB) of {} failed: {}",
-                human_bytes(plan.map_len),
-                std::io::Error::from_raw_os_error(e)
-            ));
+            r.skip_t(
+                "hugepage.skip.hugetlb_map",
+                &[
+                    ("size", &human_bytes(plan.map_len)),
+                    ("error", &std::io::Error::from_raw_os_error(e).to_string()),
+                ],
+            );
             Ok(None)
         }
-        Outcome::AdviseFailed(why) => Err(anyhow!("{name}: {why}")),
-        Outcome::MapFailed(e) => Err(anyhow!(
-            "{name}: mmap of {} failed: {}",
-            human_bytes(plan.map_len),
-            std::io::Error::from_raw_os_error(e)
-        )),
+        Outcome::AdviseFailed(why) => Err(anyhow!(tr(
+            "hugepage.err.advise",
+            &[("variant", name), ("why", &why)]
+        ))),
+        Outcome::MapFailed(e) => Err(anyhow!(tr(
+            "hugepage.err.map",
+            &[
+                ("variant", name),
+                ("size", &human_bytes(plan.map_len)),
+                ("error", &std::io::Error::from_raw_os_error(e).to_string()),
+            ]
+        ))),
         Outcome::Done(m) => Ok(Some(*m)),
     }
 }
 
 /// The rows, the view and the chart; the summary and checks come from
 /// [`judge`].
-fn finish(mut r: Report, rows: Vec<Row>, size: u64) -> Result<Report> {
-    // Chart: each measure relative to the 4 KiB run (= 100%).
-    if let Some(b) = rows.iter().find(|x| x.variant == "4k") {
-        let rel = |v: f64, of: f64| if of > 0.0 { 100.0 * v / of } else { 0.0 };
-        r.chart = Some(Chart {
-            title: format!("{} touched: huge pages vs 4 KiB pages", human_bytes(size)),
-            x_label: "measure".into(),
-            y_label: "% of the 4 KiB-page run".into(),
-            kind: ChartKind::Bars {
-                categories: vec![
-                    "minor faults".into(),
-                    "VmPTE added".into(),
-                    "fork time (median)".into(),
-                ],
-                series: rows
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.variant.clone(),
-                            vec![
-                                rel(x.minflt as f64, b.minflt as f64),
-                                rel(x.pte_delta_kib as f64, b.pte_delta_kib as f64),
-                                rel(x.fork_us_median, b.fork_us_median),
-                            ],
-                        )
-                    })
-                    .collect(),
-            },
-        });
-    }
+fn finish(mut r: Report, rows: Vec<Row>) -> Result<Report> {
     r.columns_from(&Row::default());
     for row in &rows {
         r.push_row(row);
     }
     r.table_hide = vec!["span_bytes".into(), "vm_pte_before_kib".into()];
+    r.chart = chart(&Recorded::of(&r))?;
     Ok(r)
+}
+
+/// The chart, from the recorded rows alone: each measure of each variant
+/// relative to the 4 KiB run (= 100%). None without a 4 KiB row.
+pub fn chart(rec: &Recorded<'_>) -> Result<Option<Chart>> {
+    let rows: Vec<Row> = rec.rows_as()?;
+    let Some(b) = rows.iter().find(|x| x.variant == "4k") else {
+        return Ok(None);
+    };
+    let size = rec
+        .params
+        .get("size_bytes")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(b.span_bytes);
+    let rel = |v: f64, of: f64| if of > 0.0 { 100.0 * v / of } else { 0.0 };
+    Ok(Some(Chart {
+        title: tr("hugepage.title.chart", &[("size", &human_bytes(size))]),
+        x_label: tr("hugepage.title.x", &[]),
+        y_label: tr("hugepage.title.y", &[]),
+        kind: ChartKind::Bars {
+            categories: vec![
+                tr("hugepage.title.minflt", &[]),
+                tr("hugepage.title.pte", &[]),
+                tr("hugepage.title.fork", &[]),
+            ],
+            series: rows
+                .iter()
+                .map(|x| {
+                    (
+                        x.variant.clone(),
+                        vec![
+                            rel(x.minflt as f64, b.minflt as f64),
+                            rel(x.pte_delta_kib as f64, b.pte_delta_kib as f64),
+                            rel(x.fork_us_median, b.fork_us_median),
+                        ],
+                    )
+                })
+                .collect(),
+        },
+    }))
 }
 
 fn round1(v: f64) -> f64 {

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::Ctx;
 use super::scratch_dir::{self, Layout, ScratchDir};
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::probe::pagecache::{self, CacheReading, VmCounters};
 use crate::report::Report;
 use crate::sys::{self, MapOptions, Region, Sharing};
@@ -54,7 +55,7 @@ pub const INFO: super::Info = super::Info {
     needs: "a folder on a disk",
     page: include_str!("../../../experiments/page-cache.md"),
     plots: true,
-    chart: None,
+    chart: Some(view::chart),
     quick: Some(&["--size", "64M"]),
     key_figures: &[
         "cold_read_s",
@@ -63,7 +64,7 @@ pub const INFO: super::Info = super::Info {
         "available_drop_kib",
     ],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/page-cache.md")),
 };
 
 const DEFAULT_SIZE: u64 = 256 << 20;
@@ -162,15 +163,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let mut r = Report::new("page-cache", &ctx.meta);
     r.columns_from(&Row::default());
     record(args, ctx, &mut r)?;
-    let size_label = match &args.file {
-        Some(_) => r
-            .params
-            .get("size_bytes")
-            .and_then(|v| v.as_u64())
-            .map_or_else(|| "user's".into(), human_bytes),
-        None => human_bytes(args.size.map_or(DEFAULT_SIZE, |s| s.bytes())),
-    };
-    view::apply(&mut r, &size_label);
+    view::apply(&mut r)?;
     Ok(r)
 }
 
@@ -184,15 +177,11 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
     let page = sys::page_size();
     let visible = t.residency_visible;
     if !visible {
-        r.note(format!(
-            "mincore cannot see the page cache of {}: since Linux 5.0 it reports every page as \
-             resident to a process that neither owns the file nor may write it, so the file's \
-             residency is unknown here (empty cells); run as its owner or as root to see it",
-            t.path.display()
-        ));
-        r.skip(
-            "the file's residency (mincore cannot see it for a file you neither own nor may write)",
+        r.note_t(
+            "page_cache.note.mincore_blind",
+            &[("path", &t.path.display().to_string())],
         );
+        r.skip_t("page_cache.skip.residency", &[]);
     }
     r.measure("wmark_low_kib", pagecache::low_watermark_kib());
     r.measure("io_accounting", pagecache::self_read_bytes().is_some());
@@ -219,9 +208,9 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
 
     sys::fadvise_dontneed(t.file.as_fd())?;
     r.push_row(&reading("dropped", None)?);
-    ctx.ui.say(&format!(
-        "posix_fadvise(DONTNEED): {} of the file resident",
-        shown(resident()?)
+    ctx.ui.say(&tr(
+        "page_cache.say.dropped",
+        &[("resident", &shown(resident()?))],
     ));
     if !quiet_window(r, "quiet_before", &reading)? {
         return Ok(());
@@ -234,15 +223,22 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
             return Ok(());
         };
         let row = reading(step, Some(&cost))?;
-        ctx.ui.say(&format!(
-            "{step}: {:.3} s, major faults {}, {} read from the device; resident {} → {}",
-            cost.read_s,
-            cost.majflt,
-            cost.read_bytes
-                .map(human_bytes)
-                .unwrap_or_else(|| "?".into()),
-            shown(before),
-            shown(row.resident_kib)
+        ctx.ui.say(&tr(
+            "page_cache.say.read",
+            &[
+                ("step", step),
+                ("read_s", &format!("{:.3}", cost.read_s)),
+                ("majflt", &cost.majflt.to_string()),
+                (
+                    "device",
+                    &cost
+                        .read_bytes
+                        .map(human_bytes)
+                        .unwrap_or_else(|| "?".into()),
+                ),
+                ("before", &shown(before)),
+                ("after", &shown(row.resident_kib)),
+            ],
         ));
         r.push_row(&row);
     }
@@ -251,9 +247,9 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
     // gone by now, the observer never mapped a page.
     sys::fadvise_dontneed(t.file.as_fd())?;
     let row = reading("drop", None)?;
-    ctx.ui.say(&format!(
-        "posix_fadvise(DONTNEED) again: resident {}",
-        shown(row.resident_kib)
+    ctx.ui.say(&tr(
+        "page_cache.say.dropped_again",
+        &[("resident", &shown(row.resident_kib))],
     ));
     r.push_row(&row);
     quiet_window(r, "quiet_after", &reading)?;
@@ -263,7 +259,7 @@ fn record(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<()> {
 
 fn shown(kib: Option<u64>) -> String {
     kib.map(|k| human_bytes(k * 1024))
-        .unwrap_or_else(|| "unknown".into())
+        .unwrap_or_else(|| tr("page_cache.say.unknown", &[]))
 }
 
 /// `QUIET_READINGS` rows while memlab does nothing. False when a signal
@@ -365,7 +361,7 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
                 "--size",
                 Size(size),
                 page,
-                "the file needs at least one page",
+                &tr("page_cache.err.size_floor", &[]),
                 "64M",
             )?;
             crate::guard::check(Size(size), args.force)?;
@@ -375,49 +371,70 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
             r.param("own_file", true);
             r.param("residency_visible", true);
             let (base, why) = scratch_dir::base(true)?;
+            let (why_id, note_id, why_arg) = folder_why(&why);
+            let why_args: Vec<(&str, &str)> = why_arg.iter().map(|v| ("why", v.as_str())).collect();
             scratch_dir::check_space(&base, size, args.force, "64M")?;
             let stale = scratch_dir::sweep(&base, LAYOUT).len();
             if stale > 0 {
-                r.note(format!(
-                    "removed {stale} test folder(s) in {} left by a memlab that was killed (SIGKILL)",
-                    base.display()
-                ));
+                r.note_t(
+                    "page_cache.note.swept",
+                    &[
+                        ("n", &stale.to_string()),
+                        ("folder", &base.display().to_string()),
+                    ],
+                );
             }
             let s = scratch_dir::make(&base, LAYOUT)?;
-            ctx.ui.say(&format!(
-                "writing a {} test file in {} ({why}) and fsync",
-                human_bytes(size),
-                base.display()
+            ctx.ui.say(&tr(
+                "page_cache.say.writing",
+                &[
+                    ("size", &human_bytes(size)),
+                    ("folder", &base.display().to_string()),
+                    ("why", &tr(why_id, &why_args)),
+                ],
             ));
-            let bar = ctx.ui.progress(size, "writing");
+            let bar = ctx.ui.progress(size, &tr("page_cache.say.progress", &[]));
             let written = scratch_dir::write_file(&s.file(), LINE, size, &|n| bar.set(n))?;
             bar.finish();
             if !written {
                 return Ok(None);
             }
             r.param("temp_folder", base.display().to_string());
-            r.note(format!(
-                "test file made in {} ({why}); it is removed at the end",
-                base.display()
-            ));
+            let folder = base.display().to_string();
+            let mut args = vec![("folder", folder.as_str())];
+            args.extend_from_slice(&why_args);
+            r.note_t(note_id, &args);
             (s.file(), Some(s))
         }
     };
-    let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let file = File::open(&path).with_context(|| {
+        tr(
+            "page_cache.err.opening",
+            &[("path", &path.display().to_string())],
+        )
+    })?;
     if args.file.is_some() {
         // Dirty pages are not dropped: have them written back first. fsync
         // changes nothing in the file (it writes what is already there).
         // Best effort: a file system may refuse it on a read-only descriptor.
         if let Err(e) = file.sync_all() {
-            r.note(format!(
-                "fsync {} failed ({e}): its dirty pages, if any, stay in the cache",
-                path.display()
-            ));
+            r.note_t(
+                "page_cache.note.fsync_failed",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("error", &e.to_string()),
+                ],
+            );
         }
     }
     let len = file
         .metadata()
-        .with_context(|| format!("reading the size of {}", path.display()))?
+        .with_context(|| {
+            tr(
+                "page_cache.err.size_of",
+                &[("path", &path.display().to_string())],
+            )
+        })?
         .len();
     let (fs_name, _) = crate::probe::fs::kind(&path)?;
     r.param("size_bytes", len);
@@ -428,10 +445,14 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
     r.param("file_system", &fs_name);
     r.param("quiet_readings", QUIET_READINGS);
     r.param("quiet_interval_s", QUIET_INTERVAL.as_secs_f64());
-    ctx.ui.say(&format!(
-        "file {} ({len} bytes, {} pages) on {fs_name}",
-        path.display(),
-        len.div_ceil(sys::page_size())
+    ctx.ui.say(&tr(
+        "page_cache.say.file",
+        &[
+            ("path", &path.display().to_string()),
+            ("len", &len.to_string()),
+            ("pages", &len.div_ceil(sys::page_size()).to_string()),
+            ("fs", &fs_name),
+        ],
     ));
     Ok(Some(Target {
         path,
@@ -442,15 +463,49 @@ fn target(args: &Args, ctx: &Ctx, r: &mut Report) -> Result<Option<Target>> {
     }))
 }
 
+/// Why the test file went where it did (scratch_dir's English words), as
+/// the catalogue's words for the narration, the note's id and the argument
+/// of both: the note keeps English arguments only, so each reason is a
+/// message of its own.
+fn folder_why(why: &str) -> (&'static str, &'static str, Option<String>) {
+    if why == "TMPDIR" {
+        (
+            "page_cache.why.tmpdir",
+            "page_cache.note.test_file_tmpdir",
+            None,
+        )
+    } else if why == "the default temporary folder" {
+        (
+            "page_cache.why.default",
+            "page_cache.note.test_file_default",
+            None,
+        )
+    } else if let Some(fs) = why
+        .strip_prefix("/tmp is ")
+        .and_then(|r| r.strip_suffix(" (in memory), /var/tmp is on disk"))
+    {
+        (
+            "page_cache.why.var_tmp",
+            "page_cache.note.test_file_var_tmp",
+            Some(fs.to_string()),
+        )
+    } else {
+        (
+            "page_cache.why.other",
+            "page_cache.note.test_file_other",
+            Some(why.to_string()),
+        )
+    }
+}
+
 /// A user's file, checked: a regular, non-empty file on a disk that the
 /// memory guard allows.
 fn users_file(p: &Path, force: bool) -> Result<PathBuf> {
     let md = scratch_dir::users_file(p)?;
     if let Ok((fs, true)) = crate::probe::fs::kind(p) {
-        return Err(usage(format!(
-            "--file {}: the file is on {fs}, which keeps files in memory only: its pages are \
-             never dropped from the page cache; give a file on a disk",
-            p.display()
+        return Err(usage(tr(
+            "page_cache.err.file_in_memory",
+            &[("path", &p.display().to_string()), ("fs", &fs)],
         )));
     }
     crate::guard::check_flag("--file", Size(md.len()), force)?;

@@ -19,6 +19,7 @@
 //! holds only what that case's touching cost.
 
 mod checks;
+pub mod view;
 
 use anyhow::{Result, anyhow};
 
@@ -28,10 +29,11 @@ use checks::{FlatTable, ONE_GIB, PTE_ENTRY_BYTES, Row};
 use super::Ctx;
 use super::touch_child::{self, Outcome, Plan};
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::probe::host;
 use crate::probe::meminfo::HugeAndTables;
 use crate::probe::process::ProcHandle;
-use crate::report::{Chart, ChartKind, Report};
+use crate::report::Report;
 use crate::sys::{self, HUGE_PAGE_BYTES, HugeAdvice, MapOptions};
 use crate::units::{Size, human_bytes};
 
@@ -60,11 +62,11 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/page-table.md"),
     plots: true,
-    chart: None,
+    chart: Some(view::chart),
     quick: Some(&["--size", "64M", "--reserve", "8G"]),
     key_figures: &["dense_pte_bytes_per_page", "sparse_2m_pte_bytes_per_page"],
     judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/page-table.md")),
 };
 
 /// Smallest reservation worth the sparse cases (two 1 GiB strides).
@@ -82,13 +84,15 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     let vbits = host::virtual_address_bits();
     r.measure("virtual_address_bits", vbits);
     let flat = FlatTable::of(vbits, &ctx.meta.arch, page);
-    ctx.ui.say(&format!(
-        "A flat table: {} of user space / {} pages = {} entries × {} bytes = {}",
-        human_bytes(flat.user_space),
-        human_bytes(page),
-        flat.entries,
-        PTE_ENTRY_BYTES,
-        human_bytes(flat.bytes)
+    ctx.ui.say(&tr(
+        "page_table.say.flat_table",
+        &[
+            ("user_space", &human_bytes(flat.user_space)),
+            ("page", &human_bytes(page)),
+            ("entries", &flat.entries.to_string()),
+            ("entry", &PTE_ENTRY_BYTES.to_string()),
+            ("bytes", &human_bytes(flat.bytes)),
+        ],
     ));
     let me = ProcHandle::myself()?.status_mem()?;
     r.measure("memlab_vm_pte_kib", me.vm_pte_kib);
@@ -101,11 +105,7 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
         }
     }
     if ctx.meta.overcommit_memory == Some(2) {
-        r.skip(
-            "sparse cases: vm.overcommit_memory is 2 (strict), where MAP_NORESERVE is ignored \
-             and a large reservation is charged in full against the commit limit; memlab \
-             does not change that setting",
-        );
+        r.skip_t("page_table.skip.overcommit_strict", &[]);
     } else if !sparse_cases(ctx, reserve, &mut r, &mut rows)? {
         return finish(r, rows);
     }
@@ -122,17 +122,18 @@ fn sizes(args: &Args, page: u64) -> Result<(u64, u64)> {
         "--size",
         args.size,
         HUGE_PAGE_BYTES,
-        "one page-table page maps 2 MiB, so less shows no page-table cost of its own",
+        &tr("page_table.err.size_floor", &[]),
         "256M",
     )?;
     let size = args.size.bytes().next_multiple_of(page).max(page);
     let reserve = args.reserve.bytes().next_multiple_of(ONE_GIB);
     if reserve < MIN_RESERVE {
-        return Err(usage(format!(
-            "--reserve {} is too small for the sparse cases (one page every 1 GiB needs at \
-             least {}; e.g. --reserve 64G)",
-            args.reserve,
-            human_bytes(MIN_RESERVE)
+        return Err(usage(tr(
+            "page_table.err.reserve_too_small",
+            &[
+                ("reserve", &args.reserve.to_string()),
+                ("min", &human_bytes(MIN_RESERVE)),
+            ],
         )));
     }
     // The sparse 2 MiB case touches reserve/2MiB pages and as many PTE pages.
@@ -145,16 +146,22 @@ fn sizes(args: &Args, page: u64) -> Result<(u64, u64)> {
             // The largest reservation that fits, as a suggestion that works.
             let fits = (room / 2 / (2 * page) * HUGE_PAGE_BYTES) / ONE_GIB * ONE_GIB;
             let hint = if fits >= MIN_RESERVE {
-                format!("e.g. --reserve {}G", fits / ONE_GIB)
+                tr(
+                    "page_table.err.reserve_hint",
+                    &[("gib", &(fits / ONE_GIB).to_string())],
+                )
             } else {
-                "there is too little memory for the sparse cases".into()
+                tr("page_table.err.reserve_no_room", &[])
             };
-            return Err(usage(format!(
-                "--reserve {} needs {} of page tables in the sparse cases, more than half of \
-                 the {} {source}; {hint}, or --force",
-                args.reserve,
-                human_bytes(sparse_cost),
-                human_bytes(room)
+            return Err(usage(tr(
+                "page_table.err.reserve_too_big",
+                &[
+                    ("reserve", &args.reserve.to_string()),
+                    ("cost", &human_bytes(sparse_cost)),
+                    ("room", &human_bytes(room)),
+                    ("source", &source.words()),
+                    ("hint", &hint),
+                ],
             )));
         }
     } else {
@@ -189,11 +196,10 @@ fn dense_plans(args: &Args, size: u64, ctx: &Ctx, r: &mut Report) -> Vec<(&'stat
                     ..dense
                 },
             )),
-            other => r.skip(format!(
-                "--thp: transparent huge pages are `{}` on this host, so MADV_HUGEPAGE \
-                 cannot give huge pages (memlab never changes the THP mode)",
-                other.unwrap_or("absent")
-            )),
+            other => r.skip_t(
+                "page_table.skip.thp_off",
+                &[("mode", other.unwrap_or("absent"))],
+            ),
         }
     }
     plans
@@ -208,10 +214,13 @@ fn run_case(
     r: &mut Report,
     rows: &mut Vec<Row>,
 ) -> Result<bool> {
-    ctx.ui.say(&format!(
-        "{name}: touching one byte every {} over {} in a fresh child",
-        human_bytes(plan.stride),
-        human_bytes(plan.span)
+    ctx.ui.say(&tr(
+        "page_table.say.case",
+        &[
+            ("name", name),
+            ("stride", &human_bytes(plan.stride)),
+            ("span", &human_bytes(plan.span)),
+        ],
     ));
     let m = match touch_child::run(plan)? {
         Outcome::Interrupted => {
@@ -220,11 +229,17 @@ fn run_case(
         }
         Outcome::AdviseFailed(why) => return Err(anyhow!("{name}: {why}")),
         Outcome::MapFailed(errno) => {
-            return Err(anyhow!(
-                "{name}: mmap of {} failed: {}",
-                human_bytes(plan.map_len),
-                std::io::Error::from_raw_os_error(errno)
-            ));
+            return Err(anyhow!(tr(
+                "page_table.err.mmap_failed",
+                &[
+                    ("name", name),
+                    ("len", &human_bytes(plan.map_len)),
+                    (
+                        "error",
+                        &std::io::Error::from_raw_os_error(errno).to_string()
+                    ),
+                ],
+            )));
         }
         Outcome::Done(m) => m,
     };
@@ -299,19 +314,21 @@ fn accepted_reservation(mut reserve: u64, r: &mut Report) -> Result<Option<(Plan
         };
         match touch_child::run(probe)? {
             Outcome::MapFailed(e) if e == libc::ENOMEM => {
-                r.note(format!(
-                    "the kernel refused a MAP_NORESERVE reservation of {} (ENOMEM); halving it",
-                    human_bytes(plan.map_len)
-                ));
+                r.note_t(
+                    "page_table.note.reservation_halved",
+                    &[("len", &human_bytes(plan.map_len))],
+                );
                 reserve /= 2;
             }
             Outcome::AdviseFailed(why) => return Err(anyhow!("{why}")),
             Outcome::MapFailed(e) => {
-                return Err(anyhow!(
-                    "mmap of {} with MAP_NORESERVE failed: {}",
-                    human_bytes(plan.map_len),
-                    std::io::Error::from_raw_os_error(e)
-                ));
+                return Err(anyhow!(tr(
+                    "page_table.err.reserve_mmap_failed",
+                    &[
+                        ("len", &human_bytes(plan.map_len)),
+                        ("error", &std::io::Error::from_raw_os_error(e).to_string()),
+                    ],
+                )));
             }
             Outcome::Interrupted => {
                 r.interrupted = true;
@@ -320,10 +337,10 @@ fn accepted_reservation(mut reserve: u64, r: &mut Report) -> Result<Option<(Plan
             Outcome::Done(_) => return Ok(Some((plan, reserve))),
         }
     }
-    r.skip(format!(
-        "sparse cases: no MAP_NORESERVE reservation of at least {} was accepted",
-        human_bytes(MIN_RESERVE)
-    ));
+    r.skip_t(
+        "page_table.skip.no_reservation",
+        &[("min", &human_bytes(MIN_RESERVE))],
+    );
     Ok(None)
 }
 
@@ -331,34 +348,24 @@ fn accepted_reservation(mut reserve: u64, r: &mut Report) -> Result<Option<(Plan
 /// [`judge`].
 fn finish(mut r: Report, rows: Vec<Row>) -> Result<Report> {
     if let Some(t) = rows.iter().find(|x| x.case == "dense-thp") {
-        r.note(format!(
-            "dense-thp: {} KiB of VmPTE for {} with {} in huge pages; on x86_64 the kernel \
-             sets aside (deposits) one PTE page per transparent huge page so it can split it \
-             later, and VmPTE counts those pages although no PTE in them is used",
-            t.pte_delta_kib,
-            human_bytes(t.span_bytes),
-            t.anon_huge_kib
-                .map_or("an unknown amount (no smaps_rollup)".into(), |k| {
-                    format!("{k} KiB")
-                })
-        ));
+        let delta = t.pte_delta_kib.to_string();
+        let span = human_bytes(t.span_bytes);
+        match t.anon_huge_kib {
+            Some(k) => r.note_t(
+                "page_table.note.dense_thp",
+                &[("delta", &delta), ("span", &span), ("huge", &k.to_string())],
+            ),
+            None => r.note_t(
+                "page_table.note.dense_thp_unknown",
+                &[("delta", &delta), ("span", &span)],
+            ),
+        }
     }
-    r.chart = Some(Chart {
-        title: "Page-table bytes per touched page".into(),
-        x_label: "case".into(),
-        y_label: "bytes of page table per touched page (VmPTE delta)".into(),
-        kind: ChartKind::Bars {
-            categories: rows.iter().map(|x| x.case.clone()).collect(),
-            series: vec![(
-                "bytes per touched page".into(),
-                rows.iter().map(|x| x.pte_bytes_per_touched_page).collect(),
-            )],
-        },
-    });
     r.columns_from(&Row::default());
     for row in &rows {
         r.push_row(row);
     }
     r.table_hide = vec!["huge".into(), "align_bytes".into()];
+    r.chart = view::chart(&super::Recorded::of(&r))?;
     Ok(r)
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::i18n::tr;
 use crate::sys::{self, Chan, Child, HugeAdvice, MapOptions, Region};
 
 const CMD_MAP_WRITE: u64 = 1;
@@ -86,14 +87,21 @@ pub fn spawn(join: Option<PathBuf>) -> Result<(Child, Link)> {
         cmd: cmd_w,
         reply: rep_r,
     };
-    match link.reply.recv(1).context("waiting for the child")? {
+    match link
+        .reply
+        .recv(1)
+        .with_context(|| tr("swap.err.waiting", &[]))?
+    {
         Some(v) if v[0] == 0 => Ok((child, link)),
-        Some(v) => anyhow::bail!(
-            "the child could not join its cgroup: {}",
-            std::io::Error::from_raw_os_error(v[0] as i32)
-        ),
+        Some(v) => anyhow::bail!(tr(
+            "swap.err.child_cgroup",
+            &[(
+                "error",
+                &std::io::Error::from_raw_os_error(v[0] as i32).to_string()
+            )],
+        )),
         None if sys::interrupted() => Err(anyhow::Error::new(Interrupted)),
-        None => anyhow::bail!("the child ended before it was ready"),
+        None => anyhow::bail!(tr("swap.err.child_not_ready", &[])),
     }
 }
 
@@ -112,7 +120,11 @@ impl Link {
         if self.cmd.send(words).is_err() {
             return Ok(Err(Gone::Ended));
         }
-        match self.reply.recv(n).context("reading the child's reply")? {
+        match self
+            .reply
+            .recv(n)
+            .with_context(|| tr("swap.err.reply", &[]))?
+        {
             Some(v) => Ok(Ok(v)),
             None if sys::interrupted() => Ok(Err(Gone::Interrupted)),
             None => Ok(Err(Gone::Ended)),
@@ -122,7 +134,7 @@ impl Link {
     fn basic(v: &[u64], what: &str) -> Result<Step> {
         if v[0] != 0 {
             return Err(std::io::Error::from_raw_os_error(v[0] as i32))
-                .with_context(|| format!("the child's {what}"));
+                .with_context(|| tr("swap.err.child_step", &[("what", what)]));
         }
         Ok(Step {
             minflt: v[1],

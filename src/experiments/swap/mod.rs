@@ -30,6 +30,7 @@ use self::checks::{Measured, Row};
 use self::child::{Gone, Link, Step, Timed};
 use super::Ctx;
 use crate::cgroup_sandbox::{Sandbox, SwapRule};
+use crate::i18n::tr;
 use crate::probe::cgroup::MemCgroup;
 use crate::probe::swaps::{self, SwapArea, SwapSettings};
 use crate::probe::vmstat::SwapCounters;
@@ -74,7 +75,7 @@ pub const INFO: super::Info = super::Info {
         "minor_ns_per_fault",
     ],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/swap.md")),
 };
 
 /// How long a run waits for another swap run's lock.
@@ -141,15 +142,9 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
     } else {
         let made = match (args.swapfile, &lock) {
             (Some(sz), Some(l)) => make_swapfile(args, sz, ctx, l)?,
-            (Some(_), None) => Err("adding a swap file needs root (CAP_SYS_ADMIN)".to_string()),
-            (None, _) => Err(format!(
-                "this host has no swap{}",
-                if root {
-                    "; `memlab swap --swapfile 256M` adds a temporary swap file for the run"
-                } else {
-                    "; as root, `memlab swap --swapfile 256M` adds a temporary swap file for the run"
-                }
-            )),
+            (Some(_), None) => Err(Skip::new("swap.skip.swapfile_needs_root", &[])),
+            (None, _) if root => Err(Skip::new("swap.skip.no_swap_root", &[])),
+            (None, _) => Err(Skip::new("swap.skip.no_swap_user", &[])),
         };
         match made {
             Ok(f) => {
@@ -157,27 +152,24 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                 file = Some(f);
             }
             Err(why) => {
-                ctx.ui.say(&format!("skipped: {why}"));
-                r.skip(format!("all parts: {why}"));
+                why.record(ctx, &mut r);
                 return Ok(finish(r, &m));
             }
         }
     }
     m.swap_areas = swaps::areas();
-    let settings = settings_line(&m.swap_settings);
-    ctx.ui.say(&settings);
-    r.note(settings);
+    let settings = settings_args(&m.swap_settings);
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ctx.ui.say(&tr("swap.note.settings", &settings));
+    r.note_t("swap.note.settings", &settings);
     let outcome = parts(args, limit, ctx, &mut r, &mut m);
     // The swap file goes first, whatever happened.
     if let Some(mut f) = file {
         let shown = f.path.display().to_string();
         f.remove()?;
-        ctx.ui.say(&format!(
-            "swapped off and removed {shown}: the host has no swap again"
-        ));
-        r.note(format!(
-            "the temporary swap file {shown} was swapped off and removed"
-        ));
+        ctx.ui
+            .say(&tr("swap.say.swapfile_removed", &[("path", &shown)]));
+        r.note_t("swap.note.swapfile_removed", &[("path", &shown)]);
     }
     drop(lock);
     match outcome {
@@ -199,8 +191,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 fn sweep(l: &swapfile::SwapLock, args: &Args, ctx: &Ctx, r: &mut Report) {
     let active: Vec<String> = swaps::areas().into_iter().map(|a| a.filename).collect();
     for line in swapfile::sweep_stale(l, &[args.swap_dir.as_path()], &active) {
-        ctx.ui.say(&format!("swept: {line}"));
-        r.note(line);
+        ctx.ui.say(&tr("swap.note.swept", &[("line", &line)]));
+        r.note_t("swap.note.swept", &[("line", &line)]);
     }
     if let Some(own) = MemCgroup::current() {
         crate::cgroup_sandbox::sweep_stale(&own);
@@ -221,25 +213,51 @@ fn describe_host(host: &[SwapArea], args: &Args, ctx: &Ctx, r: &mut Report) {
         })
         .collect();
     ctx.ui
-        .say(&format!("swap on this host: {}", names.join(", ")));
+        .say(&tr("swap.say.host_swap", &[("areas", &names.join(", "))]));
     if args.swapfile.is_some() {
-        let n = "the host has swap, so --swapfile is not used (nothing is added)";
-        ctx.ui.say(n);
-        r.note(n);
+        ctx.ui.say(&tr("swap.note.swapfile_unused", &[]));
+        r.note_t("swap.note.swapfile_unused", &[]);
     }
 }
 
-/// The settings that shape swapping, as one line.
-fn settings_line(st: &SwapSettings) -> String {
-    format!(
-        "vm.swappiness {}, vm.page-cluster {} (swap read-ahead reads up to {} pages), VMA read-ahead {}, zswap {}",
-        opt(st.swappiness),
-        opt(st.page_cluster),
-        st.page_cluster
-            .map_or("?".into(), |c| (1u64 << c.min(20)).to_string()),
-        onoff(st.vma_ra_enabled),
-        onoff(st.zswap_enabled),
-    )
+/// The settings that shape swapping: the arguments of their line
+/// (`swap.note.settings`).
+fn settings_args(st: &SwapSettings) -> Vec<(&'static str, String)> {
+    vec![
+        ("swappiness", opt(st.swappiness)),
+        ("page_cluster", opt(st.page_cluster)),
+        (
+            "ra_pages",
+            st.page_cluster
+                .map_or("?".into(), |c| (1u64 << c.min(20)).to_string()),
+        ),
+        ("vma_ra", onoff(st.vma_ra_enabled).into()),
+        ("zswap", onoff(st.zswap_enabled).into()),
+    ]
+}
+
+/// A part that cannot run here: its reason from the catalogue (the English
+/// starts with the part's name, which the checks look for), said and
+/// recorded.
+struct Skip {
+    id: &'static str,
+    args: Vec<(&'static str, String)>,
+}
+
+impl Skip {
+    fn new(id: &'static str, args: &[(&'static str, String)]) -> Skip {
+        Skip {
+            id,
+            args: args.to_vec(),
+        }
+    }
+
+    fn record(&self, ctx: &Ctx, r: &mut Report) {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ctx.ui
+            .say(&tr("swap.say.skipped", &[("why", &tr(self.id, &args))]));
+        r.skip_t(self.id, &args);
+    }
 }
 
 /// Mark how the run ended before the judge reads it.
@@ -278,17 +296,19 @@ fn validate(args: &Args) -> Result<u64> {
         "--size",
         args.size,
         8 << 20,
-        "page-out and read-ahead need some pages",
+        &tr("swap.err.size_floor", &[]),
         "64M",
     )?;
     crate::guard::check(args.size, args.force)?;
     let limit = args.limit.map_or(args.size.bytes() / 2, |l| l.bytes());
     if limit < 4 << 20 || limit >= args.size.bytes() {
-        return Err(crate::error::usage(format!(
-            "--limit {} must be at least 4M (a process needs room to run in) and below --size {} (the child must need more than its cgroup allows; e.g. --limit {}M)",
-            human_bytes(limit),
-            args.size,
-            (args.size.bytes() / 2) >> 20
+        return Err(crate::error::usage(tr(
+            "swap.err.limit",
+            &[
+                ("limit", &human_bytes(limit)),
+                ("size", &args.size.to_string()),
+                ("example", &((args.size.bytes() / 2) >> 20).to_string()),
+            ],
         )));
     }
     if let Some(sf) = args.swapfile {
@@ -296,36 +316,44 @@ fn validate(args: &Args) -> Result<u64> {
             "--swapfile",
             sf,
             args.size.bytes() + args.size.bytes() / 4 + (4 << 20),
-            "it must hold --size with a quarter to spare (and the page-out needs that room)",
+            &tr("swap.err.swapfile_floor", &[]),
             "256M",
         )?;
     }
     Ok(limit)
 }
 
-/// Make, format and switch on the temporary swap file; `Err(line)` when
+/// Make, format and switch on the temporary swap file; `Err(skip)` when
 /// it cannot be done here (the parts are then skipped).
 fn make_swapfile(
     args: &Args,
     size: Size,
     ctx: &Ctx,
     lock: &swapfile::SwapLock,
-) -> Result<std::result::Result<swapfile::SwapFile, String>> {
+) -> Result<std::result::Result<swapfile::SwapFile, Skip>> {
     let dir = &args.swap_dir;
-    let (kind, _) = crate::probe::fs::kind(dir)
-        .map_err(|e| crate::error::usage(format!("--swap-dir {}: {e:#}", dir.display())))?;
+    let shown = dir.display().to_string();
+    let (kind, _) = crate::probe::fs::kind(dir).map_err(|e| {
+        crate::error::usage(tr(
+            "swap.err.swap_dir",
+            &[("dir", &shown), ("error", &format!("{e:#}"))],
+        ))
+    })?;
     if !swapfile::fs_supports_swapfile(&kind) {
-        return Err(crate::error::usage(format!(
-            "--swap-dir {} is on {kind}, which cannot hold a swap file; give a folder on ext4, XFS or btrfs (e.g. --swap-dir /var/tmp)",
-            dir.display()
+        return Err(crate::error::usage(tr(
+            "swap.err.swap_dir_fs",
+            &[("dir", &shown), ("fs", &kind)],
         )));
     }
     let free = crate::probe::fs::free_bytes(dir)?;
     if size.bytes() > free / 2 {
-        return Err(crate::error::usage(format!(
-            "--swapfile {size} is more than half of the {} free in {}; use a smaller size or another --swap-dir",
-            human_bytes(free),
-            dir.display()
+        return Err(crate::error::usage(tr(
+            "swap.err.swapfile_space",
+            &[
+                ("size", &size.to_string()),
+                ("free", &human_bytes(free)),
+                ("dir", &shown),
+            ],
         )));
     }
     let path = dir.join(format!(
@@ -338,17 +366,23 @@ fn make_swapfile(
     let mut f = swapfile::SwapFile::create(dir, size.bytes(), kind == "btrfs")?;
     if let Err(e) = f.activate() {
         let why = match e.raw_os_error() {
-            Some(libc::EPERM) => {
-                "swapon was refused (no CAP_SYS_ADMIN here, e.g. in a container)".to_string()
-            }
-            _ => format!("swapon {} failed: {e}", f.path.display()),
+            Some(libc::EPERM) => Skip::new("swap.skip.swapon_refused", &[]),
+            _ => Skip::new(
+                "swap.skip.swapon_failed",
+                &[
+                    ("path", f.path.display().to_string()),
+                    ("error", e.to_string()),
+                ],
+            ),
         };
         return Ok(Err(why));
     }
-    ctx.ui.say(&format!(
-        "the host has a temporary swap area while this run lasts: {} ({}, lowest priority, header written by memlab); it is swapped off and removed at the end",
-        f.path.display(),
-        human_bytes(f.size_bytes)
+    ctx.ui.say(&tr(
+        "swap.say.swapfile_made",
+        &[
+            ("path", &f.path.display().to_string()),
+            ("size", &human_bytes(f.size_bytes)),
+        ],
     ));
     Ok(Ok(f))
 }
@@ -367,9 +401,7 @@ fn parts(args: &Args, limit: u64, ctx: &Ctx, r: &mut Report, m: &mut Measured) -
             .is_some_and(|n| n > 0)
     });
     if !timed {
-        r.skip(
-            "cost: no read-back took a major fault to time (page-out and rescue parts did not run)",
-        );
+        r.skip_t("swap.skip.cost", &[]);
     }
     Ok(())
 }
@@ -434,12 +466,13 @@ fn with_timing(mut row: Row, t: &Timed) -> Row {
     row
 }
 
-/// The answer of a command, or the end of the part.
+/// The answer of a command, or the end of the part. `what`: the
+/// catalogue's error that names the command (`swap.err.ended_*`).
 fn answered<T>(got: std::result::Result<T, Gone>, what: &str) -> Result<T> {
     match got {
         Ok(v) => Ok(v),
         Err(Gone::Interrupted) => Err(anyhow::Error::new(child::Interrupted)),
-        Err(Gone::Ended) => anyhow::bail!("the child ended during {what}"),
+        Err(Gone::Ended) => anyhow::bail!(tr(what, &[])),
     }
 }
 
@@ -464,37 +497,37 @@ fn pageout_part(
     let size = args.size.bytes();
     let free_kib = swap_free_kib();
     if free_kib * 1024 < size + size / 4 {
-        let why = format!(
-            "swap has {} free, too little to take --size {} (with a quarter to spare)",
-            human_bytes(free_kib * 1024),
-            args.size
-        );
-        ctx.ui.say(&format!("[page-out] skipped: {why}"));
-        r.skip(format!("pageout: {why}"));
+        Skip::new(
+            "swap.skip.pageout_no_room",
+            &[
+                ("free", human_bytes(free_kib * 1024)),
+                ("size", args.size.to_string()),
+            ],
+        )
+        .record(ctx, r);
         return Ok(());
     }
-    ctx.ui.say(&format!(
-        "[page-out] a child maps {} (4 KiB pages), writes every page, and pages it out with madvise(MADV_PAGEOUT)",
-        args.size
+    ctx.ui.say(&tr(
+        "swap.say.pageout_start",
+        &[("size", &args.size.to_string())],
     ));
     let (mut kid, link) = child::spawn(None)?;
     let pid = kid.pid().as_raw();
     let a = Snap::now()?;
-    let st = answered(link.map_write(size)?, "the writes")?;
+    let st = answered(link.map_write(size)?, "swap.err.ended_writes")?;
     let b = Snap::now()?;
     r.push_row(&step_row("pageout", "written", t0, pid, &a, &b, st));
     let before_rate = quiet_rate()?;
     let a = Snap::now()?;
     let st = match link.pageout() {
-        Ok(Err(g)) => return answered(Err(g), "the page-out").map(|_: ()| ()),
+        Ok(Err(g)) => return answered(Err(g), "swap.err.ended_pageout").map(|_: ()| ()),
         Err(e) => {
             let why = if sys::errno_of(&e) == Some(libc::EINVAL) {
-                "madvise(MADV_PAGEOUT) needs Linux 5.4 or later".to_string()
+                Skip::new("swap.skip.pageout_needs_5_4", &[])
             } else {
-                format!("{e:#}")
+                Skip::new("swap.skip.pageout_failed", &[("error", format!("{e:#}"))])
             };
-            ctx.ui.say(&format!("[page-out] skipped: {why}"));
-            r.skip(format!("pageout: {why}"));
+            why.record(ctx, r);
             return Ok(());
         }
         Ok(Ok(s)) => s,
@@ -502,13 +535,15 @@ fn pageout_part(
     let b = Snap::now()?;
     let row = step_row("pageout", "paged-out", t0, pid, &a, &b, st);
     let step_s = (b.at - a.at).as_secs_f64();
-    ctx.ui.say(&format!(
-        "[page-out] VmSwap {} KiB, RSS {} KiB; vmstat pswpout +{}, zswpout +{}, swpout_zero +{}",
-        row.vm_swap_kib.unwrap_or(0),
-        row.rss_kib.unwrap_or(0),
-        row.pswpout_pages.unwrap_or(0),
-        row.zswpout_pages.unwrap_or(0),
-        row.swpout_zero_pages.unwrap_or(0)
+    ctx.ui.say(&tr(
+        "swap.say.pageout_done",
+        &[
+            ("swap", &row.vm_swap_kib.unwrap_or(0).to_string()),
+            ("rss", &row.rss_kib.unwrap_or(0).to_string()),
+            ("pswpout", &row.pswpout_pages.unwrap_or(0).to_string()),
+            ("zswpout", &row.zswpout_pages.unwrap_or(0).to_string()),
+            ("zero", &row.swpout_zero_pages.unwrap_or(0).to_string()),
+        ],
     ));
     r.push_row(&row);
     test_pause("pageout");
@@ -550,34 +585,39 @@ fn retouch_and_evict(
     pid: i32,
 ) -> Result<()> {
     let a = Snap::now()?;
-    let t = answered(link.read_timed(0, size)?, "the read-back")?;
+    let t = answered(link.read_timed(0, size)?, "swap.err.ended_readback")?;
     let b = Snap::now()?;
     let row = with_timing(
         step_row("pageout", "retouched", t0, pid, &a, &b, t.step),
         &t,
     );
-    ctx.ui.say(&format!(
-        "[page-out] read back at once: {} minor + {} major faults (pages still in the swap cache)",
-        t.step.minflt, t.step.majflt
+    ctx.ui.say(&tr(
+        "swap.say.retouched",
+        &[
+            ("minor", &t.step.minflt.to_string()),
+            ("major", &t.step.majflt.to_string()),
+        ],
     ));
     r.push_row(&row);
     let a = Snap::now()?;
-    let st = answered(link.pageout()?, "the second page-out")?;
+    let st = answered(link.pageout()?, "swap.err.ended_pageout_again")?;
     let b = Snap::now()?;
     r.push_row(&step_row("pageout", "paged-out-again", t0, pid, &a, &b, st));
     let a = Snap::now()?;
-    let t = answered(link.read_timed(0, size)?, "the evicted read-back")?;
+    let t = answered(link.read_timed(0, size)?, "swap.err.ended_evicted_readback")?;
     let b = Snap::now()?;
     let row = with_timing(
         step_row("pageout", "evicted-retouch", t0, pid, &a, &b, t.step),
         &t,
     );
-    ctx.ui.say(&format!(
-        "[page-out] after eviction: {} major + {} minor faults, pswpin +{}, read-ahead +{} pages",
-        t.step.majflt,
-        t.step.minflt,
-        row.pswpin_pages.unwrap_or(0),
-        row.swap_ra_pages.unwrap_or(0)
+    ctx.ui.say(&tr(
+        "swap.say.evicted",
+        &[
+            ("major", &t.step.majflt.to_string()),
+            ("minor", &t.step.minflt.to_string()),
+            ("pswpin", &row.pswpin_pages.unwrap_or(0).to_string()),
+            ("ra", &row.swap_ra_pages.unwrap_or(0).to_string()),
+        ],
     ));
     r.push_row(&row);
     Ok(())
@@ -592,43 +632,52 @@ fn rescue_part(
     t0: Instant,
 ) -> Result<()> {
     let size = args.size.bytes();
-    let skip_both = |r: &mut Report, why: String| {
-        ctx.ui.say(&format!("[rescue] skipped: {why}"));
-        r.skip(format!("rescue: {why}"));
-        r.skip(format!("no-swap: {why}"));
-    };
+    // Both parts skipped, for one reason: (rescue's, no-swap's) ids.
+    let skip_both =
+        |r: &mut Report, ids: (&'static str, &'static str), args: &[(&'static str, String)]| {
+            Skip::new(ids.0, args).record(ctx, r);
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            r.skip_t(ids.1, &args);
+        };
+    let why_ids = ("swap.skip.rescue", "swap.skip.no_swap");
     let Some(own) = MemCgroup::current() else {
-        skip_both(r, "no memory cgroup controller was found".into());
+        skip_both(
+            r,
+            ("swap.skip.rescue_no_cgroup", "swap.skip.no_swap_no_cgroup"),
+            &[],
+        );
         return Ok(());
     };
     if let Some(why) = crate::cgroup_sandbox::ancestor_denies_swap(&own) {
-        skip_both(r, why);
+        skip_both(r, why_ids, &[("why", why)]);
         return Ok(());
     }
     let free_kib = swap_free_kib();
     if free_kib * 1024 < (size - limit) * 2 {
         skip_both(
             r,
-            format!(
-                "swap has {} free, less than twice the {} the child must put there",
-                human_bytes(free_kib * 1024),
-                human_bytes(size - limit)
-            ),
+            ("swap.skip.rescue_no_room", "swap.skip.no_swap_no_room"),
+            &[
+                ("free", human_bytes(free_kib * 1024)),
+                ("need", human_bytes(size - limit)),
+            ],
         );
         return Ok(());
     }
     let (mut sb, mech) = match Sandbox::create_for_swap(&own, limit, SwapRule::Allow) {
         Ok(v) => v,
         Err(crate::cgroup_sandbox::Refusal(why)) => {
-            skip_both(r, why);
+            skip_both(r, why_ids, &[("why", why)]);
             return Ok(());
         }
     };
     m.rescue_mechanism = Some(mech);
-    ctx.ui.say(&format!(
-        "[rescue] a child in a cgroup limited to {} (swap allowed) touches {}",
-        human_bytes(limit),
-        args.size
+    ctx.ui.say(&tr(
+        "swap.say.rescue_start",
+        &[
+            ("limit", &human_bytes(limit)),
+            ("size", &args.size.to_string()),
+        ],
     ));
     let (kid, link) = child::spawn(Some(sb.procs_path()))?;
     let pid = kid.pid().as_raw();
@@ -642,7 +691,7 @@ fn rescue_part(
         r.push_row(&row);
         test_pause("rescue");
         let a = Snap::now()?;
-        let t = answered(link.read_timed(0, size - limit)?, "the re-read")?;
+        let t = answered(link.read_timed(0, size - limit)?, "swap.err.ended_reread")?;
         let b = Snap::now()?;
         let row = with_timing(step_row("rescue", "reread", t0, pid, &a, &b, t.step), &t);
         r.push_row(&row);
@@ -651,19 +700,34 @@ fn rescue_part(
         return Err(anyhow::Error::new(child::Interrupted));
     }
     let end = ended_row("rescue", t0, &mut sb, None)?;
-    ctx.ui.say(&format!(
-        "[rescue] with swap: {} (VmSwap at the end of the writes: {} KiB)",
-        end.outcome,
-        r.rows
-            .iter()
-            .rev()
-            .find_map(|x| (x.get("step")? == "touched").then(|| x.get("vm_swap_kib").cloned())?)
-            .unwrap_or_default()
+    let vm_swap = r
+        .rows
+        .iter()
+        .rev()
+        .find_map(|x| (x.get("step")? == "touched").then(|| x.get("vm_swap_kib").cloned())?)
+        .unwrap_or_default();
+    ctx.ui.say(&tr(
+        "swap.say.rescue_end",
+        &[
+            ("outcome", &outcome_words(&end)),
+            ("swap", &vm_swap.to_string()),
+        ],
     ));
     r.push_row(&end);
     sb.remove()?;
     drop(sb);
     no_swap_part(size, limit, &own, ctx, r, m, t0)
+}
+
+/// How the child ended, in the reader's language (the row's `outcome`
+/// stays English).
+fn outcome_words(end: &Row) -> String {
+    match (&end.signal, end.exit_code) {
+        (Some(s), _) => tr("swap.say.killed_by", &[("signal", s)]),
+        (None, Some(0)) => tr("swap.say.survived", &[]),
+        (None, Some(c)) => tr("swap.say.exit", &[("code", &c.to_string())]),
+        _ => tr("swap.say.ended", &[]),
+    }
 }
 
 /// The child's end in its group (exit status, OOM kills), as a row.
@@ -720,13 +784,13 @@ fn no_swap_part(
     let (mut sb, mech) = match Sandbox::create_for_swap(own, limit, SwapRule::Deny) {
         Ok(v) => v,
         Err(crate::cgroup_sandbox::Refusal(why)) => {
-            ctx.ui.say(&format!("[no swap] skipped: {why}"));
-            r.skip(format!("no-swap: {why}"));
+            Skip::new("swap.skip.no_swap", &[("why", why)]).record(ctx, r);
             return Ok(());
         }
     };
-    ctx.ui.say(&format!(
-        "[no swap] the same child, with swap denied to its cgroup only ({mech})"
+    ctx.ui.say(&tr(
+        "swap.say.no_swap_start",
+        &[("mechanism", &mech.to_string())],
     ));
     m.no_swap_mechanism = Some(mech);
     let before = sb.counters();
@@ -739,7 +803,10 @@ fn no_swap_part(
         Err(Gone::Ended) => {}
     }
     let end = ended_row("no-swap", t0, &mut sb, Some(before))?;
-    ctx.ui.say(&format!("[no swap] {}", end.outcome));
+    ctx.ui.say(&tr(
+        "swap.say.no_swap_end",
+        &[("outcome", &outcome_words(&end))],
+    ));
     r.push_row(&end);
     sb.remove()?;
     Ok(())

@@ -25,6 +25,7 @@ use nix::sys::signal::Signal;
 
 use super::Ctx;
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::output::Ui;
 use crate::probe::process::ProcHandle;
 use crate::report::{EndedBy, Report};
@@ -70,11 +71,11 @@ pub const INFO: super::Info = super::Info {
     needs: "-",
     page: include_str!("../../../experiments/watch.md"),
     plots: true,
-    chart: None,
+    chart: Some(view::chart_of_recorded),
     quick: None,
     key_figures: &["peak_rss_kib", "peak_rss_kernel_kib"],
     judge: checks::judge,
-    page_ja: None,
+    page_ja: Some(include_str!("../../../experiments/ja/watch.md")),
 };
 
 /// How the watching ended.
@@ -132,35 +133,35 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
                     copy_kib = kib;
                     pid
                 }
-                Err((code, why)) => return Ok(exec_failed(args, ctx, code, why)),
+                Err(not_run) => return Ok(exec_failed(args, ctx, not_run)),
             }
         }
     };
-    let what = if args.command.is_empty() {
-        format!("pid {pid}")
-    } else {
-        format!("'{}' (pid {pid})", args.command.join(" "))
-    };
+    let what = view::what(pid, (!args.command.is_empty()).then_some(&args.command[..]));
     first_reading(pid, args.pss, child.is_some())?;
     let mut r = report_head(args, ctx, pid);
     let adopter = child.as_ref().map(|_| std::process::id() as i32);
     let mut tree = Tree::new(pid, args.interval.0, !args.no_children, adopter)
-        .with_context(|| format!("reading /proc/{pid}"))?;
+        .with_context(|| tr("watch.err.reading_proc", &[("pid", &pid.to_string())]))?;
     // The outputs' writer threads start after the fork above.
-    for line in ctx.stream.open(&r)? {
-        ui.say(&line);
+    for n in ctx.stream.open(&r)? {
+        ui.say(&n.text());
+        n.add_to(&mut r);
     }
-    ui.say(&format!(
-        "watching {what}{} every {}{}",
-        if args.no_children {
-            ""
-        } else {
-            " and its descendants"
-        },
-        args.interval,
-        args.duration
-            .map(|d| format!(" for up to {d}"))
-            .unwrap_or_default()
+    let id = match (args.no_children, args.duration.is_some()) {
+        (false, false) => "watch.say.watching",
+        (false, true) => "watch.say.watching_for",
+        (true, false) => "watch.say.watching_alone",
+        (true, true) => "watch.say.watching_alone_for",
+    };
+    let duration = args.duration.map(|d| d.to_string()).unwrap_or_default();
+    ui.say(&tr(
+        id,
+        &[
+            ("what", &what),
+            ("interval", &args.interval.to_string()),
+            ("duration", &duration),
+        ],
     ));
     let mut w = Watched::default();
     let end = sample_loop(args, ctx, &mut tree, child.as_ref(), &mut w)?;
@@ -181,67 +182,53 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 
 fn validate(args: &Args) -> Result<()> {
     if args.interval.0 < Duration::from_millis(1) {
-        return Err(usage(format!(
-            "--interval {} is below the 1ms floor (e.g. --interval 1ms)",
-            args.interval
+        return Err(usage(tr(
+            "watch.err.interval_floor",
+            &[("interval", &args.interval.to_string())],
         )));
     }
     if args.pid.is_none() && args.command.is_empty() {
-        return Err(usage(
-            "say what to watch: --pid PID, or a command after -- (e.g. memlab watch -- sleep 1)",
-        ));
+        return Err(usage(tr("watch.err.nothing", &[])));
     }
     if let Some(p) = args.pid
         && p <= 0
     {
-        return Err(usage(format!(
-            "--pid {p} is not a process id (e.g. --pid 4242)"
-        )));
+        return Err(usage(tr("watch.err.bad_pid", &[("pid", &p.to_string())])));
     }
     Ok(())
 }
 
 /// The first reading says whether this process can be watched at all.
 fn first_reading(pid: i32, pss: bool, ours: bool) -> Result<()> {
+    let p = pid.to_string();
+    let p = [("pid", p.as_str())];
     let target = match ProcHandle::new(pid) {
         Ok(h) => h,
         Err(e) if is_denied(&e) => {
-            return Err(e.context(format!(
-                "memlab may not read /proc/{pid} (run as its user or root)"
-            )));
+            return Err(e.context(tr("watch.err.denied", &p)));
         }
         Err(_) => {
-            return Err(usage(format!(
-                "no process with pid {pid} (it may have exited already; see ps -e)"
-            )));
+            return Err(usage(tr("watch.err.no_process", &p)));
         }
     };
     match target.sample() {
         Ok(s) if s.vsz_kib == 0 && !ours => {
-            return Err(usage(format!(
-                "pid {pid} has no user memory to watch (a kernel thread, or exiting)"
-            )));
+            return Err(usage(tr("watch.err.no_memory", &p)));
         }
         Ok(_) => {}
         Err(e) if is_gone(&e) && !ours => {
-            return Err(usage(format!(
-                "no process with pid {pid} (it exited already)"
-            )));
+            return Err(usage(tr("watch.err.exited", &p)));
         }
         Err(e) if is_gone(&e) => {}
         Err(e) => {
-            return Err(e.context(format!(
-                "memlab may not read /proc/{pid} (run as its user or root)"
-            )));
+            return Err(e.context(tr("watch.err.denied", &p)));
         }
     }
     if pss
         && let Err(e) = target.rollup()
         && !is_gone(&e)
     {
-        return Err(e.context(format!(
-            "--pss reads /proc/{pid}/smaps_rollup, which needs ptrace access (same user, or root)"
-        )));
+        return Err(e.context(tr("watch.err.pss_denied", &p)));
     }
     Ok(())
 }
@@ -354,6 +341,9 @@ fn sample_loop(
         w.online.push(&row);
         w.chart.push(&row);
         ctx.stream.push(&row);
+        // A long interval: hand the row to the outputs now, not after the
+        // sleep (the first row of `--interval 10s` would wait 10 s).
+        ctx.stream.before_idle(interval);
         w.root_cminflt = s.root_cminflt;
         sampler.record();
     };
@@ -392,16 +382,23 @@ fn end_command(
         tree.add_reaped(&gone);
     }
     let killed = got.is_none();
-    match (&got, first) {
-        (Some(e), _) => ui.say(&match (e.exit_code, e.signal) {
-            (Some(code), _) => format!("{what} exited with status {code}"),
-            (_, Some(sig)) => format!("{what} was ended by {}", sig.as_str()),
-            _ => format!("{what} ended"),
-        }),
-        (None, _) => ui.say(&format!(
-            "{what} did not end within {GRACE:?}: killed (SIGKILL)"
-        )),
-    }
+    ui.say(&match &got {
+        Some(e) => match (e.exit_code, e.signal) {
+            (Some(code), _) => tr(
+                "watch.say.exited",
+                &[("what", what), ("code", &code.to_string())],
+            ),
+            (_, Some(sig)) => tr(
+                "watch.say.signalled",
+                &[("what", what), ("signal", sig.as_str())],
+            ),
+            _ => tr("watch.say.ended", &[("what", what)]),
+        },
+        None => tr(
+            "watch.say.killed",
+            &[("what", what), ("grace", &format!("{GRACE:?}"))],
+        ),
+    });
     Some(CommandEnd { exit: got, killed })
 }
 
@@ -429,38 +426,48 @@ fn finish(args: &Args, ctx: &Ctx, r: &mut Report, f: Finish<'_>) {
     }
     ctx.stream
         .set_view_rows(kept.iter().map(|(i, _)| *i as usize).collect());
+    // The chart from the bounded series kept while sampling: the rows
+    // themselves were streamed, not kept. `chart_of_recorded` draws the same
+    // from a saved JSON's rows.
     r.chart = Some(w.chart.chart(what, !args.no_children));
     if m.single_process
         && let (Some(s), Some(k)) = (m.peak_rss_kib, m.peak_rss_kernel_kib)
         && (s as f64) < k as f64 * PEAK_SHARE_MIN
         && !m.kernel_peak_before_watch
     {
-        r.note(format!(
-            "the sampled peak ({s} KiB) is below {:.0}% of the kernel's own ({k} KiB): the interval missed the peak; sample faster (--interval)",
-            PEAK_SHARE_MIN * 100.0
-        ));
+        r.note_t(
+            "watch.note.missed_peak",
+            &[
+                ("sampled", &s.to_string()),
+                ("share", &format!("{:.0}", PEAK_SHARE_MIN * 100.0)),
+                ("kernel", &k.to_string()),
+            ],
+        );
     }
     if !args.no_children && m.procs_seen > 1 {
-        r.note("rss_kib sums the tree: pages shared between its processes count once per process, so it is an upper bound (--pss sums PSS, which splits them)");
+        r.note_t("watch.note.upper_bound", &[]);
     }
     if m.rows > kept.len() as u64 {
-        r.note(format!(
-            "the table shows {} of {} rows (evenly spaced, the RSS peak and the last); all are in --csv/--json",
-            kept.len(),
-            m.rows
-        ));
+        r.note_t(
+            "watch.note.table_rows",
+            &[
+                ("shown", &kept.len().to_string()),
+                ("total", &m.rows.to_string()),
+            ],
+        );
     }
     if m.rows_dropped > 0 {
-        r.note(format!(
-            "{} rows were dropped: the reader of the output did not keep up",
-            m.rows_dropped
-        ));
+        r.note_t("watch.note.dropped", &[("n", &m.rows_dropped.to_string())]);
     }
     if m.rows == 0 && end == End::Exited {
-        r.note("the process ended before the first sample; for a command, the kernel's own totals (wait4) are in rusage_*");
+        r.note_t("watch.note.ended_before_first", &[]);
     }
     if let Some(CommandEnd { killed: true, .. }) = exit {
-        r.note(format!("{what} was still running and was killed (SIGKILL)"));
+        let pid = r.params.get("pid").cloned().unwrap_or_default();
+        r.note_t(
+            "watch.note.killed",
+            &[("cmd", &args.command.join(" ")), ("pid", &pid.to_string())],
+        );
     }
     r.exit_status = Some(match (&exit, end) {
         (Some(CommandEnd { exit: Some(e), .. }), End::Exited) => status_of(e),
@@ -569,12 +576,15 @@ fn measured(args: &Args, ctx: &Ctx, f: &Finish<'_>) -> Measured {
 /// when the new program starts, or carries the errno when exec failed.
 /// `Ok(Err((status, why)))`: it could not be run (127 not found, 126 not
 /// executable, as a shell says).
-fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64), (i32, String)>> {
+/// The command could not be run: its status, its name and why.
+type NotRun = (i32, String, String);
+
+fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64), NotRun>> {
     let argv: Vec<CString> = cmd
         .iter()
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
-        .map_err(|_| usage("a command argument contains a NUL byte"))?;
+        .map_err(|_| usage(tr("watch.err.nul", &[])))?;
     let (rx, tx) = sys::chan()?;
     // Between fork and exec the child is a copy of memlab, and the kernel
     // keeps that copy's resident size in the command's ru_maxrss.
@@ -591,7 +601,10 @@ fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64),
         let _ = tx.send(&[e as i32 as u64]);
         127
     })?;
-    match rx.recv(1).context("waiting for the command to start")? {
+    match rx
+        .recv(1)
+        .with_context(|| tr("watch.err.waiting_start", &[]))?
+    {
         None => Ok(Ok((child, copy_kib))),
         Some(e) => {
             let _ = child.wait();
@@ -600,21 +613,19 @@ fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64),
                 nix::errno::Errno::ENOENT | nix::errno::Errno::ENOTDIR => 127,
                 _ => 126,
             };
-            Ok(Err((
-                code,
-                format!("cannot run '{}': {}", cmd[0], errno.desc()),
-            )))
+            Ok(Err((code, cmd[0].clone(), errno.desc().to_string())))
         }
     }
 }
 
 /// The command could not be run: say so, exit 127 or 126 as a shell does,
 /// and still write what there is (`ended_by: error`).
-fn exec_failed(args: &Args, ctx: &Ctx, code: i32, why: String) -> Report {
-    eprintln!("memlab: error: {why}");
+fn exec_failed(args: &Args, ctx: &Ctx, (code, cmd, why): NotRun) -> Report {
+    let a = [("cmd", cmd.as_str()), ("error", why.as_str())];
+    eprintln!("memlab: error: {}", tr("watch.err.cannot_run", &a));
     let mut r = report_head(args, ctx, 0);
     r.ended_by = EndedBy::Error;
-    r.note(why);
+    r.note_t("watch.err.cannot_run", &a);
     r.exit_status = Some(code);
     let m = Measured {
         end: "exec_failed".into(),

@@ -5,6 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use anyhow::Result;
+
+use crate::experiments::Recorded;
+use crate::i18n::tr;
+pub use crate::output::downsample::Downsample;
 use crate::report::{Chart, ChartKind, Series};
 
 /// One sample of the watched process tree.
@@ -112,74 +117,6 @@ impl TableKeep {
     }
 }
 
-/// A series of any length drawn from at most `2 × buckets` points: each
-/// bucket of consecutive samples keeps its lowest and its highest point, so
-/// every local peak survives; when the buckets run out, neighbours merge
-/// and each bucket covers twice as many samples.
-#[derive(Clone, Debug)]
-pub struct Downsample {
-    max_buckets: usize,
-    width: u64,
-    n: u64,
-    buckets: Vec<[(f64, f64); 2]>,
-}
-
-impl Downsample {
-    pub fn new(max_buckets: usize) -> Downsample {
-        Downsample {
-            max_buckets: max_buckets.max(2),
-            width: 1,
-            n: 0,
-            buckets: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, t: f64, v: f64) {
-        let b = (self.n / self.width) as usize;
-        self.n += 1;
-        if b < self.buckets.len() {
-            let [lo, hi] = &mut self.buckets[b];
-            if v < lo.1 {
-                *lo = (t, v);
-            }
-            if v > hi.1 {
-                *hi = (t, v);
-            }
-            return;
-        }
-        self.buckets.push([(t, v), (t, v)]);
-        if self.buckets.len() > self.max_buckets {
-            let merged = self
-                .buckets
-                .chunks(2)
-                .map(|c| match c {
-                    [a, b] => [
-                        if b[0].1 < a[0].1 { b[0] } else { a[0] },
-                        if b[1].1 > a[1].1 { b[1] } else { a[1] },
-                    ],
-                    [a] => *a,
-                    _ => unreachable!("chunks(2) yields one or two"),
-                })
-                .collect();
-            self.buckets = merged;
-            self.width *= 2;
-        }
-    }
-
-    /// The points in time order.
-    pub fn points(&self) -> Vec<(f64, f64)> {
-        let mut out = Vec::with_capacity(self.buckets.len() * 2);
-        for [lo, hi] in &self.buckets {
-            let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
-            out.push(*a);
-            if b != a {
-                out.push(*b);
-            }
-        }
-        out
-    }
-}
-
 /// The chart's series, downsampled as rows come.
 #[derive(Clone, Debug)]
 pub struct ChartData {
@@ -209,10 +146,14 @@ impl ChartData {
     }
 
     pub fn chart(&self, what: &str, tree: bool) -> Chart {
-        let rss_name = if tree { "RSS (sum)" } else { "RSS" };
+        let rss_name = if tree {
+            tr("watch.title.rss_sum", &[])
+        } else {
+            "RSS".into()
+        };
         let rss = self.rss.points();
         let mut series = vec![Series {
-            name: rss_name.into(),
+            name: rss_name,
             points: rss.clone(),
         }];
         let pss = self.pss.points();
@@ -233,8 +174,8 @@ impl ChartData {
             });
         }
         Chart {
-            title: format!("memlab watch {what}"),
-            x_label: "time (s)".into(),
+            title: tr("watch.title.chart", &[("what", what)]),
+            x_label: tr("watch.title.x", &[]),
             y_label: "MiB".into(),
             kind: ChartKind::Lines {
                 series,
@@ -242,6 +183,48 @@ impl ChartData {
             },
         }
     }
+}
+
+/// What is watched, for a person: the command and its pid, or the pid.
+pub fn what(pid: i32, command: Option<&[String]>) -> String {
+    let pid = pid.to_string();
+    match command {
+        Some(c) => tr(
+            "watch.say.what_cmd",
+            &[("cmd", &c.join(" ")), ("pid", &pid)],
+        ),
+        None => tr("watch.say.what_pid", &[("pid", &pid)]),
+    }
+}
+
+/// The chart from a saved run: every recorded row goes through the same
+/// bounded downsampling a run does as it samples, so the chart of a JSON
+/// (which holds all the rows) looks like the run's own. None without rows.
+pub fn chart_of_recorded(rec: &Recorded<'_>) -> Result<Option<Chart>> {
+    if rec.rows.is_empty() {
+        return Ok(None);
+    }
+    let mut data = ChartData::default();
+    for (i, row) in rec.rows.iter().enumerate() {
+        let row: Row = serde_json::from_value(serde_json::Value::Object(row.clone()))
+            .map_err(|e| crate::error::usage(format!("row {} of the recorded data: {e}", i + 1)))?;
+        data.push(&row);
+    }
+    let pid = rec
+        .params
+        .get("pid")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0) as i32;
+    let command: Option<Vec<String>> = rec
+        .params
+        .get("command")
+        .and_then(|c| serde_json::from_value(c.clone()).ok());
+    let tree = rec
+        .params
+        .get("children")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    Ok(Some(data.chart(&what(pid, command.as_deref()), tree)))
 }
 
 #[cfg(test)]
@@ -271,25 +254,44 @@ mod tests {
         assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
+    /// The chart of a saved run (every row) is the chart the run drew from
+    /// its bounded series: the same series, the same points.
     #[test]
-    fn downsampling_is_bounded_and_keeps_every_spike() {
-        let mut d = Downsample::new(64);
-        let spikes = [777u64, 40_001, 99_998];
-        for i in 0..100_000u64 {
-            let v = if spikes.contains(&i) {
-                500.0
-            } else {
-                (i % 7) as f64
-            };
-            d.push(i as f64, v);
+    fn the_chart_of_the_recorded_rows_is_the_runs_chart() {
+        let rows: Vec<Row> = (0..5_000u64)
+            .map(|i| Row {
+                t_s: i as f64 / 1000.0,
+                nprocs: 1,
+                vsz_kib: 9_000,
+                rss_kib: 1_000 + (i * 7919) % 3_000,
+                pss_kib: (i % 10 == 0).then_some(500 + i % 300),
+                ..Row::default()
+            })
+            .collect();
+        let mut run = ChartData::default();
+        for r in &rows {
+            run.push(r);
         }
-        let p = d.points();
-        assert!(p.len() <= 128, "{}", p.len());
-        for s in spikes {
-            assert!(p.contains(&(s as f64, 500.0)), "spike at {s} lost");
+        let command = vec!["sleep".to_string(), "5".to_string()];
+        let f = crate::experiments::fixture::Fixture::new("watch")
+            .param("pid", 42)
+            .param("command", &command)
+            .param("children", true)
+            .rows(&rows);
+        let from_json = chart_of_recorded(&Recorded::of(&f)).unwrap().unwrap();
+        let run = run.chart(&what(42, Some(&command)), true);
+        assert_eq!(from_json.title, run.title);
+        let (ChartKind::Lines { series: a, .. }, ChartKind::Lines { series: b, .. }) =
+            (&from_json.kind, &run.kind)
+        else {
+            panic!("line charts")
+        };
+        let names = |s: &[Series]| s.iter().map(|x| x.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(a), names(b));
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.points, y.points, "{}", x.name);
+            assert!(x.points.len() <= 2 * CHART_BUCKETS, "{}", x.points.len());
         }
-        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
-        assert!(p.iter().any(|x| x.1 == 0.0), "the lows stay too");
     }
 
     #[test]

@@ -28,4 +28,55 @@ super::catalogue! {
         "すべてのページに触れた後は、システムのメモリ使用量はそれ以上増えない";
     "check.system_used_back_after_exit" => "when the process ends, its memory is given back",
         "プロセスが終わると、そのメモリは解放される";
+
+    // ---- narration ----
+    "demand_paging.say.start" => "worker {pid}: reserve {size} then touch it at {rate} ({steps} steps of {step_kib} KiB), sampling every {interval}",
+        "ワーカー {pid}: {size} を確保し、{rate} の速さで触れていきます（{step_kib} KiB ずつ {steps} 回）。{interval} ごとに測定します";
+
+    // ---- notes ----
+    "demand_paging.note.table_selection" => "the table shows {shown} of {rows} rows (the first and last of each phase, one per second or fewer); all are in --csv/--json",
+        "表には {rows} 行のうち {shown} 行を示します（各段階の最初と最後の行と、1秒に1行以下）。すべての行は --csv/--json にあります";
+    "demand_paging.note.used_adj" => "system used is `used` minus the free pages parked in per-CPU lists (mem_used_adj_kib); /proc/zoneinfo was re-read every {every} sample(s) and at each phase change",
+        "システムの使用量は、`used` から CPU ごとのリストに置かれた空きページを引いた値です（mem_used_adj_kib）。/proc/zoneinfo は {every} 回の測定ごとと、段階が変わるたびに読み直しました";
+    "demand_paging.note.interrupted" => "interrupted during {phase}: worker {pid} killed and reaped; checks that need the missing phases are skipped",
+        "{phase} の段階で中断されました。ワーカー {pid} を終了させて回収しました。測れなかった段階が必要なチェックは行いません";
+
+    // ---- errors ----
+    "demand_paging.err.size_zero" => "--size must be more than 0 (e.g. --size 100M)",
+        "--size は 0 より大きくしてください（例: --size 100M）";
+    "demand_paging.err.interval_floor" => "--interval {interval} is below the 1ms floor (e.g. --interval 1ms)",
+        "--interval {interval} は下限の 1ms より短すぎます（例: --interval 1ms）";
+    "demand_paging.err.rate_zero" => "--rate must be more than 0 (e.g. --rate 10M/s)",
+        "--rate は 0 より大きくしてください（例: --rate 10M/s）";
+    "demand_paging.err.rate_too_slow" => "--rate {rate} would take {seconds} s to touch {size}: more than an hour (e.g. --rate 10M/s)",
+        "--rate {rate} では {size} に触れ終わるまで {seconds} 秒かかり、1時間を超えます（例: --rate 10M/s）";
+    "demand_paging.err.waiting" => "waiting for the worker", "ワーカーの応答を待てませんでした";
+    "demand_paging.err.commanding" => "commanding the worker", "ワーカーに指示を送れませんでした";
+    "demand_paging.err.reading_pipe" => "reading the worker's pipe", "ワーカーからのパイプを読めませんでした";
+    "demand_paging.err.not_ready" => "the worker {pid} ended before it was ready",
+        "ワーカー {pid} が準備を終える前に終了しました";
+    "demand_paging.err.unexpected" => "unexpected message {msg} from the worker",
+        "ワーカーから思いがけないメッセージ {msg} が届きました";
+    "demand_paging.err.ended_before_reserving" => "the worker {pid} ended before reserving",
+        "ワーカー {pid} がメモリを確保する前に終了しました";
+    "demand_paging.err.hidepid" => "cannot read /proc/{pid} although the worker runs (/proc mounted with hidepid?)",
+        "ワーカーは動いているのに /proc/{pid} を読めません（/proc が hidepid 付きでマウントされていませんか）";
+    "demand_paging.err.died" => "the worker {pid} died unexpectedly ({how})",
+        "ワーカー {pid} が思いがけず終了しました（{how}）";
+    "demand_paging.err.reserve_failed" => "the worker could not reserve {size} bytes: {error}",
+        "ワーカーは {size} バイトを確保できませんでした: {error}";
+
+    // ---- option help ----
+    "help.opt.demand-paging.size" => "How much the worker reserves and then touches (binary units: 100M = 100 MiB)",
+        "ワーカーが確保して触れるメモリの大きさ（2進の単位: 100M = 100 MiB）";
+    "help.opt.demand-paging.rate" => "How fast it touches, e.g. 10M/s (the document's pace), or max",
+        "触れる速さ。例えば 10M/s（文書の速さ）、または max（できるだけ速く）";
+    "help.opt.demand-paging.interval" => "Time between two samples (at least 1ms)",
+        "測定の間隔（1ms 以上）";
+    "help.opt.demand-paging.hold" => "How long each quiet phase (before-alloc, allocated, touched, exited) lasts; the document waits about a second",
+        "何もしない各段階（before-alloc、allocated、touched、exited）の長さ。文書ではおよそ1秒待ちます";
+    "help.opt.demand-paging.thp" => "Ask for transparent huge pages (MADV_HUGEPAGE, 2 MiB-aligned region) instead of 4 KiB pages",
+        "4 KiB のページの代わりに透過的ヒュージページを求めます（MADV_HUGEPAGE、2 MiB 境界にそろえた領域）";
+    "help.opt.demand-paging.force" => "Run even if SIZE is more than half of the available memory",
+        "SIZE が利用可能なメモリの半分を超えていても実行します";
 }

@@ -18,4 +18,39 @@ super::catalogue! {
         "ヒュージページを使うプロセスの fork() は速い";
     "check.hugetlb_fork_is_faster" => "fork() of a process backed by hugetlb pages is faster",
         "hugetlb のヒュージページを使うプロセスの fork() は速い";
+
+    // ---- narration ----
+    "hugepage.say.variant" => "{variant}: touching {size} in a fresh child, then timing {forks} forks of it",
+        "{variant}: 新しい子プロセスで {size} のメモリに触れ、その子プロセスの fork() の時間を {forks} 回測ります";
+
+    // ---- skipped parts ----
+    "hugepage.skip.thp_off" => "thp: transparent huge pages are `{mode}` on this host (/sys/kernel/mm/transparent_hugepage/enabled); memlab never changes that setting",
+        "thp: このホストでは透過的ヒュージページの設定が `{mode}` です（/sys/kernel/mm/transparent_hugepage/enabled）。memlab はこの設定を変えません";
+    "hugepage.skip.hugetlb_pool" => "hugetlb: {size} needs {needed} huge pages of {huge} but HugePages_Free is {free} (HugePages_Total {total}); an administrator can reserve them with `sysctl vm.nr_hugepages={reserve}` — memlab never changes it",
+        "hugetlb: {size} には {huge} のヒュージページが {needed} 個要りますが、HugePages_Free は {free} です（HugePages_Total は {total}）。管理者は `sysctl vm.nr_hugepages={reserve}` で予約できます。memlab はこの設定を変えません";
+    "hugepage.skip.hugetlb_map" => "hugetlb: mmap(MAP_HUGETLB) of {size} failed: {error}",
+        "hugetlb: {size} の mmap(MAP_HUGETLB) に失敗しました: {error}";
+
+    // ---- errors ----
+    "hugepage.err.advise" => "{variant}: {why}",
+        "{variant}: 領域の準備に失敗しました: {why}";
+    "hugepage.err.map" => "{variant}: mmap of {size} failed: {error}",
+        "{variant}: {size} の mmap に失敗しました: {error}";
+
+    // ---- the chart ----
+    "hugepage.title.chart" => "{size} touched: huge pages vs 4 KiB pages",
+        "{size} に触れたとき: ヒュージページと 4 KiB のページの比較";
+    "hugepage.title.x" => "measure", "測定項目";
+    "hugepage.title.y" => "% of the 4 KiB-page run", "4 KiB のページでの値に対する割合（%）";
+    "hugepage.title.minflt" => "minor faults", "マイナーフォルト";
+    "hugepage.title.pte" => "VmPTE added", "増えた VmPTE";
+    "hugepage.title.fork" => "fork time (median)", "fork の時間（中央値）";
+
+    // ---- option help (the English is the doc comment) ----
+    "help.opt.hugepage.size" => "How much to touch in each variant (binary units: 128M = 128 MiB)",
+        "各方式で触れるメモリの量（2進の単位: 128M = 128 MiB）";
+    "help.opt.hugepage.forks" => "How many forks to time per variant (the median is compared)",
+        "方式ごとに時間を測る fork の回数（中央値で比べます）";
+    "help.opt.hugepage.force" => "Run even if SIZE is more than half of the available memory",
+        "SIZE が利用可能なメモリの半分を超えても実行します";
 }

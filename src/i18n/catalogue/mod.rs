@@ -39,6 +39,7 @@ mod oom;
 mod page_cache;
 mod page_table;
 mod segv;
+mod shared;
 mod swap;
 mod watch;
 
@@ -61,6 +62,7 @@ pub static PARTS: &[&[Message]] = &[
     swap::MESSAGES,
     watch::MESSAGES,
     lab::MESSAGES,
+    shared::MESSAGES,
 ];
 
 /// Every message memlab renders in the reader's language.
@@ -280,6 +282,16 @@ mod core {
         "html.skipped" => "Skipped:", "省略:";
         "html.data" => "Data:", "データ:";
 
+        // ---- output streams ----
+        "out.partial_kept" => "{partial} is there, left by a run that did not finish; it is kept (this run writes {chosen} until it ends)",
+                              "{partial} があります。終わらなかった実行が残したものなので、そのまま残します（この実行は終わるまで {chosen} に書きます）";
+        "out.last_rows_not_taken" => "{output}: the reader did not take the last rows; they were not written",
+                                     "{output}: 読み手が最後の行を受け取らなかったため、それらの行は書き出されませんでした";
+        "out.reader_left" => "the reader of the output left: sampling stopped there",
+                             "出力の読み手がいなくなったため、そこで測定をやめました";
+        "out.rows_dropped" => "{n} rows were dropped: the reader of the output did not keep up",
+                              "出力の読み手が追いつかなかったため、{n} 行を書き出せませんでした";
+
         // ---- help ----
         "help.about" => "Run the experiments of a Linux memory-management chapter on this host, measure them with the kernel's own counters, and check each claim.",
                         "Linux のメモリ管理の章の実験をこのホストで実行し、カーネル自身のカウンタで測定して、各主張を確かめます。";
@@ -303,8 +315,8 @@ mod core {
                       "マニュアルページ（roff）を標準出力に書き出します: memlab man | man -l -";
         "help.arg.csv" => "Write the rows as CSV to PATH (no PATH or `-`: stdout)",
                           "行を CSV で PATH に書き出します（PATH なしか `-` なら標準出力）";
-        "help.arg.json" => "Write {schema_version, experiment, ended_by, meta, params, measurements, summary, rows, checks, ...} as JSON to PATH (no PATH or `-`: stdout)",
-                           "実行結果すべて（meta、params、measurements、summary、rows、checks など）を JSON で PATH に書き出します（PATH なしか `-` なら標準出力）";
+        "help.arg.json" => "Write {schema_version, experiment, ended_by, meta, params, measurements, summary, columns, rows, checks, notes, skipped, said, interrupted, table_rows, table_hide} as JSON to PATH (no PATH or `-`: stdout); a run that streams its rows writes ended_by, measurements and summary after rows",
+                           "{schema_version, experiment, ended_by, meta, params, measurements, summary, columns, rows, checks, notes, skipped, said, interrupted, table_rows, table_hide} を JSON で PATH に書き出します（PATH なしか `-` なら標準出力）。行を取りながら書き出す実行では、ended_by、measurements、summary は rows の後に来ます";
         "help.arg.quiet" => "No narration and no progress bar", "途中経過の説明も進行表示も出しません";
         "help.arg.plot" => "Draw an SVG chart to PATH", "SVG のグラフを PATH に描きます";
         "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",

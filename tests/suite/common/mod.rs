@@ -2,6 +2,7 @@
 //! and JSON with real parsers.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod rejudge;
 
 use std::collections::HashMap;

@@ -3,8 +3,9 @@
 
 use anyhow::Result;
 
-use crate::error::{exit, usage};
+use crate::error::{exit, print as print_error, usage_t};
 use crate::experiments::{self, ALL, Ctx, Experiment};
+use crate::i18n::tr;
 use crate::output::{Emitted, OutputArgs, Plan};
 use crate::probe::host::Meta;
 use crate::report::{EndedBy, EndedEarly, Report, SCHEMA_VERSION};
@@ -81,7 +82,7 @@ pub fn run_one(
         match ctx.stream.finish(&report) {
             Ok(notes) => notes.iter().for_each(|n| ctx.ui.say(&n.text())),
             Err(e) => {
-                eprintln!("memlab: error: {e:#}");
+                crate::error::print(&format!("{e:#}"));
                 emitted.failed += 1;
             }
         }
@@ -90,13 +91,9 @@ pub fn run_one(
         plan.emit(&report)
     };
     match (why, report.ended_by) {
-        (Some(why), _) => eprintln!("memlab: error: {why}; what was measured was written"),
-        (None, EndedBy::WorkerDied) => eprintln!(
-            "memlab: error: the worker died before the run ended; what was measured was written"
-        ),
-        (None, EndedBy::Error) => {
-            eprintln!("memlab: error: the run stopped on an error; what was measured was written")
-        }
+        (Some(why), _) => print_error(&tr("err.written_anyway", &[("why", &why)])),
+        (None, EndedBy::WorkerDied) => print_error(&tr("err.worker_died", &[])),
+        (None, EndedBy::Error) => print_error(&tr("err.run_stopped", &[])),
         _ => {}
     }
     Ok(status_of(&report, emitted))
@@ -158,9 +155,7 @@ pub fn explain(name: &str) -> Result<i32> {
         match experiments::find(name) {
             Some(i) => i.page,
             None => {
-                return Err(usage(format!(
-                    "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)"
-                )));
+                return Err(usage_t("err.explain.unknown", &[("name", name)]));
             }
         }
     };
@@ -180,56 +175,41 @@ pub fn explain(name: &str) -> Result<i32> {
 
 /// Read a JSON memlab wrote and check that it is one this memlab can judge.
 pub fn read_run(path: &std::path::Path) -> Result<Report> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        usage(format!(
-            "cannot read '{}' ({e}); give a JSON that memlab wrote, e.g. memlab cow --json cow.json",
-            path.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        usage(format!(
-            "'{}' is not JSON ({e}); give a JSON that memlab wrote",
-            path.display()
-        ))
-    })?;
+    let shown = path.display().to_string();
+    let p = ("path", shown.as_str());
+    let with_cause =
+        |id: &str, e: &dyn std::fmt::Display| usage_t(id, &[p, ("cause", &e.to_string())]);
+    let bytes = std::fs::read(path).map_err(|e| with_cause("err.judge.cannot_read", &e))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| with_cause("err.judge.not_json", &e))?;
     let name = value
         .get("experiment")
         .and_then(|v| v.as_str())
         .filter(|_| value.get("rows").is_some() && value.get("meta").is_some())
-        .ok_or_else(|| {
-            usage(format!(
-                "'{}' is not a memlab JSON (no experiment, meta and rows)",
-                path.display()
-            ))
-        })?
+        .ok_or_else(|| usage_t("err.judge.not_memlab", &[p]))?
         .to_string();
+    let reads = SCHEMA_VERSION.to_string();
     match value.get("schema_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(SCHEMA_VERSION) => {}
         Some(v) => {
-            return Err(usage(format!(
-                "'{}' has schema_version {v}; this memlab reads {SCHEMA_VERSION}",
-                path.display()
-            )));
+            let version = v.to_string();
+            return Err(usage_t(
+                "err.judge.schema",
+                &[p, ("version", &version), ("reads", &reads)],
+            ));
         }
         None => {
-            return Err(usage(format!(
-                "'{}' has no schema_version (written by a memlab before 0.2); this memlab reads {SCHEMA_VERSION}",
-                path.display()
-            )));
+            return Err(usage_t("err.judge.no_schema", &[p, ("reads", &reads)]));
         }
     }
     if experiments::find(&name).is_none() {
-        return Err(usage(format!(
-            "'{}' is a run of '{name}', which this memlab does not know",
-            path.display()
-        )));
+        return Err(usage_t(
+            "err.judge.unknown_experiment",
+            &[p, ("name", &name)],
+        ));
     }
-    let mut report: Report = serde_json::from_value(value).map_err(|e| {
-        usage(format!(
-            "'{}' is not a memlab JSON this memlab can read: {e}",
-            path.display()
-        ))
-    })?;
+    let mut report: Report =
+        serde_json::from_value(value).map_err(|e| with_cause("err.judge.unreadable", &e))?;
     report.columns_from_rows();
     Ok(report)
 }

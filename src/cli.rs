@@ -83,98 +83,60 @@ pub fn command_in(lang: crate::i18n::Lang) -> clap::Command {
             s
         });
     }
-    japanese_frame(cmd, &t)
+    // clap's own words: its help and version flags (made when the command
+    // is built), the headings.
+    let mut cmd = cmd;
+    cmd.build();
+    clap_words_in(cmd, &t)
 }
 
-/// clap's own words around the help (the usage line, the headings, the
-/// help and version flags, defaults and possible values) in Japanese, for
-/// the command and each subcommand. Defaults and possible values are
-/// written into each option's help, since clap prints them in English.
-fn japanese_frame(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Command {
-    use clap::{Arg, ArgAction};
-    // clap takes headings as static text (built once per process).
-    let commands: &'static str = t("help.commands").leak();
-    let arguments: &'static str = t("help.arguments").leak();
-    let options: &'static str = t("help.options").leak();
-    let frame = |c: clap::Command| {
-        let template = format!(
-            "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
-            t("help.usage")
-        );
-        let c = c
-            .help_template(template)
-            .subcommand_help_heading(commands)
-            .disable_help_flag(true)
-            .arg(
-                Arg::new("help")
-                    .short('h')
-                    .long("help")
-                    .action(ArgAction::Help)
-                    .help(t("help.help_flag")),
-            );
-        let ids: Vec<String> = c.get_arguments().map(|a| a.get_id().to_string()).collect();
-        ids.iter().fold(c, |c, id| {
-            c.mut_arg(id.as_str(), |a| {
-                let heading = if a.is_positional() {
-                    arguments
-                } else {
-                    options
-                };
-                let mut extra = Vec::new();
-                let takes = a.get_action().takes_values();
-                let defaults: Vec<String> = a
-                    .get_default_values()
-                    .iter()
-                    .map(|v| v.to_string_lossy().into_owned())
-                    .collect();
-                if takes && !defaults.is_empty() && !a.is_hide_default_value_set() {
-                    extra.push(t_with(t, "help.default", &defaults.join(", ")));
-                }
-                let values: Vec<String> = a
-                    .get_possible_values()
-                    .iter()
-                    .filter(|v| !v.is_hide_set())
-                    .map(|v| v.get_name().to_string())
-                    .collect();
-                if takes && !values.is_empty() && !a.is_hide_possible_values_set() {
-                    extra.push(t_with(t, "help.possible", &values.join(", ")));
-                }
-                let help = a.get_help().map(ToString::to_string).unwrap_or_default();
-                let a = a.help_heading(heading);
-                let a = if takes {
-                    a.hide_default_value(true).hide_possible_values(true)
-                } else {
-                    a
-                };
-                if extra.is_empty() {
-                    a
-                } else {
-                    a.help(format!("{help}（{}）", extra.join("。")))
-                }
-            })
+/// clap's own words in a built command and its subcommands, from the
+/// catalogue: the help and version flags, the usage, command, argument and
+/// option headings.
+fn clap_words_in(cmd: clap::Command, t: &dyn Fn(&str) -> String) -> clap::Command {
+    let command = cmd.get_name().to_string();
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        t("help.heading.usage")
+    );
+    // clap keeps headings as `&'static str`: made once per process.
+    let leak = |id: &str| -> &'static str { Box::leak(t(id).into_boxed_str()) };
+    let (options, arguments) = (leak("help.heading.options"), leak("help.heading.arguments"));
+    let mut cmd = cmd
+        .help_template(template)
+        .subcommand_help_heading(leak("help.heading.commands"));
+    let args: Vec<(String, bool, bool)> = cmd
+        .get_arguments()
+        .map(|a| {
+            (
+                a.get_id().to_string(),
+                a.is_positional(),
+                a.get_help_heading().is_none(),
+            )
         })
-    };
+        .collect();
+    for (id, positional, default_heading) in args {
+        cmd = cmd.mut_arg(id.as_str(), |mut a| {
+            if default_heading {
+                a = a.help_heading(if positional { arguments } else { options });
+            }
+            match id.as_str() {
+                "help" => a
+                    .help(t("help.flag.help"))
+                    .long_help(t("help.flag.help_long")),
+                "version" => a.help(t("help.flag.version")),
+                _ => values_in(a, &command),
+            }
+        });
+    }
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
-    let cmd = frame(
-        cmd.disable_version_flag(true).arg(
-            Arg::new("version")
-                .short('V')
-                .long("version")
-                .action(ArgAction::Version)
-                .help(t("help.version_flag")),
-        ),
-    );
-    names
-        .iter()
-        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, frame))
-}
-
-/// A help message with its one `{value}` filled.
-fn t_with(t: &dyn Fn(&str) -> String, id: &str, value: &str) -> String {
-    crate::i18n::fill(&t(id), &[("value", value)])
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |s| clap_words_in(s, t));
+    }
+    cmd
 }
 
 #[derive(Subcommand, Debug)]
@@ -227,6 +189,68 @@ Exit status:
 When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
 with CMD's status instead (see memlab explain watch).";
 
+/// clap's `[default: X]` and `[possible values: a, b]` after an option's
+/// help, in the catalogue's words; a value's own help from
+/// `help.val.COMMAND.ARG.VALUE` where the catalogue has it (else its doc
+/// comment).
+fn values_in(a: clap::Arg, command: &str) -> clap::Arg {
+    use crate::i18n::tr;
+    let mut a = a;
+    let mut extra = String::new();
+    let defaults: Vec<String> = a
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    let takes_values = a.get_action().takes_values();
+    if !defaults.is_empty() && !a.is_hide_default_value_set() && takes_values {
+        extra.push_str(&tr("help.default", &[("values", &defaults.join(", "))]));
+        a = a.hide_default_value(true);
+    }
+    let shown: Vec<clap::builder::PossibleValue> = a
+        .get_possible_values()
+        .into_iter()
+        .filter(|v| !v.is_hide_set())
+        .collect();
+    // Values with their own help are listed under the long help, one a
+    // line, as clap does.
+    let (mut listed, mut short_only) = (String::new(), String::new());
+    if !shown.is_empty() && !a.is_hide_possible_values_set() && takes_values {
+        let names: Vec<&str> = shown.iter().map(|v| v.get_name()).collect();
+        short_only = tr("help.possible", &[("values", &names.join(", "))]);
+        if shown.iter().any(|v| v.get_help().is_some()) {
+            listed = format!("\n\n{}", tr("help.possible_heading", &[]));
+            let arg = a.get_id().to_string();
+            for v in &shown {
+                // `help.val.COMMAND.ARG.VALUE` when the catalogue has it.
+                let id = format!("help.val.{command}.{arg}.{}", v.get_name());
+                let help = crate::i18n::lookup(&id)
+                    .map(|_| tr(&id, &[]))
+                    .or_else(|| v.get_help().map(ToString::to_string))
+                    .unwrap_or_default();
+                listed.push_str(&format!("\n- {}: {help}", v.get_name()));
+            }
+        } else {
+            extra.push_str(&short_only);
+            short_only.clear();
+        }
+        a = a.hide_possible_values(true);
+    }
+    if extra.is_empty() && short_only.is_empty() {
+        return a;
+    }
+    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+    let long = a
+        .get_long_help()
+        .map(ToString::to_string)
+        .or_else(|| (!listed.is_empty()).then(|| help.clone()));
+    let a = a.help(format!("{help}{extra}{short_only}"));
+    match long {
+        Some(l) => a.long_help(format!("{l}{extra}{listed}")),
+        None => a,
+    }
+}
+
 /// The catalogue id of an option's help: its command's own
 /// (`help.opt.COMMAND.ARG`), else the shared one (`help.arg.ARG`) where
 /// its English is the option's doc comment `doc`.
@@ -250,9 +274,7 @@ pub fn help(command: Option<&str>) -> anyhow::Result<i32> {
         Some(name) => match cmd.find_subcommand_mut(name) {
             Some(sub) => sub.render_long_help(),
             None => {
-                return Err(crate::error::usage(format!(
-                    "no command '{name}' (e.g. memlab help cow; memlab list shows every experiment)"
-                )));
+                return Err(crate::error::usage_t("err.help.unknown", &[("name", name)]));
             }
         },
     };
@@ -316,6 +338,42 @@ pub fn man() -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    /// The exit statuses the Japanese help prints are the English ones'
+    /// translation: the catalogue's English is the help's.
+    #[test]
+    fn exit_status_in_the_catalogue_is_the_help_s() {
+        assert_eq!(
+            crate::i18n::lookup("help.exit_status").unwrap().en,
+            super::EXIT_STATUS
+        );
+    }
+
+    /// Every `help.val.COMMAND.ARG.VALUE` names a value memlab takes.
+    #[test]
+    fn every_value_help_names_a_real_value() {
+        let cmd = super::Cli::command();
+        for m in crate::i18n::messages().filter(|m| m.id.starts_with("help.val.")) {
+            let parts: Vec<&str> = m.id.splitn(5, '.').collect();
+            let [_, _, command, arg, value] = parts[..] else {
+                panic!("{}: not help.val.COMMAND.ARG.VALUE", m.id);
+            };
+            let sub = cmd
+                .find_subcommand(command)
+                .unwrap_or_else(|| panic!("{}", m.id));
+            let a = sub
+                .get_arguments()
+                .find(|a| a.get_id() == arg)
+                .unwrap_or_else(|| panic!("{}: no --{arg}", m.id));
+            let v = a
+                .get_possible_values()
+                .into_iter()
+                .find(|v| v.get_name() == value);
+            let v = v.unwrap_or_else(|| panic!("{}: no value {value}", m.id));
+            let doc = v.get_help().map(ToString::to_string).unwrap_or_default();
+            assert_eq!(m.en, doc, "{}: not the value's doc comment", m.id);
+        }
+    }
 
     /// Every option of a command has its help in the catalogue, and the
     /// catalogue's English is the doc comment's (so the two languages stay

@@ -20,6 +20,28 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
+/// A usage error from the catalogue: message `id` (`err.*`) in the reader's
+/// language, made where the error is (the language is set before anything
+/// can fail).
+pub fn usage_t(id: &str, args: &[(&str, &str)]) -> anyhow::Error {
+    usage(crate::i18n::tr(id, args))
+}
+
+/// `memlab: error: WHAT` in the reader's language (`err.line`).
+pub fn line(what: &str) -> String {
+    crate::i18n::tr("err.line", &[("what", what)])
+}
+
+/// Print [`line`] on stderr.
+pub fn print(what: &str) {
+    eprintln!("{}", line(what));
+}
+
+/// `memlab: warning: WHAT` on stderr, in the reader's language.
+pub fn warn(what: &str) {
+    eprintln!("{}", crate::i18n::tr("err.warning", &[("what", what)]));
+}
+
 /// Exit statuses (SPEC section 1).
 pub mod exit {
     pub const OK: i32 = 0;

@@ -33,6 +33,7 @@ pub fn run() -> i32 {
     // to allocate under a tiny address-space limit: one line, exit 1.
     if let Err(line) = sys::check_own_limits() {
         sys::print_raw_stderr(line);
+        sys::print_raw_stderr("\n");
         return exit::FAILED;
     }
     // memlab itself never dumps core (its deliberately faulting children
@@ -61,7 +62,7 @@ pub fn run() -> i32 {
         Err(e) => return clap_error(e),
     };
     if let Err(e) = sys::install_interrupt_handlers() {
-        eprintln!("memlab: error: {e:#}");
+        error::print(&format!("{e:#}"));
         return exit::FAILED;
     }
     // An experiment decides 130 itself from whether its report was cut
@@ -107,10 +108,8 @@ fn clap_error(e: clap::Error) -> i32 {
             }
         }
         ErrorKind::InvalidUtf8 => {
-            eprintln!(
-                "memlab: error: {} (see memlab --help)",
-                invalid_utf8_line(std::env::args_os().skip(1))
-            );
+            let line = invalid_utf8_line(std::env::args_os().skip(1));
+            error::print(&i18n::tr("err.see_help", &[("what", &line)]));
             exit::USAGE
         }
         _ => {
@@ -118,9 +117,8 @@ fn clap_error(e: clap::Error) -> i32 {
             let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
             let mut line = lines
                 .next()
-                .unwrap_or("bad command line")
-                .trim_start_matches("error: ")
-                .to_string();
+                .map(|l| l.trim_start_matches("error: ").to_string())
+                .unwrap_or_else(|| i18n::tr("err.bad_command_line", &[]));
             // "the following required arguments were not provided:" names
             // them on the next line.
             if line.ends_with(':')
@@ -129,17 +127,53 @@ fn clap_error(e: clap::Error) -> i32 {
                 line = format!("{line} {next}");
             }
             // An unknown choice: show the good ones on the same line.
-            let choices = match e.get(clap::error::ContextKind::ValidValue) {
-                Some(clap::error::ContextValue::Strings(v)) if !v.is_empty() => {
-                    format!(" (one of: {})", v.join(", "))
-                }
-                _ => String::new(),
+            // A bad value is said in the reader's language around our own
+            // words (why a size is not one); clap's other sentences stay
+            // as clap says them, inside ours.
+            let mut line = match value_line(&e) {
+                Some(l) => shorten_quoted(&l),
+                None => i18n::tr("err.clap", &[("what", &shorten_quoted(&line))]),
             };
-            let line = shorten_quoted(&line);
-            eprintln!("memlab: error: {line}{choices} (see memlab --help)");
+            if let Some(clap::error::ContextValue::Strings(v)) =
+                e.get(clap::error::ContextKind::ValidValue)
+                && !v.is_empty()
+            {
+                line = i18n::tr("err.one_of", &[("what", &line), ("values", &v.join(", "))]);
+            }
+            error::print(&i18n::tr("err.see_help", &[("what", &line)]));
             exit::USAGE
         }
     }
+}
+
+/// `invalid value 'V' for '--opt <OPT>': WHY` in the reader's language, for
+/// a value clap or one of our parsers refused.
+fn value_line(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        e.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return None;
+    }
+    let text = |k| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let (arg, value) = (
+        text(ContextKind::InvalidArg)?,
+        text(ContextKind::InvalidValue)?,
+    );
+    let args = [("arg", arg.as_str()), ("value", &value)];
+    Some(match std::error::Error::source(e) {
+        Some(why) => {
+            let why = why.to_string();
+            let mut a = args.to_vec();
+            a.push(("why", &why));
+            i18n::tr("err.value.why", &a)
+        }
+        None => i18n::tr("err.value", &args),
+    })
 }
 
 /// Name the option whose value is not valid UTF-8 (clap says only that
@@ -147,19 +181,21 @@ fn clap_error(e: clap::Error) -> i32 {
 fn invalid_utf8_line(args: impl Iterator<Item = std::ffi::OsString>) -> String {
     let args: Vec<std::ffi::OsString> = args.collect();
     let Some(i) = args.iter().position(|a| a.to_str().is_none()) else {
-        return "an argument is not valid UTF-8".into();
+        return i18n::tr("err.utf8.any", &[]);
     };
     let bad = args[i].to_string_lossy();
+    let option = |opt: &str| i18n::tr("err.utf8.option", &[("option", opt), ("value", &bad)]);
     if bad.starts_with("--")
         && let Some((opt, _)) = bad.split_once('=')
     {
-        return format!("the value of {opt} is not valid UTF-8 ('{bad}')");
+        return option(opt);
     }
     match i.checked_sub(1).and_then(|j| args[j].to_str()) {
-        Some(prev) if prev.starts_with('-') && prev != "--" => {
-            format!("the value of {prev} is not valid UTF-8 ('{bad}')")
-        }
-        _ => format!("argument {} ('{bad}') is not valid UTF-8", i + 1),
+        Some(prev) if prev.starts_with('-') && prev != "--" => option(prev),
+        _ => i18n::tr(
+            "err.utf8.nth",
+            &[("n", &(i + 1).to_string()), ("value", &bad)],
+        ),
     }
 }
 
@@ -186,7 +222,7 @@ fn shorten_quoted(line: &str) -> String {
 
 fn error_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<UsageError>().is_some() {
-        eprintln!("memlab: error: {}", shorten_quoted(&e.to_string()));
+        error::print(&shorten_quoted(&e.to_string()));
         return exit::USAGE;
     }
     if sys::interrupted() {
@@ -201,7 +237,7 @@ fn error_code(e: &anyhow::Error) -> i32 {
         // The reader went away (`memlab ... --csv | head`): end quietly.
         return exit::OK;
     }
-    eprintln!("memlab: error: {e:#}");
+    error::print(&format!("{e:#}"));
     exit::FAILED
 }
 

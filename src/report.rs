@@ -435,10 +435,16 @@ impl Report {
     }
 
     /// A line of `notes` or `skipped` in the current language: through the
-    /// catalogue message it came from, else as it is.
+    /// catalogue message it came from, else as it is (flagged under the
+    /// test-only language `mark`, see [`crate::i18n::flag_unmarked`]).
     pub fn shown(&self, line: &str) -> String {
-        self.said_for(line)
-            .map_or_else(|| crate::i18n::localize(line), Said::text)
+        self.said_for(line).map_or_else(
+            || {
+                let l = crate::i18n::localize(line);
+                crate::i18n::flag_unmarked(&l).unwrap_or(l)
+            },
+            Said::text,
+        )
     }
 
     /// The catalogue message a line of `notes` or `skipped` came from.

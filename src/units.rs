@@ -7,6 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::i18n::tr;
+
 const KIB: u64 = 1024;
 
 /// A number of bytes.
@@ -46,54 +48,74 @@ fn unit_multiplier(unit: &str) -> Option<u64> {
     })
 }
 
+/// A parse error in the reader's language: message `id` with `raw` (and
+/// `more`), then the example `example_id`.
+fn bad(id: &str, raw: &str, more: &[(&str, &str)], example_id: &str) -> String {
+    with_example(&why(id, raw, more), example_id)
+}
+
+/// Message `id` with `raw` and `more` filled in.
+fn why(id: &str, raw: &str, more: &[(&str, &str)]) -> String {
+    let mut args = vec![("raw", raw)];
+    args.extend_from_slice(more);
+    tr(id, &args)
+}
+
+/// `WHY (e.g. ...)` in the reader's language.
+fn with_example(why: &str, example_id: &str) -> String {
+    tr(
+        "err.example",
+        &[("why", why), ("example", &tr(example_id, &[]))],
+    )
+}
+
+/// A size, or why it is not one (without an example: the caller adds
+/// the one that fits, a size's or a rate's).
+fn parse_size(raw: &str) -> Result<Size, String> {
+    let s = raw.trim();
+    let no = |id: &str| why(id, raw, &[]);
+    if s.is_empty() {
+        return Err(tr("err.size.empty", &[]));
+    }
+    if s.starts_with('-') {
+        return Err(no("err.size.negative"));
+    }
+    let (num, unit) = split_number(s);
+    if num.is_empty() {
+        return Err(no("err.size.no_number"));
+    }
+    let mult = unit_multiplier(unit).ok_or_else(|| why("err.size.unit", raw, &[("unit", unit)]))?;
+    let bytes = if num.contains('.') {
+        let v: f64 = num.parse().map_err(|_| no("err.size.not_number"))?;
+        let b = v * mult as f64;
+        if !b.is_finite() || b >= u64::MAX as f64 {
+            return Err(no("err.size.too_large"));
+        }
+        // `1.5` bytes or `1.3K` (1331.2 bytes): not a whole number of
+        // bytes, so not what the user meant; refuse, never round.
+        if b.fract() != 0.0 {
+            return Err(no("err.size.fraction"));
+        }
+        b as u64
+    } else {
+        let v: u64 = num.parse().map_err(|_| no("err.size.too_large"))?;
+        v.checked_mul(mult)
+            .ok_or_else(|| no("err.size.too_large"))?
+    };
+    if bytes == 0 {
+        return Err(no("err.size.zero"));
+    }
+    // No machine has an exabyte: anything past 1 EiB is a typo.
+    if bytes > 1 << 60 {
+        return Err(no("err.size.too_large"));
+    }
+    Ok(Size(bytes))
+}
+
 impl FromStr for Size {
     type Err = String;
     fn from_str(raw: &str) -> Result<Size, String> {
-        let s = raw.trim();
-        let example = "e.g. 100M, 4K, 1G or 4096";
-        if s.is_empty() {
-            return Err(format!("empty size ({example})"));
-        }
-        if s.starts_with('-') {
-            return Err(format!("size '{raw}' is negative ({example})"));
-        }
-        let (num, unit) = split_number(s);
-        if num.is_empty() {
-            return Err(format!("size '{raw}' has no number ({example})"));
-        }
-        let mult = unit_multiplier(unit)
-            .ok_or_else(|| format!("size '{raw}' has an unknown unit '{unit}' ({example})"))?;
-        let bytes = if num.contains('.') {
-            let v: f64 = num
-                .parse()
-                .map_err(|_| format!("size '{raw}' is not a number ({example})"))?;
-            let b = v * mult as f64;
-            if !b.is_finite() || b >= u64::MAX as f64 {
-                return Err(format!("size '{raw}' is too large ({example})"));
-            }
-            // `1.5` bytes or `1.3K` (1331.2 bytes): not a whole number of
-            // bytes, so not what the user meant; refuse, never round.
-            if b.fract() != 0.0 {
-                return Err(format!(
-                    "size '{raw}' is not a whole number of bytes ({example})"
-                ));
-            }
-            b as u64
-        } else {
-            let v: u64 = num
-                .parse()
-                .map_err(|_| format!("size '{raw}' is too large ({example})"))?;
-            v.checked_mul(mult)
-                .ok_or_else(|| format!("size '{raw}' is too large ({example})"))?
-        };
-        if bytes == 0 {
-            return Err(format!("size '{raw}' must be more than 0 ({example})"));
-        }
-        // No machine has an exabyte: anything past 1 EiB is a typo.
-        if bytes > 1 << 60 {
-            return Err(format!("size '{raw}' is too large ({example})"));
-        }
-        Ok(Size(bytes))
+        parse_size(raw).map_err(|why| with_example(&why, "err.size.example"))
     }
 }
 
@@ -147,7 +169,11 @@ pub fn parse_count<T: TryFrom<u64>>(
     example: u64,
 ) -> Result<T, String> {
     let s = raw.trim();
-    let bad = || format!("'{raw}' is not a whole number from {lo} to {hi} (e.g. {example})");
+    let bad = || {
+        let (lo, hi, example) = (lo.to_string(), hi.to_string(), example.to_string());
+        let args = [("lo", lo.as_str()), ("hi", &hi), ("example", &example)];
+        why("err.count", raw, &args)
+    };
     if s.starts_with('-') {
         return Err(bad());
     }
@@ -171,18 +197,16 @@ impl FromStr for Rate {
     type Err = String;
     fn from_str(raw: &str) -> Result<Rate, String> {
         let s = raw.trim();
-        let example = "e.g. 10M/s or max";
+        const EXAMPLE: &str = "err.rate.example";
         if s.eq_ignore_ascii_case("max") {
             return Ok(Rate::Max);
         }
         let size = s
             .strip_suffix("/s")
-            .ok_or_else(|| format!("rate '{raw}' needs '/s' ({example})"))?;
-        let size: Size = size.parse().map_err(|e: String| {
-            // The size's own example would suggest a size, not a rate.
-            let why = e.split(" (e.g.").next().unwrap_or(&e);
-            format!("rate '{raw}': {why} ({example})")
-        })?;
+            .ok_or_else(|| bad("err.rate.per_s", raw, &[], EXAMPLE))?;
+        // The size's own example would suggest a size, not a rate.
+        let size =
+            parse_size(size).map_err(|e| bad("err.rate.size", raw, &[("why", &e)], EXAMPLE))?;
         Ok(Rate::PerSecond(size))
     }
 }
@@ -204,13 +228,14 @@ impl FromStr for Interval {
     type Err = String;
     fn from_str(raw: &str) -> Result<Interval, String> {
         let s = raw.trim();
-        let example = "e.g. 100ms, 1s or 1ms";
+        const EXAMPLE: &str = "err.interval.example";
+        let no = |id: &str| bad(id, raw, &[], EXAMPLE);
         if s.starts_with('-') {
-            return Err(format!("interval '{raw}' is negative ({example})"));
+            return Err(no("err.interval.negative"));
         }
         let (num, unit) = split_number(s);
         if num.is_empty() {
-            return Err(format!("interval '{raw}' has no number ({example})"));
+            return Err(no("err.interval.no_number"));
         }
         let nanos_per: f64 = match unit.trim() {
             "ns" => 1.0,
@@ -218,30 +243,22 @@ impl FromStr for Interval {
             "ms" => 1e6,
             "s" => 1e9,
             "m" | "min" => 60e9,
-            "" => return Err(format!("interval '{raw}' needs a unit ({example})")),
+            "" => return Err(no("err.interval.no_unit")),
             other => {
-                return Err(format!(
-                    "interval '{raw}' has an unknown unit '{other}' ({example})"
-                ));
+                return Err(bad("err.interval.unit", raw, &[("unit", other)], EXAMPLE));
             }
         };
-        let v: f64 = num
-            .parse()
-            .map_err(|_| format!("interval '{raw}' is not a number ({example})"))?;
+        let v: f64 = num.parse().map_err(|_| no("err.interval.not_number"))?;
         let nanos = v * nanos_per;
         if !nanos.is_finite() || nanos > 7.0 * 24.0 * 3600.0 * 1e9 {
-            return Err(format!(
-                "interval '{raw}' is too long (at most a week; {example})"
-            ));
+            return Err(no("err.interval.too_long"));
         }
         if nanos < 1.0 {
-            return Err(format!("interval '{raw}' must be more than 0 ({example})"));
+            return Err(no("err.interval.zero"));
         }
         // memlab samples /proc; no interval of its is shorter than 1 ms.
         if nanos < 1e6 {
-            return Err(format!(
-                "interval '{raw}' is below 1ms, the shortest memlab takes ({example})"
-            ));
+            return Err(no("err.interval.below_1ms"));
         }
         Ok(Interval(Duration::from_nanos(nanos.round() as u64)))
     }

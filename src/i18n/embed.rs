@@ -43,7 +43,10 @@ fn parts(text: &str) -> Vec<Part<'_>> {
 }
 
 /// The first place `m`'s English occurs in `text`: (start, end, args).
-fn find<'t>(m: &Message, text: &'t str) -> Option<(usize, usize, Vec<(String, &'t str)>)> {
+/// Where a template matched: (start, end, its arguments).
+type Found<'t> = (usize, usize, Vec<(String, &'t str)>);
+
+fn find<'t>(m: &Message, text: &'t str) -> Option<Found<'t>> {
     let ps = parts(m.en);
     let Some(Part::Lit(first)) = ps.first() else {
         return None;

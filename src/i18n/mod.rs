@@ -138,6 +138,21 @@ pub fn lang_in_args<S: AsRef<str>>(args: &[S]) -> Option<Lang> {
     found
 }
 
+/// What the test-only language `mark` puts before a line a person reads
+/// that did not come through the catalogue.
+pub const UNMARKED: &str = "!!";
+
+/// Under `mark`: `line` flagged with [`UNMARKED`] when it holds no message
+/// of the catalogue (no `<<`); `None` when it does, or in another language.
+pub fn flag_unmarked(line: &str) -> Option<String> {
+    flag_unmarked_in(current(), line)
+}
+
+/// [`flag_unmarked`] in `lang`.
+pub fn flag_unmarked_in(lang: Lang, line: &str) -> Option<String> {
+    (lang == Lang::Mark && !line.contains("<<")).then(|| format!("{UNMARKED}{line}"))
+}
+
 /// The catalogue entry `id`.
 pub fn lookup(id: &str) -> Option<&'static Message> {
     messages().find(|m| m.id == id)

@@ -105,7 +105,8 @@ pub fn measured(c: &Check, lang: Lang) -> String {
                 ),
                 (None, None) => c.expected.clone(),
             };
-            (m, e)
+            // A range without a unit leaves two spaces where it would be.
+            (m, e.replace("  ", " "))
         }
         None => (c.measured.clone(), c.expected.clone()),
     };
@@ -184,7 +185,7 @@ mod tests {
         let m = measured(&c, Lang::Ja);
         assert_eq!(
             m,
-            "測定値 25,612 faults（期待値 24,816 以上 26,384 以下 faults）"
+            "測定値 25,612 faults（期待値 24,816 faults 以上 26,384 faults 以下）"
         );
         assert_eq!(
             measured(&c, Lang::En),

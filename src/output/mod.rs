@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::error::usage;
+use crate::error::usage_t;
 use crate::report::Report;
 pub use args::OutputArgs;
 
@@ -95,7 +95,7 @@ impl Plan {
         if let Some(p) = plot
             && p.as_os_str() == "-"
         {
-            return Err(usage("--plot needs a file path, e.g. --plot chart.svg"));
+            return Err(usage_t("err.out.plot_stdout", &[]));
         }
         let plot_dest = plot.map(|p| Dest::from_arg(p));
         let mut seen: Vec<(String, write::Identity)> = Vec::new();
@@ -105,14 +105,15 @@ impl Plan {
                 None => continue,
                 Some(Dest::Stdout) => {
                     if crate::sys::std_fd_was_closed(1) {
-                        return Err(usage(format!(
-                            "{flag} goes to stdout, which was closed when memlab started; give a file, e.g. {flag} {}",
-                            if flag == "--json" {
-                                "out.json"
-                            } else {
-                                "out.csv"
-                            }
-                        )));
+                        let example = if flag == "--json" {
+                            "out.json"
+                        } else {
+                            "out.csv"
+                        };
+                        return Err(usage_t(
+                            "err.out.stdout_closed",
+                            &[("flag", flag), ("example", example)],
+                        ));
                     }
                     ("stdout".to_string(), None)
                 }
@@ -124,7 +125,7 @@ impl Plan {
                     }
                     .unwrap_or(Path::new("-"));
                     write::check_fd(flag, shown, *fd)?;
-                    (format!("descriptor {fd}"), write::fd_identity(*fd))
+                    (dest_words(&Dest::Fd(*fd)), write::fd_identity(*fd))
                 }
                 Some(Dest::File { shown, target }) => {
                     write::probe(flag, shown, target, write::ESTIMATE_BYTES)?;
@@ -135,15 +136,14 @@ impl Plan {
                 }
             };
             if shown == "stdout" && seen.iter().any(|(s, _)| s == "stdout") {
-                return Err(usage(
-                    "--csv and --json cannot both go to stdout; give one a file, e.g. --json run.json",
-                ));
+                return Err(usage_t("err.out.both_stdout", &[]));
             }
             if let Some(id) = id {
                 if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
-                    return Err(usage(format!(
-                        "{flag} {shown} is the same file as {other}; give each output its own path"
-                    )));
+                    return Err(usage_t(
+                        "err.out.same_file",
+                        &[("flag", flag), ("shown", &shown), ("other", other)],
+                    ));
                 }
                 seen.push((shown, id));
             } else {
@@ -155,9 +155,7 @@ impl Plan {
         if let Some(id) = write::fd_identity(1)
             && let Some((other, _)) = seen.iter().find(|(_, i)| *i == id)
         {
-            return Err(usage(format!(
-                "stdout is redirected into {other}, which is also an output; give that output another path"
-            )));
+            return Err(usage_t("err.out.stdout_redirected", &[("other", other)]));
         }
         Ok(Plan {
             csv,
@@ -219,7 +217,7 @@ impl Plan {
             let bytes = match render.bytes(report) {
                 Ok(Some(b)) => b,
                 Ok(None) => {
-                    self.ui().say("(no chart: this run has nothing to plot)");
+                    self.ui().say(&crate::i18n::tr("ui.no_chart", &[]));
                     continue;
                 }
                 Err(e) => {
@@ -267,7 +265,10 @@ impl Plan {
             }
             Err(e) => {
                 done.failed += 1;
-                eprintln!("memlab: error: could not write to stdout: {e}");
+                crate::error::print(&crate::i18n::tr(
+                    "err.stdout_write",
+                    &[("cause", &e.to_string())],
+                ));
             }
         }
         if let Some(text) = to_stderr
@@ -307,15 +308,24 @@ fn is_interrupted(e: &anyhow::Error) -> bool {
     })
 }
 
-fn say_failure(flag: &str, d: &Dest, e: &anyhow::Error) {
-    let what = match d {
-        Dest::Stdout => "stdout".to_string(),
-        Dest::Fd(fd) => format!("descriptor {fd}"),
+/// An output's destination in the reader's words: stdout, descriptor N,
+/// or the path as given, quoted.
+fn dest_words(d: &Dest) -> String {
+    match d {
+        Dest::Stdout => crate::i18n::tr("err.dest.stdout", &[]),
+        Dest::Fd(fd) => crate::i18n::tr("err.dest.fd", &[("fd", &fd.to_string())]),
         Dest::File { shown, .. } => format!("'{}'", shown.display()),
-    };
+    }
+}
+
+fn say_failure(flag: &str, d: &Dest, e: &anyhow::Error) {
+    let what = dest_words(d);
     let cause = e.chain().last().map(|c| c.to_string()).unwrap_or_default();
     let cause = cause.split(" (os error").next().unwrap_or(&cause);
-    eprintln!("memlab: error: could not write {flag} {what}: {cause}");
+    crate::error::print(&crate::i18n::tr(
+        "err.write_failed",
+        &[("flag", flag), ("what", &what), ("cause", cause)],
+    ));
 }
 
 /// Narration and progress for a person, on stdout or stderr, or nowhere
@@ -327,7 +337,25 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// A line of narration, in words: under the test-only language `mark`
+    /// a line that did not come from the catalogue (no `<<`) is flagged
+    /// with [`crate::i18n::UNMARKED`], so a test finds it.
     pub fn say(&self, line: &str) {
+        let flagged;
+        let line = match crate::i18n::flag_unmarked(line) {
+            Some(f) => {
+                flagged = f;
+                flagged.as_str()
+            }
+            None => line,
+        };
+        self.data(line);
+    }
+
+    /// A line of data shown as it is: numbers, addresses, a /proc line, a
+    /// live row of the table. Never translated and never flagged; words
+    /// around it go through [`Ui::say`].
+    pub fn data(&self, line: &str) {
         if self.quiet {
             return;
         }

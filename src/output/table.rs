@@ -71,7 +71,8 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     push(wrap(&st.text(&head), w, "", "    "), &mut out);
     push(wrap(&st.text(&host_line(r)), w, "", "    "), &mut out);
     if r.interrupted {
-        let _ = writeln!(out, "{}", crate::i18n::tr("ui.interrupted", &[]));
+        let text = st.text(&crate::i18n::tr("ui.interrupted", &[]));
+        push(wrap(&text, w, "", "    "), &mut out);
     }
     let plain = Style {
         colour: false,
@@ -91,7 +92,7 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     }
     for (key, cols, entries) in r.listings() {
         out.push('\n');
-        let _ = writeln!(out, "{key}:");
+        let _ = writeln!(out, "{}:", st.text(&listing_title(key)));
         let heads: Vec<String> = cols.iter().map(|c| strip_unit(c).to_string()).collect();
         let mut numeric = vec![false; cols.len()];
         let cells: Vec<Vec<String>> = entries
@@ -172,21 +173,42 @@ pub fn plain(v: &Value) -> String {
     }
 }
 
-fn host_line(r: &Report) -> String {
+/// The host in one line, in the reader's language (the values are data).
+pub fn host_line(r: &Report) -> String {
+    use crate::i18n::tr;
     let m = &r.meta;
-    format!(
-        "host: {} {} · kernel {} · page {} B · THP {} · overcommit {} · cgroup {}{}",
-        m.hostname,
-        m.arch,
-        m.kernel_release,
-        m.page_size,
-        m.thp_enabled.as_deref().unwrap_or("n/a"),
-        m.overcommit_memory
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "n/a".into()),
-        m.cgroup_version.as_deref().unwrap_or("none"),
-        if m.root { " · root" } else { "" },
-    )
+    let page = m.page_size.to_string();
+    let overcommit = m
+        .overcommit_memory
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "n/a".into());
+    let line = tr(
+        "ui.host",
+        &[
+            ("host", &m.hostname),
+            ("arch", &m.arch),
+            ("kernel", &m.kernel_release),
+            ("page", &page),
+            ("thp", m.thp_enabled.as_deref().unwrap_or("n/a")),
+            ("overcommit", &overcommit),
+            ("cgroup", m.cgroup_version.as_deref().unwrap_or("none")),
+        ],
+    );
+    if m.root {
+        tr("ui.host.root", &[("host", &line)])
+    } else {
+        line
+    }
+}
+
+/// The title of a listing beside the rows (a `maps_diff*` measurement):
+/// `title.KEY` from the catalogue, else the key (flagged under the
+/// test-only language `mark`: a listing without a title).
+pub fn listing_title(key: &str) -> String {
+    let lang = crate::i18n::current();
+    crate::i18n::try_tr_in(lang, &format!("title.{key}"), &[])
+        .or_else(|| crate::i18n::flag_unmarked(key))
+        .unwrap_or_else(|| key.to_string())
 }
 
 /// The summary as `key  value` lines, keys without their unit suffix (the
@@ -210,10 +232,10 @@ fn summary(r: &Report, st: &Style) -> String {
 /// held" when one could not be judged.
 pub fn tally_text(r: &Report) -> String {
     let (held, failed, unk) = r.tally();
-    tally_words(held, failed, unk)
+    super::checktext::tally(crate::i18n::current(), held, failed, unk)
 }
 
-/// The words of [`tally_text`] from the counts.
+/// The words of [`tally_text`] from the counts, in English.
 pub fn tally_words(held: usize, failed: usize, unk: usize) -> String {
     let m = held + failed + unk;
     if m == 0 {
@@ -283,10 +305,12 @@ fn table(r: &Report, st: &Style) -> String {
     }
     let mut out = grid(&heads, &cells, &numeric, st.width);
     if idx.len() < r.rows.len() {
-        let what = format!(
-            "({} of {} rows shown; all are in --csv/--json)",
-            idx.len(),
-            r.rows.len()
+        let what = crate::i18n::tr(
+            "ui.rows_shown",
+            &[
+                ("shown", &idx.len().to_string()),
+                ("total", &r.rows.len().to_string()),
+            ],
         );
         for l in wrap(&what, st.width, INDENT, "   ") {
             let _ = writeln!(out, "{l}");

@@ -263,11 +263,17 @@ pub fn wrap(s: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         if !fresh {
             line.push_str(&" ".repeat(gap));
         }
-        // A word wider than a whole line is cut where the line ends.
+        // A word wider than a whole line is cut where the line ends (a
+        // Japanese run where Japanese may break: see [`japanese_cut`]).
         let mut w = word.as_str();
         while cols(&line) + cols(w) > width && cols(&line) < width {
             let room = width - cols(&line);
             let cut = split_at_cols(w, room);
+            let cut = if has_japanese(w) {
+                japanese_cut(w, cut)
+            } else {
+                cut
+            };
             if cut == 0 {
                 break;
             }
@@ -335,6 +341,28 @@ pub fn fit(line: &str, st: &Style) -> String {
     }
     out.pop();
     out
+}
+
+/// Where a line may break in `s` at or before byte `cut`: next to a
+/// Japanese character (never inside an English word or a number such as
+/// `null-page` or `8,192`), and not before closing punctuation (、。）」),
+/// which stays on the line it closes. `cut` itself when there is no such
+/// place (or no room for it at all).
+fn japanese_cut(s: &str, cut: usize) -> usize {
+    let closing = |c: char| "、。，．）」』】〕・ー！？：".contains(c);
+    let ok = |i: usize| {
+        let before = s[..i].chars().next_back();
+        let after = s[i..].chars().next();
+        match (before, after) {
+            (Some(b), Some(a)) => (is_japanese(b) || is_japanese(a)) && !closing(a),
+            _ => false,
+        }
+    };
+    (1..=cut)
+        .rev()
+        .filter(|&i| s.is_char_boundary(i))
+        .find(|&i| ok(i))
+        .unwrap_or(cut)
 }
 
 /// The byte index where the first `room` columns of `s` end.
@@ -422,6 +450,22 @@ mod tests {
     }
 
     #[test]
+    fn japanese_breaks_between_its_own_characters_not_inside_english() {
+        let text = "プロセスはそのアクセスで終わり、その後の行は実行されない（null-page）";
+        for w in 20..60 {
+            let lines = wrap(text, w, "", "    ");
+            assert!(lines.iter().all(|l| cols(l) <= w), "{w}: {lines:?}");
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| !l.trim_start().starts_with(['、', '）', '-'])),
+                "{w}: {lines:?}"
+            );
+            assert!(lines.concat().contains("null-page"), "{w}: {lines:?}");
+        }
+    }
+
+    #[test]
     fn wrap_keeps_every_line_within_the_width() {
         let text = "measured available 23261688 KiB vs free 12736172 KiB (the closest sample) \
                     (expected available ≥ free in every sample) /a/very/long/path/without/any/spaces/in/it/at/all";
@@ -441,5 +485,70 @@ mod tests {
             wrap("used       the figure", 100, "", ""),
             vec!["used       the figure"]
         );
+    }
+
+    // The table and the list align by these columns.
+    use crate::output::table::{grid, list};
+
+    /// The display column where `needle` starts in `line` (a Japanese
+    /// character takes two).
+    fn col_of(line: &str, needle: &str) -> usize {
+        cols(&line[..line.find(needle).unwrap()])
+    }
+
+    #[test]
+    fn japanese_cells_take_two_columns_and_the_grid_stays_aligned() {
+        let heads = vec!["key".to_string(), "what".to_string(), "n".to_string()];
+        let cells = vec![
+            vec!["a".into(), "物理メモリ".into(), "1".into()],
+            vec![
+                "bb".into(),
+                "ページキャッシュとスワップ".into(),
+                "22,000".into(),
+            ],
+            vec!["ccc".into(), "ascii text".into(), "3".into()],
+        ];
+        let out = grid(&heads, &cells, &[false, false, true], 100);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(cols("物理メモリ"), 10);
+        // The third column starts at one column on every line, and the
+        // numbers end at one column.
+        let ends: Vec<usize> = lines[1..].iter().map(|l| cols(l.trim_end())).collect();
+        assert!(ends.windows(2).all(|w| w[0] == w[1]), "{out}");
+        let second: Vec<usize> = [("物理", 1), ("ページ", 2), ("ascii", 3)]
+            .iter()
+            .map(|(n, i)| col_of(lines[*i], n))
+            .collect();
+        assert!(second.windows(2).all(|w| w[0] == w[1]), "{out}");
+    }
+
+    #[test]
+    fn the_list_aligns_japanese_summaries_and_wraps_them_in_their_column() {
+        let rows = [
+            (
+                "cow",
+                "fork() はページテーブルだけをコピーし、子プロセスの書き込みでページがコピーされる（コピーオンライト）",
+                "-",
+            ),
+            (
+                "demand-paging",
+                "100 MiB を確保し、毎秒 10 MiB ずつ触れて測る",
+                "root",
+            ),
+        ];
+        let out = list(&rows, 70);
+        for l in out.lines() {
+            assert!(cols(l) <= 70, "{l}\n{out}");
+        }
+        let start = cols("demand-paging") + 2;
+        for l in out.lines().skip(1) {
+            let rest = &l[l.len() - l.trim_start().len()..];
+            let text_at = if l.starts_with(' ') {
+                cols(l) - cols(rest)
+            } else {
+                start
+            };
+            assert_eq!(text_at, start, "{l}\n{out}");
+        }
     }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::error::usage;
+use crate::error::usage_t;
 use crate::units::human_bytes;
 
 /// What one CSV or JSON output of a run may take on disk, at most, for the
@@ -48,22 +48,25 @@ pub fn fd_path(p: &Path) -> Option<i32> {
 /// open for reading only, or a standard descriptor that was closed when
 /// memlab started (it is /dev/null now).
 pub fn check_fd(flag: &str, shown: &Path, fd: i32) -> Result<()> {
-    let shown = shown.display();
+    let shown = shown.display().to_string();
     if crate::sys::std_fd_was_closed(fd) {
         let which = ["stdin", "stdout", "stderr"][fd as usize];
-        return Err(usage(format!(
-            "{flag} '{shown}': {which} was closed when memlab started; give a file, e.g. {flag} {}",
-            example(flag)
-        )));
+        return Err(usage_t(
+            "err.out.fd_closed",
+            &[
+                ("flag", flag),
+                ("shown", &shown),
+                ("which", which),
+                ("example", example(flag)),
+            ],
+        ));
     }
+    let fd_s = fd.to_string();
+    let args = [("flag", flag), ("shown", shown.as_str()), ("fd", &fd_s)];
     match nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFL) {
         Ok(fl) if fl & libc::O_ACCMODE != libc::O_RDONLY => Ok(()),
-        Ok(_) => Err(usage(format!(
-            "{flag} '{shown}': descriptor {fd} is open for reading only"
-        ))),
-        Err(_) => Err(usage(format!(
-            "{flag} '{shown}': descriptor {fd} is not open"
-        ))),
+        Ok(_) => Err(usage_t("err.out.fd_read_only", &args)),
+        Err(_) => Err(usage_t("err.out.fd_not_open", &args)),
     }
 }
 
@@ -94,45 +97,35 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
 
 /// [`check_writable`] for an output shown as `shown` that lands in `target`.
 pub fn probe(flag: &str, shown: &Path, target: &Path, estimate: u64) -> Result<()> {
-    let said = shown.display();
+    let said = shown.display().to_string();
+    let ex = example(flag);
+    let named = [("flag", flag), ("path", said.as_str()), ("example", ex)];
     if shown.as_os_str().is_empty() {
-        return Err(usage(format!(
-            "{flag} needs a file path, e.g. {flag} {}",
-            example(flag)
-        )));
+        return Err(usage_t("err.out.needs_path", &named));
     }
     if let Ok(md) = std::fs::metadata(target)
         && !md.is_file()
     {
-        let what = if md.is_dir() {
-            "a folder"
+        let id = if md.is_dir() {
+            "err.out.is_folder"
         } else {
-            "not a regular file"
+            "err.out.not_regular"
         };
-        return Err(usage(format!(
-            "{flag} '{said}' is {what}; give a file path, e.g. {flag} {}",
-            example(flag)
-        )));
+        return Err(usage_t(id, &named));
     }
     if shown.as_os_str().as_bytes().ends_with(b"/") {
-        return Err(usage(format!(
-            "{flag} '{said}' is a folder; give a file path, e.g. {flag} {}",
-            example(flag)
-        )));
+        return Err(usage_t("err.out.is_folder", &named));
     }
     let dir = parent_dir(target);
+    let dir_s = dir.display().to_string();
+    let in_dir = [("flag", flag), ("path", said.as_str()), ("dir", &dir_s)];
     match std::fs::metadata(dir) {
         Ok(md) if md.is_dir() => {}
         _ if dir == Path::new(".") => {
-            return Err(usage(format!(
-                "{flag} '{said}': the working folder no longer exists; give a full path"
-            )));
+            return Err(usage_t("err.out.no_cwd", &named));
         }
         _ => {
-            return Err(usage(format!(
-                "{flag} '{said}': folder '{}' does not exist",
-                dir.display()
-            )));
+            return Err(usage_t("err.out.no_folder", &in_dir));
         }
     }
     let tmp = temp_path(target);
@@ -143,27 +136,22 @@ pub fn probe(flag: &str, shown: &Path, target: &Path, estimate: u64) -> Result<(
         }
         Err(e) if dir == Path::new(".") && std::env::current_dir().is_err() => {
             let _ = e;
-            return Err(usage(format!(
-                "{flag} '{said}': the working folder no longer exists; give a full path"
-            )));
+            return Err(usage_t("err.out.no_cwd", &named));
         }
         Err(e) => {
-            return Err(usage(format!(
-                "{flag} '{said}': cannot create a file in folder '{}' ({})",
-                dir.display(),
-                plain_io(&e)
-            )));
+            let cause = plain_io(&e);
+            let mut args = in_dir.to_vec();
+            args.push(("cause", &cause));
+            return Err(usage_t("err.out.cannot_create", &args));
         }
     }
     if let Ok(st) = nix::sys::statvfs::statvfs(dir) {
         let free = st.blocks_available().saturating_mul(st.fragment_size());
         if free < estimate {
-            return Err(usage(format!(
-                "{flag} '{said}': only {} free on the filesystem of folder '{}', and a run writes up to about {}; free some space or write elsewhere",
-                human_bytes(free),
-                dir.display(),
-                human_bytes(estimate)
-            )));
+            let (free, need) = (human_bytes(free), human_bytes(estimate));
+            let mut args = in_dir.to_vec();
+            args.extend([("free", free.as_str()), ("need", &need)]);
+            return Err(usage_t("err.out.no_space", &args));
         }
     }
     Ok(())
@@ -369,7 +357,7 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.with_context(|| format!("writing {}", path.display()))
+    result.with_context(|| crate::i18n::tr("err.writing", &[("path", &path.display().to_string())]))
 }
 
 /// A lock on a folder (`memlab all --out DIR`): held while the run writes

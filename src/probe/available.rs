@@ -156,7 +156,8 @@ pub fn kernel_available_kib(
 
 /// The zone figures now, in pages.
 pub fn read_watermarks() -> Result<(Watermarks, String)> {
-    let text = std::fs::read_to_string("/proc/zoneinfo").context("reading /proc/zoneinfo")?;
+    let text = std::fs::read_to_string("/proc/zoneinfo")
+        .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", "/proc/zoneinfo")]))?;
     Ok((watermarks(&parse_zones(&text)), text))
 }
 

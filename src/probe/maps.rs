@@ -96,7 +96,7 @@ pub fn read_into(pid: &str, buf: &mut String) -> anyhow::Result<()> {
     let path = format!("/proc/{pid}/maps");
     std::fs::File::open(&path)
         .and_then(|mut f| f.read_to_string(buf))
-        .with_context(|| format!("reading {path}"))?;
+        .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", &path)]))?;
     Ok(())
 }
 

@@ -16,9 +16,9 @@ use super::ProcFile;
 fn kept_open(cell: &'static OnceLock<Option<ProcFile>>, path: &str) -> Result<&'static ProcFile> {
     match cell.get_or_init(|| ProcFile::open(path).ok()) {
         Some(f) => Ok(f),
-        None => Err(ProcFile::open(path)
-            .err()
-            .unwrap_or_else(|| anyhow::anyhow!("opening {path} failed when first tried"))),
+        None => Err(ProcFile::open(path).err().unwrap_or_else(|| {
+            anyhow::anyhow!(crate::i18n::tr("err.sys.first_open", &[("path", path)]))
+        })),
     }
 }
 static MEMINFO: OnceLock<Option<ProcFile>> = OnceLock::new();
@@ -61,7 +61,8 @@ impl MemInfo {
     pub fn read_with_pcp(pcp: u64) -> Result<MemInfo> {
         let file = kept_open(&MEMINFO, "/proc/meminfo")?;
         let mut buf = [0u8; MEMINFO_BUF];
-        let f = parse_meminfo(file.read(&mut buf)?).context("parsing /proc/meminfo")?;
+        let f = parse_meminfo(file.read(&mut buf)?)
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", "/proc/meminfo")]))?;
         Ok(Self::from_fields(f, pcp))
     }
 
@@ -143,9 +144,7 @@ pub fn parse_meminfo(text: &str) -> Result<Fields> {
         }
     }
     if seen < 6 {
-        anyhow::bail!(
-            "a line of MemTotal, MemFree, Buffers, Cached, SwapTotal, SwapFree is missing"
-        );
+        anyhow::bail!(crate::i18n::tr("err.sys.meminfo_lines", &[]));
     }
     Ok(f)
 }
@@ -156,7 +155,12 @@ fn parse_kib(key: &str, rest: &str) -> Result<u64> {
         .trim_end_matches("kB")
         .trim_end()
         .parse()
-        .with_context(|| format!("{key}: {:?} is not a number of kB", rest.trim()))
+        .with_context(|| {
+            crate::i18n::tr(
+                "err.sys.kb",
+                &[("key", key), ("value", &format!("{:?}", rest.trim()))],
+            )
+        })
 }
 
 /// Free pages held in the per-CPU page lists, in KiB.
@@ -286,7 +290,8 @@ pub struct HugeAndTables {
 
 impl HugeAndTables {
     pub fn read() -> Result<HugeAndTables> {
-        let m = procfs::Meminfo::current().context("reading /proc/meminfo")?;
+        let m = procfs::Meminfo::current()
+            .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", "/proc/meminfo")]))?;
         Ok(HugeAndTables {
             page_tables_kib: m.page_tables.unwrap_or(0) / 1024,
             hugepages_total: m.hugepages_total.unwrap_or(0),

@@ -60,7 +60,8 @@ impl ProcFile {
         if let Some(f) = self.file.get() {
             return Ok(f);
         }
-        let f = File::open(&self.path).with_context(|| format!("opening {}", self.path))?;
+        let f = File::open(&self.path)
+            .with_context(|| crate::i18n::tr("err.sys.opening", &[("path", &self.path)]))?;
         Ok(self.file.get_or_init(|| f))
     }
 
@@ -74,18 +75,22 @@ impl ProcFile {
         let mut n = 0;
         loop {
             if n == buf.len() {
-                anyhow::bail!("reading {}: longer than {} bytes", self.path, buf.len());
+                anyhow::bail!(crate::i18n::tr(
+                    "err.sys.too_long",
+                    &[("path", &self.path), ("n", &buf.len().to_string())]
+                ));
             }
             let got = self
                 .file()?
                 .read_at(&mut buf[n..], n as u64)
-                .with_context(|| format!("reading {}", self.path))?;
+                .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", &self.path)]))?;
             if got == 0 {
                 break;
             }
             n += got;
         }
-        std::str::from_utf8(&buf[..n]).with_context(|| format!("reading {}: not UTF-8", self.path))
+        std::str::from_utf8(&buf[..n])
+            .with_context(|| crate::i18n::tr("err.sys.not_utf8", &[("path", &self.path)]))
     }
 
     /// Read the whole file into a growable buffer (for files whose length
@@ -101,12 +106,13 @@ impl ProcFile {
             let got = self
                 .file()?
                 .read_at(&mut buf[n..], n as u64)
-                .with_context(|| format!("reading {}", self.path))?;
+                .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", &self.path)]))?;
             buf.truncate(n + got);
             if got == 0 {
                 break;
             }
         }
-        std::str::from_utf8(buf).with_context(|| format!("reading {}: not UTF-8", self.path))
+        std::str::from_utf8(buf)
+            .with_context(|| crate::i18n::tr("err.sys.not_utf8", &[("path", &self.path)]))
     }
 }

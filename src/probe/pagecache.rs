@@ -47,8 +47,10 @@ impl CacheReading {
     /// One reading of /proc/meminfo and the per-CPU free pages.
     pub fn read() -> Result<CacheReading> {
         let pcp = pcp_free_kib().unwrap_or(0);
-        let text = std::fs::read_to_string("/proc/meminfo").context("reading /proc/meminfo")?;
-        Self::parse(&text, pcp).context("parsing /proc/meminfo")
+        let text = std::fs::read_to_string("/proc/meminfo")
+            .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", "/proc/meminfo")]))?;
+        Self::parse(&text, pcp)
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", "/proc/meminfo")]))
     }
 
     /// The other-processes signal of a system-memory check (see
@@ -149,7 +151,9 @@ pub fn self_read_bytes() -> Option<u64> {
 /// caller that owns the file, has CAP_FOWNER, or may open it for writing;
 /// anyone else is told that every page is resident (a side channel closed).
 pub fn mincore_sees(path: &Path) -> Result<bool> {
-    let md = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let md = std::fs::metadata(path).with_context(|| {
+        crate::i18n::tr("err.sys.reading", &[("path", &path.display().to_string())])
+    })?;
     if md.uid() == nix::unistd::geteuid().as_raw() || has_cap_fowner() {
         return Ok(true);
     }

@@ -58,7 +58,8 @@ impl Pagemap {
     /// Open `/proc/PID/pagemap` (`self` for the caller).
     pub fn open(pid: &str) -> Result<Pagemap> {
         let path = format!("/proc/{pid}/pagemap");
-        let file = File::open(&path).with_context(|| format!("opening {path}"))?;
+        let file = File::open(&path)
+            .with_context(|| crate::i18n::tr("err.sys.opening", &[("path", &path)]))?;
         Ok(Pagemap {
             file,
             path,
@@ -70,9 +71,12 @@ impl Pagemap {
     pub fn frames(&self, vaddr: u64, n: usize) -> Result<Vec<Frame>> {
         let mut buf = vec![0u8; n * 8];
         let off = (vaddr / self.page) * 8;
-        self.file
-            .read_exact_at(&mut buf, off)
-            .with_context(|| format!("reading {} at {vaddr:#x}", self.path))?;
+        self.file.read_exact_at(&mut buf, off).with_context(|| {
+            crate::i18n::tr(
+                "err.sys.reading_at",
+                &[("path", &self.path), ("addr", &format!("{vaddr:#x}"))],
+            )
+        })?;
         Ok(buf
             .chunks_exact(8)
             .map(|c| Frame::from_entry(u64::from_le_bytes(c.try_into().expect("8 bytes"))))

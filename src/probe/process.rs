@@ -71,8 +71,9 @@ pub struct StatusMem {
 
 impl ProcHandle {
     pub fn new(pid: i32) -> Result<ProcHandle> {
-        let proc =
-            procfs::process::Process::new(pid).with_context(|| format!("opening /proc/{pid}"))?;
+        let proc = procfs::process::Process::new(pid).with_context(|| {
+            crate::i18n::tr("err.sys.opening", &[("path", &format!("/proc/{pid}"))])
+        })?;
         Ok(ProcHandle {
             pid,
             proc,
@@ -98,10 +99,10 @@ impl ProcHandle {
     pub fn sample(&self) -> Result<Sample> {
         let mut buf = [0u8; STAT_BUF];
         let stat = parse_stat(self.stat.read(&mut buf)?)
-            .with_context(|| format!("parsing {}", self.stat.path()))?;
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", self.stat.path())]))?;
         let mut buf = [0u8; STATM_BUF];
         let (size, resident) = parse_statm(self.statm.read(&mut buf)?)
-            .with_context(|| format!("parsing {}", self.statm.path()))?;
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", self.statm.path())]))?;
         Ok(Sample {
             vsz_kib: size * self.page_kib,
             rss_kib: resident * self.page_kib,
@@ -121,7 +122,7 @@ impl ProcHandle {
         let r = self
             .proc
             .smaps_rollup()
-            .with_context(|| format!("reading {path}"))?;
+            .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", &path)]))?;
         let Some(m) = r.memory_map_rollup.0.first() else {
             return Ok(None);
         };
@@ -137,10 +138,12 @@ impl ProcHandle {
     }
 
     pub fn status_mem(&self) -> Result<StatusMem> {
-        let s = self
-            .proc
-            .status()
-            .with_context(|| format!("reading /proc/{}/status", self.pid))?;
+        let s = self.proc.status().with_context(|| {
+            crate::i18n::tr(
+                "err.sys.reading",
+                &[("path", &format!("/proc/{}/status", self.pid))],
+            )
+        })?;
         Ok(StatusMem {
             vm_size_kib: s.vmsize.unwrap_or(0),
             vm_rss_kib: s.vmrss.unwrap_or(0),
@@ -148,9 +151,15 @@ impl ProcHandle {
             // The page-table figures are what memlab reads this file for:
             // without the line there is nothing to report, and 0 would be
             // a false one.
-            vm_pte_kib: s
-                .vmpte
-                .with_context(|| format!("/proc/{}/status has no VmPTE line", self.pid))?,
+            vm_pte_kib: s.vmpte.with_context(|| {
+                crate::i18n::tr(
+                    "err.sys.no_line",
+                    &[
+                        ("path", &format!("/proc/{}/status", self.pid)),
+                        ("name", "VmPTE"),
+                    ],
+                )
+            })?,
         })
     }
 
@@ -198,10 +207,10 @@ impl ProcHandle {
     pub fn sample_tree(&self) -> Result<(Sample, TreeStat)> {
         let mut buf = [0u8; STAT_BUF];
         let t = parse_stat_tree(self.stat.read(&mut buf)?)
-            .with_context(|| format!("parsing {}", self.stat.path()))?;
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", self.stat.path())]))?;
         let mut buf = [0u8; STATM_BUF];
         let (size, resident) = parse_statm(self.statm.read(&mut buf)?)
-            .with_context(|| format!("parsing {}", self.statm.path()))?;
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", self.statm.path())]))?;
         let s = Sample {
             vsz_kib: size * self.page_kib,
             rss_kib: resident * self.page_kib,
@@ -236,18 +245,18 @@ impl ProcHandle {
 /// the last `)` as in [`parse_stat`].
 pub fn parse_stat_tree(text: &str) -> Result<TreeStat> {
     let Some(close) = text.rfind(')') else {
-        bail!("no ')' after the command name");
+        bail!(crate::i18n::tr("err.sys.no_paren", &[]));
     };
     let mut f = text[close + 1..].split_ascii_whitespace();
     let state = f
         .next()
         .and_then(|s| s.bytes().next())
-        .context("no state field")?;
+        .with_context(|| crate::i18n::tr("err.sys.no_field", &[("name", "state")]))?;
     let mut num = |name: &str| -> Result<i64> {
         f.next()
-            .with_context(|| format!("no {name} field"))?
+            .with_context(|| crate::i18n::tr("err.sys.no_field", &[("name", name)]))?
             .parse::<i64>()
-            .with_context(|| format!("{name} is not a number"))
+            .with_context(|| crate::i18n::tr("err.sys.not_number", &[("name", name)]))
     };
     let ppid = num("ppid")?;
     for name in ["pgrp", "session", "tty_nr", "tpgid", "flags"] {
@@ -293,7 +302,7 @@ pub struct StatFields {
 /// last `)`.
 pub fn parse_stat(text: &str) -> Result<StatFields> {
     let Some(close) = text.rfind(')') else {
-        bail!("no ')' after the command name");
+        bail!(crate::i18n::tr("err.sys.no_paren", &[]));
     };
     // After the name: state(0) ppid(1) pgrp(2) session(3) tty_nr(4)
     // tpgid(5) flags(6) minflt(7) cminflt(8) majflt(9) cmajflt(10)
@@ -301,9 +310,9 @@ pub fn parse_stat(text: &str) -> Result<StatFields> {
     let mut f = text[close + 1..].split_ascii_whitespace().skip(7);
     let mut next = |name: &str| -> Result<u64> {
         f.next()
-            .with_context(|| format!("no {name} field"))?
+            .with_context(|| crate::i18n::tr("err.sys.no_field", &[("name", name)]))?
             .parse::<u64>()
-            .with_context(|| format!("{name} is not a number"))
+            .with_context(|| crate::i18n::tr("err.sys.not_number", &[("name", name)]))
     };
     let minflt = next("minflt")?;
     let _cminflt = next("cminflt")?;
@@ -323,9 +332,9 @@ pub fn parse_statm(text: &str) -> Result<(u64, u64)> {
     let mut f = text.split_ascii_whitespace();
     let mut next = |name: &str| -> Result<u64> {
         f.next()
-            .with_context(|| format!("no {name} field"))?
+            .with_context(|| crate::i18n::tr("err.sys.no_field", &[("name", name)]))?
             .parse::<u64>()
-            .with_context(|| format!("{name} is not a number"))
+            .with_context(|| crate::i18n::tr("err.sys.not_number", &[("name", name)]))
     };
     Ok((next("size")?, next("resident")?))
 }

@@ -39,12 +39,16 @@ impl SysReading {
             Some(f) => f,
             None => {
                 return Err(ProcFile::open("/proc/meminfo").err().unwrap_or_else(|| {
-                    anyhow::anyhow!("opening /proc/meminfo failed when first tried")
+                    anyhow::anyhow!(crate::i18n::tr(
+                        "err.sys.first_open",
+                        &[("path", "/proc/meminfo")]
+                    ))
                 }));
             }
         };
         let mut buf = [0u8; MEMINFO_BUF];
-        Self::parse(file.read(&mut buf)?, pcp_free_kib).context("parsing /proc/meminfo")
+        Self::parse(file.read(&mut buf)?, pcp_free_kib)
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", "/proc/meminfo")]))
     }
 
     /// The pure half of [`SysReading::read_with_pcp`].
@@ -94,8 +98,8 @@ impl Statm {
         let mut f = text.split_ascii_whitespace().map(|w| w.parse::<u64>());
         let mut next = |name: &str| -> Result<u64> {
             f.next()
-                .with_context(|| format!("no {name} field"))?
-                .with_context(|| format!("{name} is not a number"))
+                .with_context(|| crate::i18n::tr("err.sys.no_field", &[("name", name)]))?
+                .with_context(|| crate::i18n::tr("err.sys.not_number", &[("name", name)]))
         };
         Ok(Statm {
             size_kib: next("size")? * page_kib,
@@ -128,7 +132,7 @@ impl StatmFile {
     pub fn read(&self) -> Result<Statm> {
         let mut buf = [0u8; 256];
         Statm::parse(self.file.read(&mut buf)?, self.page_kib)
-            .with_context(|| format!("parsing {}", self.file.path()))
+            .with_context(|| crate::i18n::tr("err.sys.parsing", &[("path", self.file.path())]))
     }
 }
 
@@ -151,7 +155,9 @@ impl RollupLines {
         match std::fs::read_to_string(&path) {
             Ok(t) => Ok(Some(Self::parse(&t))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading {path}")),
+            Err(e) => {
+                Err(e).with_context(|| crate::i18n::tr("err.sys.reading", &[("path", &path)]))
+            }
         }
     }
 

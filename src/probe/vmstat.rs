@@ -27,7 +27,8 @@ pub struct SwapCounters {
 
 impl SwapCounters {
     pub fn read() -> Result<SwapCounters> {
-        let t = std::fs::read_to_string("/proc/vmstat").context("reading /proc/vmstat")?;
+        let t = std::fs::read_to_string("/proc/vmstat")
+            .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", "/proc/vmstat")]))?;
         Ok(parse(&t))
     }
 

@@ -9,9 +9,19 @@ use std::alloc::{GlobalAlloc, Layout, System};
 pub struct OneLineOnFailure;
 
 fn out_of_memory() -> ! {
-    super::limits::print_raw_stderr(
-        "memlab: error: out of memory for memlab itself (an address-space or memory limit is too tight); nothing more was written\n",
+    // The catalogue's own static text: nothing is formatted on the heap.
+    let line = crate::i18n::lookup("err.out_of_memory").map_or(
+        "memlab: error: out of memory for memlab itself",
+        |m| {
+            if crate::i18n::current().is_ja() {
+                m.ja
+            } else {
+                m.en
+            }
+        },
     );
+    super::limits::print_raw_stderr(line);
+    super::limits::print_raw_stderr("\n");
     // SAFETY: _exit ends the process at once; nothing can be allocated to
     // unwind or run destructors cleanly here.
     unsafe { libc::_exit(1) }

@@ -86,7 +86,9 @@ impl Child {
                 if e.raw_os_error() == Some(libc::EINTR) {
                     continue;
                 }
-                return Err(e).context(format!("waiting for child {}", self.pid));
+                return Err(e).with_context(|| {
+                    crate::i18n::tr("err.sys.waiting", &[("pid", &self.pid.to_string())])
+                });
             }
             self.reaped = true;
             let exit = exit_of(status, &ru);
@@ -288,15 +290,18 @@ fn child_setup(parent: Pid) {
 
 /// The calling process's thread count, from /proc/self/status.
 fn ensure_single_threaded() -> Result<()> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let status = std::fs::read_to_string("/proc/self/status")
+        .with_context(|| crate::i18n::tr("err.sys.reading", &[("path", "/proc/self/status")]))?;
     let threads = status
         .lines()
         .find_map(|l| l.strip_prefix("Threads:"))
         .and_then(|v| v.trim().parse::<u32>().ok())
         .unwrap_or(1);
     if threads > 1 {
-        bail!("internal error: fork requested while memlab runs {threads} threads");
+        bail!(crate::i18n::tr(
+            "err.sys.threads",
+            &[("threads", &threads.to_string())]
+        ));
     }
     Ok(())
 }
@@ -309,7 +314,7 @@ pub fn redirect_output(stderr_to: RawFd) -> Result<()> {
         nix::fcntl::OFlag::O_WRONLY,
         nix::sys::stat::Mode::empty(),
     )
-    .context("opening /dev/null")?;
+    .with_context(|| crate::i18n::tr("err.sys.opening", &[("path", "/dev/null")]))?;
     nix::unistd::dup2(null, 1).context("dup2")?;
     nix::unistd::dup2(stderr_to, 2).context("dup2")?;
     let _ = nix::unistd::close(null);

@@ -78,7 +78,8 @@ pub fn report_fault_on(fd: RawFd) -> Result<()> {
     );
     for sig in [Signal::SIGSEGV, Signal::SIGBUS, Signal::SIGILL] {
         // SAFETY: the handler only uses async-signal-safe calls (see on_fault).
-        unsafe { signal::sigaction(sig, &action) }.context("installing fault handler")?;
+        unsafe { signal::sigaction(sig, &action) }
+            .with_context(|| crate::i18n::tr("err.sys.signal_handlers", &[]))?;
     }
     Ok(())
 }

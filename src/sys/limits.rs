@@ -27,26 +27,59 @@ fn soft_limit(res: libc::__rlimit_resource_t) -> Option<libc::rlimit> {
 }
 
 /// Check the inherited stack and address-space limits before anything can
-/// overflow or fail to allocate: `Err` holds the one line to print (exit 1).
-/// Formats nothing on the heap when a limit is too small.
+/// overflow or fail to allocate: `Err` holds the one line to print (exit 1),
+/// from the catalogue's static text in the locale's language (the
+/// environment read with getenv alone). Formats nothing on the heap when a
+/// limit is too small.
 pub fn check_own_limits() -> Result<(), &'static str> {
-    if let Some(rl) = soft_limit(libc::RLIMIT_STACK)
+    let id = if let Some(rl) = soft_limit(libc::RLIMIT_STACK)
         && rl.rlim_cur != libc::RLIM_INFINITY
         && rl.rlim_cur < MIN_STACK_BYTES
     {
-        return Err(
-            "memlab: error: the stack limit (ulimit -s) is below the 512 KiB memlab needs; raise it, e.g. ulimit -s 8192\n",
-        );
-    }
-    if let Some(rl) = soft_limit(libc::RLIMIT_AS)
+        "err.limit.stack"
+    } else if let Some(rl) = soft_limit(libc::RLIMIT_AS)
         && rl.rlim_cur != libc::RLIM_INFINITY
         && rl.rlim_cur < MIN_AS_BYTES
     {
-        return Err(
-            "memlab: error: the address-space limit (ulimit -v, prlimit --as) is below the 64 MiB memlab needs for itself; raise it, e.g. ulimit -v unlimited\n",
-        );
-    }
-    Ok(())
+        "err.limit.as"
+    } else {
+        return Ok(());
+    };
+    let ja = locale_is_japanese_utf8();
+    Err(
+        crate::i18n::lookup(id).map_or("memlab: error: a process limit is too small", |m| {
+            if ja { m.ja } else { m.en }
+        }),
+    )
+}
+
+/// The value of the environment variable `name`, without copying it.
+fn getenv(name: &std::ffi::CStr) -> Option<&'static [u8]> {
+    // SAFETY: getenv reads the environment, which nothing changes while
+    // memlab starts (one thread, before any setenv); the string it points
+    // to lives as long as the process does, and is not modified.
+    let p = unsafe { libc::getenv(name.as_ptr()) };
+    // SAFETY: a non-null result of getenv is a NUL-terminated string.
+    (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes())
+}
+
+/// The rule of `i18n::locale_lang` and `output::term::utf8` on the raw
+/// environment, without the heap: the locale's language is Japanese and
+/// its charset UTF-8.
+pub fn locale_is_japanese_utf8() -> bool {
+    let first = |names: &[&std::ffi::CStr]| {
+        names
+            .iter()
+            .find_map(|n| getenv(n).filter(|v| !v.is_empty()))
+    };
+    let ja = first(&[c"LANGUAGE", c"LC_ALL", c"LC_MESSAGES", c"LANG"])
+        .is_some_and(|v| v.starts_with(b"ja"));
+    let utf8 = first(&[c"LC_ALL", c"LC_CTYPE", c"LANG"]).is_some_and(|v| {
+        let charset = v.split(|&b| b == b'.').nth(1).unwrap_or(b"");
+        let charset = charset.split(|&b| b == b'@').next().unwrap_or(b"");
+        charset.eq_ignore_ascii_case(b"utf-8") || charset.eq_ignore_ascii_case(b"utf8")
+    });
+    ja && utf8
 }
 
 /// Print a line with write(2) alone (no allocation, no stdio lock).

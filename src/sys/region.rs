@@ -71,9 +71,10 @@ impl Region {
     }
 
     fn map(len: u64, opts: MapOptions, fd: Option<RawFd>, offset: u64) -> Result<Region> {
-        let len_usize = usize::try_from(len).context("size does not fit in the address space")?;
+        let len_usize =
+            usize::try_from(len).with_context(|| crate::i18n::tr("err.sys.address_space", &[]))?;
         if len_usize == 0 {
-            bail!("cannot map 0 bytes");
+            bail!(crate::i18n::tr("err.sys.map_zero", &[]));
         }
         let mut flags = match opts.sharing {
             Sharing::Private => libc::MAP_PRIVATE,
@@ -109,11 +110,16 @@ impl Region {
             )
         };
         if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error())
-                .context(format!("mmap of {}", crate::units::human_bytes(len)));
+            return Err(io::Error::last_os_error()).with_context(|| {
+                crate::i18n::tr(
+                    "err.sys.mmap_of",
+                    &[("size", &crate::units::human_bytes(len))],
+                )
+            });
         }
         Ok(Region {
-            ptr: NonNull::new(p as *mut u8).context("mmap returned NULL")?,
+            ptr: NonNull::new(p as *mut u8)
+                .with_context(|| crate::i18n::tr("err.sys.mmap_null", &[]))?,
             len: len_usize,
             writable: !opts.read_only,
         })
@@ -146,7 +152,7 @@ impl Region {
         match self.advise_keeping_contents(adv, what) {
             Err(e) if !thp_built_in && errno_of(&e) == Some(libc::EINVAL) => match advice {
                 HugeAdvice::NoHuge => Ok(()),
-                _ => Err(e.context("this kernel has no transparent huge pages")),
+                _ => Err(e.context(crate::i18n::tr("err.sys.no_thp", &[]))),
             },
             other => other,
         }

@@ -45,7 +45,7 @@ pub(super) extern "C" fn on_interrupt(sig: libc::c_int) {
 pub fn install_interrupt_handlers() -> Result<()> {
     use std::os::fd::IntoRawFd;
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
-        .context("creating the signal pipe")?;
+        .with_context(|| crate::i18n::tr("err.sys.signal_pipe", &[]))?;
     // Kept open for the life of the process.
     SIGNAL_PIPE[0].store(r.into_raw_fd(), Ordering::SeqCst);
     SIGNAL_PIPE[1].store(w.into_raw_fd(), Ordering::SeqCst);
@@ -57,7 +57,8 @@ pub fn install_interrupt_handlers() -> Result<()> {
     for sig in INTERRUPTING {
         // SAFETY: the handler only stores to an atomic and writes to a pipe,
         // both async-signal-safe.
-        unsafe { signal::sigaction(sig, &action) }.context("installing signal handlers")?;
+        unsafe { signal::sigaction(sig, &action) }
+            .with_context(|| crate::i18n::tr("err.sys.signal_handlers", &[]))?;
     }
     Ok(())
 }

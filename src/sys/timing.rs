@@ -47,7 +47,8 @@ pub fn pin_to_current_cpu() -> Result<usize> {
     }
     let cpu = cpu as usize;
     let mut set = nix::sched::CpuSet::new();
-    set.set(cpu).context("CPU number")?;
+    set.set(cpu)
+        .with_context(|| crate::i18n::tr("err.sys.cpu", &[("cpu", &cpu.to_string())]))?;
     nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
         .context("sched_setaffinity")?;
     Ok(cpu)
@@ -83,7 +84,10 @@ impl Region {
     /// hold huge pages from its first byte.
     pub fn anon_aligned(len: u64, align: u64, advice: HugeAdvice) -> Result<Region> {
         if !align.is_power_of_two() || len == 0 {
-            bail!("internal error: alignment {align} for {len} bytes");
+            bail!(crate::i18n::tr(
+                "err.sys.alignment",
+                &[("align", &align.to_string()), ("len", &len.to_string())]
+            ));
         }
         let big = Region::anon(len + align, MapOptions::default())?;
         let start = big.addr();

@@ -30,6 +30,17 @@ fn check_lines(out: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The lines of words at the left margin that are not check lines: the
+/// narration, the host line, notes, skip reasons (the table's head line
+/// `memlab NAME params` is data).
+fn narration_lines<'a>(name: &str, out: &'a str) -> Vec<&'a str> {
+    let checks = check_lines(out);
+    out.lines()
+        .filter(|l| !l.starts_with(' ') && !l.trim().is_empty())
+        .filter(|l| !checks.contains(l) && !l.starts_with(&format!("memlab {name} ")))
+        .collect()
+}
+
 #[test]
 fn cow_speaks_japanese_under_a_japanese_locale_and_english_when_asked() {
     let o = run_in(JA, &["cow", "--size", "8M"]);
@@ -40,6 +51,13 @@ fn cow_speaks_japanese_under_a_japanese_locale_and_english_when_asked() {
         assert!(has_japanese(l), "not Japanese: {l}");
     }
     assert!(out.contains("件の主張が成り立ちました"), "{out}");
+    let said = narration_lines("cow", &out);
+    assert!(said.len() >= 3, "{out}");
+    let english: Vec<&&str> = said.iter().filter(|l| !has_japanese(l)).collect();
+    assert!(
+        english.is_empty(),
+        "narration not in Japanese: {english:?}\n{out}"
+    );
 
     let o = run_in(JA, &["cow", "--size", "8M", "--lang", "en"]);
     let out = stdout(&o);
@@ -47,6 +65,11 @@ fn cow_speaks_japanese_under_a_japanese_locale_and_english_when_asked() {
     assert!(!lines.is_empty(), "{out}");
     assert!(lines.iter().all(|l| !has_japanese(l)), "{out}");
     assert!(out.contains(" held"), "{out}");
+    let japanese: Vec<&str> = narration_lines("cow", &out)
+        .into_iter()
+        .filter(|l| has_japanese(l))
+        .collect();
+    assert!(japanese.is_empty(), "{japanese:?}\n{out}");
 }
 
 #[test]
@@ -124,7 +147,35 @@ fn list_help_and_explain_in_japanese() {
     assert!(out.starts_with("実験"), "{out}");
     let out = stdout(&run_in(JA, &["--help"]));
     assert!(has_japanese(&out), "{out}");
+    // clap's own words too: the headings, the help and version flags, the
+    // exit statuses; and `memlab help COMMAND` as `COMMAND --help`.
+    for word in [
+        "使い方: memlab",
+        "コマンド:",
+        "オプション:",
+        "ヘルプを表示します",
+        "バージョンを表示します",
+        "終了ステータス:",
+    ] {
+        assert!(out.contains(word), "{word}: {out}");
+    }
+    assert!(!out.contains("Print help"), "{out}");
+    let help = stdout(&run_in(JA, &["help", "explain"]));
+    assert!(help.contains("使い方: memlab explain"), "{help}");
+    assert!(
+        help.contains("引数:") && help.contains("ヘルプを表示します"),
+        "{help}"
+    );
+    let flag = stdout(&run_in(JA, &["explain", "--help"]));
+    assert!(
+        flag.contains("使い方: memlab explain") && flag.contains("引数:"),
+        "{flag}"
+    );
     let out = stdout(&run_in(JA, &["--help", "--lang", "en"]));
+    assert!(
+        out.contains("Usage: memlab") && out.contains("Exit status:"),
+        "{out}"
+    );
     assert!(!has_japanese(out.lines().next().unwrap_or("")), "{out}");
     let out = stdout(&run_in(JA, &["explain", "cow"]));
     assert!(out.contains("文書の主張"), "{out}");
@@ -150,41 +201,120 @@ fn list_help_and_explain_in_japanese() {
     );
 }
 
-/// Under the marking language every check line's claim went through the
-/// catalogue (`<<...>>`), and so did the tally and the measured lines.
-#[test]
-fn every_check_line_goes_through_the_catalogue() {
-    let runs: &[&[&str]] = &[
-        &["free"],
-        &["segv"],
-        &["mmap", "--size", "8M"],
-        &["cow", "--size", "8M"],
-        &["malloc"],
-        &["filemap"],
-        &["isolation"],
-        &["page-table"],
-        &["faults"],
-    ];
-    for args in runs {
-        let mut a = args.to_vec();
-        a.extend(["--lang", "mark"]);
-        let out = stdout(&run_in(&[("LANG", "C.UTF-8")], &a));
-        let lines = check_lines(&out);
-        assert!(!lines.is_empty(), "{args:?}: no checks\n{out}");
-        for l in lines {
-            assert!(l.contains(": <<"), "{args:?}: not from the catalogue: {l}");
-        }
-        assert!(
-            out.lines()
-                .any(|l| l.starts_with("<<") && l.contains(" held")),
-            "{args:?}: tally not from the catalogue\n{out}"
-        );
-        let bare = out.lines().find(|l| l.starts_with("skipped"));
-        assert!(
-            bare.is_none(),
-            "{args:?}: skip line not from the catalogue: {bare:?}"
-        );
+/// What the test-only language `mark` puts before a line a person reads
+/// that did not come through the catalogue (`memlab::i18n::UNMARKED`).
+const UNMARKED: &str = memlab::i18n::UNMARKED;
+
+/// The lines of one run under `--lang mark` that did not go through the
+/// catalogue: a line flagged by memlab itself (narration, a note, a skip
+/// reason, a listing title), a check line whose claim is not marked, a
+/// tally that is not, a line of words at the left margin that holds no
+/// marked message, a line on stderr that holds none.
+fn unmarked_lines(name: &str, o: &Output) -> Vec<String> {
+    let out = stdout(o);
+    let err = crate::common::stderr(o);
+    let mut bad = Vec::new();
+    let marked = |l: &str| l.contains("<<") || l.contains(">>");
+    for l in out.lines() {
+        let why = if l.contains(UNMARKED) {
+            "flagged"
+        } else if check_lines(l).len() == 1 && !l.contains(": <<") {
+            "check claim"
+        } else if !l.starts_with(' ')
+            && !l.trim().is_empty()
+            && !marked(l)
+            && !l.starts_with(&format!("memlab {name}"))
+        {
+            "bare line"
+        } else {
+            continue;
+        };
+        bad.push(format!("stdout ({why}): {l}"));
     }
+    let checks = check_lines(&out);
+    if !checks.is_empty()
+        && !out
+            .lines()
+            .any(|l| l.starts_with("<<") && l.contains(" held"))
+    {
+        bad.push("stdout (tally): no marked tally line".into());
+    }
+    for l in err.lines() {
+        if l.contains(UNMARKED) || (!l.starts_with(' ') && !l.trim().is_empty() && !marked(l)) {
+            bad.push(format!("stderr: {l}"));
+        }
+    }
+    match o.status.code() {
+        Some(0 | 3) => {}
+        other => bad.push(format!("exit status {other:?}")),
+    }
+    bad
+}
+
+/// The arguments the marking-language test runs an experiment with: its
+/// quick ones (what `memlab all` runs), `watch` a short command.
+fn mark_args(info: &memlab::experiments::Info) -> Vec<&'static str> {
+    let mut a = vec![info.name, "--lang", "mark"];
+    match info.quick {
+        Some(q) => a.extend_from_slice(q),
+        None if info.name == "watch" => a.extend(["--", "true"]),
+        None => {}
+    }
+    a
+}
+
+/// Every experiment, run under the marking language: every line of
+/// narration, every note and skip reason, every title, every check line and
+/// the tally went through the catalogue. All offending lines of all
+/// experiments are reported at once.
+#[test]
+fn every_experiment_speaks_only_through_the_catalogue() {
+    let mut report = Vec::new();
+    for info in memlab::experiments::ALL {
+        let args = mark_args(info);
+        let o = {
+            let _one = crate::common::one_at_a_time(&args);
+            run_in(&[("LANG", "C.UTF-8")], &args)
+        };
+        let bad = unmarked_lines(info.name, &o);
+        if !bad.is_empty() {
+            report.push(format!(
+                "{} ({}): {} line(s)\n    {}",
+                info.name,
+                args.join(" "),
+                bad.len(),
+                bad.join("\n    ")
+            ));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "lines that did not go through the catalogue:\n{}",
+        report.join("\n")
+    );
+}
+
+/// The flags themselves: a narration line said without the catalogue is
+/// flagged, one from it is not, and a memlab error under `mark` is marked.
+#[test]
+fn the_marking_language_flags_what_bypassed_the_catalogue() {
+    let o = run_in(
+        &[("LANG", "C.UTF-8")],
+        &["explain", "nosuch", "--lang", "mark"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = crate::common::stderr(&o);
+    assert!(
+        err.starts_with("<<memlab: error: <<unknown experiment"),
+        "{err}"
+    );
+    let o = run_in(
+        &[("LANG", "C.UTF-8")],
+        &["mmap", "--size", "0", "--lang", "mark"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = crate::common::stderr(&o);
+    assert!(err.contains("<<size '0' must be more than 0>>"), "{err}");
 }
 
 #[test]

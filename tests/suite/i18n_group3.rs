@@ -97,7 +97,10 @@ fn every_narration_line_goes_through_the_catalogue() {
         }
         // Notes and skip reasons too: every line between the host line and
         // the table that is not indented.
-        let after_host = out.lines().skip_while(|l| !l.starts_with("host: "));
+        // The host line (`<<host: ...>>` under the marking language).
+        let after_host = out
+            .lines()
+            .skip_while(|l| !l.trim_start_matches("<<").starts_with("host: "));
         for l in after_host
             .skip(1)
             .skip_while(|l| l.starts_with("    "))

@@ -24,8 +24,9 @@ pub(super) fn say_diffs(
             ("lines", &d_small.len().to_string()),
         ],
     ));
+    // The maps lines are data: only their `<- note` is words.
     for line in maps::narrate(d_small, None, "") {
-        ctx.ui.say(&line);
+        ctx.ui.data(&line);
     }
     ctx.ui.say(&tr(
         "malloc.say.large_diff",
@@ -37,7 +38,7 @@ pub(super) fn say_diffs(
     ));
     let here = tr("malloc.say.holds_large", &[]);
     for line in maps::narrate(d_large, Some(large_addr), &here) {
-        ctx.ui.say(&line);
+        ctx.ui.data(&line);
     }
     if d_large.iter().any(|e| e.change == Change::Removed) {
         ctx.ui.say(&format!("  {}", tr("malloc.say.merged", &[])));

@@ -85,11 +85,185 @@ mod core {
         "ui.tally.held" => "{held} of {total} held", "{total} 件中 {held} 件の主張が成り立ちました";
         "ui.tally.failed" => ", {n} did not hold", "。{n} 件は成り立ちませんでした";
         "ui.tally.inconclusive" => ", {n} inconclusive", "。{n} 件は判定できませんでした";
-        "ui.range.between" => "{lo} to {hi} {unit}", "{lo} 以上 {hi} 以下 {unit}";
+        "ui.range.between" => "{lo} to {hi} {unit}", "{lo} {unit} 以上 {hi} {unit} 以下";
         "ui.range.at_least" => "at least {lo} {unit}", "{lo} {unit} 以上";
         "ui.range.at_most" => "at most {hi} {unit}", "{hi} {unit} 以下";
         "ui.explain.no_ja" => "(This page is not yet in Japanese; the English page follows.)",
                              "（この実験の日本語のページはまだありません。英語のページを表示します。）";
+
+        "ui.host" => "host: {host} {arch} · kernel {kernel} · page {page} B · THP {thp} · overcommit {overcommit} · cgroup {cgroup}",
+                     "ホスト: {host} {arch}、カーネル {kernel}、ページ {page} B、THP {thp}、overcommit {overcommit}、cgroup {cgroup}";
+        "ui.host.root" => "{host} · root", "{host}、root 権限";
+        "ui.rows_shown" => "({shown} of {total} rows shown; all are in --csv/--json)",
+                           "（{total} 行のうち {shown} 行を表示。すべての行は --csv/--json にあります）";
+        "ui.no_chart" => "(no chart: this run has nothing to plot)",
+                         "（グラフなし: この実行には描くものがありません）";
+        // Listings beside the rows (`maps_diff*` measurements): `title.KEY`,
+        // else the key itself.
+        "title.maps_diff" => "Lines the mapping added to or removed from /proc/PID/maps",
+                             "マッピングで /proc/PID/maps に増えた行と消えた行";
+        "title.maps_diff_small" => "Lines the small blocks added to or removed from /proc/PID/maps",
+                                   "小さなブロックで /proc/PID/maps に増えた行と消えた行";
+        "title.maps_diff_large" => "Lines the large blocks added to or removed from /proc/PID/maps",
+                                   "大きなブロックで /proc/PID/maps に増えた行と消えた行";
+
+        // ---- memlab's own errors (err.*): kernel texts and clap's stay English inside ----
+        "err.line" => "memlab: error: {what}", "memlab: エラー: {what}";
+        "err.warning" => "memlab: warning: {what}", "memlab: 警告: {what}";
+        "err.see_help" => "{what} (see memlab --help)", "{what}（memlab --help を参照してください）";
+        "err.one_of" => "{what} (one of: {values})", "{what}（指定できる値: {values}）";
+        "err.clap" => "{what}", "コマンドラインが正しくありません: {what}";
+        "err.value" => "invalid value '{value}' for '{arg}'", "{arg} の値 '{value}' は使えません";
+        "err.value.why" => "invalid value '{value}' for '{arg}': {why}", "{arg} の値 '{value}' は使えません: {why}";
+        "err.bad_command_line" => "bad command line", "コマンドラインが正しくありません";
+        "err.utf8.any" => "an argument is not valid UTF-8", "引数のどれかが正しい UTF-8 ではありません";
+        "err.utf8.option" => "the value of {option} is not valid UTF-8 ('{value}')",
+                             "{option} の値が正しい UTF-8 ではありません（'{value}'）";
+        "err.utf8.nth" => "argument {n} ('{value}') is not valid UTF-8",
+                          "{n} 番目の引数（'{value}'）が正しい UTF-8 ではありません";
+        "err.written_anyway" => "{why}; what was measured was written",
+                                "{why}。それまでに測定した分は書き出しました";
+        "err.worker_died" => "the worker died before the run ended; what was measured was written",
+                             "実行が終わる前にワーカーが終了しました。それまでに測定した分は書き出しました";
+        "err.run_stopped" => "the run stopped on an error; what was measured was written",
+                             "エラーで実行が止まりました。それまでに測定した分は書き出しました";
+        "err.stdout_write" => "could not write to stdout: {cause}",
+                              "標準出力に書き込めませんでした: {cause}";
+        "err.write_failed" => "could not write {flag} {what}: {cause}",
+                              "{flag} {what} を書き込めませんでした: {cause}";
+        "err.dest.stdout" => "stdout", "標準出力";
+        "err.dest.fd" => "descriptor {fd}", "ディスクリプタ {fd}";
+        "err.writing" => "writing {path}", "{path} の書き込み中";
+        // output paths, refused before a run (exit 2)
+        "err.out.plot_stdout" => "--plot needs a file path, e.g. --plot chart.svg",
+                                 "--plot にはファイルのパスが必要です（例: --plot chart.svg）";
+        "err.out.stdout_closed" => "{flag} goes to stdout, which was closed when memlab started; give a file, e.g. {flag} {example}",
+                                   "{flag} の出力先の標準出力は memlab の起動時に閉じられていました。ファイルを指定してください（例: {flag} {example}）";
+        "err.out.both_stdout" => "--csv and --json cannot both go to stdout; give one a file, e.g. --json run.json",
+                                 "--csv と --json の両方を標準出力に書くことはできません。どちらかにファイルを指定してください（例: --json run.json）";
+        "err.out.same_file" => "{flag} {shown} is the same file as {other}; give each output its own path",
+                               "{flag} {shown} は {other} と同じファイルです。出力ごとに別のパスを指定してください";
+        "err.out.stdout_redirected" => "stdout is redirected into {other}, which is also an output; give that output another path",
+                                       "標準出力が出力先の {other} にリダイレクトされています。その出力には別のパスを指定してください";
+        "err.out.fd_closed" => "{flag} '{shown}': {which} was closed when memlab started; give a file, e.g. {flag} {example}",
+                               "{flag} '{shown}': {which} は memlab の起動時に閉じられていました。ファイルを指定してください（例: {flag} {example}）";
+        "err.out.fd_read_only" => "{flag} '{shown}': descriptor {fd} is open for reading only",
+                                  "{flag} '{shown}': ディスクリプタ {fd} は読み込み専用で開かれています";
+        "err.out.fd_not_open" => "{flag} '{shown}': descriptor {fd} is not open",
+                                 "{flag} '{shown}': ディスクリプタ {fd} は開かれていません";
+        "err.out.needs_path" => "{flag} needs a file path, e.g. {flag} {example}",
+                                "{flag} にはファイルのパスが必要です（例: {flag} {example}）";
+        "err.out.is_folder" => "{flag} '{path}' is a folder; give a file path, e.g. {flag} {example}",
+                               "{flag} '{path}' はフォルダです。ファイルのパスを指定してください（例: {flag} {example}）";
+        "err.out.not_regular" => "{flag} '{path}' is not a regular file; give a file path, e.g. {flag} {example}",
+                                 "{flag} '{path}' は通常のファイルではありません。ファイルのパスを指定してください（例: {flag} {example}）";
+        "err.out.no_cwd" => "{flag} '{path}': the working folder no longer exists; give a full path",
+                            "{flag} '{path}': 作業フォルダがもうありません。フルパスを指定してください";
+        "err.out.no_folder" => "{flag} '{path}': folder '{dir}' does not exist",
+                               "{flag} '{path}': フォルダ '{dir}' がありません";
+        "err.out.cannot_create" => "{flag} '{path}': cannot create a file in folder '{dir}' ({cause})",
+                                   "{flag} '{path}': フォルダ '{dir}' にファイルを作れません（{cause}）";
+        "err.out.no_space" => "{flag} '{path}': only {free} free on the filesystem of folder '{dir}', and a run writes up to about {need}; free some space or write elsewhere",
+                              "{flag} '{path}': フォルダ '{dir}' のファイルシステムの空きは {free} だけですが、実行では最大 {need} ほど書き込みます。空きを作るか、別の場所に書き出してください";
+        // sizes, rates, intervals, counts as the user types them
+        "err.example" => "{why} ({example})", "{why}（{example}）";
+        "err.size.example" => "e.g. 100M, 4K, 1G or 4096", "例: 100M、4K、1G、4096";
+        "err.size.empty" => "empty size", "サイズが空です";
+        "err.size.negative" => "size '{raw}' is negative", "サイズ '{raw}' が負の値です";
+        "err.size.no_number" => "size '{raw}' has no number", "サイズ '{raw}' に数字がありません";
+        "err.size.unit" => "size '{raw}' has an unknown unit '{unit}'",
+                           "サイズ '{raw}' の単位 '{unit}' は使えません";
+        "err.size.not_number" => "size '{raw}' is not a number", "サイズ '{raw}' は数ではありません";
+        "err.size.too_large" => "size '{raw}' is too large", "サイズ '{raw}' が大きすぎます";
+        "err.size.fraction" => "size '{raw}' is not a whole number of bytes",
+                               "サイズ '{raw}' がバイト単位の整数になりません";
+        "err.size.zero" => "size '{raw}' must be more than 0", "サイズ '{raw}' は 0 より大きくしてください";
+        "err.count" => "'{raw}' is not a whole number from {lo} to {hi} (e.g. {example})",
+                       "'{raw}' は {lo} 以上 {hi} 以下の整数ではありません（例: {example}）";
+        "err.rate.example" => "e.g. 10M/s or max", "例: 10M/s、max";
+        "err.rate.per_s" => "rate '{raw}' needs '/s'", "速度 '{raw}' には '/s' が必要です";
+        "err.rate.size" => "rate '{raw}': {why}", "速度 '{raw}': {why}";
+        "err.interval.example" => "e.g. 100ms, 1s or 1ms", "例: 100ms、1s、1ms";
+        "err.interval.negative" => "interval '{raw}' is negative", "間隔 '{raw}' が負の値です";
+        "err.interval.no_number" => "interval '{raw}' has no number", "間隔 '{raw}' に数字がありません";
+        "err.interval.no_unit" => "interval '{raw}' needs a unit", "間隔 '{raw}' には単位が必要です";
+        "err.interval.unit" => "interval '{raw}' has an unknown unit '{unit}'",
+                               "間隔 '{raw}' の単位 '{unit}' は使えません";
+        "err.interval.not_number" => "interval '{raw}' is not a number", "間隔 '{raw}' は数ではありません";
+        "err.interval.too_long" => "interval '{raw}' is too long (at most a week)",
+                                   "間隔 '{raw}' が長すぎます（最長1週間）";
+        "err.interval.zero" => "interval '{raw}' must be more than 0", "間隔 '{raw}' は 0 より大きくしてください";
+        "err.interval.below_1ms" => "interval '{raw}' is below 1ms, the shortest memlab takes",
+                                    "間隔 '{raw}' は memlab が扱える最短の 1ms より短いです";
+        // what memlab was doing when the kernel said no (probe/, sys/):
+        // the kernel's own text follows in English
+        "err.out_of_memory" => "memlab: error: out of memory for memlab itself (an address-space or memory limit is too tight); nothing more was written",
+                               "memlab: エラー: memlab 自身のメモリが足りません（アドレス空間かメモリの制限が厳しすぎます）。これ以上は何も書き出していません";
+        "err.limit.stack" => "memlab: error: the stack limit (ulimit -s) is below the 512 KiB memlab needs; raise it, e.g. ulimit -s 8192",
+                             "memlab: エラー: スタックの制限（ulimit -s）が memlab に必要な 512 KiB より小さいです。制限を上げてください（例: ulimit -s 8192）";
+        "err.limit.as" => "memlab: error: the address-space limit (ulimit -v, prlimit --as) is below the 64 MiB memlab needs for itself; raise it, e.g. ulimit -v unlimited",
+                          "memlab: エラー: アドレス空間の制限（ulimit -v、prlimit --as）が memlab 自身に必要な 64 MiB より小さいです。制限を上げてください（例: ulimit -v unlimited）";
+        "err.sys.reading" => "reading {path}", "{path} を読んでいるとき";
+        "err.sys.reading_at" => "reading {path} at {addr}", "{path} の {addr} を読んでいるとき";
+        "err.sys.opening" => "opening {path}", "{path} を開いているとき";
+        "err.sys.parsing" => "parsing {path}", "{path} を解析しているとき";
+        "err.sys.creating" => "creating {path}", "{path} を作っているとき";
+        "err.sys.removing" => "removing {path}", "{path} を消しているとき";
+        "err.sys.syncing" => "syncing {path}", "{path} をディスクに書き出しているとき";
+        "err.sys.locking" => "locking {path}", "{path} をロックしているとき";
+        "err.sys.writing_lock" => "writing the lock", "ロックファイルに書き込んでいるとき";
+        "err.sys.lock_held" => "another memlab swap run (pid {pid}) holds {path}; wait for it to end",
+                               "ほかの memlab swap の実行（pid {pid}）が {path} を使っています。終わるまで待ってください";
+        "err.sys.nocow" => "setting no-copy-on-write on {path} (btrfs)",
+                           "{path} にコピーオンライトなしの属性を付けているとき（btrfs）";
+        "err.sys.reserving" => "reserving {size} bytes for {path}", "{path} に {size} バイトを確保しているとき";
+        "err.sys.swap_header" => "writing the swap header of {path}", "{path} にスワップのヘッダを書いているとき";
+        "err.sys.swapoff" => "swapoff {path} failed ({cause}); run `swapoff {path} && rm {path}` (or the next memlab swap run as root will)",
+                             "swapoff {path} が失敗しました（{cause}）。`swapoff {path} && rm {path}` を実行してください（root で次に memlab swap を実行しても片付きます）";
+        "err.sys.swapoff_nomem" => "swapoff {path} failed ({cause}); there is not enough free memory to take back the pages in it; free some memory, then run `swapoff {path} && rm {path}` (or the next memlab swap run as root will)",
+                                   "swapoff {path} が失敗しました（{cause}）。スワップにあるページを戻すだけの空きメモリがありません。メモリを空けてから `swapoff {path} && rm {path}` を実行してください（root で次に memlab swap を実行しても片付きます）";
+        "err.sys.too_long" => "reading {path}: longer than {n} bytes", "{path} を読んでいるとき: 内容が {n} バイトより長いです";
+        "err.sys.not_utf8" => "reading {path}: not UTF-8", "{path} を読んでいるとき: 内容が UTF-8 ではありません";
+        "err.sys.first_open" => "opening {path} failed when first tried", "{path} は最初に開こうとしたときに開けませんでした";
+        "err.sys.no_field" => "no {name} field", "{name} の欄がありません";
+        "err.sys.not_number" => "{name} is not a number", "{name} が数ではありません";
+        "err.sys.no_paren" => "no ')' after the command name", "コマンド名のあとに ')' がありません";
+        "err.sys.no_line" => "{path} has no {name} line", "{path} に {name} の行がありません";
+        "err.sys.kb" => "{key}: {value} is not a number of kB", "{key}: {value} は kB 単位の数ではありません";
+        "err.sys.meminfo_lines" => "a line of MemTotal, MemFree, Buffers, Cached, SwapTotal, SwapFree is missing",
+                                   "MemTotal、MemFree、Buffers、Cached、SwapTotal、SwapFree のどれかの行がありません";
+        "err.sys.address_space" => "size does not fit in the address space", "サイズがアドレス空間に収まりません";
+        "err.sys.map_zero" => "cannot map 0 bytes", "0 バイトはマップできません";
+        "err.sys.mmap_of" => "mmap of {size}", "{size} の mmap";
+        "err.sys.mmap_null" => "mmap returned NULL", "mmap が NULL を返しました";
+        "err.sys.no_thp" => "this kernel has no transparent huge pages", "このカーネルには透過的ヒュージページがありません";
+        "err.sys.signal_pipe" => "creating the signal pipe", "シグナル用のパイプを作っているとき";
+        "err.sys.signal_handlers" => "installing signal handlers", "シグナルハンドラを設定しているとき";
+        "err.sys.waiting" => "waiting for child {pid}", "子プロセス {pid} を待っているとき";
+        "err.sys.threads" => "internal error: fork requested while memlab runs {threads} threads",
+                             "内部エラー: memlab が {threads} 個のスレッドで動いているときに fork が求められました";
+        "err.sys.alignment" => "internal error: alignment {align} for {len} bytes",
+                               "内部エラー: {len} バイトに対して境界 {align} が求められました";
+        "err.sys.cpu" => "CPU number {cpu}", "CPU 番号 {cpu}";
+        // explain, help, judge
+        "err.explain.unknown" => "unknown experiment '{name}' (e.g. memlab explain cow; memlab list shows all)",
+                                 "'{name}' という実験はありません（例: memlab explain cow。すべての実験は memlab list で表示されます）";
+        "err.help.unknown" => "no command '{name}' (e.g. memlab help cow; memlab list shows every experiment)",
+                              "'{name}' というコマンドはありません（例: memlab help cow。すべての実験は memlab list で表示されます）";
+        "err.judge.cannot_read" => "cannot read '{path}' ({cause}); give a JSON that memlab wrote, e.g. memlab cow --json cow.json",
+                                   "'{path}' を読めません（{cause}）。memlab が書き出した JSON を指定してください（例: memlab cow --json cow.json）";
+        "err.judge.not_json" => "'{path}' is not JSON ({cause}); give a JSON that memlab wrote",
+                                "'{path}' は JSON ではありません（{cause}）。memlab が書き出した JSON を指定してください";
+        "err.judge.not_memlab" => "'{path}' is not a memlab JSON (no experiment, meta and rows)",
+                                  "'{path}' は memlab の JSON ではありません（experiment、meta、rows がありません）";
+        "err.judge.schema" => "'{path}' has schema_version {version}; this memlab reads {reads}",
+                              "'{path}' の schema_version は {version} です。この memlab が読めるのは {reads} です";
+        "err.judge.no_schema" => "'{path}' has no schema_version (written by a memlab before 0.2); this memlab reads {reads}",
+                                 "'{path}' には schema_version がありません（0.2 より前の memlab が書いたものです）。この memlab が読めるのは {reads} です";
+        "err.judge.unknown_experiment" => "'{path}' is a run of '{name}', which this memlab does not know",
+                                          "'{path}' は '{name}' の実行結果ですが、この memlab はその実験を知りません";
+        "err.judge.unreadable" => "'{path}' is not a memlab JSON this memlab can read: {cause}",
+                                  "'{path}' はこの memlab が読める memlab の JSON ではありません: {cause}";
 
         // ---- the lab report (HTML) ----
         "html.title" => "memlab lab report", "memlab 実験レポート";
@@ -145,6 +319,19 @@ mod core {
                            "{schema_version, experiment, ended_by, meta, params, measurements, summary, columns, rows, checks, notes, skipped, said, interrupted, table_rows, table_hide} を JSON で PATH に書き出します（PATH なしか `-` なら標準出力）。行を取りながら書き出す実行では、ended_by、measurements、summary は rows の後に来ます";
         "help.arg.quiet" => "No narration and no progress bar", "途中経過の説明も進行表示も出しません";
         "help.arg.plot" => "Draw an SVG chart to PATH", "SVG のグラフを PATH に描きます";
+        "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
+                       "表示する言語: ja または en（既定はロケールに従います）";
+
+        "help.flag.help" => "Print help (see more with '--help')", "ヘルプを表示します（'--help' なら詳しく）";
+        "help.flag.help_long" => "Print help (see a summary with '-h')", "ヘルプを表示します（'-h' なら要約）";
+        "help.flag.version" => "Print version", "バージョンを表示します";
+        "help.default" => " [default: {values}]", "（既定値: {values}）";
+        "help.possible" => " [possible values: {values}]", "（指定できる値: {values}）";
+        "help.possible_heading" => "Possible values:", "指定できる値:";
+        "help.heading.usage" => "Usage:", "使い方:";
+        "help.heading.commands" => "Commands", "コマンド";
+        "help.heading.options" => "Options", "オプション";
+        "help.heading.arguments" => "Arguments", "引数";
         "help.exit_status" => "Exit status:
   0    every check held (or was inconclusive)
   1    memlab could not run, an output could not be written, or a worker died
@@ -153,24 +340,14 @@ mod core {
   130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); what was measured is written
 When several apply: 2, then 130, then 1, then 3. `memlab watch -- CMD` exits
 with CMD's status instead (see memlab explain watch).",
-            "終了ステータス:
-  0    すべてのチェックが成り立った（または判定できなかった）
-  1    memlab を実行できなかった、出力を書き込めなかった、またはワーカーが異常終了した
-  2    使い方の誤り: オプションや値が正しくない（何かを実行する前に判断します）
+                             "終了ステータス:
+  0    すべてのチェックで主張が成り立った（または判定できなかった）
+  1    memlab を実行できなかった、出力を書き込めなかった、またはワーカーが終了した
+  2    使い方の誤り: オプションや値が正しくない（実行の前に判定します）
   3    成り立たなかったチェックがある
-  130  中断された（SIGINT、SIGTERM、SIGHUP、SIGQUIT）。測った分は書き出します
-複数に当てはまるときは 2、130、1、3 の順です。`memlab watch -- CMD` は代わりに
-CMD の終了ステータスで終了します（memlab explain watch を参照）。";
-        "help.usage" => "Usage:", "使い方:";
-        "help.arguments" => "Arguments", "引数";
-        "help.options" => "Options", "オプション";
-        "help.commands" => "Commands", "コマンド";
-        "help.help_flag" => "Print help", "ヘルプを表示します";
-        "help.version_flag" => "Print version", "バージョンを表示します";
-        "help.default" => "default: {value}", "既定値: {value}";
-        "help.possible" => "possible values: {value}", "指定できる値: {value}";
-        "help.lang" => "Language of what memlab prints: ja or en (default: the locale's)",
-                       "表示する言語: ja または en（既定はロケールに従います）";
+  130  中断された（SIGINT、SIGTERM、SIGHUP、SIGQUIT）。それまでに測定した分は書き出します
+複数が当てはまるときは 2、130、1、3 の順です。`memlab watch -- CMD` は CMD の
+終了ステータスで終了します（memlab explain watch を参照）。";
 
         // ---- memlab list: each experiment's summary ----
         "ui.list.experiment" => "experiment", "実験";

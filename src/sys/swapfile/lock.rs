@@ -57,7 +57,9 @@ impl SwapLock {
                 .truncate(false)
                 .mode(0o600)
                 .open(path)
-                .with_context(|| format!("opening the lock {}", path.display()))?;
+                .with_context(|| {
+                    crate::i18n::tr("err.sys.opening", &[("path", &path.display().to_string())])
+                })?;
             // SAFETY: flock on a descriptor this function owns.
             let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
             if r == 0 {
@@ -79,15 +81,17 @@ impl SwapLock {
             }
             let e = io::Error::last_os_error();
             if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
-                return Err(e).with_context(|| format!("locking {}", path.display()));
+                return Err(e).with_context(|| {
+                    crate::i18n::tr("err.sys.locking", &[("path", &path.display().to_string())])
+                });
             }
             if Instant::now() >= deadline {
                 let holder = std::fs::read_to_string(path).unwrap_or_default();
                 let pid = holder.split_whitespace().next().unwrap_or("?");
-                anyhow::bail!(
-                    "another memlab swap run (pid {pid}) holds {}; wait for it to end",
-                    path.display()
-                );
+                anyhow::bail!(crate::i18n::tr(
+                    "err.sys.lock_held",
+                    &[("pid", pid), ("path", &path.display().to_string())]
+                ));
             }
             if !crate::sys::sleep_until(Instant::now() + Duration::from_millis(100)) {
                 return Ok(None);
@@ -99,10 +103,12 @@ impl SwapLock {
     /// before it could remove it leaves its name to the next run.
     pub fn record(&self, swapfile: &Path) -> Result<()> {
         let text = format!("{} {}\n", std::process::id(), swapfile.display());
-        self.file.set_len(0).context("truncating the lock")?;
+        self.file
+            .set_len(0)
+            .with_context(|| crate::i18n::tr("err.sys.writing_lock", &[]))?;
         self.file
             .write_all_at(text.as_bytes(), 0)
-            .context("writing the lock")?;
+            .with_context(|| crate::i18n::tr("err.sys.writing_lock", &[]))?;
         self.file.sync_all().ok();
         Ok(())
     }

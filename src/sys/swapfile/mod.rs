@@ -58,7 +58,9 @@ impl SwapFile {
             .create_new(true)
             .mode(0o600)
             .open(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
+            .with_context(|| {
+                crate::i18n::tr("err.sys.creating", &[("path", &path.display().to_string())])
+            })?;
         let sf = SwapFile {
             path: path.clone(),
             size_bytes: size,
@@ -67,7 +69,7 @@ impl SwapFile {
         };
         if btrfs {
             set_nocow(&file).with_context(|| {
-                format!("setting no-copy-on-write on {} (btrfs)", path.display())
+                crate::i18n::tr("err.sys.nocow", &[("path", &path.display().to_string())])
             })?;
         }
         // SAFETY: fallocate on a descriptor owned here, with a length that
@@ -75,13 +77,26 @@ impl SwapFile {
         // against the free space).
         let r = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, size as libc::off_t) };
         if r != 0 {
-            return Err(io::Error::last_os_error())
-                .with_context(|| format!("reserving {} bytes for {}", size, path.display()));
+            return Err(io::Error::last_os_error()).with_context(|| {
+                crate::i18n::tr(
+                    "err.sys.reserving",
+                    &[
+                        ("size", &size.to_string()),
+                        ("path", &path.display().to_string()),
+                    ],
+                )
+            });
         }
         file.write_all_at(&swap_header(size, page), 0)
-            .with_context(|| format!("writing the swap header of {}", path.display()))?;
-        file.sync_all()
-            .with_context(|| format!("syncing {}", path.display()))?;
+            .with_context(|| {
+                crate::i18n::tr(
+                    "err.sys.swap_header",
+                    &[("path", &path.display().to_string())],
+                )
+            })?;
+        file.sync_all().with_context(|| {
+            crate::i18n::tr("err.sys.syncing", &[("path", &path.display().to_string())])
+        })?;
         Ok(sf)
     }
 
@@ -106,15 +121,16 @@ impl SwapFile {
     pub fn remove(&mut self) -> Result<()> {
         if self.active {
             swapoff(&self.path).map_err(|e| {
-                let hint = if e.raw_os_error() == Some(libc::ENOMEM) {
-                    "there is not enough free memory to take back the pages in it; free some memory, then "
+                let id = if e.raw_os_error() == Some(libc::ENOMEM) {
+                    "err.sys.swapoff_nomem"
                 } else {
-                    ""
+                    "err.sys.swapoff"
                 };
-                anyhow::anyhow!(
-                    "swapoff {} failed ({e}); {hint}run `swapoff {0} && rm {0}` (or the next memlab swap run as root will)",
-                    self.path.display()
-                )
+                let path = self.path.display().to_string();
+                anyhow::anyhow!(crate::i18n::tr(
+                    id,
+                    &[("path", &path), ("cause", &e.to_string())]
+                ))
             })?;
             self.active = false;
         }
@@ -123,7 +139,12 @@ impl SwapFile {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => {
-                    return Err(e).with_context(|| format!("removing {}", self.path.display()));
+                    return Err(e).with_context(|| {
+                        crate::i18n::tr(
+                            "err.sys.removing",
+                            &[("path", &self.path.display().to_string())],
+                        )
+                    });
                 }
             }
             self.removed = true;
@@ -135,7 +156,7 @@ impl SwapFile {
 impl Drop for SwapFile {
     fn drop(&mut self) {
         if let Err(e) = self.remove() {
-            eprintln!("memlab: warning: {e:#}");
+            crate::error::warn(&format!("{e:#}"));
         }
     }
 }
@@ -205,7 +226,8 @@ pub fn catch_hangup() -> Result<()> {
     );
     // SAFETY: the handler only stores to an atomic and writes to a pipe,
     // both async-signal-safe.
-    unsafe { signal::sigaction(Signal::SIGHUP, &action) }.context("installing a SIGHUP handler")?;
+    unsafe { signal::sigaction(Signal::SIGHUP, &action) }
+        .with_context(|| crate::i18n::tr("err.sys.signal_handlers", &[]))?;
     Ok(())
 }
 

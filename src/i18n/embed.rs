@@ -105,6 +105,30 @@ pub fn localize_in(lang: Lang, text: &str) -> String {
         return text.to_string();
     }
     let mut out = String::new();
+    walk(lang, text, |piece| out.push_str(piece));
+    out
+}
+
+/// Only the embedded `why.*` pieces of `text`, each shown in `lang`, in
+/// the order they occur: the reason an inconclusive check gives, without
+/// the English around it (its numbers are shown apart).
+pub fn pieces_in(lang: Lang, text: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    walk_found(lang, text, &mut |piece, found| {
+        if found {
+            v.push(piece.to_string());
+        }
+    });
+    v
+}
+
+fn walk(lang: Lang, text: &str, mut put: impl FnMut(&str)) {
+    walk_found(lang, text, &mut |piece, _| put(piece));
+}
+
+/// Calls `put` with each stretch of `text` in order: literal stretches as
+/// they are (`false`), embedded pieces rendered in `lang` (`true`).
+fn walk_found(lang: Lang, text: &str, put: &mut dyn FnMut(&str, bool)) {
     let mut rest = text;
     loop {
         // The earliest match of any template in what is left (the longest
@@ -114,10 +138,14 @@ pub fn localize_in(lang: Lang, text: &str) -> String {
             .filter_map(|m| find(m, rest).map(|(s, e, a)| (s, e, a, m)))
             .min_by_key(|(s, e, _, _)| (*s, usize::MAX - e));
         let Some((s, e, args, m)) = best else {
-            out.push_str(rest);
-            return out;
+            if !rest.is_empty() {
+                put(rest, false);
+            }
+            return;
         };
-        out.push_str(&rest[..s]);
+        if s > 0 {
+            put(&rest[..s], false);
+        }
         let args: Vec<(String, String)> = args
             .into_iter()
             .map(|(k, v)| (k, localize_args(lang, v)))
@@ -129,9 +157,9 @@ pub fn localize_in(lang: Lang, text: &str) -> String {
         };
         let filled = fill(text, &a);
         if lang == Lang::Mark {
-            out.push_str(&format!("<<{filled}>>"));
+            put(&format!("<<{filled}>>"), true);
         } else {
-            out.push_str(&filled);
+            put(&filled, true);
         }
         rest = &rest[e..];
     }
@@ -189,6 +217,11 @@ mod tests {
             format!("+1.0 MiB: <<{en}>>")
         );
         assert_eq!(localize_in(Lang::Ja, "nothing to see"), "nothing to see");
+        let ja = pieces_in(Lang::Ja, &text);
+        assert_eq!(ja.len(), 1, "{ja:?}");
+        assert!(!ja[0].contains("+1.0") && ja[0].contains("5.2"), "{ja:?}");
+        assert_eq!(pieces_in(Lang::En, &text), vec![en.clone()]);
+        assert!(pieces_in(Lang::Ja, "nothing to see").is_empty());
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod embed;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use catalogue::{Message, messages};
-pub use embed::{localize, localize_in};
+pub use embed::{localize, localize_in, pieces_in};
 
 /// A language memlab renders its messages in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

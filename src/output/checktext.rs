@@ -108,7 +108,10 @@ pub fn measured(c: &Check, lang: Lang) -> String {
             // A range without a unit leaves two spaces where it would be.
             (m, e.replace("  ", " "))
         }
-        None => (c.measured.clone(), c.expected.clone()),
+        None => (
+            i18n::localize_in(lang, &c.measured),
+            i18n::localize_in(lang, &c.expected),
+        ),
     };
     let mut line = i18n::tr_in(
         lang,
@@ -116,8 +119,16 @@ pub fn measured(c: &Check, lang: Lang) -> String {
         &[("measured", m.trim_end()), ("expected", e.trim_end())],
     );
     // An inconclusive check says why in its measured text: keep it.
+    // The numbers are shown above: only its reasons from the catalogue,
+    // or the whole text when it has none there.
     if c.holds.is_none() && c.measured_value.is_some() {
-        line += &i18n::tr_in(lang, "ui.why_unknown", &[("why", &c.measured)]);
+        let pieces = i18n::pieces_in(lang, &c.measured);
+        let why = if pieces.is_empty() {
+            c.measured.clone()
+        } else {
+            pieces.join("。")
+        };
+        line += &i18n::tr_in(lang, "ui.why_unknown", &[("why", &why)]);
     }
     narrow(&line)
 }

@@ -209,7 +209,11 @@ fn all_in_japanese_under_a_japanese_locale() {
     // Check names and the rows' tables are English, marked so.
     assert!(html.contains("<b lang=\"en\">"));
     assert!(html.contains("<table lang=\"en\">"));
-    // What a part said through the catalogue is shown in Japanese.
+    // What a part said through the catalogue is shown in Japanese (the
+    // document's quotes inside it may be marked as Japanese once more).
+    let plain = html
+        .replace("<span lang=\"ja\">", "")
+        .replace("</span>", "");
     let mut shown = 0;
     for e in std::fs::read_dir(&out).unwrap() {
         let p = e.unwrap().path();
@@ -233,9 +237,18 @@ fn all_in_japanese_under_a_japanese_locale() {
             let args: Vec<(&str, &str)> =
                 args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let id = s["id"].as_str().unwrap();
+            // free's definitions repeat the document's words that its
+            // claim section quotes: the report shows them there, once.
+            if id.starts_with("free.note.def.") {
+                assert!(
+                    html.contains("全メモリの量"),
+                    "free's definitions are not shown"
+                );
+                continue;
+            }
             let ja = memlab::output::html::inline(&tr_in(Lang::Ja, id, &args));
             assert!(
-                html.contains(&ja),
+                plain.contains(&ja.replace("<span lang=\"ja\">", "").replace("</span>", "")),
                 "{}: {id} is not shown in Japanese: {ja}",
                 p.display()
             );

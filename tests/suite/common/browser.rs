@@ -23,6 +23,8 @@ pub fn page_width(html: &str, width: u32) -> Option<u32> {
         );
         return None;
     };
+    // Chromium is a large program: a system-wide run waits for it.
+    let _turn = crate::common::one_at_a_time(&["chromium"]);
     let dir = tempfile::tempdir().unwrap();
     let probe = "<script>addEventListener('load',()=>\
                  parent.postMessage(String(document.documentElement.scrollWidth),'*'));</script></body>";

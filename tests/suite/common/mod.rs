@@ -30,24 +30,35 @@ pub fn memlab() -> Command {
 }
 
 /// Experiments whose checks judge system-wide memory. The tests run them
-/// one at a time (through [`run`]), so that the suite itself is not the
-/// "other activity" their rule must tell apart; `concurrency` runs them side
-/// by side on purpose, with its own commands.
+/// alone: no other memlab run of the suite goes on beside them (the others
+/// take the lock shared, these take it whole), so that the suite itself is
+/// not the "other activity" their rule must tell apart; `concurrency` runs
+/// them side by side on purpose, with its own commands.
 const SYSTEM_WIDE: &[&str] = &["cow", "demand-paging", "oom", "page-cache", "swap", "all"];
-static SYSTEM_WIDE_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static SYSTEM_WIDE_RUN: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
-/// Held while a run with system-wide checks goes on (`None` for others).
-pub fn one_at_a_time(args: &[&str]) -> Option<std::sync::MutexGuard<'static, ()>> {
-    args.first()
-        .filter(|a| SYSTEM_WIDE.contains(a))
-        .map(|_| system_wide_lock())
+/// What a run holds while it goes on: the whole lock for a run with
+/// system-wide checks, a shared part for any other run.
+pub enum Turn {
+    Alone(std::sync::RwLockWriteGuard<'static, ()>),
+    Shared(std::sync::RwLockReadGuard<'static, ()>),
 }
 
-/// The lock itself, for tests that start such runs their own way (several
-/// at once in `concurrency`: they disturb each other on purpose, not the
-/// rest of the suite).
-pub fn system_wide_lock() -> std::sync::MutexGuard<'static, ()> {
-    SYSTEM_WIDE_RUN.lock().unwrap_or_else(|e| e.into_inner())
+/// The turn a run with `args` waits for (memory-moving runs of other
+/// experiments share theirs; a system-wide run has the machine alone).
+pub fn one_at_a_time(args: &[&str]) -> Turn {
+    if args.first().is_some_and(|a| SYSTEM_WIDE.contains(a)) {
+        Turn::Alone(system_wide_lock())
+    } else {
+        Turn::Shared(SYSTEM_WIDE_RUN.read().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The lock itself, whole, for tests that start such runs their own way
+/// (several at once in `concurrency`: they disturb each other on purpose,
+/// not the rest of the suite). Never call [`run`] while holding it.
+pub fn system_wide_lock() -> std::sync::RwLockWriteGuard<'static, ()> {
+    SYSTEM_WIDE_RUN.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Run memlab with `args`; returns the process output (any exit status).

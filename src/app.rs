@@ -138,12 +138,24 @@ pub fn list() -> std::io::Result<()> {
                 .unwrap_or_else(|| english.to_string()),
         }
     };
-    let said: Vec<(&str, String, &str)> = ALL
+    // What it needs, likewise (`needs.NAME`).
+    let needs = |name: &str, english: &'static str| -> String {
+        match lang {
+            _ if english == "-" => english.to_string(),
+            crate::i18n::Lang::En => english.to_string(),
+            _ => crate::i18n::try_tr_in(lang, &format!("needs.{name}"), &[])
+                .unwrap_or_else(|| english.to_string()),
+        }
+    };
+    let said: Vec<(&str, String, String)> = ALL
         .iter()
-        .map(|i| (i.name, say(i.name, i.summary), i.needs))
-        .chain([("all", say("all", crate::lab::SUMMARY), "-")])
+        .map(|i| (i.name, say(i.name, i.summary), needs(i.name, i.needs)))
+        .chain([("all", say("all", crate::lab::SUMMARY), "-".to_string())])
         .collect();
-    let rows: Vec<(&str, &str, &str)> = said.iter().map(|(n, s, d)| (*n, s.as_str(), *d)).collect();
+    let rows: Vec<(&str, &str, &str)> = said
+        .iter()
+        .map(|(n, s, d)| (*n, s.as_str(), d.as_str()))
+        .collect();
     let width = crate::output::term::width(crate::output::term::Stream::Stdout);
     write!(out, "{}", crate::output::table::list(&rows, width))
 }

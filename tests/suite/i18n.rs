@@ -359,4 +359,14 @@ fn every_experiment_summary_is_in_the_catalogue() {
         );
     }
     assert_eq!(lookup("list.all").unwrap().en, memlab::lab::SUMMARY);
+    // What it needs, likewise (`needs.NAME`), where it needs anything.
+    for i in ALL.iter().filter(|i| i.needs != "-") {
+        let m = lookup(&format!("needs.{}", i.name))
+            .unwrap_or_else(|| panic!("needs.{} is not in the catalogue", i.name));
+        assert_eq!(
+            m.en, i.needs,
+            "needs.{}: the English differs from INFO",
+            i.name
+        );
+    }
 }

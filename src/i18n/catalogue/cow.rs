@@ -81,7 +81,11 @@ super::catalogue! {
     "help.opt.cow.size" => "How much memory the parent maps and touches before fork (binary units: 100M = 100 MiB)",
         "fork() の前に親プロセスがマップして触れるメモリの量（2進の単位: 100M = 100 MiB）";
     "help.opt.cow.access" => "What the child does to every page after fork",
-        "fork() の後に子プロセスが各ページに対して行うこと。write: 各ページに1バイト書き込みます（共有されたページへの書き込みはそれぞれコピーになります）。read: 各ページを読むだけです（何もコピーされません）";
+        "fork() の後に子プロセスが各ページに対して行うこと";
+    "help.val.cow.access.write" => "Write one byte in every page (each write to a shared page is a copy)",
+        "各ページに1バイト書き込みます（共有されたページへの書き込みはそれぞれコピーになります）";
+    "help.val.cow.access.read" => "Only read every page (nothing needs copying)",
+        "各ページを読むだけです（何もコピーされません）";
     "help.opt.cow.shared" => "Map the region MAP_SHARED: parent and child share the pages, nothing is copied",
         "領域を MAP_SHARED でマップします。親と子がページを共有し、何もコピーされません";
     "help.opt.cow.thp" => "Ask for transparent huge pages (MADV_HUGEPAGE) instead of 4 KiB pages (MADV_NOHUGEPAGE)",

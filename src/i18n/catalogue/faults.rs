@@ -4,6 +4,22 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- the values of --kinds, in its help ----
+    "help.val.faults.kinds.anon" => "First write to a private anonymous 4 KiB page (demand paging)",
+        "プライベートな無名 4 KiB ページへの最初の書き込み（デマンドページング）";
+    "help.val.faults.kinds.thp" => "First write to each 2 MiB transparent huge page",
+        "2 MiB の透過的ヒュージページそれぞれへの最初の書き込み";
+    "help.val.faults.kinds.cow" => "First write in a forked child to a page the parent touched (copy-on-write)",
+        "fork した子プロセスが、親が触れたページに初めて書き込む（コピーオンライト）";
+    "help.val.faults.kinds.file-minor" => "First read of a file page that is in the page cache",
+        "ページキャッシュにあるファイルのページを初めて読む";
+    "help.val.faults.kinds.file-major" => "First read of a file page that is not in memory (read from the device)",
+        "メモリにないファイルのページを初めて読む（デバイスから読み込む）";
+    "help.val.faults.kinds.swap-in" => "First access to an anonymous page that was paged out to swap",
+        "スワップへページアウトされた無名ページへの最初のアクセス";
+    // ---- what it needs (memlab list) ----
+    "needs.faults" => "swap for the swap-in kind (the rest runs without)",
+        "swap-in の種類にはスワップ（ほかの種類はなしで実行できます）";
     "check.major_fault_costs_more_than_minor" => "a major page fault (read from storage) costs far more than a minor one",
         "メジャーページフォルト（ストレージからの読み込み）は、マイナーページフォルトよりずっと時間がかかる";
     "check.swap_in_costs_more_than_minor" => "a page fault that reads from swap costs more than a minor one",

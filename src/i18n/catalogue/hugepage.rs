@@ -4,6 +4,9 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- what it needs (memlab list) ----
+    "needs.hugepage" => "reserved hugetlb pages for the hugetlbfs part (the rest runs without)",
+        "hugetlbfs の部分には予約済みの hugetlb ページ（ほかの部分はなしで実行できます）";
     "check.base_pages_fault_once_per_page" => "with base pages, one page fault per 4 KiB page",
         "通常のページでは、4 KiB のページ1つにつきページフォルトが1回起きる";
     "check.thp_needs_far_fewer_faults" => "transparent huge pages need far fewer page faults",

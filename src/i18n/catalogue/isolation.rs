@@ -4,6 +4,9 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- what it needs (memlab list) ----
+    "needs.isolation" => "root for physical frame numbers (the rest runs without)",
+        "物理フレーム番号には root 権限（ほかの部分は root なしで実行できます）";
     "check.same_address_different_data" => "the same virtual address in two processes holds different data",
         "2つのプロセスの同じ仮想アドレスには、別々のデータがある";
     "check.same_address_different_frames" => "the same virtual address in two processes maps different physical pages",

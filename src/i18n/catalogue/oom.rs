@@ -4,6 +4,9 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- what it needs (memlab list) ----
+    "needs.oom" => "root or a delegated memory cgroup for the physical part",
+        "物理メモリの部分には root 権限か、委譲されたメモリ cgroup";
     "check.virtual_mmap_fails_with_enomem" => "reserving more virtual memory than allowed fails with ENOMEM",
         "許された以上の仮想メモリを確保しようとすると、ENOMEM で失敗する";
     "check.virtual_enomem_at_the_limit" => "mmap() fails at the limit",

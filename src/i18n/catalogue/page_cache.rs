@@ -4,6 +4,9 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- what it needs (memlab list) ----
+    "needs.page-cache" => "a folder on a disk",
+        "ディスク上のフォルダ";
     "check.cold_read_from_device" => "the first read of a file comes from the storage device",
         "ファイルを初めて読むと、ストレージデバイスから読み込まれる";
     "check.warm_read_from_cache" => "the second read comes from the page cache",

@@ -41,5 +41,17 @@ super::catalogue! {
 
     // ---- option help ----
     "help.opt.segv.target" => "Which invalid access(es) to try, comma-separated (`null` is accepted for `null-page`)",
-        "試す不正なアクセス（カンマ区切りで複数可）。null-page: アドレス 0 に書き込みます（`null` とも書けます）。low: vm.mmap_min_addr より下のアドレス（決してマップできません）。kernel: カーネルのアドレス（マップされていますが、カーネルモードでしか使えません）。readonly: 読み取り専用でマップしたページ（SEGV_ACCERR）。unmapped: アンマップしたばかりのページ（穴）。all: 上のすべて";
+        "試す不正なアクセス（カンマ区切りで複数可。null-page は `null` とも書けます）";
+    "help.val.segv.target.null-page" => "Write to address 0 (`null` is accepted too). Named `null-page`, not `null`: pandas and DuckDB read a cell `null` as missing",
+        "アドレス 0 に書き込みます（`null` とも書けます）。`null` ではなく `null-page` という名前なのは、pandas や DuckDB が `null` というセルを欠損値として読むからです";
+    "help.val.segv.target.low" => "Write to an address under vm.mmap_min_addr (never mappable)",
+        "vm.mmap_min_addr より下のアドレスに書き込みます（決してマップできません）";
+    "help.val.segv.target.kernel" => "Write to a kernel address (mapped, but only in kernel mode)",
+        "カーネルのアドレスに書き込みます（マップされていますが、カーネルモードでしか使えません）";
+    "help.val.segv.target.readonly" => "Write to a page mapped read-only (SEGV_ACCERR)",
+        "読み取り専用でマップしたページに書き込みます（SEGV_ACCERR）";
+    "help.val.segv.target.unmapped" => "Write to a page that was just unmapped (a hole)",
+        "アンマップしたばかりのページに書き込みます（穴）";
+    "help.val.segv.target.all" => "Every target above",
+        "上のすべて";
 }

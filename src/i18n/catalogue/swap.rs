@@ -4,6 +4,9 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- what it needs (memlab list) ----
+    "needs.swap" => "swap (or root with --swapfile); root or a delegated memory cgroup for the rescue",
+        "スワップ（または root 権限で --swapfile）。救済の部分には root 権限か、委譲されたメモリ cgroup";
     "check.pageout_moves_pages_to_swap" => "under memory pressure, pages move out to swap",
         "メモリが足りなくなると、ページがスワップに追い出される";
     "check.pageout_rss_falls" => "the process's RSS falls as its pages are swapped out",

@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::usage;
+use crate::i18n::tr;
 use crate::sys;
 use crate::units::{Size, human_bytes};
 
@@ -76,13 +77,20 @@ pub fn base(need_disk: bool) -> Result<(PathBuf, String)> {
         if need_disk {
             match kind(&t) {
                 Ok((fs, true)) => {
-                    return Err(usage(format!(
-                        "TMPDIR {} is on {fs}, which keeps files in memory only: their pages \
-                         are never dropped from the page cache; set TMPDIR to a folder on a disk",
-                        t.display()
+                    return Err(usage(tr(
+                        "err.scratch.tmpdir_in_memory",
+                        &[("dir", &t.display().to_string()), ("fs", &fs)],
                     )));
                 }
-                Err(e) => return Err(usage(format!("TMPDIR {}: {e:#}", t.display()))),
+                Err(e) => {
+                    return Err(usage(tr(
+                        "err.scratch.tmpdir",
+                        &[
+                            ("dir", &t.display().to_string()),
+                            ("error", &format!("{e:#}")),
+                        ],
+                    )));
+                }
                 Ok(_) => {}
             }
         }
@@ -102,10 +110,7 @@ pub fn base(need_disk: bool) -> Result<(PathBuf, String)> {
     if !need_disk || matches!(tmp_kind, Ok((_, false))) {
         return Ok((tmp, "the default temporary folder".into()));
     }
-    Err(anyhow::anyhow!(
-        "neither /tmp nor /var/tmp is on a disk (a file in memory is never dropped from the \
-         page cache); set TMPDIR to a folder on a disk"
-    ))
+    Err(anyhow::anyhow!(tr("err.scratch.no_disk", &[])))
 }
 
 /// The test file goes to disk: never fill the user's file system. Refuse a
@@ -116,14 +121,19 @@ pub fn check_space(base: &Path, size: u64, force: bool, example: &str) -> Result
     if let Ok(free) = crate::probe::fs::free_bytes(base)
         && (size > free || (size > free / 2 && !force))
     {
-        return Err(usage(format!(
-            "--size {} is more than {} the {} free on {} (where the test file goes; set \
-             TMPDIR to use another folder); e.g. --size {example}{}",
-            Size(size),
-            if size > free { "all of" } else { "half of" },
-            human_bytes(free),
-            base.display(),
-            if size > free { "" } else { ", or --force" }
+        let id = if size > free {
+            "err.scratch.space_all"
+        } else {
+            "err.scratch.space_half"
+        };
+        return Err(usage(tr(
+            id,
+            &[
+                ("size", &Size(size).to_string()),
+                ("free", &human_bytes(free)),
+                ("dir", &base.display().to_string()),
+                ("example", example),
+            ],
         )));
     }
     Ok(())
@@ -201,7 +211,7 @@ pub fn make(base: &Path, layout: Layout) -> Result<ScratchDir> {
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&path)
-            .with_context(|| format!("creating temporary folder {}", path.display()))?;
+            .with_context(|| tr("err.sys.creating", &[("path", &path.display().to_string())]))?;
         // From here on the guard removes the folder whatever fails.
         let mut dir = ScratchDir {
             path,
@@ -216,15 +226,29 @@ pub fn make(base: &Path, layout: Layout) -> Result<ScratchDir> {
                 continue;
             }
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("opening temporary folder {}", dir.path.display()));
+                return Err(e).with_context(|| {
+                    tr(
+                        "err.sys.opening",
+                        &[("path", &dir.path.display().to_string())],
+                    )
+                });
             }
         };
         let lock = Flock::lock(f, FlockArg::LockExclusive)
             .map_err(|(_, e)| e)
-            .with_context(|| format!("locking temporary folder {}", dir.path.display()))?;
+            .with_context(|| {
+                tr(
+                    "err.sys.locking",
+                    &[("path", &dir.path.display().to_string())],
+                )
+            })?;
         let ino = nix::sys::stat::fstat(lock.as_raw_fd())
-            .context("fstat of the temporary folder")?
+            .with_context(|| {
+                tr(
+                    "err.sys.reading",
+                    &[("path", &dir.path.display().to_string())],
+                )
+            })?
             .st_ino;
         if std::fs::symlink_metadata(&dir.path).is_ok_and(|m| m.ino() == ino) {
             dir.lock = Some(lock);
@@ -233,7 +257,10 @@ pub fn make(base: &Path, layout: Layout) -> Result<ScratchDir> {
         // Swept away before we held it: nothing of ours is left there.
         std::mem::forget(dir);
     }
-    anyhow::bail!("could not make a temporary folder in {}", base.display())
+    anyhow::bail!(tr(
+        "err.scratch.could_not_make",
+        &[("dir", &base.display().to_string())]
+    ))
 }
 
 /// Write `size` bytes of `line`, repeated, and `fsync` them: the cached
@@ -247,7 +274,7 @@ pub fn write_file(path: &Path, line: &[u8], size: u64, done: &dyn Fn(u64)) -> Re
         .write(true)
         .create_new(true)
         .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+        .with_context(|| tr("err.sys.creating", &[("path", &path.display().to_string())]))?;
     let chunk: Vec<u8> = line.iter().copied().cycle().take(1 << 20).collect();
     let mut left = size;
     while left > 0 {
@@ -255,13 +282,17 @@ pub fn write_file(path: &Path, line: &[u8], size: u64, done: &dyn Fn(u64)) -> Re
             return Ok(false);
         }
         let n = left.min(chunk.len() as u64) as usize;
-        f.write_all(&chunk[..n])
-            .with_context(|| format!("writing {}", path.display()))?;
+        f.write_all(&chunk[..n]).with_context(|| {
+            tr(
+                "err.scratch.writing",
+                &[("path", &path.display().to_string())],
+            )
+        })?;
         left -= n as u64;
         done(size - left);
     }
     f.sync_all()
-        .with_context(|| format!("fsync {}", path.display()))?;
+        .with_context(|| tr("err.sys.syncing", &[("path", &path.display().to_string())]))?;
     Ok(!sys::interrupted())
 }
 

@@ -9,6 +9,19 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- the test folder of filemap and page-cache (experiments/scratch_dir.rs) ----
+    "err.scratch.tmpdir_in_memory" => "TMPDIR {dir} is on {fs}, which keeps files in memory only: their pages are never dropped from the page cache; set TMPDIR to a folder on a disk",
+        "TMPDIR {dir} はファイルをメモリにだけ置く {fs} の上にあり、そのページはページキャッシュから落とされません。TMPDIR にディスク上のフォルダを指定してください";
+    "err.scratch.tmpdir" => "TMPDIR {dir}: {error}", "TMPDIR {dir}: {error}";
+    "err.scratch.no_disk" => "neither /tmp nor /var/tmp is on a disk (a file in memory is never dropped from the page cache); set TMPDIR to a folder on a disk",
+        "/tmp も /var/tmp もディスク上にありません（メモリ上のファイルはページキャッシュから落とされません）。TMPDIR にディスク上のフォルダを指定してください";
+    "err.scratch.space_all" => "--size {size} is more than all of the {free} free on {dir} (where the test file goes; set TMPDIR to use another folder); e.g. --size {example}",
+        "--size {size} は、{dir}（テストファイルを置く場所）の空き {free} よりも大きい値です（ほかのフォルダを使うには TMPDIR を指定してください）。例: --size {example}";
+    "err.scratch.space_half" => "--size {size} is more than half of the {free} free on {dir} (where the test file goes; set TMPDIR to use another folder); e.g. --size {example}, or --force",
+        "--size {size} は、{dir}（テストファイルを置く場所）の空き {free} の半分より大きい値です（ほかのフォルダを使うには TMPDIR を指定してください）。例: --size {example}、または --force";
+    "err.scratch.could_not_make" => "could not make a temporary folder in {dir}", "{dir} に一時フォルダを作れませんでした";
+    "err.scratch.writing" => "writing {path}", "{path} に書き込んでいるとき";
+
     "why.system.background" => "the host's background moved system used by up to {bg} MiB where memlab was idle, which hides an effect of {effect} MiB",
         "memlab が何もしていない間にも、ホストのほかの動きでシステムの使用量が最大 {bg} MiB 動いており、{effect} MiB の効果が隠れてしまいます";
     "why.system.others" => "other processes' memory moved by {others} MiB in the same window, which explains the departure of {dev} MiB",

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kinds::{ALL_KINDS, Kind, RoundStats};
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::{Check, Verdict};
 
 /// One raw sample: one timed access.
@@ -167,10 +168,14 @@ fn timer_usable(overhead: u64, cheapest_p50: u64) -> Result<(), String> {
     if (overhead as f64) < TIMER_FRACTION * cheapest_p50 as f64 {
         Ok(())
     } else {
-        Err(format!(
-            "one clock read costs {overhead} ns, not under {:.0}% of the cheapest kind's median ({cheapest_p50} ns): \
-             the clock is too slow here (no vDSO clocksource?) to time single faults",
-            TIMER_FRACTION * 100.0
+        Err(tr_in(
+            Lang::En,
+            "why.faults.slow_clock",
+            &[
+                ("overhead", &overhead.to_string()),
+                ("pct", &format!("{:.0}", TIMER_FRACTION * 100.0)),
+                ("p50", &cheapest_p50.to_string()),
+            ],
         ))
     }
 }
@@ -288,9 +293,10 @@ pub fn thp_cheaper(
             name,
             claim,
             expected,
-            format!(
-                "the kernel compacted memory ({stalls} direct compaction stalls) during every thp round: \
-                 the timings include compaction, not only the fault"
+            tr_in(
+                Lang::En,
+                "why.faults.compacted",
+                &[("stalls", &stalls.to_string())],
             ),
         );
     };
@@ -299,10 +305,10 @@ pub fn thp_cheaper(
             name,
             claim,
             expected,
-            format!(
-                "{} huge-page faults outside compaction, under the {MIN_SAMPLES} a median needs \
-                 to stand against preemption (a larger --thp-size gives more)",
-                thp.n
+            tr_in(
+                Lang::En,
+                "why.faults.few_thp",
+                &[("n", &thp.n.to_string()), ("min", &MIN_SAMPLES.to_string())],
             ),
         );
     }
@@ -362,11 +368,13 @@ pub fn timings_add_up(rows: &[Row], m: &Measurements) -> Check {
     );
     let Some((dev, r)) = worst else {
         let why = if preempted_miss > 0 {
-            format!(
-                "{preempted_miss} round(s) missed, each preempted (involuntary context switches) during its loop"
+            tr_in(
+                Lang::En,
+                "why.faults.preempted",
+                &[("n", &preempted_miss.to_string())],
             )
         } else {
-            "no round could be judged".to_string()
+            tr_in(Lang::En, "why.faults.no_round", &[])
         };
         return Check::inconclusive(name, claim, expected, why);
     };

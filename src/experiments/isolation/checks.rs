@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use super::{Measurements, Params, Row};
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 
 /// Runs of physically consecutive frames over a virtually contiguous range:
@@ -141,7 +142,11 @@ fn part2(j: &mut Judgement, rows: &[Row], m: &Measurements) {
             "two_runs_same_addresses",
             claim,
             expected,
-            format!("personality(ADDR_NO_RANDOMIZE) did not stick in the runs: {measured}"),
+            tr_in(
+                Lang::En,
+                "why.isolation.aslr_on",
+                &[("measured", &measured)],
+            ),
         ));
     }
     let (Some(fda), Some(fdb), Some(faa), Some(fab), Some(fca), Some(fcb)) =
@@ -216,7 +221,8 @@ fn part3(j: &mut Judgement, rows: &[Row], npages: u64, page: u64) {
             claim,
             expected,
             format!(
-                "{measured}: the kernel happened to hand out consecutive frames for the whole region: nothing scattered to show"
+                "{measured}: {}",
+                tr_in(Lang::En, "why.isolation.consecutive", &[])
             ),
         )
     };

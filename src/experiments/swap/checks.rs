@@ -5,6 +5,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::probe::swaps::{SwapArea, SwapSettings};
 use crate::report::{Check, EndedBy, Verdict};
 use crate::verdict::{SystemEffect, judge_system};
@@ -255,7 +256,7 @@ fn vmstat_check(j: &mut Judgement, o: &Row, swapped_kib: f64, size_kib: f64, m: 
             "pageout_counted_in_vmstat",
             CLAIM_VMSTAT,
             "pswpout + zswpout + swpout_zero rise by SIZE",
-            "no quiet window was measured, so other processes' swapping cannot be told apart",
+            tr_in(Lang::En, "why.swap.no_quiet", &[]),
         ));
         return;
     };
@@ -449,10 +450,17 @@ fn cost_check(j: &mut Judgement, rows: &[Row]) {
     };
     let measured = match verdict {
         Verdict::Inconclusive if nj < MIN_TIMED || nm < MIN_TIMED => {
-            format!("{measured}: fewer than {MIN_TIMED} timed faults of a kind")
+            format!(
+                "{measured}: {}",
+                tr_in(
+                    Lang::En,
+                    "why.swap.few_timed",
+                    &[("n", &MIN_TIMED.to_string())]
+                )
+            )
         }
         Verdict::Inconclusive => {
-            format!("{measured}: the spread of minor-fault times hides the difference")
+            format!("{measured}: {}", tr_in(Lang::En, "why.swap.spread", &[]))
         }
         _ => measured,
     };

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::view::Row;
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::{Check, Verdict};
 
 /// The sampled peak must reach this share of the kernel's own peak: below
@@ -114,18 +115,28 @@ fn peak_check(m: &Measured) -> Check {
     };
     let (Some(sampled), Some(kernel)) = (m.peak_rss_kib, m.peak_rss_kernel_kib.filter(|k| *k > 0))
     else {
-        return inconclusive("no sample, or no kernel peak was recorded".into());
+        return inconclusive(tr_in(Lang::En, "why.watch.no_peak", &[]));
     };
     if !m.single_process {
-        return inconclusive(format!(
-            "{} processes: the sampled peak ({sampled} KiB) is a sum over the tree at one instant, the kernel's ({kernel} KiB) the largest single process's own peak",
-            m.procs_seen.max(2)
+        return inconclusive(tr_in(
+            Lang::En,
+            "why.watch.tree",
+            &[
+                ("n", &m.procs_seen.max(2).to_string()),
+                ("sampled", &sampled.to_string()),
+                ("kernel", &kernel.to_string()),
+            ],
         ))
         .value(sampled as f64 / kernel as f64 * 100.0, "%");
     }
     if m.kernel_peak_before_watch {
-        return inconclusive(format!(
-            "the kernel's peak ({kernel} KiB) was reached before watching began; sampled {sampled} KiB"
+        return inconclusive(tr_in(
+            Lang::En,
+            "why.watch.before",
+            &[
+                ("kernel", &kernel.to_string()),
+                ("sampled", &sampled.to_string()),
+            ],
         ));
     }
     let share = sampled as f64 / kernel as f64;

@@ -52,4 +52,9 @@ super::catalogue! {
         "領域が利用可能なメモリの半分を超えても実行します";
     "help.opt.isolation.worker" => "Internal: run as one of the two copies of part 2 (memlab re-executes itself with ASLR off)",
         "内部用: パート2の2つの実行の1つとして動きます（memlab が ASLR を切って自分を実行し直します）";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.isolation.aslr_on" => "personality(ADDR_NO_RANDOMIZE) did not stick in the runs: {measured}",
+        "2つの実行で personality(ADDR_NO_RANDOMIZE) が効きませんでした: {measured}";
+    "why.isolation.consecutive" => "the kernel happened to hand out consecutive frames for the whole region: nothing scattered to show",
+        "カーネルがたまたま領域全体に連続したフレームを渡したため、物理メモリがばらばらに置かれる様子を示せません";
 }

@@ -1170,6 +1170,25 @@ mod tests {
     }
 
     #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::{assert_reason_in_japanese, check};
+        let j = run(&thp(3 << 20, 768, 0));
+        assert_reason_in_japanese(check(&j, "faults_per_huge_page"), "fell back");
+        let j = run(&thp(64 << 10, 16, 0));
+        assert_reason_in_japanese(check(&j, "faults_per_huge_page"), "under 2 MiB");
+        let mut s = sim(64 << 20, 32 * MIB);
+        s.p.rate_bytes_per_s = Some(64 << 20);
+        assert_reason_in_japanese(check(&run(&s), "rss_rises_at_rate"), "held back");
+        let mut s = sim(64 << 20, 32 * MIB);
+        let mut seen = 0;
+        s.rows.retain(|r| {
+            seen += (r.phase == Phase::Touching) as usize;
+            r.phase != Phase::Touching || seen <= 2
+        });
+        assert_reason_in_japanese(check(&run(&s), "rss_rises_at_rate"), "sample(s) while");
+    }
+
+    #[test]
     fn a_region_under_2_mib_cannot_pass_the_huge_page_claim() {
         let s = thp(64 << 10, 16, 0);
         let (v, why) = verdict(&s, "faults_per_huge_page");

@@ -631,6 +631,27 @@ mod tests {
             .unwrap();
         assert_eq!(c.verdict, Verdict::Inconclusive);
         assert!(c.measured.contains("compact"), "{}", c.measured);
+        crate::experiments::fixture::assert_reason_in_japanese(c, "compacted memory");
+    }
+
+    #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::{assert_reason_in_japanese, check};
+        // The clock too slow: a reason after the numbers.
+        let (rows, m) = case(2000, 110_000, 1000, 100);
+        let j = judge_on(&rows, &m);
+        assert_reason_in_japanese(
+            check(&j, "major_fault_costs_more_than_minor"),
+            "the clock is too slow",
+        );
+        // Every missing round preempted: the reason is the whole text.
+        let (rows, mut m) = case(2000, 110_000, 20, 100);
+        for r in &mut m.rounds {
+            r.wall_ns *= 2;
+            r.nivcsw = 3;
+        }
+        let j = judge_on(&rows, &m);
+        assert_reason_in_japanese(check(&j, "timings_add_up"), "each preempted");
     }
 
     #[test]

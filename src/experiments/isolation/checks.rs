@@ -118,16 +118,19 @@ fn part2(j: &mut Judgement, rows: &[Row], m: &Measurements) {
     let own = |r: &Row| r.value == Some(u64::from(r.pid));
     let claim = "the same program runs twice at the same addresses without interfering: each run has its own address space";
     let expected = "with ASLR off, equal addresses for data, code and the mmapped page; each run reads its own pid";
-    let measured = format!(
-        "data {}/{}, code {}/{}, mmap {}/{}; values {}/{}",
-        da.virtual_address,
-        db.virtual_address,
-        ca.virtual_address,
-        cb.virtual_address,
-        aa.virtual_address,
-        ab.virtual_address,
-        da.value.unwrap_or(0),
-        db.value.unwrap_or(0)
+    let measured = tr_in(
+        Lang::En,
+        "why.isolation.addresses",
+        &[
+            ("da", &da.virtual_address),
+            ("db", &db.virtual_address),
+            ("ca", &ca.virtual_address),
+            ("cb", &cb.virtual_address),
+            ("aa", &aa.virtual_address),
+            ("ab", &ab.virtual_address),
+            ("va", &da.value.unwrap_or(0).to_string()),
+            ("vb", &db.value.unwrap_or(0).to_string()),
+        ],
     );
     if m.aslr_off_a == Some(true) && m.aslr_off_b == Some(true) {
         j.check(Check::new(

@@ -760,6 +760,30 @@ mod tests {
     }
 
     #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::{assert_reason_in_japanese, check};
+        let j = judge_of(&good_rows(), &measured(None), &[]);
+        assert_reason_in_japanese(
+            check(&j, "pageout_counted_in_vmstat"),
+            "no quiet window was measured",
+        );
+        let mut rows = good_rows();
+        rows[4].major_ns_median = Some(1_000);
+        let j = judge_of(&rows, &measured(Some(0.0)), &[]);
+        assert_reason_in_japanese(
+            check(&j, "swapin_costs_more_than_minor"),
+            "hides the difference",
+        );
+        rows[4].major_ns_median = Some(21_000);
+        rows[4].major_timed = Some(3);
+        let j = judge_of(&rows, &measured(Some(0.0)), &[]);
+        assert_reason_in_japanese(
+            check(&j, "swapin_costs_more_than_minor"),
+            "timed faults of a kind",
+        );
+    }
+
+    #[test]
     fn an_interrupted_run_judges_only_the_parts_that_finished() {
         let rows = &good_rows()[..3];
         let j = judge_ended(rows, &measured(Some(0.0)), &[], EndedBy::Interrupted);

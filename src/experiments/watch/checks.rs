@@ -226,6 +226,21 @@ mod tests {
     }
 
     #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::assert_reason_in_japanese;
+        let mut m = one_process(150_000, 205_000);
+        m.single_process = false;
+        m.procs_seen = 3;
+        assert_reason_in_japanese(&judged(&m).checks[0], "a sum over the tree");
+        let mut m = one_process(150_000, 205_000);
+        m.kernel_peak_before_watch = true;
+        assert_reason_in_japanese(&judged(&m).checks[0], "before watching began");
+        let mut m = one_process(150_000, 0);
+        m.peak_rss_kernel_kib = None;
+        assert_reason_in_japanese(&judged(&m).checks[0], "no kernel peak");
+    }
+
+    #[test]
     fn summary_comes_from_the_measurements() {
         let mut m = one_process(10, 10);
         m.first_row = Some(Row {

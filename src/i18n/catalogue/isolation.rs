@@ -55,6 +55,8 @@ super::catalogue! {
     // ---- reasons written into the data (found again for the reader) ----
     "why.isolation.aslr_on" => "personality(ADDR_NO_RANDOMIZE) did not stick in the runs: {measured}",
         "2つの実行で personality(ADDR_NO_RANDOMIZE) が効きませんでした: {measured}";
+    "why.isolation.addresses" => "data {da}/{db}, code {ca}/{cb}, mmap {aa}/{ab}; values {va}/{vb}",
+        "データ {da}/{db}、コード {ca}/{cb}、mmap したページ {aa}/{ab}。読んだ値 {va}/{vb}";
     "why.isolation.consecutive" => "the kernel happened to hand out consecutive frames for the whole region: nothing scattered to show",
         "カーネルがたまたま領域全体に連続したフレームを渡したため、物理メモリがばらばらに置かれる様子を示せません";
 }

@@ -278,8 +278,10 @@ pub fn thp_cheaper(
 ) -> Check {
     let name = "thp_fault_cheaper_than_512_small";
     let claim = "one huge-page fault maps 2 MiB at once and costs less than the 512 small faults it replaces";
-    let expected = format!(
-        "thp median < {SMALL_PER_HUGE} × anon median, over the rounds without direct compaction"
+    let expected = tr_in(
+        Lang::En,
+        "why.faults.thp_expected",
+        &[("n", &SMALL_PER_HUGE.to_string())],
     );
     let thp_rounds: Vec<&RoundStats> = m.rounds.iter().filter(|r| r.kind == Kind::Thp).collect();
     let clean: Vec<u64> = thp_rounds
@@ -632,6 +634,8 @@ mod tests {
         assert_eq!(c.verdict, Verdict::Inconclusive);
         assert!(c.measured.contains("compact"), "{}", c.measured);
         crate::experiments::fixture::assert_reason_in_japanese(c, "compacted memory");
+        let ja = crate::output::checktext::measured(c, crate::i18n::Lang::Ja);
+        assert!(!ja.contains("over the rounds"), "{ja}");
     }
 
     #[test]

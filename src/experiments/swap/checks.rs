@@ -205,8 +205,8 @@ fn pageout_checks(j: &mut Judgement, rows: &[Row], p: &Params, m: &Measured) {
         j.check(Check::with_verdict(
             "pageout_moves_pages_to_swap",
             CLAIM_PAGEOUT,
-            "rows for the written and paged-out steps",
-            "the page-out part ended before paging out",
+            tr_in(Lang::En, "why.swap.rows_pageout", &[]),
+            tr_in(Lang::En, "why.swap.ended_before_pageout", &[]),
             Verdict::Fails,
         ));
         return;
@@ -255,7 +255,7 @@ fn vmstat_check(j: &mut Judgement, o: &Row, swapped_kib: f64, size_kib: f64, m: 
         j.check(Check::inconclusive(
             "pageout_counted_in_vmstat",
             CLAIM_VMSTAT,
-            "pswpout + zswpout + swpout_zero rise by SIZE",
+            tr_in(Lang::En, "why.swap.counters_rise", &[]),
             tr_in(Lang::En, "why.swap.no_quiet", &[]),
         ));
         return;
@@ -310,8 +310,8 @@ fn evicted_check(j: &mut Judgement, rows: &[Row], lo: f64) {
         j.check(Check::with_verdict(
             "swapin_is_a_major_fault",
             CLAIM_SWAPIN,
-            "a row for the evicted read-back",
-            "the page-out part ended before the evicted read-back",
+            tr_in(Lang::En, "why.swap.row_readback", &[]),
+            tr_in(Lang::En, "why.swap.ended_before_readback", &[]),
             Verdict::Fails,
         ));
         return;

@@ -105,9 +105,10 @@ fn summarize(m: &Measured, j: &mut Judgement) {
 fn peak_check(m: &Measured) -> Check {
     const NAME: &str = "sampled_peak_near_kernel_peak";
     const CLAIM: &str = "sampling every interval sees the peak resident size the kernel recorded (VmHWM, ru_maxrss)";
-    let expected = format!(
-        "for one process, sampled peak_rss_kib at least {:.0}% of peak_rss_kernel_kib",
-        PEAK_SHARE_MIN * 100.0
+    let expected = tr_in(
+        Lang::En,
+        "why.watch.expected",
+        &[("pct", &format!("{:.0}", PEAK_SHARE_MIN * 100.0))],
     );
     let inconclusive = |why: String| {
         Check::with_verdict(NAME, CLAIM, expected.clone(), why, Verdict::Inconclusive)
@@ -238,6 +239,8 @@ mod tests {
         let mut m = one_process(150_000, 0);
         m.peak_rss_kernel_kib = None;
         assert_reason_in_japanese(&judged(&m).checks[0], "no kernel peak");
+        let ja = crate::output::checktext::measured(&judged(&m).checks[0], crate::i18n::Lang::Ja);
+        assert!(!ja.contains("for one process"), "{ja}");
     }
 
     #[test]

@@ -108,4 +108,6 @@ super::catalogue! {
         "{n} ラウンドで時間の合計が合いませんでしたが、どれもループの途中でプリエンプトされていました（非自発的なコンテキストスイッチ）";
     "why.faults.no_round" => "no round could be judged",
         "判定できるラウンドがありませんでした";
+    "why.faults.thp_expected" => "thp median < {n} × anon median, over the rounds without direct compaction",
+        "thp の中央値が anon の中央値の {n} 倍より小さい（直接コンパクションのなかったラウンドで）";
 }

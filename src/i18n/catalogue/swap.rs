@@ -122,4 +122,14 @@ super::catalogue! {
         "時間を測ったページフォルトが {n} 回に足りない種類があります";
     "why.swap.spread" => "the spread of minor-fault times hides the difference",
         "マイナーフォルトの時間のばらつきに差が隠れています";
+    "why.swap.counters_rise" => "pswpout + zswpout + swpout_zero rise by SIZE",
+        "pswpout、zswpout、swpout_zero の合計が SIZE だけ増える";
+    "why.swap.rows_pageout" => "rows for the written and paged-out steps",
+        "written と paged-out の段階の行がある";
+    "why.swap.ended_before_pageout" => "the page-out part ended before paging out",
+        "ページアウトの部分が、ページアウトする前に終わりました";
+    "why.swap.row_readback" => "a row for the evicted read-back",
+        "追い出した後に読み直した段階の行がある";
+    "why.swap.ended_before_readback" => "the page-out part ended before the evicted read-back",
+        "ページアウトの部分が、追い出した後に読み直す前に終わりました";
 }

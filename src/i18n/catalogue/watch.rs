@@ -86,4 +86,6 @@ super::catalogue! {
         "プロセスツリーには {n} 個のプロセスがありました。サンプルしたピーク（{sampled} KiB）はある瞬間のツリー全体の合計で、カーネルのピーク（{kernel} KiB）は最も大きい1つのプロセス自身のピークなので、比べられません";
     "why.watch.before" => "the kernel's peak ({kernel} KiB) was reached before watching began; sampled {sampled} KiB",
         "カーネルが記録したピーク（{kernel} KiB）は、測り始める前のものでした。サンプルしたピークは {sampled} KiB です";
+    "why.watch.expected" => "for one process, sampled peak_rss_kib at least {pct}% of peak_rss_kernel_kib",
+        "1つのプロセスなら、サンプルした peak_rss_kib が peak_rss_kernel_kib の {pct}% 以上";
 }

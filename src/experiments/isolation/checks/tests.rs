@@ -251,7 +251,23 @@ fn inconclusive_reasons_are_shown_in_japanese() {
     let c = check(&j, "two_runs_same_addresses");
     assert_reason_in_japanese(c, "did not stick");
     let ja = crate::output::checktext::measured(c, crate::i18n::Lang::Ja);
-    assert!(!ja.contains("values"), "{ja}");
+    assert!(
+        !ja.contains("values") && !ja.contains("with ASLR off"),
+        "{ja}"
+    );
+    // Checks measured in words show those words in Japanese too.
+    let j = judged(&healthy(), true);
+    for name in [
+        "same_address_different_data",
+        "two_runs_data_in_different_frames",
+        "two_runs_share_code_frames",
+    ] {
+        let ja = crate::output::checktext::measured(check(&j, name), crate::i18n::Lang::Ja);
+        assert!(
+            !ja.contains("parent") && !ja.contains("frames") && !ja.contains("pfn 0x"),
+            "{ja}"
+        );
+    }
     let one = with_runs(healthy(), &[(0, 16, 0x9000)]);
     let j = judged(&one, true);
     assert_reason_in_japanese(

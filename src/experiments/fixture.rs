@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{JudgeFn, Judgement, Recorded};
 use crate::probe::host::Meta;
-use crate::report::{Report, Verdict};
+use crate::report::{Check, Report, Verdict};
 
 /// A recorded run made by hand. Derefs to its [`Report`], for what the
 /// builders do not cover (`f.rows[0].remove("field")`, `f.ended_by = ..`).
@@ -144,4 +144,29 @@ pub fn assert_verdicts(j: &Judgement, want: &[(&str, Verdict)]) {
         wrong.join("\n"),
         j.checks
     );
+}
+
+/// The check `name`; panics, listing the checks, when there is none.
+pub fn check<'a>(j: &'a Judgement, name: &str) -> &'a Check {
+    j.checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no check {name} in {:?}", j.checks))
+}
+
+/// The reason `c` gives in its English `measured` text is a `why.*`
+/// catalogue entry, and the Japanese reader sees it in Japanese: the
+/// Japanese measured line has its piece and not `english` (a run of the
+/// reason's English words, which the data keeps).
+pub fn assert_reason_in_japanese(c: &Check, english: &str) {
+    use crate::i18n::{Lang, pieces_in};
+    use crate::output::checktext::{measured, narrow};
+    assert!(c.measured.contains(english), "{}", c.measured);
+    let pieces = pieces_in(Lang::Ja, &c.measured);
+    assert!(!pieces.is_empty(), "no why.* piece in {:?}", c.measured);
+    let line = measured(c, Lang::Ja);
+    assert!(!line.contains(english), "{line}");
+    for p in &pieces {
+        assert!(line.contains(&narrow(p)), "{p} not in {line}");
+    }
 }

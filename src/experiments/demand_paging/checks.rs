@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::probe::host::Meta;
 use crate::report::{Check, EndedBy, Verdict};
 use crate::verdict::{SystemEffect, judge_system};
@@ -442,19 +443,26 @@ fn rss_rises_at_rate(w: &Windows, rate_kib_s: f64, b: &Basis) -> Check {
     let stairs = b.region_kib / b.stair_kib.max(1);
     let why_not = if (w.touching.rows as usize) < MIN_FIT_SAMPLES {
         Some((
-            format!(
-                "only {} sample(s) while touching, {MIN_FIT_SAMPLES} needed to fit a slope; \
-                 use a shorter --interval",
-                w.touching.rows
+            tr_in(
+                Lang::En,
+                "why.demand_paging.few_samples",
+                &[
+                    ("n", &w.touching.rows.to_string()),
+                    ("need", &MIN_FIT_SAMPLES.to_string()),
+                ],
             ),
             "rss_rises_at_rate_too_few_samples",
         ))
     } else if stairs < MIN_STAIRS {
         Some((
-            format!(
-                "RSS rises in {} KiB steps and the region holds only {stairs}: too few to fit a \
-                 rate ({MIN_STAIRS} needed; use a larger --size)",
-                b.stair_kib
+            tr_in(
+                Lang::En,
+                "why.demand_paging.few_steps",
+                &[
+                    ("stair", &b.stair_kib.to_string()),
+                    ("stairs", &stairs.to_string()),
+                    ("need", &MIN_STAIRS.to_string()),
+                ],
             ),
             "rss_rises_at_rate_too_few_steps",
         ))
@@ -485,9 +493,12 @@ fn rss_rises_at_rate(w: &Windows, rate_kib_s: f64, b: &Basis) -> Check {
                     check(
                         Verdict::Inconclusive,
                         format!(
-                            "{measured}, with the worker's own touches, which came at {:.2} MiB/s: \
-                             the worker was held back (CPU contention), so the rate was not delivered",
-                            mib(t)
+                            "{measured}, {}",
+                            tr_in(
+                                Lang::En,
+                                "why.demand_paging.pace_not_kept",
+                                &[("rate", &format!("{:.2}", mib(t)))],
+                            )
                         ),
                     )
                     .msg("rss_rises_at_rate_pace_not_kept")
@@ -499,7 +510,7 @@ fn rss_rises_at_rate(w: &Windows, rate_kib_s: f64, b: &Basis) -> Check {
         (why, _) => {
             let (text, id) = why.unwrap_or_else(|| {
                 (
-                    "the touching samples do not span any time".into(),
+                    tr_in(Lang::En, "why.demand_paging.no_span", &[]),
                     "rss_rises_at_rate_too_few_samples",
                 )
             });
@@ -562,7 +573,12 @@ fn faults_once_per_page(m: &Measurements, w: &Windows, b: &Basis, thp_asked: boo
         expected.push_str("; this host has no transparent huge pages (mode never), so 4 KiB pages");
     }
     let Some((faults, src)) = touch_faults(m, w) else {
-        return Check::inconclusive(name, claim, expected, "no fault count was recorded");
+        return Check::inconclusive(
+            name,
+            claim,
+            expected,
+            tr_in(Lang::En, "why.demand_paging.no_fault_count", &[]),
+        );
     };
     Check::new(
         name,
@@ -597,17 +613,22 @@ fn faults_per_huge_page(m: &Measurements, w: &Windows, b: &Basis) -> Check {
             name,
             claim,
             expected,
-            format!(
-                "the region is {} KiB, under 2 MiB: it cannot hold a huge page, so the claim does \
-                 not apply (use --size 2M or more)",
-                b.region_kib
+            tr_in(
+                Lang::En,
+                "why.demand_paging.under_huge",
+                &[("kib", &b.region_kib.to_string())],
             ),
         )
         .msg("faults_per_huge_page_not_applicable")
         .arg("region_kib", b.region_kib);
     }
     let Some((faults, src)) = touch_faults(m, w) else {
-        return Check::inconclusive(name, claim, expected, "no fault count was recorded");
+        return Check::inconclusive(
+            name,
+            claim,
+            expected,
+            tr_in(Lang::En, "why.demand_paging.no_fault_count", &[]),
+        );
     };
     let measured = format!("{faults} minor faults ({src})");
     let huge_mapped = w.touched.last.and_then(|r| r.anon_huge_kib);
@@ -620,17 +641,25 @@ fn faults_per_huge_page(m: &Measurements, w: &Windows, b: &Basis) -> Check {
             Some(h) if h < huge * HUGE_KIB => (
                 Verdict::Inconclusive,
                 format!(
-                    ": the kernel mapped {} of {huge} huge pages (AnonHugePages {h} KiB) and fell \
-                     back to 4 KiB pages for the rest (no free 2 MiB block, or the THP defrag mode)",
-                    h / HUGE_KIB
+                    ": {}",
+                    tr_in(
+                        Lang::En,
+                        "why.demand_paging.thp_fallback",
+                        &[
+                            ("mapped", &(h / HUGE_KIB).to_string()),
+                            ("huge", &huge.to_string()),
+                            ("h", &h.to_string()),
+                        ],
+                    )
                 ),
             ),
             Some(_) => (Verdict::Fails, String::new()),
             None => (
                 Verdict::Inconclusive,
-                ": AnonHugePages was not recorded, so a fallback to 4 KiB pages cannot be told \
-                 from a failure"
-                    .to_string(),
+                format!(
+                    ": {}",
+                    tr_in(Lang::En, "why.demand_paging.no_anon_huge", &[])
+                ),
             ),
         }
     };
@@ -668,10 +697,11 @@ fn system_check(
         return Check::inconclusive(
             name,
             claim,
-            "within the host's background",
-            format!(
-                "no quiet window (before-alloc, exited) had {MIN_QUIET_SAMPLES} samples to \
-                 measure the host's background; use a longer --hold"
+            tr_in(Lang::En, "why.demand_paging.within_background", &[]),
+            tr_in(
+                Lang::En,
+                "why.demand_paging.no_background",
+                &[("n", &MIN_QUIET_SAMPLES.to_string())],
             ),
         )
         .msg("system_no_background")
@@ -1137,6 +1167,25 @@ mod tests {
         let (v, why) = verdict(&s, "faults_per_huge_page");
         assert_eq!(v, Verdict::Inconclusive);
         assert!(why.contains("fell back"), "{why}");
+    }
+
+    #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::{assert_reason_in_japanese, check};
+        let j = run(&thp(3 << 20, 768, 0));
+        assert_reason_in_japanese(check(&j, "faults_per_huge_page"), "fell back");
+        let j = run(&thp(64 << 10, 16, 0));
+        assert_reason_in_japanese(check(&j, "faults_per_huge_page"), "under 2 MiB");
+        let mut s = sim(64 << 20, 32 * MIB);
+        s.p.rate_bytes_per_s = Some(64 << 20);
+        assert_reason_in_japanese(check(&run(&s), "rss_rises_at_rate"), "held back");
+        let mut s = sim(64 << 20, 32 * MIB);
+        let mut seen = 0;
+        s.rows.retain(|r| {
+            seen += (r.phase == Phase::Touching) as usize;
+            r.phase != Phase::Touching || seen <= 2
+        });
+        assert_reason_in_japanese(check(&run(&s), "rss_rises_at_rate"), "sample(s) while");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kinds::{ALL_KINDS, Kind, RoundStats};
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::{Check, Verdict};
 
 /// One raw sample: one timed access.
@@ -167,10 +168,14 @@ fn timer_usable(overhead: u64, cheapest_p50: u64) -> Result<(), String> {
     if (overhead as f64) < TIMER_FRACTION * cheapest_p50 as f64 {
         Ok(())
     } else {
-        Err(format!(
-            "one clock read costs {overhead} ns, not under {:.0}% of the cheapest kind's median ({cheapest_p50} ns): \
-             the clock is too slow here (no vDSO clocksource?) to time single faults",
-            TIMER_FRACTION * 100.0
+        Err(tr_in(
+            Lang::En,
+            "why.faults.slow_clock",
+            &[
+                ("overhead", &overhead.to_string()),
+                ("pct", &format!("{:.0}", TIMER_FRACTION * 100.0)),
+                ("p50", &cheapest_p50.to_string()),
+            ],
         ))
     }
 }
@@ -273,8 +278,10 @@ pub fn thp_cheaper(
 ) -> Check {
     let name = "thp_fault_cheaper_than_512_small";
     let claim = "one huge-page fault maps 2 MiB at once and costs less than the 512 small faults it replaces";
-    let expected = format!(
-        "thp median < {SMALL_PER_HUGE} × anon median, over the rounds without direct compaction"
+    let expected = tr_in(
+        Lang::En,
+        "why.faults.thp_expected",
+        &[("n", &SMALL_PER_HUGE.to_string())],
     );
     let thp_rounds: Vec<&RoundStats> = m.rounds.iter().filter(|r| r.kind == Kind::Thp).collect();
     let clean: Vec<u64> = thp_rounds
@@ -288,9 +295,10 @@ pub fn thp_cheaper(
             name,
             claim,
             expected,
-            format!(
-                "the kernel compacted memory ({stalls} direct compaction stalls) during every thp round: \
-                 the timings include compaction, not only the fault"
+            tr_in(
+                Lang::En,
+                "why.faults.compacted",
+                &[("stalls", &stalls.to_string())],
             ),
         );
     };
@@ -299,10 +307,10 @@ pub fn thp_cheaper(
             name,
             claim,
             expected,
-            format!(
-                "{} huge-page faults outside compaction, under the {MIN_SAMPLES} a median needs \
-                 to stand against preemption (a larger --thp-size gives more)",
-                thp.n
+            tr_in(
+                Lang::En,
+                "why.faults.few_thp",
+                &[("n", &thp.n.to_string()), ("min", &MIN_SAMPLES.to_string())],
             ),
         );
     }
@@ -362,11 +370,13 @@ pub fn timings_add_up(rows: &[Row], m: &Measurements) -> Check {
     );
     let Some((dev, r)) = worst else {
         let why = if preempted_miss > 0 {
-            format!(
-                "{preempted_miss} round(s) missed, each preempted (involuntary context switches) during its loop"
+            tr_in(
+                Lang::En,
+                "why.faults.preempted",
+                &[("n", &preempted_miss.to_string())],
             )
         } else {
-            "no round could be judged".to_string()
+            tr_in(Lang::En, "why.faults.no_round", &[])
         };
         return Check::inconclusive(name, claim, expected, why);
     };
@@ -623,6 +633,29 @@ mod tests {
             .unwrap();
         assert_eq!(c.verdict, Verdict::Inconclusive);
         assert!(c.measured.contains("compact"), "{}", c.measured);
+        crate::experiments::fixture::assert_reason_in_japanese(c, "compacted memory");
+        let ja = crate::output::checktext::measured(c, crate::i18n::Lang::Ja);
+        assert!(!ja.contains("over the rounds"), "{ja}");
+    }
+
+    #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::{assert_reason_in_japanese, check};
+        // The clock too slow: a reason after the numbers.
+        let (rows, m) = case(2000, 110_000, 1000, 100);
+        let j = judge_on(&rows, &m);
+        assert_reason_in_japanese(
+            check(&j, "major_fault_costs_more_than_minor"),
+            "the clock is too slow",
+        );
+        // Every missing round preempted: the reason is the whole text.
+        let (rows, mut m) = case(2000, 110_000, 20, 100);
+        for r in &mut m.rounds {
+            r.wall_ns *= 2;
+            r.nivcsw = 3;
+        }
+        let j = judge_on(&rows, &m);
+        assert_reason_in_japanese(check(&j, "timings_add_up"), "each preempted");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::{Check, Verdict};
 use crate::sys::HUGE_PAGE_BYTES;
 use crate::units::human_bytes;
@@ -138,16 +139,11 @@ impl Huge {
     /// Why a claim about huge pages cannot be judged, when it cannot.
     fn why_not(&self, span: u64) -> Option<String> {
         match self.bytes {
-            None => Some(
-                "AnonHugePages cannot be read here (no /proc/self/smaps_rollup), so whether \
-                 huge pages backed the region is unknown"
-                    .into(),
-            ),
-            Some(0) => Some(format!(
-                "none of the {} was backed by huge pages (the kernel fell back to 4 KiB pages: \
-                 no free 2 MiB block, or the THP defrag setting), so this run cannot judge the \
-                 claim",
-                human_bytes(span)
+            None => Some(tr_in(Lang::En, "why.hugepage.no_smaps", &[])),
+            Some(0) => Some(tr_in(
+                Lang::En,
+                "why.hugepage.fell_back",
+                &[("span", &human_bytes(span))],
             )),
             Some(_) => None,
         }
@@ -267,8 +263,15 @@ fn hugetlb_tables(h: &Row, b: &Row, page: u64) -> Check {
             claim,
             expected,
             format!(
-                "{measured}; SIZE is too small: its {ptes_kib} KiB of PTE pages cannot be told \
-                 from the {extra} KiB allowed for upper levels (e.g. --size 64M)"
+                "{measured}; {}",
+                tr_in(
+                    Lang::En,
+                    "why.hugepage.too_small",
+                    &[
+                        ("ptes", &ptes_kib.to_string()),
+                        ("extra", &extra.to_string())
+                    ],
+                )
             ),
         )
     } else {
@@ -317,7 +320,12 @@ fn fork_faster(h: &Row, huge: &Huge, forks: &Forks<'_>, base: &Forks<'_>) -> Che
                     the 4 KiB run's by more than the forks' own scatter (the four median \
                     absolute deviations added)";
     let (Some((ch, nh, kh)), Some((cb, nb, kb))) = (forks.region_cost(), base.region_cost()) else {
-        return Check::inconclusive(&name, claim, expected, "no fork was timed");
+        return Check::inconclusive(
+            &name,
+            claim,
+            expected,
+            tr_in(Lang::En, "why.hugepage.no_fork", &[]),
+        );
     };
     let noise = nh + nb;
     let diff = cb - ch;
@@ -330,7 +338,11 @@ fn fork_faster(h: &Row, huge: &Huge, forks: &Forks<'_>, base: &Forks<'_>) -> Che
     } else if kh.min(kb) < MIN_FORKS_FOR_NOISE {
         (
             Verdict::Inconclusive,
-            format!("fewer than {MIN_FORKS_FOR_NOISE} forks cannot say how much they scatter"),
+            tr_in(
+                Lang::En,
+                "why.hugepage.few_forks",
+                &[("n", &MIN_FORKS_FOR_NOISE.to_string())],
+            ),
         )
     } else if diff > noise {
         (Verdict::Holds, String::new())
@@ -339,9 +351,7 @@ fn fork_faster(h: &Row, huge: &Huge, forks: &Forks<'_>, base: &Forks<'_>) -> Che
     } else {
         (
             Verdict::Inconclusive,
-            "the difference is within the forks' own scatter, too small to judge on this host \
-             (a larger --size makes it larger)"
-                .into(),
+            tr_in(Lang::En, "why.hugepage.within_scatter", &[]),
         )
     };
     let measured = if why.is_empty() {

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use super::{Measurements, Params, Row};
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 
 /// Runs of physically consecutive frames over a virtually contiguous range:
@@ -68,13 +69,24 @@ fn part1(j: &mut Judgement, rows: &[Row]) {
     j.check(Check::new(
         "same_address_different_data",
         "each process has its own virtual address space: the same address holds different data in parent and child",
-        format!(
-            "at {}: parent reads its pid {}, child reads its pid {}",
-            pa.virtual_address, pa.pid, ch.pid
+        tr_in(
+            Lang::En,
+            "why.isolation.own_pids",
+            &[
+                ("addr", &pa.virtual_address),
+                ("ppid", &pa.pid.to_string()),
+                ("cpid", &ch.pid.to_string()),
+            ],
         ),
-        format!(
-            "parent {pv} at {}, child {cv} at {}",
-            pa.virtual_address, ch.virtual_address
+        tr_in(
+            Lang::En,
+            "why.isolation.read_values",
+            &[
+                ("pv", &pv.to_string()),
+                ("pa", &pa.virtual_address),
+                ("cv", &cv.to_string()),
+                ("ca", &ch.virtual_address),
+            ],
         ),
         hex(&ch.virtual_address) == hex(&pa.virtual_address)
             && pv == u64::from(pa.pid)
@@ -87,8 +99,12 @@ fn part1(j: &mut Judgement, rows: &[Row]) {
         j.check(Check::new(
             "same_address_different_frames",
             "the page tables of the two processes point the same virtual page at different physical pages",
-            "parent's frame ≠ child's frame",
-            format!("parent pfn {p:#x}, child pfn {c:#x}"),
+            tr_in(Lang::En, "why.isolation.frames_differ", &[]),
+            tr_in(
+                Lang::En,
+                "why.isolation.parent_child_pfn",
+                &[("p", &format!("{p:#x}")), ("c", &format!("{c:#x}"))],
+            ),
             p != c,
         ));
     }
@@ -116,23 +132,26 @@ fn part2(j: &mut Judgement, rows: &[Row], m: &Measurements) {
     let same = |x: &Row, y: &Row| hex(&x.virtual_address) == hex(&y.virtual_address);
     let own = |r: &Row| r.value == Some(u64::from(r.pid));
     let claim = "the same program runs twice at the same addresses without interfering: each run has its own address space";
-    let expected = "with ASLR off, equal addresses for data, code and the mmapped page; each run reads its own pid";
-    let measured = format!(
-        "data {}/{}, code {}/{}, mmap {}/{}; values {}/{}",
-        da.virtual_address,
-        db.virtual_address,
-        ca.virtual_address,
-        cb.virtual_address,
-        aa.virtual_address,
-        ab.virtual_address,
-        da.value.unwrap_or(0),
-        db.value.unwrap_or(0)
+    let expected = tr_in(Lang::En, "why.isolation.same_addresses", &[]);
+    let measured = tr_in(
+        Lang::En,
+        "why.isolation.addresses",
+        &[
+            ("da", &da.virtual_address),
+            ("db", &db.virtual_address),
+            ("ca", &ca.virtual_address),
+            ("cb", &cb.virtual_address),
+            ("aa", &aa.virtual_address),
+            ("ab", &ab.virtual_address),
+            ("va", &da.value.unwrap_or(0).to_string()),
+            ("vb", &db.value.unwrap_or(0).to_string()),
+        ],
     );
     if m.aslr_off_a == Some(true) && m.aslr_off_b == Some(true) {
         j.check(Check::new(
             "two_runs_same_addresses",
             claim,
-            expected,
+            expected.clone(),
             measured,
             same(da, db) && same(aa, ab) && same(ca, cb) && own(da) && own(db) && da.pid != db.pid,
         ));
@@ -141,7 +160,11 @@ fn part2(j: &mut Judgement, rows: &[Row], m: &Measurements) {
             "two_runs_same_addresses",
             claim,
             expected,
-            format!("personality(ADDR_NO_RANDOMIZE) did not stick in the runs: {measured}"),
+            tr_in(
+                Lang::En,
+                "why.isolation.aslr_on",
+                &[("measured", &measured)],
+            ),
         ));
     }
     let (Some(fda), Some(fdb), Some(faa), Some(fab), Some(fca), Some(fcb)) =
@@ -156,15 +179,28 @@ fn part2(j: &mut Judgement, rows: &[Row], m: &Measurements) {
     j.check(Check::new(
         "two_runs_data_in_different_frames",
         "the same virtual address of the two runs maps to different physical memory for their data",
-        "data frames differ, mmapped-page frames differ",
-        format!("data pfn {fda:#x} / {fdb:#x}, mmap pfn {faa:#x} / {fab:#x}"),
+        tr_in(Lang::En, "why.isolation.data_frames_differ", &[]),
+        tr_in(
+            Lang::En,
+            "why.isolation.data_pfns",
+            &[
+                ("da", &format!("{fda:#x}")),
+                ("db", &format!("{fdb:#x}")),
+                ("aa", &format!("{faa:#x}")),
+                ("ab", &format!("{fab:#x}")),
+            ],
+        ),
         fda != fdb && faa != fab,
     ));
     j.check(Check::new(
         "two_runs_share_code_frames",
         "code read from the same file is not copied: both runs' page tables point at the same frame",
-        "code frames equal",
-        format!("code pfn {fca:#x} / {fcb:#x}"),
+        tr_in(Lang::En, "why.isolation.code_frames_equal", &[]),
+        tr_in(
+            Lang::En,
+            "why.isolation.code_pfns",
+            &[("a", &format!("{fca:#x}")), ("b", &format!("{fcb:#x}"))],
+        ),
         fca == fcb,
     ));
 }
@@ -216,7 +252,8 @@ fn part3(j: &mut Judgement, rows: &[Row], npages: u64, page: u64) {
             claim,
             expected,
             format!(
-                "{measured}: the kernel happened to hand out consecutive frames for the whole region: nothing scattered to show"
+                "{measured}: {}",
+                tr_in(Lang::En, "why.isolation.consecutive", &[])
             ),
         )
     };

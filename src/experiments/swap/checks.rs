@@ -5,6 +5,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::probe::swaps::{SwapArea, SwapSettings};
 use crate::report::{Check, EndedBy, Verdict};
 use crate::verdict::{SystemEffect, judge_system};
@@ -204,8 +205,8 @@ fn pageout_checks(j: &mut Judgement, rows: &[Row], p: &Params, m: &Measured) {
         j.check(Check::with_verdict(
             "pageout_moves_pages_to_swap",
             CLAIM_PAGEOUT,
-            "rows for the written and paged-out steps",
-            "the page-out part ended before paging out",
+            tr_in(Lang::En, "why.swap.rows_pageout", &[]),
+            tr_in(Lang::En, "why.swap.ended_before_pageout", &[]),
             Verdict::Fails,
         ));
         return;
@@ -254,8 +255,8 @@ fn vmstat_check(j: &mut Judgement, o: &Row, swapped_kib: f64, size_kib: f64, m: 
         j.check(Check::inconclusive(
             "pageout_counted_in_vmstat",
             CLAIM_VMSTAT,
-            "pswpout + zswpout + swpout_zero rise by SIZE",
-            "no quiet window was measured, so other processes' swapping cannot be told apart",
+            tr_in(Lang::En, "why.swap.counters_rise", &[]),
+            tr_in(Lang::En, "why.swap.no_quiet", &[]),
         ));
         return;
     };
@@ -309,8 +310,8 @@ fn evicted_check(j: &mut Judgement, rows: &[Row], lo: f64) {
         j.check(Check::with_verdict(
             "swapin_is_a_major_fault",
             CLAIM_SWAPIN,
-            "a row for the evicted read-back",
-            "the page-out part ended before the evicted read-back",
+            tr_in(Lang::En, "why.swap.row_readback", &[]),
+            tr_in(Lang::En, "why.swap.ended_before_readback", &[]),
             Verdict::Fails,
         ));
         return;
@@ -449,10 +450,17 @@ fn cost_check(j: &mut Judgement, rows: &[Row]) {
     };
     let measured = match verdict {
         Verdict::Inconclusive if nj < MIN_TIMED || nm < MIN_TIMED => {
-            format!("{measured}: fewer than {MIN_TIMED} timed faults of a kind")
+            format!(
+                "{measured}: {}",
+                tr_in(
+                    Lang::En,
+                    "why.swap.few_timed",
+                    &[("n", &MIN_TIMED.to_string())]
+                )
+            )
         }
         Verdict::Inconclusive => {
-            format!("{measured}: the spread of minor-fault times hides the difference")
+            format!("{measured}: {}", tr_in(Lang::En, "why.swap.spread", &[]))
         }
         _ => measured,
     };
@@ -748,6 +756,30 @@ mod tests {
         assert_eq!(
             verdict(&j, "swapin_costs_more_than_minor"),
             Verdict::Inconclusive
+        );
+    }
+
+    #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::{assert_reason_in_japanese, check};
+        let j = judge_of(&good_rows(), &measured(None), &[]);
+        assert_reason_in_japanese(
+            check(&j, "pageout_counted_in_vmstat"),
+            "no quiet window was measured",
+        );
+        let mut rows = good_rows();
+        rows[4].major_ns_median = Some(1_000);
+        let j = judge_of(&rows, &measured(Some(0.0)), &[]);
+        assert_reason_in_japanese(
+            check(&j, "swapin_costs_more_than_minor"),
+            "hides the difference",
+        );
+        rows[4].major_ns_median = Some(21_000);
+        rows[4].major_timed = Some(3);
+        let j = judge_of(&rows, &measured(Some(0.0)), &[]);
+        assert_reason_in_japanese(
+            check(&j, "swapin_costs_more_than_minor"),
+            "timed faults of a kind",
         );
     }
 

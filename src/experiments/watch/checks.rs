@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::view::Row;
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::{Check, Verdict};
 
 /// The sampled peak must reach this share of the kernel's own peak: below
@@ -104,9 +105,10 @@ fn summarize(m: &Measured, j: &mut Judgement) {
 fn peak_check(m: &Measured) -> Check {
     const NAME: &str = "sampled_peak_near_kernel_peak";
     const CLAIM: &str = "sampling every interval sees the peak resident size the kernel recorded (VmHWM, ru_maxrss)";
-    let expected = format!(
-        "for one process, sampled peak_rss_kib at least {:.0}% of peak_rss_kernel_kib",
-        PEAK_SHARE_MIN * 100.0
+    let expected = tr_in(
+        Lang::En,
+        "why.watch.expected",
+        &[("pct", &format!("{:.0}", PEAK_SHARE_MIN * 100.0))],
     );
     let inconclusive = |why: String| {
         Check::with_verdict(NAME, CLAIM, expected.clone(), why, Verdict::Inconclusive)
@@ -114,18 +116,28 @@ fn peak_check(m: &Measured) -> Check {
     };
     let (Some(sampled), Some(kernel)) = (m.peak_rss_kib, m.peak_rss_kernel_kib.filter(|k| *k > 0))
     else {
-        return inconclusive("no sample, or no kernel peak was recorded".into());
+        return inconclusive(tr_in(Lang::En, "why.watch.no_peak", &[]));
     };
     if !m.single_process {
-        return inconclusive(format!(
-            "{} processes: the sampled peak ({sampled} KiB) is a sum over the tree at one instant, the kernel's ({kernel} KiB) the largest single process's own peak",
-            m.procs_seen.max(2)
+        return inconclusive(tr_in(
+            Lang::En,
+            "why.watch.tree",
+            &[
+                ("n", &m.procs_seen.max(2).to_string()),
+                ("sampled", &sampled.to_string()),
+                ("kernel", &kernel.to_string()),
+            ],
         ))
         .value(sampled as f64 / kernel as f64 * 100.0, "%");
     }
     if m.kernel_peak_before_watch {
-        return inconclusive(format!(
-            "the kernel's peak ({kernel} KiB) was reached before watching began; sampled {sampled} KiB"
+        return inconclusive(tr_in(
+            Lang::En,
+            "why.watch.before",
+            &[
+                ("kernel", &kernel.to_string()),
+                ("sampled", &sampled.to_string()),
+            ],
         ));
     }
     let share = sampled as f64 / kernel as f64;
@@ -212,6 +224,23 @@ mod tests {
         let mut m = one_process(150_000, 0);
         m.peak_rss_kernel_kib = None;
         assert_eq!(judged(&m).checks[0].verdict, Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn inconclusive_reasons_are_shown_in_japanese() {
+        use crate::experiments::fixture::assert_reason_in_japanese;
+        let mut m = one_process(150_000, 205_000);
+        m.single_process = false;
+        m.procs_seen = 3;
+        assert_reason_in_japanese(&judged(&m).checks[0], "a sum over the tree");
+        let mut m = one_process(150_000, 205_000);
+        m.kernel_peak_before_watch = true;
+        assert_reason_in_japanese(&judged(&m).checks[0], "before watching began");
+        let mut m = one_process(150_000, 0);
+        m.peak_rss_kernel_kib = None;
+        assert_reason_in_japanese(&judged(&m).checks[0], "no kernel peak");
+        let ja = crate::output::checktext::measured(&judged(&m).checks[0], crate::i18n::Lang::Ja);
+        assert!(!ja.contains("for one process"), "{ja}");
     }
 
     #[test]

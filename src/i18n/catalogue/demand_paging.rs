@@ -79,4 +79,25 @@ super::catalogue! {
         "4 KiB のページの代わりに透過的ヒュージページを求めます（MADV_HUGEPAGE、2 MiB 境界にそろえた領域）";
     "help.opt.demand-paging.force" => "Run even if SIZE is more than half of the available memory",
         "SIZE が利用可能なメモリの半分を超えていても実行します";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.demand_paging.few_samples" => "only {n} sample(s) while touching, {need} needed to fit a slope; use a shorter --interval",
+        "ページに触れている間のサンプルが {n} 個しかありません。傾きを求めるには {need} 個必要です。--interval を短くしてください";
+    "why.demand_paging.few_steps" => "RSS rises in {stair} KiB steps and the region holds only {stairs}: too few to fit a rate ({need} needed; use a larger --size)",
+        "RSS は {stair} KiB ずつ段になって増え、領域にはその段が {stairs} 個しかありません。増える速さを求めるには少なすぎます（{need} 個必要です。--size を大きくしてください）";
+    "why.demand_paging.no_span" => "the touching samples do not span any time",
+        "ページに触れている間のサンプルに時間の幅がありません";
+    "why.demand_paging.pace_not_kept" => "with the worker's own touches, which came at {rate} MiB/s: the worker was held back (CPU contention), so the rate was not delivered",
+        "ワーカー自身がページに触れた速さは {rate} MiB/s でした。ワーカーが CPU の取り合いで遅れたため、指定した速さでは触れられませんでした";
+    "why.demand_paging.no_fault_count" => "no fault count was recorded",
+        "ページフォルトの回数が記録されていません";
+    "why.demand_paging.under_huge" => "the region is {kib} KiB, under 2 MiB: it cannot hold a huge page, so the claim does not apply (use --size 2M or more)",
+        "領域は {kib} KiB で 2 MiB に足りないため、ヒュージページが入りません。この主張は当てはまりません（--size 2M 以上を指定してください）";
+    "why.demand_paging.thp_fallback" => "the kernel mapped {mapped} of {huge} huge pages (AnonHugePages {h} KiB) and fell back to 4 KiB pages for the rest (no free 2 MiB block, or the THP defrag mode)",
+        "カーネルは {huge} 個のうち {mapped} 個だけをヒュージページで割り当て（AnonHugePages {h} KiB）、残りは 4 KiB のページにしました。空いた 2 MiB のブロックがないか、THP の defrag の設定のためです";
+    "why.demand_paging.no_anon_huge" => "AnonHugePages was not recorded, so a fallback to 4 KiB pages cannot be told from a failure",
+        "AnonHugePages が記録されていないため、4 KiB のページで代わりに割り当てたのか失敗なのかを見分けられません";
+    "why.demand_paging.no_background" => "no quiet window (before-alloc, exited) had {n} samples to measure the host's background; use a longer --hold",
+        "ホストの背景の動きを測るのに、{n} 個のサンプルがある静かな区間（before-alloc、exited）がありませんでした。--hold を長くしてください";
+    "why.demand_paging.within_background" => "within the host's background",
+        "ホストの背景の動きの範囲内";
 }

@@ -113,4 +113,17 @@ super::catalogue! {
         "ヒストグラム（kind,bucket_lo_ns,bucket_hi_ns,count。2倍ごとに8区間）も CSV で PATH に書き出します";
     "help.opt.faults.force" => "Run even if a region is more than half of the available memory",
         "領域が利用可能なメモリの半分を超えても実行します";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.faults.slow_clock" => "one clock read costs {overhead} ns, not under {pct}% of the cheapest kind's median ({p50} ns): the clock is too slow here (no vDSO clocksource?) to time single faults",
+        "時計を1回読むのに {overhead} ns かかり、最も速い種類の中央値（{p50} ns）の {pct}% を下回りません。この環境の時計は遅すぎて（vDSO の clocksource がないのかもしれません）、ページフォルト1回ずつの時間を測れません";
+    "why.faults.compacted" => "the kernel compacted memory ({stalls} direct compaction stalls) during every thp round: the timings include compaction, not only the fault",
+        "thp のどのラウンドでも、カーネルがメモリのコンパクションをしました（直接コンパクションによる停止が {stalls} 回）。測った時間にはページフォルトだけでなくコンパクションも入っています";
+    "why.faults.few_thp" => "only {n} huge-page faults outside compaction, under the {min} a median needs to stand against preemption (a larger --thp-size gives more)",
+        "コンパクションの外で起きたヒュージページのページフォルトは {n} 回だけです。プリエンプションに負けない中央値には {min} 回必要です（--thp-size を大きくすると増えます）";
+    "why.faults.preempted" => "the timings missed in {n} round(s), each preempted (involuntary context switches) during its loop",
+        "{n} ラウンドで時間の合計が合いませんでしたが、どれもループの途中でプリエンプトされていました（非自発的なコンテキストスイッチ）";
+    "why.faults.no_round" => "no round could be judged",
+        "判定できるラウンドがありませんでした";
+    "why.faults.thp_expected" => "thp median < {n} × anon median, over the rounds without direct compaction",
+        "thp の中央値が anon の中央値の {n} 倍より小さい（直接コンパクションのなかったラウンドで）";
 }

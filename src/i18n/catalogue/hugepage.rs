@@ -56,4 +56,17 @@ super::catalogue! {
         "方式ごとに時間を測る fork の回数（中央値で比べます）";
     "help.opt.hugepage.force" => "Run even if SIZE is more than half of the available memory",
         "SIZE が利用可能なメモリの半分を超えても実行します";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.hugepage.no_smaps" => "AnonHugePages cannot be read here (no /proc/self/smaps_rollup), so whether huge pages backed the region is unknown",
+        "ここでは AnonHugePages を読めません（/proc/self/smaps_rollup がありません）。領域がヒュージページで割り当てられたかどうかはわかりません";
+    "why.hugepage.fell_back" => "none of the {span} was backed by huge pages (the kernel fell back to 4 KiB pages: no free 2 MiB block, or the THP defrag setting), so this run cannot judge the claim",
+        "{span} のどこもヒュージページで割り当てられませんでした。カーネルは 4 KiB のページを使いました（空いた 2 MiB のブロックがないか、THP の defrag の設定のためです）。この実行では主張を判定できません";
+    "why.hugepage.too_small" => "SIZE is too small: its {ptes} KiB of PTE pages cannot be told from the {extra} KiB allowed for upper levels (e.g. --size 64M)",
+        "SIZE が小さすぎます。PTE ページの {ptes} KiB を、上の階層のために許した {extra} KiB と見分けられません（例: --size 64M）";
+    "why.hugepage.no_fork" => "no fork was timed",
+        "fork の時間を1回も測っていません";
+    "why.hugepage.few_forks" => "fewer than {n} forks cannot say how much they scatter",
+        "fork が {n} 回に足りないため、ばらつきの大きさがわかりません";
+    "why.hugepage.within_scatter" => "the difference is within the forks' own scatter, too small to judge on this host (a larger --size makes it larger)",
+        "差が fork 自身のばらつきの中に収まり、このホストでは小さすぎて判定できません（--size を大きくすると差も大きくなります）";
 }

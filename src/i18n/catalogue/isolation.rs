@@ -55,4 +55,27 @@ super::catalogue! {
         "領域が利用可能なメモリの半分を超えても実行します";
     "help.opt.isolation.worker" => "Internal: run as one of the two copies of part 2 (memlab re-executes itself with ASLR off)",
         "内部用: パート2の2つの実行の1つとして動きます（memlab が ASLR を切って自分を実行し直します）";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.isolation.aslr_on" => "personality(ADDR_NO_RANDOMIZE) did not stick in the runs: {measured}",
+        "2つの実行で personality(ADDR_NO_RANDOMIZE) が効きませんでした: {measured}";
+    "why.isolation.own_pids" => "at {addr}: parent reads its pid {ppid}, child reads its pid {cpid}",
+        "{addr} で、親は自分の pid {ppid} を、子は自分の pid {cpid} を読む";
+    "why.isolation.read_values" => "parent {pv} at {pa}, child {cv} at {ca}",
+        "親は {pa} で {pv}、子は {ca} で {cv} を読みました";
+    "why.isolation.frames_differ" => "parent's frame ≠ child's frame",
+        "親のフレームと子のフレームが異なる";
+    "why.isolation.parent_child_pfn" => "parent pfn {p}, child pfn {c}",
+        "親の pfn は {p}、子の pfn は {c}";
+    "why.isolation.same_addresses" => "with ASLR off, equal addresses for data, code and the mmapped page; each run reads its own pid",
+        "ASLR を切ると、データ、コード、mmap したページのアドレスがそれぞれ等しい。どちらの実行も自分の pid を読む";
+    "why.isolation.data_frames_differ" => "data frames differ, mmapped-page frames differ",
+        "データのフレームも、mmap したページのフレームも異なる";
+    "why.isolation.data_pfns" => "data pfn {da} / {db}, mmap pfn {aa} / {ab}",
+        "データの pfn は {da} と {db}、mmap したページの pfn は {aa} と {ab}";
+    "why.isolation.code_frames_equal" => "code frames equal", "コードのフレームが等しい";
+    "why.isolation.code_pfns" => "code pfn {a} / {b}", "コードの pfn は {a} と {b}";
+    "why.isolation.addresses" => "data {da}/{db}, code {ca}/{cb}, mmap {aa}/{ab}; values {va}/{vb}",
+        "データ {da}/{db}、コード {ca}/{cb}、mmap したページ {aa}/{ab}。読んだ値 {va}/{vb}";
+    "why.isolation.consecutive" => "the kernel happened to hand out consecutive frames for the whole region: nothing scattered to show",
+        "カーネルがたまたま領域全体に連続したフレームを渡したため、物理メモリがばらばらに置かれる様子を示せません";
 }

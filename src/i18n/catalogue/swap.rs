@@ -118,4 +118,21 @@ super::catalogue! {
         "スワップのないホストで root のとき: 実行の間だけ使う、この大きさの一時的なスワップファイル（例: 256M）";
     "help.opt.swap.swap_dir" => "Folder for the temporary swap file (ext4, XFS or btrfs)", "一時的なスワップファイルを置くフォルダ（ext4、XFS、btrfs）";
     "help.opt.swap.force" => "Run even if --size is more than half of the available memory", "--size が使えるメモリ（available）の半分を超えても実行します";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.swap.no_quiet" => "no quiet window was measured, so other processes' swapping cannot be told apart",
+        "静かな区間を測っていないため、ほかのプロセスのスワップと見分けられません";
+    "why.swap.few_timed" => "fewer than {n} timed faults of a kind",
+        "時間を測ったページフォルトが {n} 回に足りない種類があります";
+    "why.swap.spread" => "the spread of minor-fault times hides the difference",
+        "マイナーフォルトの時間のばらつきに差が隠れています";
+    "why.swap.counters_rise" => "pswpout + zswpout + swpout_zero rise by SIZE",
+        "pswpout、zswpout、swpout_zero の合計が SIZE だけ増える";
+    "why.swap.rows_pageout" => "rows for the written and paged-out steps",
+        "written と paged-out の段階の行がある";
+    "why.swap.ended_before_pageout" => "the page-out part ended before paging out",
+        "ページアウトの部分が、ページアウトする前に終わりました";
+    "why.swap.row_readback" => "a row for the evicted read-back",
+        "追い出した後に読み直した段階の行がある";
+    "why.swap.ended_before_readback" => "the page-out part ended before the evicted read-back",
+        "ページアウトの部分が、追い出した後に読み直す前に終わりました";
 }

@@ -79,4 +79,13 @@ super::catalogue! {
         "子孫プロセスを含めず、そのプロセスだけを測ります";
     "help.opt.watch.command" => "A command to start and watch: memlab watch -- CMD ARGS... memlab then exits with its status (128+N when signal N ended it, 127 not found, 126 not executable). When --csv - or --json - takes stdout, the command's stdout goes to memlab's stderr",
         "起動して測るコマンド: memlab watch -- CMD ARGS... memlab はそのコマンドの終了ステータスで終了します（シグナル N で終わったときは 128+N、コマンドが見つからないときは 127、実行できないときは 126）。--csv - か --json - が標準出力を使うときは、コマンドの標準出力は memlab の標準エラー出力に送られます";
+    // ---- reasons written into the data (found again for the reader) ----
+    "why.watch.no_peak" => "no sample, or no kernel peak was recorded",
+        "サンプルか、カーネルが記録したピークがありません";
+    "why.watch.tree" => "the tree had {n} processes: the sampled peak ({sampled} KiB) is a sum over the tree at one instant, the kernel's ({kernel} KiB) the largest single process's own peak",
+        "プロセスツリーには {n} 個のプロセスがありました。サンプルしたピーク（{sampled} KiB）はある瞬間のツリー全体の合計で、カーネルのピーク（{kernel} KiB）は最も大きい1つのプロセス自身のピークなので、比べられません";
+    "why.watch.before" => "the kernel's peak ({kernel} KiB) was reached before watching began; sampled {sampled} KiB",
+        "カーネルが記録したピーク（{kernel} KiB）は、測り始める前のものでした。サンプルしたピークは {sampled} KiB です";
+    "why.watch.expected" => "for one process, sampled peak_rss_kib at least {pct}% of peak_rss_kernel_kib",
+        "1つのプロセスなら、サンプルした peak_rss_kib が peak_rss_kernel_kib の {pct}% 以上";
 }

@@ -178,3 +178,34 @@ fn median_and_mad() {
     assert_eq!(median_mad(&[1.0, 2.0, 3.0, 4.0, 100.0]), Some((3.0, 1.0)));
     assert_eq!(median_mad(&[]), None);
 }
+
+#[test]
+fn inconclusive_reasons_are_shown_in_japanese() {
+    use crate::experiments::fixture::{assert_reason_in_japanese, check};
+    let t = huge(row("thp", 2048, 32 * MIB, 8192, 64), Some(0));
+    let j = judged(&[base(), t], &[("4k", SLOW), ("thp", FAST)]);
+    for name in [
+        "thp_needs_far_fewer_faults",
+        "thp_page_tables_are_the_deposit",
+        "thp_fork_is_faster",
+    ] {
+        assert_reason_in_japanese(check(&j, name), "backed by huge pages");
+    }
+    let t = huge(row("thp", 2048, 32 * MIB, 8192, 64), None);
+    let j = judged(&[base(), t], &[("4k", SLOW), ("thp", FAST)]);
+    assert_reason_in_japanese(check(&j, "thp_fork_is_faster"), "cannot be read here");
+    let small = row("4k", 4, 4 * MIB, 1024, 8);
+    let h = row("hugetlb", 2048, 4 * MIB, 3, 4);
+    let j = judged(&[small, h], &[("4k", SLOW), ("hugetlb", FAST)]);
+    assert_reason_in_japanese(
+        check(&j, "hugetlb_needs_far_fewer_page_table_bytes"),
+        "SIZE is too small",
+    );
+    let t = || huge(row("thp", 2048, 32 * MIB, 18, 64), Some(32 * 1024));
+    let a: &[f64] = &[400.0, 500.0, 450.0, 350.0, 550.0];
+    let b: &[f64] = &[410.0, 510.0, 460.0, 360.0, 560.0];
+    let j = judged(&[base(), t()], &[("4k", b), ("thp", a)]);
+    assert_reason_in_japanese(check(&j, "thp_fork_is_faster"), "own scatter");
+    let j = judged(&[base(), t()], &[("4k", &SLOW[..2]), ("thp", &FAST[..2])]);
+    assert_reason_in_japanese(check(&j, "thp_fork_is_faster"), "how much they scatter");
+}

@@ -233,3 +233,45 @@ fn runs_break_at_gaps_and_at_absent_pages() {
     assert_eq!(p(&[Some(5), None, Some(7)]), vec![(0, 1), (2, 1)]);
     assert_eq!(p(&[None, None]), Vec::<(usize, usize)>::new());
 }
+
+#[test]
+fn inconclusive_reasons_are_shown_in_japanese() {
+    use crate::experiments::fixture::{assert_reason_in_japanese, check};
+    let judged = |rows: &[Row], aslr: bool| {
+        Fixture::new("isolation")
+            .page_size(4096)
+            .param("region_bytes", 16 * 4096)
+            .rows(rows)
+            .measure("aslr_off_a", Some(aslr))
+            .measure("aslr_off_b", Some(aslr))
+            .measure("part3_frames_visible", Some(true))
+            .judge(judge)
+    };
+    let j = judged(&healthy(), false);
+    let c = check(&j, "two_runs_same_addresses");
+    assert_reason_in_japanese(c, "did not stick");
+    let ja = crate::output::checktext::measured(c, crate::i18n::Lang::Ja);
+    assert!(
+        !ja.contains("values") && !ja.contains("with ASLR off"),
+        "{ja}"
+    );
+    // Checks measured in words show those words in Japanese too.
+    let j = judged(&healthy(), true);
+    for name in [
+        "same_address_different_data",
+        "two_runs_data_in_different_frames",
+        "two_runs_share_code_frames",
+    ] {
+        let ja = crate::output::checktext::measured(check(&j, name), crate::i18n::Lang::Ja);
+        assert!(
+            !ja.contains("parent") && !ja.contains("frames") && !ja.contains("pfn 0x"),
+            "{ja}"
+        );
+    }
+    let one = with_runs(healthy(), &[(0, 16, 0x9000)]);
+    let j = judged(&one, true);
+    assert_reason_in_japanese(
+        check(&j, "contiguous_region_scattered_frames"),
+        "consecutive frames",
+    );
+}

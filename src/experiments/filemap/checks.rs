@@ -5,6 +5,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::probe::maps::{self, DiffEntry, MapLine};
 use crate::report::Check;
 
@@ -186,9 +187,10 @@ fn cold_check(rows: &[Row], m: &Measured) -> Option<Check> {
             name,
             claim,
             expected,
-            format!(
-                "the file lives in a file system that keeps files in memory only: there is no \
-                 disk to read from ({majflt} major faults); set TMPDIR to a folder on a disk"
+            tr_in(
+                Lang::En,
+                "why.filemap.in_memory_fs",
+                &[("majflt", &majflt.to_string())],
             ),
         )
     } else if dropped == 0 {
@@ -196,9 +198,10 @@ fn cold_check(rows: &[Row], m: &Measured) -> Option<Check> {
             name,
             claim,
             expected,
-            format!(
-                "posix_fadvise dropped none of the file's pages (dirty, or mapped by another \
-                 process), so none had to come from the disk; {majflt} major faults"
+            tr_in(
+                Lang::En,
+                "why.filemap.none_dropped",
+                &[("majflt", &majflt.to_string())],
             ),
         )
     } else {

@@ -8,6 +8,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 use crate::units::human_bytes;
 use crate::verdict::{SystemEffect, judge_system, spread};
@@ -262,8 +263,8 @@ fn judge_virtual(m: &Measurements, errno: i32, j: &mut Judgement) {
         None => j.check(Check::inconclusive(
             "virtual_enomem_at_the_limit",
             claim,
-            "VSZ within one chunk of the limit",
-            "the child's VSZ could not be read at ENOMEM",
+            tr_in(Lang::En, "why.oom.vsz_within_chunk", &[]),
+            tr_in(Lang::En, "why.oom.vsz_unread", &[]),
         )),
     }
     let survived = m.virtual_signal.is_none() && m.virtual_exit_code == Some(0);
@@ -333,11 +334,15 @@ fn judge_physical(p: &Params, m: &Measurements, touched: u64, j: &mut Judgement)
             "oom_kill_counted",
             "the kernel records the OOM kill",
             "oom_kill ≥ 1",
-            format!(
-                "this kernel has no oom_kill counter for the group (before 4.13); memory.failcnt = {}",
-                m.cgroup_limit_hits
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "?".into())
+            tr_in(
+                Lang::En,
+                "why.oom.no_kill_counter",
+                &[(
+                    "failcnt",
+                    &m.cgroup_limit_hits
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                )],
             ),
         )),
     }

@@ -11,6 +11,7 @@ use anyhow::Result;
 
 use super::{Measured, Params, Row};
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 use crate::verdict::{SystemEffect, judge_system};
 
@@ -172,7 +173,12 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
                 claim,
                 expected,
                 format!(
-                    "{measured}: the host reclaimed {n} pages during the read (memory pressure evicts cache)"
+                    "{measured}: {}",
+                    tr_in(
+                        Lang::En,
+                        "why.page_cache.reclaimed_during_read",
+                        &[("n", &n.to_string())]
+                    )
                 ),
             )
         } else {
@@ -222,7 +228,8 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
                 claim,
                 expected,
                 format!(
-                    "{measured}: pages of your file that another process maps or has dirtied are not dropped"
+                    "{measured}: {}",
+                    tr_in(Lang::En, "why.page_cache.not_own_file", &[])
                 ),
             )
         } else {
@@ -396,15 +403,18 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
             "cold_read_from_device",
             claim,
             expected,
-            format!("{measured}: the file was already in the cache before the cold read"),
+            format!(
+                "{measured}: {}",
+                tr_in(Lang::En, "why.page_cache.already_cached", &[])
+            ),
         ),
         (false, None) => Check::inconclusive(
             "cold_read_from_device",
             claim,
             expected,
             format!(
-                "{measured}: whether the file was out of the cache is unknown (mincore cannot \
-                 see it; pages another process maps are never dropped)"
+                "{measured}: {}",
+                tr_in(Lang::En, "why.page_cache.residency_unknown", &[])
             ),
         ),
     };
@@ -427,9 +437,21 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
         .resident_before_kib
         .zip(cold.resident_kib)
         .and_then(|(b, a)| Some(a.checked_sub(b)?).filter(|n| *n > 0))
-        .map(|kib| format!("{kib} KiB of the file left the cache between the reads"))
+        .map(|kib| {
+            tr_in(
+                Lang::En,
+                "why.page_cache.left_between_reads",
+                &[("kib", &kib.to_string())],
+            )
+        })
         .or_else(|| {
-            reclaimed(cold, warm).map(|n| format!("the host reclaimed {n} pages between the reads"))
+            reclaimed(cold, warm).map(|n| {
+                tr_in(
+                    Lang::En,
+                    "why.page_cache.reclaimed_between_reads",
+                    &[("n", &n.to_string())],
+                )
+            })
         });
     let c = match (from_cache, evicted) {
         (true, _) => Check::new("warm_read_from_cache", claim, expected, measured, true),
@@ -458,7 +480,10 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
             "warm_read_faster",
             claim,
             expected,
-            format!("{measured}: the cold read did not go to the device"),
+            format!(
+                "{measured}: {}",
+                tr_in(Lang::En, "why.page_cache.cold_not_from_device", &[])
+            ),
         )
     } else {
         Check::new("warm_read_faster", claim, expected, measured, ws < cs)

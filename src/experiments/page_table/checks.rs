@@ -175,10 +175,14 @@ fn flat_check(flat: &FlatTable, arch: &str, page: u64) -> Check {
             name,
             claim,
             expected,
-            format!(
-                "this host is {arch} with {page}-byte pages, not x86_64 with 4 KiB pages; its \
-                 flat table would be {}",
-                human_bytes(flat.bytes)
+            crate::i18n::tr_in(
+                crate::i18n::Lang::En,
+                "why.page_table.other_arch",
+                &[
+                    ("arch", arch),
+                    ("page", &page.to_string()),
+                    ("flat", &human_bytes(flat.bytes)),
+                ],
             ),
         )
     };

@@ -121,4 +121,11 @@ super::catalogue! {
     "help.opt.oom.part" => "Which exhaustion(s) to show", "どの枯渇を示すか";
     "help.opt.oom.force" => "Run even if --limit is more than half of the available memory",
         "--limit が利用可能なメモリの半分を超えても実行します";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.oom.vsz_unread" => "the child's VSZ could not be read at ENOMEM",
+        "ENOMEM の時点で、子プロセスの VSZ を読めませんでした";
+    "why.oom.vsz_within_chunk" => "VSZ within one chunk of the limit",
+        "VSZ が上限まで1チャンク以内";
+    "why.oom.no_kill_counter" => "this kernel has no oom_kill counter for the group (before 4.13); memory.failcnt = {failcnt}",
+        "このカーネルには、グループの oom_kill カウンタがありません（4.13 より前のカーネルです）。memory.failcnt は {failcnt} です";
 }

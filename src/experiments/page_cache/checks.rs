@@ -843,6 +843,63 @@ mod tests {
     }
 
     #[test]
+    fn inconclusive_reasons_are_found_in_japanese_and_stay_english_in_the_data() {
+        use crate::experiments::fixture::assert_japanese_reason as ja;
+        // The host reclaimed pages during the read; a page of a file not
+        // memlab's own stayed after the drop.
+        let mut rows = quiet_true_rows();
+        let c = step_mut(&mut rows, "cold_read");
+        c.resident_kib = Some(SIZE_KIB - 64);
+        c.pgsteal = Some(500);
+        step_mut(&mut rows, "drop").resident_kib = Some(4);
+        let j = judge_rows(&rows, false, true);
+        let line = ja(
+            &j,
+            "resident_after_read_is_size",
+            "490 ページを回収しました",
+        );
+        assert!(!line.contains("reclaimed"), "{line}");
+        let c = j
+            .checks
+            .iter()
+            .find(|c| c.name == "resident_after_read_is_size")
+            .unwrap();
+        assert_eq!(
+            c.measured,
+            "131008 KiB of 131072 KiB resident: the host reclaimed 490 pages during the \
+             read (memory pressure evicts cache)"
+        );
+        ja(&j, "drop_empties_the_file_cache", "捨てられません");
+        // A cold read that found the file cached, then one whose residency
+        // is unknown; neither went to the device.
+        let mut rows = quiet_true_rows();
+        let c = step_mut(&mut rows, "cold_read");
+        (c.majflt, c.read_bytes) = (Some(0), Some(0));
+        c.resident_before_kib = Some(SIZE_KIB);
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "cold_read_from_device", "初回の読み込みの前から");
+        ja(
+            &j,
+            "warm_read_faster",
+            "デバイスからの読み込みが起きませんでした",
+        );
+        step_mut(&mut rows, "cold_read").resident_before_kib = None;
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "cold_read_from_device", "わかりません");
+        // Pages that left the cache, or were reclaimed, between the reads.
+        let mut rows = quiet_true_rows();
+        let w = step_mut(&mut rows, "warm_read");
+        w.majflt = Some(3);
+        w.resident_before_kib = Some(SIZE_KIB - 12);
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "warm_read_from_cache", "12 KiB がページキャッシュから");
+        step_mut(&mut rows, "warm_read").resident_before_kib = None;
+        step_mut(&mut rows, "warm_read").pgsteal = Some(17);
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "warm_read_from_cache", "7 ページを回収しました");
+    }
+
+    #[test]
     fn a_warm_read_slower_than_the_cold_one_fails() {
         let mut rows = quiet_true_rows();
         step_mut(&mut rows, "warm_read").read_s = Some(0.6);

@@ -331,6 +331,17 @@ mod tests {
     }
 
     #[test]
+    fn another_architecture_says_why_in_japanese() {
+        let j = judged(meta("aarch64", 65536), Some(48), &[]);
+        let line = crate::experiments::fixture::assert_japanese_reason(
+            &j,
+            "flat_table_would_be_256_gib",
+            "このホストは aarch64 で、ページは 65536 バイトです",
+        );
+        assert!(!line.contains("this host"), "{line}");
+    }
+
+    #[test]
     fn dense_3m_needs_both_pte_pages_and_fails_with_one() {
         // 3 MiB from a 2 MiB boundary: two PTE pages (8 KiB), both owned.
         let page = 4096;

@@ -118,8 +118,15 @@ fn map_line_check(m: &Measured, size: u64, j: &mut Judgement) -> Option<Check> {
             "file_line_in_maps",
             "the file's contents are mapped into the virtual address space: a new line of the \
              memory map names the file",
-            format!("an added line holding {addr:#x}, shared (s), naming {path}"),
-            line.map_or("no added line holds the address".into(), |l| l.render()),
+            tr_in(
+                Lang::En,
+                "why.filemap.expect_line",
+                &[("addr", &format!("{addr:#x}")), ("path", &path)],
+            ),
+            line.map_or_else(
+                || tr_in(Lang::En, "why.filemap.no_line", &[]),
+                |l| l.render(),
+            ),
             holds,
         )
         .arg("address", format!("{addr:#x}"))
@@ -131,9 +138,10 @@ fn reads_check(map: &[u8], read: &[u8]) -> Check {
     Check::new(
         "mapping_reads_the_file",
         "a mapped file is read with plain memory accesses",
-        format!(
-            "the first {} bytes through the mapping equal read(2)'s",
-            map.len()
+        tr_in(
+            Lang::En,
+            "why.filemap.expect_bytes",
+            &[("n", &map.len().to_string())],
         ),
         format!("{:?} vs {:?}", printable(map), printable(read)),
         map == read,
@@ -144,7 +152,7 @@ fn write_check(back: &[u8]) -> Check {
     Check::new(
         "write_reaches_the_file",
         "what is written to a shared file mapping is written back to the file",
-        "read(2) after msync returns HELLO",
+        tr_in(Lang::En, "why.filemap.expect_hello", &[]),
         format!("{:?}", printable(back)),
         back == HELLO,
     )

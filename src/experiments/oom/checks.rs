@@ -271,7 +271,7 @@ fn judge_virtual(m: &Measurements, errno: i32, j: &mut Judgement) {
     j.check(Check::new(
         "virtual_child_survives",
         "running out of virtual memory is an error the process sees, not a kill",
-        "exit 0 after ENOMEM",
+        tr_in(Lang::En, "why.oom.survive_expected", &[]),
         ending(m.virtual_signal.as_deref(), m.virtual_exit_code),
         survived,
     ));
@@ -280,7 +280,7 @@ fn judge_virtual(m: &Measurements, errno: i32, j: &mut Judgement) {
 fn judge_physical(p: &Params, m: &Measurements, touched: u64, j: &mut Judgement) {
     let limit = p.limit_bytes;
     let outcome = if m.physical_timed_out {
-        "still running at the deadline: killed by memlab".to_string()
+        tr_in(Lang::En, "why.oom.timed_out", &[])
     } else {
         ending(m.physical_signal.as_deref(), m.physical_exit_code)
     };

@@ -80,4 +80,10 @@ super::catalogue! {
         "ファイルは、ファイルをメモリだけに置くファイルシステムの上にあります。読み込むディスクがありません（メジャーページフォルト {majflt} 回）。TMPDIR をディスク上のフォルダにしてください";
     "why.filemap.none_dropped" => "posix_fadvise dropped none of the file's pages (dirty, or mapped by another process), so none had to come from the disk; {majflt} major faults",
         "posix_fadvise はファイルのページを1つも捨てませんでした（書き換えられたページか、ほかのプロセスがマップしているページです）。そのためディスクから読むページはありませんでした。メジャーページフォルトは {majflt} 回です";
+    "why.filemap.expect_line" => "an added line holding {addr}, shared (s), naming {path}",
+        "{addr} を含む行が加わり、共有（s）で、{path} を指している";
+    "why.filemap.no_line" => "no added line holds the address", "加わった行のどれもそのアドレスを含まない";
+    "why.filemap.expect_bytes" => "the first {n} bytes through the mapping equal read(2)'s",
+        "マップした領域から読んだ先頭 {n} バイトが、read(2) で読んだものと等しい";
+    "why.filemap.expect_hello" => "read(2) after msync returns HELLO", "msync の後の read(2) が HELLO を返す";
 }

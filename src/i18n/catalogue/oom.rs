@@ -128,4 +128,7 @@ super::catalogue! {
         "VSZ が上限まで1チャンク以内";
     "why.oom.no_kill_counter" => "this kernel has no oom_kill counter for the group (before 4.13); memory.failcnt = {failcnt}",
         "このカーネルには、グループの oom_kill カウンタがありません（4.13 より前のカーネルです）。memory.failcnt は {failcnt} です";
+    "why.oom.timed_out" => "still running at the deadline: killed by memlab",
+        "期限になってもまだ動いていたので、memlab が強制終了しました";
+    "why.oom.survive_expected" => "exit 0 after ENOMEM", "ENOMEM の後に exit 0 で終了";
 }

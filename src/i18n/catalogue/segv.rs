@@ -42,4 +42,13 @@ super::catalogue! {
     // ---- option help ----
     "help.opt.segv.target" => "Which invalid access(es) to try, comma-separated (`null` is accepted for `null-page`)",
         "試す不正なアクセス（カンマ区切りで複数可）。null-page: アドレス 0 に書き込みます（`null` とも書けます）。low: vm.mmap_min_addr より下のアドレス（決してマップできません）。kernel: カーネルのアドレス（マップされていますが、カーネルモードでしか使えません）。readonly: 読み取り専用でマップしたページ（SEGV_ACCERR）。unmapped: アンマップしたばかりのページ（穴）。all: 上のすべて";
+    // ---- why.*: words of the checks' data in English (checks.rs) ----
+    "why.segv.no_fault" => "no fault reported", "フォルトの報告なし";
+    "why.segv.no_core" => "no core dumped", "コアダンプなし";
+    "why.segv.core" => "core dumped", "コアダンプあり";
+    "why.segv.before_only" => "\"before invalid access\" and never \"after invalid access\"",
+        "「before invalid access」だけが書かれ、「after invalid access」は書かれなかった";
+    "why.segv.both_lines" => "both lines (the access did not fault!)",
+        "両方の行が書かれた（アクセスでフォルトが起きなかった）";
+    "why.segv.expect_lines" => "before printed, after not", "before は書かれ、after は書かれない";
 }

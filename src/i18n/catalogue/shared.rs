@@ -26,6 +26,12 @@ super::catalogue! {
     "err.guard.too_small" => "{flag} {size} is too small: {why} (e.g. {flag} {example})",
         "{flag} {size} は小さすぎます。{why}（例: {flag} {example}）";
 
+    // ---- the scratch folder (src/experiments/scratch_dir.rs): why the
+    // test file goes where it goes ----
+    "why.scratch.default" => "the default temporary folder", "既定の一時フォルダ";
+    "why.scratch.var_tmp" => "/tmp is {fs} (in memory), /var/tmp is on disk",
+        "/tmp はメモリ上の {fs} で、/var/tmp はディスク上にあるため";
+
     // ---- the memory cgroup sandbox (src/cgroup_sandbox.rs) ----
     "why.cgroup.limit" => "could not set the memory limit of {dir} ({error}); the physical part needs a memory cgroup whose limit memlab may set",
         "{dir} のメモリ上限を設定できませんでした（{error}）。物理メモリの部分には、memlab が上限を設定できるメモリ cgroup が必要です";

@@ -217,6 +217,7 @@ pub fn oom_kills(m: &Measurements) -> Option<u64> {
 fn ending(signal: Option<&str>, code: Option<i32>) -> String {
     match (signal, code) {
         (Some(s), _) => format!("killed by {s}"),
+        (None, Some(0)) => tr_in(Lang::En, "why.oom.exit_finished", &[]),
         (None, Some(c)) => format!("exit {c} ({})", super::child::exit_meaning(c)),
         _ => "ended".into(),
     }

@@ -213,6 +213,17 @@ fn missing_figures_say_why_in_japanese() {
     assert_eq!(c.expected, "VSZ within one chunk of the limit");
     let line = assert_japanese_reason(&j, "oom_kill_counted", "oom_kill カウンタがありません");
     assert!(line.contains("memory.failcnt は"), "{line}");
+    let c = j
+        .checks
+        .iter()
+        .find(|c| c.name == "virtual_child_survives")
+        .unwrap();
+    assert_eq!(c.measured, "exit 0 (finished normally)");
+    let line = crate::output::checktext::measured(c, crate::i18n::Lang::Ja);
+    assert!(
+        line.contains("exit 0（正常に終了）") && line.contains("ENOMEM の後に"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -131,4 +131,5 @@ super::catalogue! {
     "why.oom.timed_out" => "still running at the deadline: killed by memlab",
         "期限になってもまだ動いていたので、memlab が強制終了しました";
     "why.oom.survive_expected" => "exit 0 after ENOMEM", "ENOMEM の後に exit 0 で終了";
+    "why.oom.exit_finished" => "exit 0 (finished normally)", "exit 0（正常に終了）";
 }

@@ -170,3 +170,30 @@ pub fn assert_reason_in_japanese(c: &Check, english: &str) {
         assert!(line.contains(&narrow(p)), "{p} not in {line}");
     }
 }
+
+/// Assert that the inconclusive check `name` says why through a `why.*`
+/// catalogue entry: the Japanese reader finds `ja` (a fragment of the
+/// entry's Japanese) among the reasons in its measured text and on its
+/// measured line. Returns that line.
+pub fn assert_japanese_reason(j: &Judgement, name: &str, ja: &str) -> String {
+    use crate::i18n::{Lang, pieces_in};
+    let c = j
+        .checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no check {name} in {:?}", j.checks));
+    assert_eq!(c.verdict, Verdict::Inconclusive, "{c:?}");
+    let pieces = pieces_in(Lang::Ja, &c.measured);
+    assert!(
+        !pieces.is_empty(),
+        "{name}: no why.* piece in {:?}",
+        c.measured
+    );
+    assert!(
+        pieces.iter().any(|p| p.contains(ja)),
+        "{name}: {ja:?} not in {pieces:?}"
+    );
+    let line = crate::output::checktext::measured(c, Lang::Ja);
+    assert!(line.contains(ja), "{name}: {ja:?} not in {line:?}");
+    line
+}

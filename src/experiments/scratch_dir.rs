@@ -22,6 +22,12 @@ use crate::i18n::tr;
 use crate::sys;
 use crate::units::{Size, human_bytes};
 
+/// English from a `why.*` catalogue entry: the reason the data keeps, which
+/// the reader's language finds again (`i18n::localize`).
+fn en(id: &str, args: &[(&str, &str)]) -> String {
+    crate::i18n::tr_in(crate::i18n::Lang::En, id, args)
+}
+
 /// What one experiment's test folders are called and hold.
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
@@ -101,14 +107,11 @@ pub fn base(need_disk: bool) -> Result<(PathBuf, String)> {
     if let Ok((fs, true)) = &tmp_kind {
         let var = PathBuf::from("/var/tmp");
         if let Ok((_, false)) = kind(&var) {
-            return Ok((
-                var,
-                format!("/tmp is {fs} (in memory), /var/tmp is on disk"),
-            ));
+            return Ok((var, en("why.scratch.var_tmp", &[("fs", &fs.to_string())])));
         }
     }
     if !need_disk || matches!(tmp_kind, Ok((_, false))) {
-        return Ok((tmp, "the default temporary folder".into()));
+        return Ok((tmp, en("why.scratch.default", &[])));
     }
     Err(anyhow::anyhow!(tr("err.scratch.no_disk", &[])))
 }

@@ -513,6 +513,16 @@ fn access_growth(d: &Data) -> Option<Check> {
     ))
 }
 
+/// Why a check of smaps_rollup's figures cannot be judged: `what` is
+/// unknown on this kernel.
+fn no_smaps_rollup(what: &str) -> String {
+    crate::i18n::tr_in(
+        crate::i18n::Lang::En,
+        "why.cow.no_smaps_rollup",
+        &[("what", what)],
+    )
+}
+
 fn rss_counts_shared_pages_in_both(d: &Data) -> Option<Check> {
     // Private pages are shared right after fork (fork copied their page-table
     // entries); a shared mapping's entries are not copied (the child faults
@@ -531,7 +541,7 @@ fn rss_counts_shared_pages_in_both(d: &Data) -> Option<Check> {
             "rss_counts_shared_pages_in_both",
             claim,
             expected,
-            "this kernel has no /proc/PID/smaps_rollup (Linux 4.14+): Shared is unknown",
+            no_smaps_rollup("Shared"),
         ));
     };
     let (pr, cr) = (p.rss_kib.unwrap_or(0), c.rss_kib.unwrap_or(0));
@@ -578,7 +588,7 @@ fn pss_splits_shared_pages(d: &Data) -> Option<Check> {
             "pss_splits_shared_pages",
             claim,
             expected,
-            "this kernel has no /proc/PID/smaps_rollup (Linux 4.14+): PSS is unknown",
+            no_smaps_rollup("PSS"),
         ));
     };
     let crss = c.rss_kib.unwrap_or(0);

@@ -382,6 +382,32 @@ fn rss_and_pss_hold_fail_and_are_inconclusive_without_smaps_rollup() {
 }
 
 #[test]
+fn without_smaps_rollup_the_reason_is_shown_in_japanese() {
+    let mut g = Fixture::quiet_true();
+    for r in g.rows.iter_mut().filter(|r| r.process != SYSTEM) {
+        (r.pss_kib, r.pss_own_kib, r.shared_kib, r.private_kib) = (None, None, None, None);
+    }
+    let j = g.judge();
+    use crate::experiments::fixture::assert_japanese_reason;
+    let line = assert_japanese_reason(
+        &j,
+        "rss_counts_shared_pages_in_both",
+        "Shared はわかりません",
+    );
+    assert!(!line.contains("this kernel"), "{line}");
+    assert_japanese_reason(&j, "pss_splits_shared_pages", "PSS はわかりません");
+    let c = j
+        .checks
+        .iter()
+        .find(|c| c.name == "pss_splits_shared_pages")
+        .unwrap();
+    assert_eq!(
+        c.measured,
+        "this kernel has no /proc/PID/smaps_rollup (Linux 4.14+): PSS is unknown"
+    );
+}
+
+#[test]
 fn child_values_tell_private_from_shared() {
     let mut f = Fixture::quiet_true();
     f.m.parent_pages_with_child_value = Some(PAGES);

@@ -5,6 +5,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::probe::maps::{self, DiffEntry, MapLine};
 use crate::report::Check;
 
@@ -117,8 +118,15 @@ fn map_line_check(m: &Measured, size: u64, j: &mut Judgement) -> Option<Check> {
             "file_line_in_maps",
             "the file's contents are mapped into the virtual address space: a new line of the \
              memory map names the file",
-            format!("an added line holding {addr:#x}, shared (s), naming {path}"),
-            line.map_or("no added line holds the address".into(), |l| l.render()),
+            tr_in(
+                Lang::En,
+                "why.filemap.expect_line",
+                &[("addr", &format!("{addr:#x}")), ("path", &path)],
+            ),
+            line.map_or_else(
+                || tr_in(Lang::En, "why.filemap.no_line", &[]),
+                |l| l.render(),
+            ),
             holds,
         )
         .arg("address", format!("{addr:#x}"))
@@ -130,9 +138,10 @@ fn reads_check(map: &[u8], read: &[u8]) -> Check {
     Check::new(
         "mapping_reads_the_file",
         "a mapped file is read with plain memory accesses",
-        format!(
-            "the first {} bytes through the mapping equal read(2)'s",
-            map.len()
+        tr_in(
+            Lang::En,
+            "why.filemap.expect_bytes",
+            &[("n", &map.len().to_string())],
         ),
         format!("{:?} vs {:?}", printable(map), printable(read)),
         map == read,
@@ -143,7 +152,7 @@ fn write_check(back: &[u8]) -> Check {
     Check::new(
         "write_reaches_the_file",
         "what is written to a shared file mapping is written back to the file",
-        "read(2) after msync returns HELLO",
+        tr_in(Lang::En, "why.filemap.expect_hello", &[]),
         format!("{:?}", printable(back)),
         back == HELLO,
     )
@@ -186,9 +195,10 @@ fn cold_check(rows: &[Row], m: &Measured) -> Option<Check> {
             name,
             claim,
             expected,
-            format!(
-                "the file lives in a file system that keeps files in memory only: there is no \
-                 disk to read from ({majflt} major faults); set TMPDIR to a folder on a disk"
+            tr_in(
+                Lang::En,
+                "why.filemap.in_memory_fs",
+                &[("majflt", &majflt.to_string())],
             ),
         )
     } else if dropped == 0 {
@@ -196,9 +206,10 @@ fn cold_check(rows: &[Row], m: &Measured) -> Option<Check> {
             name,
             claim,
             expected,
-            format!(
-                "posix_fadvise dropped none of the file's pages (dirty, or mapped by another \
-                 process), so none had to come from the disk; {majflt} major faults"
+            tr_in(
+                Lang::En,
+                "why.filemap.none_dropped",
+                &[("majflt", &majflt.to_string())],
             ),
         )
     } else {

@@ -178,9 +178,10 @@ fn verdict_of(out: i64, tol: i64) -> Verdict {
     }
 }
 
-const MISSING: &str = "a figure it needs is absent here (MemAvailable needs Linux 3.14, \
-     /proc/zoneinfo and the file LRU lines of /proc/meminfo must be readable, \
-     the CPU count must be known for the tolerance)";
+/// Why a check cannot be judged: a figure it needs is absent.
+fn missing() -> String {
+    crate::i18n::tr_in(crate::i18n::Lang::En, "why.free.missing", &[])
+}
 
 fn check_floor(w: Option<Worst>, tol: Option<i64>) -> Check {
     let name = "available_at_least_free_less_reserve";
@@ -200,7 +201,7 @@ fn check_floor(w: Option<Worst>, tol: Option<i64>) -> Check {
         .value(v as f64, "KiB")
         .bounds(Some((lo - tol) as f64), None)
         .noise(tol as f64),
-        _ => Check::inconclusive(name, claim, expected, MISSING),
+        _ => Check::inconclusive(name, claim, expected, missing()),
     }
 }
 
@@ -223,7 +224,7 @@ fn check_ceiling(w: Option<Worst>, tol: Option<i64>) -> Check {
         .value(v as f64, "KiB")
         .bounds(None, Some((hi + tol) as f64))
         .noise(tol as f64),
-        _ => Check::inconclusive(name, claim, expected, MISSING),
+        _ => Check::inconclusive(name, claim, expected, missing()),
     }
 }
 
@@ -250,7 +251,7 @@ fn check_formula(w: Option<Worst>, tol: Option<i64>) -> Check {
         .value(v as f64, "KiB")
         .bounds(Some((lo - tol) as f64), Some((hi + tol) as f64))
         .noise(tol as f64),
-        _ => Check::inconclusive(name, claim, expected, MISSING),
+        _ => Check::inconclusive(name, claim, expected, missing()),
     }
 }
 

@@ -8,6 +8,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 use crate::units::human_bytes;
 use crate::verdict::{SystemEffect, judge_system, spread};
@@ -216,6 +217,7 @@ pub fn oom_kills(m: &Measurements) -> Option<u64> {
 fn ending(signal: Option<&str>, code: Option<i32>) -> String {
     match (signal, code) {
         (Some(s), _) => format!("killed by {s}"),
+        (None, Some(0)) => tr_in(Lang::En, "why.oom.exit_finished", &[]),
         (None, Some(c)) => format!("exit {c} ({})", super::child::exit_meaning(c)),
         _ => "ended".into(),
     }
@@ -262,15 +264,15 @@ fn judge_virtual(m: &Measurements, errno: i32, j: &mut Judgement) {
         None => j.check(Check::inconclusive(
             "virtual_enomem_at_the_limit",
             claim,
-            "VSZ within one chunk of the limit",
-            "the child's VSZ could not be read at ENOMEM",
+            tr_in(Lang::En, "why.oom.vsz_within_chunk", &[]),
+            tr_in(Lang::En, "why.oom.vsz_unread", &[]),
         )),
     }
     let survived = m.virtual_signal.is_none() && m.virtual_exit_code == Some(0);
     j.check(Check::new(
         "virtual_child_survives",
         "running out of virtual memory is an error the process sees, not a kill",
-        "exit 0 after ENOMEM",
+        tr_in(Lang::En, "why.oom.survive_expected", &[]),
         ending(m.virtual_signal.as_deref(), m.virtual_exit_code),
         survived,
     ));
@@ -279,7 +281,7 @@ fn judge_virtual(m: &Measurements, errno: i32, j: &mut Judgement) {
 fn judge_physical(p: &Params, m: &Measurements, touched: u64, j: &mut Judgement) {
     let limit = p.limit_bytes;
     let outcome = if m.physical_timed_out {
-        "still running at the deadline: killed by memlab".to_string()
+        tr_in(Lang::En, "why.oom.timed_out", &[])
     } else {
         ending(m.physical_signal.as_deref(), m.physical_exit_code)
     };
@@ -333,11 +335,15 @@ fn judge_physical(p: &Params, m: &Measurements, touched: u64, j: &mut Judgement)
             "oom_kill_counted",
             "the kernel records the OOM kill",
             "oom_kill ≥ 1",
-            format!(
-                "this kernel has no oom_kill counter for the group (before 4.13); memory.failcnt = {}",
-                m.cgroup_limit_hits
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "?".into())
+            tr_in(
+                Lang::En,
+                "why.oom.no_kill_counter",
+                &[(
+                    "failcnt",
+                    &m.cgroup_limit_hits
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                )],
             ),
         )),
     }

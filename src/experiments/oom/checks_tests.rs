@@ -196,6 +196,37 @@ fn physical_checks_fail_without_a_kill_or_far_from_the_limit() {
 }
 
 #[test]
+fn missing_figures_say_why_in_japanese() {
+    use crate::experiments::fixture::assert_japanese_reason;
+    let mut f = Fixture::quiet_true();
+    f.m.virtual_vsz_at_enomem_kib = None;
+    f.m.oom_kill_after = None;
+    let j = f.judge();
+    let line = assert_japanese_reason(&j, "virtual_enomem_at_the_limit", "VSZ を読めませんでした");
+    assert!(line.contains("1チャンク以内"), "{line}");
+    let c = j
+        .checks
+        .iter()
+        .find(|c| c.name == "virtual_enomem_at_the_limit")
+        .unwrap();
+    assert_eq!(c.measured, "the child's VSZ could not be read at ENOMEM");
+    assert_eq!(c.expected, "VSZ within one chunk of the limit");
+    let line = assert_japanese_reason(&j, "oom_kill_counted", "oom_kill カウンタがありません");
+    assert!(line.contains("memory.failcnt は"), "{line}");
+    let c = j
+        .checks
+        .iter()
+        .find(|c| c.name == "virtual_child_survives")
+        .unwrap();
+    assert_eq!(c.measured, "exit 0 (finished normally)");
+    let line = crate::output::checktext::measured(c, crate::i18n::Lang::Ja);
+    assert!(
+        line.contains("exit 0（正常に終了）") && line.contains("ENOMEM の後に"),
+        "{line}"
+    );
+}
+
+#[test]
 fn oom_kill_counter_holds_fails_or_is_missing() {
     let mut f = Fixture::quiet_true();
     f.m.oom_kill_after = Some(0);

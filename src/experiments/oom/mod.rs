@@ -476,7 +476,7 @@ fn describe_sandbox(ctx: &Ctx, r: &mut Report, sb: &Sandbox, limit: u64) {
         &[
             ("version", version),
             ("dir", &sb.dir.display().to_string()),
-            ("placement", &sb.placement),
+            ("placement", &crate::i18n::localize(&sb.placement)),
             ("limit", &human_bytes(limit)),
         ],
     ));

@@ -11,6 +11,7 @@ use anyhow::Result;
 
 use super::{Measured, Params, Row};
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 use crate::verdict::{SystemEffect, judge_system};
 
@@ -172,7 +173,12 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
                 claim,
                 expected,
                 format!(
-                    "{measured}: the host reclaimed {n} pages during the read (memory pressure evicts cache)"
+                    "{measured}: {}",
+                    tr_in(
+                        Lang::En,
+                        "why.page_cache.reclaimed_during_read",
+                        &[("n", &n.to_string())]
+                    )
                 ),
             )
         } else {
@@ -222,7 +228,8 @@ fn residency_checks(j: &mut Judgement, s: &Steps<'_>, p: &Params, size_kib: u64)
                 claim,
                 expected,
                 format!(
-                    "{measured}: pages of your file that another process maps or has dirtied are not dropped"
+                    "{measured}: {}",
+                    tr_in(Lang::En, "why.page_cache.not_own_file", &[])
                 ),
             )
         } else {
@@ -396,15 +403,18 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
             "cold_read_from_device",
             claim,
             expected,
-            format!("{measured}: the file was already in the cache before the cold read"),
+            format!(
+                "{measured}: {}",
+                tr_in(Lang::En, "why.page_cache.already_cached", &[])
+            ),
         ),
         (false, None) => Check::inconclusive(
             "cold_read_from_device",
             claim,
             expected,
             format!(
-                "{measured}: whether the file was out of the cache is unknown (mincore cannot \
-                 see it; pages another process maps are never dropped)"
+                "{measured}: {}",
+                tr_in(Lang::En, "why.page_cache.residency_unknown", &[])
             ),
         ),
     };
@@ -427,9 +437,21 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
         .resident_before_kib
         .zip(cold.resident_kib)
         .and_then(|(b, a)| Some(a.checked_sub(b)?).filter(|n| *n > 0))
-        .map(|kib| format!("{kib} KiB of the file left the cache between the reads"))
+        .map(|kib| {
+            tr_in(
+                Lang::En,
+                "why.page_cache.left_between_reads",
+                &[("kib", &kib.to_string())],
+            )
+        })
         .or_else(|| {
-            reclaimed(cold, warm).map(|n| format!("the host reclaimed {n} pages between the reads"))
+            reclaimed(cold, warm).map(|n| {
+                tr_in(
+                    Lang::En,
+                    "why.page_cache.reclaimed_between_reads",
+                    &[("n", &n.to_string())],
+                )
+            })
         });
     let c = match (from_cache, evicted) {
         (true, _) => Check::new("warm_read_from_cache", claim, expected, measured, true),
@@ -458,7 +480,10 @@ fn read_checks(j: &mut Judgement, s: &Steps<'_>) {
             "warm_read_faster",
             claim,
             expected,
-            format!("{measured}: the cold read did not go to the device"),
+            format!(
+                "{measured}: {}",
+                tr_in(Lang::En, "why.page_cache.cold_not_from_device", &[])
+            ),
         )
     } else {
         Check::new("warm_read_faster", claim, expected, measured, ws < cs)
@@ -815,6 +840,63 @@ mod tests {
         step_mut(&mut rows, "warm_read").resident_before_kib = Some(SIZE_KIB - 12);
         let j = judge_rows(&rows, true, true);
         assert_eq!(verdict(&j, "warm_read_from_cache"), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn inconclusive_reasons_are_found_in_japanese_and_stay_english_in_the_data() {
+        use crate::experiments::fixture::assert_japanese_reason as ja;
+        // The host reclaimed pages during the read; a page of a file not
+        // memlab's own stayed after the drop.
+        let mut rows = quiet_true_rows();
+        let c = step_mut(&mut rows, "cold_read");
+        c.resident_kib = Some(SIZE_KIB - 64);
+        c.pgsteal = Some(500);
+        step_mut(&mut rows, "drop").resident_kib = Some(4);
+        let j = judge_rows(&rows, false, true);
+        let line = ja(
+            &j,
+            "resident_after_read_is_size",
+            "490 ページを回収しました",
+        );
+        assert!(!line.contains("reclaimed"), "{line}");
+        let c = j
+            .checks
+            .iter()
+            .find(|c| c.name == "resident_after_read_is_size")
+            .unwrap();
+        assert_eq!(
+            c.measured,
+            "131008 KiB of 131072 KiB resident: the host reclaimed 490 pages during the \
+             read (memory pressure evicts cache)"
+        );
+        ja(&j, "drop_empties_the_file_cache", "捨てられません");
+        // A cold read that found the file cached, then one whose residency
+        // is unknown; neither went to the device.
+        let mut rows = quiet_true_rows();
+        let c = step_mut(&mut rows, "cold_read");
+        (c.majflt, c.read_bytes) = (Some(0), Some(0));
+        c.resident_before_kib = Some(SIZE_KIB);
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "cold_read_from_device", "初回の読み込みの前から");
+        ja(
+            &j,
+            "warm_read_faster",
+            "デバイスからの読み込みが起きませんでした",
+        );
+        step_mut(&mut rows, "cold_read").resident_before_kib = None;
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "cold_read_from_device", "わかりません");
+        // Pages that left the cache, or were reclaimed, between the reads.
+        let mut rows = quiet_true_rows();
+        let w = step_mut(&mut rows, "warm_read");
+        w.majflt = Some(3);
+        w.resident_before_kib = Some(SIZE_KIB - 12);
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "warm_read_from_cache", "12 KiB がページキャッシュから");
+        step_mut(&mut rows, "warm_read").resident_before_kib = None;
+        step_mut(&mut rows, "warm_read").pgsteal = Some(17);
+        let j = judge_rows(&rows, true, true);
+        ja(&j, "warm_read_from_cache", "7 ページを回収しました");
     }
 
     #[test]

@@ -175,10 +175,14 @@ fn flat_check(flat: &FlatTable, arch: &str, page: u64) -> Check {
             name,
             claim,
             expected,
-            format!(
-                "this host is {arch} with {page}-byte pages, not x86_64 with 4 KiB pages; its \
-                 flat table would be {}",
-                human_bytes(flat.bytes)
+            crate::i18n::tr_in(
+                crate::i18n::Lang::En,
+                "why.page_table.other_arch",
+                &[
+                    ("arch", arch),
+                    ("page", &page.to_string()),
+                    ("flat", &human_bytes(flat.bytes)),
+                ],
             ),
         )
     };
@@ -324,6 +328,17 @@ mod tests {
             verdict(&j, "flat_table_would_be_256_gib"),
             Verdict::Inconclusive
         );
+    }
+
+    #[test]
+    fn another_architecture_says_why_in_japanese() {
+        let j = judged(meta("aarch64", 65536), Some(48), &[]);
+        let line = crate::experiments::fixture::assert_japanese_reason(
+            &j,
+            "flat_table_would_be_256_gib",
+            "このホストは aarch64 で、ページは 65536 バイトです",
+        );
+        assert!(!line.contains("this host"), "{line}");
     }
 
     #[test]

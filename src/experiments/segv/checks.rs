@@ -21,6 +21,12 @@ fn expected_code(target: &str) -> Result<i32> {
     }
 }
 
+/// English words of the data from a `why.*` catalogue entry, which the
+/// reader's language finds again.
+fn en(id: &str) -> String {
+    crate::i18n::tr_in(crate::i18n::Lang::En, id, &[])
+}
+
 /// A hex address as the rows write it ("0x1f"); `None` for "" or junk.
 fn parse_addr(s: &str) -> Option<u64> {
     u64::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok()
@@ -81,7 +87,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
         },
         code_name(want),
         if row.si_code.is_empty() {
-            "no fault reported".to_string()
+            en("why.segv.no_fault")
         } else {
             row.si_code.clone()
         },
@@ -97,7 +103,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
         row.address.clone(),
         si_addr
             .map(|a| format!("{a:#x}"))
-            .unwrap_or_else(|| "no fault reported".into()),
+            .unwrap_or_else(|| en("why.segv.no_fault")),
         si_addr.is_some() && si_addr == addr,
     )
     .msg("si_addr")
@@ -105,7 +111,7 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
     let lines = Check::new(
         &format!("{id}_after_line_never_printed"),
         "「before invalid access」 is printed, 「after invalid access」 never is",
-        "before printed, after not",
+        en("why.segv.expect_lines"),
         describe_lines(row.before_line_printed, row.after_line_printed),
         row.before_line_printed && !row.after_line_printed,
     )
@@ -114,12 +120,12 @@ fn row_checks(row: &Row) -> Result<[Check; 5]> {
     let core = Check::new(
         &format!("{id}_no_core_dump"),
         "the experiment leaves no core file (dumping is off in the child)",
-        "no core dumped",
-        if row.core_dumped {
-            "core dumped"
+        en("why.segv.no_core"),
+        en(if row.core_dumped {
+            "why.segv.core"
         } else {
-            "no core dumped"
-        },
+            "why.segv.no_core"
+        }),
         !row.core_dumped,
     )
     .msg("no_core_dump")

@@ -188,8 +188,8 @@ pub fn run(args: &Args, ctx: &Ctx) -> Result<Report> {
 
 pub(super) fn describe_lines(before: bool, after: bool) -> String {
     match (before, after) {
-        (true, false) => "\"before invalid access\" and never \"after invalid access\"".into(),
-        (true, true) => "both lines (the access did not fault!)".into(),
+        (true, false) => crate::i18n::tr_in(crate::i18n::Lang::En, "why.segv.before_only", &[]),
+        (true, true) => crate::i18n::tr_in(crate::i18n::Lang::En, "why.segv.both_lines", &[]),
         (false, _) => "nothing".into(),
     }
 }

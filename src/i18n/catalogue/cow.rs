@@ -92,4 +92,7 @@ super::catalogue! {
         "4 KiB のページ（MADV_NOHUGEPAGE）の代わりに透過的ヒュージページ（MADV_HUGEPAGE）を求めます";
     "help.opt.cow.force" => "Run even if SIZE is more than half of the available memory",
         "SIZE が利用可能なメモリの半分を超えていても実行します";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.cow.no_smaps_rollup" => "this kernel has no /proc/PID/smaps_rollup (Linux 4.14+): {what} is unknown",
+        "このカーネルには /proc/PID/smaps_rollup がありません（Linux 4.14 以降にあります）。{what} はわかりません";
 }

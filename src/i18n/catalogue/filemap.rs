@@ -75,4 +75,15 @@ super::catalogue! {
         "ファイルのページをページキャッシュから追い出し（このファイルだけ）、マップした領域を通して読んだときのメジャーページフォルトを数えます";
     "help.opt.filemap.force" => "Run even if the file is more than half of the available memory",
         "ファイルが利用可能なメモリの半分を超えても実行します";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.filemap.in_memory_fs" => "the file lives in a file system that keeps files in memory only: there is no disk to read from ({majflt} major faults); set TMPDIR to a folder on a disk",
+        "ファイルは、ファイルをメモリだけに置くファイルシステムの上にあります。読み込むディスクがありません（メジャーページフォルト {majflt} 回）。TMPDIR をディスク上のフォルダにしてください";
+    "why.filemap.none_dropped" => "posix_fadvise dropped none of the file's pages (dirty, or mapped by another process), so none had to come from the disk; {majflt} major faults",
+        "posix_fadvise はファイルのページを1つも捨てませんでした（書き換えられたページか、ほかのプロセスがマップしているページです）。そのためディスクから読むページはありませんでした。メジャーページフォルトは {majflt} 回です";
+    "why.filemap.expect_line" => "an added line holding {addr}, shared (s), naming {path}",
+        "{addr} を含む行が加わり、共有（s）で、{path} を指している";
+    "why.filemap.no_line" => "no added line holds the address", "加わった行のどれもそのアドレスを含まない";
+    "why.filemap.expect_bytes" => "the first {n} bytes through the mapping equal read(2)'s",
+        "マップした領域から読んだ先頭 {n} バイトが、read(2) で読んだものと等しい";
+    "why.filemap.expect_hello" => "read(2) after msync returns HELLO", "msync の後の read(2) が HELLO を返す";
 }

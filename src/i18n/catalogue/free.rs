@@ -52,4 +52,7 @@ super::catalogue! {
         "1回ではなく INTERVAL（例: 1s）ごとに測ります。--count 回、または中断する（Ctrl-C）まで測ります（free -s と同じ）";
     "help.opt.free.count" => "With --watch: how many samples (without it, until interrupted, as free -s)",
         "--watch と使います: 測る回数（付けなければ、free -s と同じく中断するまで）";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.free.missing" => "a figure it needs is absent here (MemAvailable needs Linux 3.14, /proc/zoneinfo and the file LRU lines of /proc/meminfo must be readable, the CPU count must be known for the tolerance)",
+        "判定に必要な値がここではわかりません。MemAvailable には Linux 3.14 以降が必要です。/proc/zoneinfo と /proc/meminfo のファイル LRU の行が読めること、許容幅を決める CPU の数がわかることも必要です";
 }

@@ -124,4 +124,15 @@ super::catalogue! {
     "help.opt.oom.part" => "Which exhaustion(s) to show", "どの枯渇を示すか";
     "help.opt.oom.force" => "Run even if --limit is more than half of the available memory",
         "--limit が利用可能なメモリの半分を超えても実行します";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.oom.vsz_unread" => "the child's VSZ could not be read at ENOMEM",
+        "ENOMEM の時点で、子プロセスの VSZ を読めませんでした";
+    "why.oom.vsz_within_chunk" => "VSZ within one chunk of the limit",
+        "VSZ が上限まで1チャンク以内";
+    "why.oom.no_kill_counter" => "this kernel has no oom_kill counter for the group (before 4.13); memory.failcnt = {failcnt}",
+        "このカーネルには、グループの oom_kill カウンタがありません（4.13 より前のカーネルです）。memory.failcnt は {failcnt} です";
+    "why.oom.timed_out" => "still running at the deadline: killed by memlab",
+        "期限になってもまだ動いていたので、memlab が強制終了しました";
+    "why.oom.survive_expected" => "exit 0 after ENOMEM", "ENOMEM の後に exit 0 で終了";
+    "why.oom.exit_finished" => "exit 0 (finished normally)", "exit 0（正常に終了）";
 }

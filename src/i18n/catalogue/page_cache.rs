@@ -89,4 +89,19 @@ super::catalogue! {
         "memlab のテストファイルの代わりにこのファイルを読みます。読むだけです（キャッシュされたページは捨てますが、内容は変えません）";
     "help.opt.page-cache.force" => "Run even if the file is more than half of the available memory (or the test file more than half of the free disk space)",
         "ファイルが使えるメモリ（available）の半分を超えても（テストファイルならディスクの空きの半分を超えても）実行します";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.page_cache.reclaimed_during_read" => "the host reclaimed {n} pages during the read (memory pressure evicts cache)",
+        "読み込みの間にホストが {n} ページを回収しました（メモリが足りなくなると、ページキャッシュは追い出されます）";
+    "why.page_cache.not_own_file" => "pages of your file that another process maps or has dirtied are not dropped",
+        "指定したファイルのうち、ほかのプロセスがマップしているページや書き換えたページは捨てられません";
+    "why.page_cache.already_cached" => "the file was already in the cache before the cold read",
+        "初回の読み込みの前から、ファイルはページキャッシュに載っていました";
+    "why.page_cache.residency_unknown" => "whether the file was out of the cache is unknown (mincore cannot see it; pages another process maps are never dropped)",
+        "ファイルがページキャッシュから外れていたかどうかはわかりません（mincore ではこのファイルが見えません。ほかのプロセスがマップしているページは捨てられません）";
+    "why.page_cache.left_between_reads" => "the cache lost {kib} KiB of the file between the reads",
+        "2回の読み込みの間に、ファイルのうち {kib} KiB がページキャッシュから追い出されました";
+    "why.page_cache.reclaimed_between_reads" => "the host reclaimed {n} pages between the reads",
+        "2回の読み込みの間にホストが {n} ページを回収しました";
+    "why.page_cache.cold_not_from_device" => "the cold read did not go to the device",
+        "初回の読み込みでデバイスからの読み込みが起きませんでした";
 }

@@ -63,4 +63,7 @@ super::catalogue! {
         "ぎっしり触れる場合を透過的ヒュージページ（MADV_HUGEPAGE）でも繰り返します";
     "help.opt.page-table.force" => "Run even if the memory touched is more than half of the available memory",
         "触れるメモリが使えるメモリ（available）の半分を超えても実行します";
+    // ---- why.*: reasons written into the data in English (checks.rs) ----
+    "why.page_table.other_arch" => "this host is {arch} with {page}-byte pages, not x86_64 with 4 KiB pages; its flat table would be {flat}",
+        "このホストは {arch} で、ページは {page} バイトです。x86_64 の 4 KiB のページではありません。このホストの1段の平らな表は {flat} になります";
 }

@@ -54,4 +54,13 @@ super::catalogue! {
         "アンマップしたばかりのページに書き込みます（穴）";
     "help.val.segv.target.all" => "Every target above",
         "上のすべて";
+    // ---- why.*: words of the checks' data in English (checks.rs) ----
+    "why.segv.no_fault" => "no fault reported", "フォルトの報告なし";
+    "why.segv.no_core" => "no core dumped", "コアダンプなし";
+    "why.segv.core" => "core dumped", "コアダンプあり";
+    "why.segv.before_only" => "\"before invalid access\" and never \"after invalid access\"",
+        "「before invalid access」だけが書かれ、「after invalid access」は書かれなかった";
+    "why.segv.both_lines" => "both lines (the access did not fault!)",
+        "両方の行が書かれた（アクセスでフォルトが起きなかった）";
+    "why.segv.expect_lines" => "before printed, after not", "before は書かれ、after は書かれない";
 }

@@ -12,7 +12,7 @@ super::catalogue! {
     // ---- the test folder of filemap and page-cache (experiments/scratch_dir.rs) ----
     "err.scratch.tmpdir_in_memory" => "TMPDIR {dir} is on {fs}, which keeps files in memory only: their pages are never dropped from the page cache; set TMPDIR to a folder on a disk",
         "TMPDIR {dir} はファイルをメモリにだけ置く {fs} の上にあり、そのページはページキャッシュから落とされません。TMPDIR にディスク上のフォルダを指定してください";
-    "err.scratch.tmpdir" => "TMPDIR {dir}: {error}", "TMPDIR {dir}: {error}";
+    "err.scratch.tmpdir" => "TMPDIR {dir}: {error}", "TMPDIR {dir} を調べられません: {error}";
     "err.scratch.no_disk" => "neither /tmp nor /var/tmp is on a disk (a file in memory is never dropped from the page cache); set TMPDIR to a folder on a disk",
         "/tmp も /var/tmp もディスク上にありません（メモリ上のファイルはページキャッシュから落とされません）。TMPDIR にディスク上のフォルダを指定してください";
     "err.scratch.space_all" => "--size {size} is more than all of the {free} free on {dir} (where the test file goes; set TMPDIR to use another folder); e.g. --size {example}",
@@ -38,6 +38,12 @@ super::catalogue! {
     "err.guard.available" => "available (MemAvailable)", "使えるメモリ（MemAvailable）";
     "err.guard.too_small" => "{flag} {size} is too small: {why} (e.g. {flag} {example})",
         "{flag} {size} は小さすぎます。{why}（例: {flag} {example}）";
+
+    // ---- the scratch folder (src/experiments/scratch_dir.rs): why the
+    // test file goes where it goes ----
+    "why.scratch.default" => "the default temporary folder", "既定の一時フォルダ";
+    "why.scratch.var_tmp" => "/tmp is {fs} (in memory), /var/tmp is on disk",
+        "/tmp はメモリ上の {fs} で、/var/tmp はディスク上にあるため";
 
     // ---- the memory cgroup sandbox (src/cgroup_sandbox.rs) ----
     "why.cgroup.limit" => "could not set the memory limit of {dir} ({error}); the physical part needs a memory cgroup whose limit memlab may set",

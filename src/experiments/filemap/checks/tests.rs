@@ -138,6 +138,22 @@ fn cold_read_fails_without_major_faults_and_is_inconclusive_without_a_disk() {
 }
 
 #[test]
+fn inconclusive_cold_reads_say_why_in_japanese() {
+    use crate::experiments::fixture::assert_japanese_reason;
+    let j = judged(&measured(), &cold_rows(2, 0));
+    let line = assert_japanese_reason(&j, "cold_read_takes_major_faults", "1つも捨てませんでした");
+    assert!(line.contains("メジャーページフォルトは 0 回"), "{line}");
+    let mut m = measured();
+    m.file_system_in_memory = true;
+    let j = judged(&m, &cold_rows(0, 0));
+    assert_japanese_reason(
+        &j,
+        "cold_read_takes_major_faults",
+        "読み込むディスクがありません",
+    );
+}
+
+#[test]
 fn a_run_that_ended_early_has_only_the_checks_it_can_judge() {
     // The child died (SIGBUS) after mapping: no bytes, no cold read.
     let mut m = measured();

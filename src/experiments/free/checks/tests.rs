@@ -103,6 +103,32 @@ fn missing_fields_are_inconclusive() {
 }
 
 #[test]
+fn a_missing_figure_is_explained_in_japanese() {
+    let j = Fixture::new("free")
+        .page_size(4096)
+        .rows(&[row(1_000_000, 900_000)])
+        .measure("online_cpus", None::<u64>)
+        .judge(judge);
+    for name in [
+        "available_at_least_free_less_reserve",
+        "available_at_most_free_plus_caches",
+        "available_is_the_kernels_estimate",
+    ] {
+        let line = crate::experiments::fixture::assert_japanese_reason(
+            &j,
+            name,
+            "判定に必要な値がここではわかりません",
+        );
+        assert!(!line.contains("a figure it needs"), "{line}");
+    }
+    assert!(
+        j.checks[0]
+            .measured
+            .starts_with("a figure it needs is absent here")
+    );
+}
+
+#[test]
 fn sreclaimable_stands_in_for_kreclaimable_before_4_20() {
     let free = 1_000_000;
     let mut r = row(free, free - 159_104 + 20_000 + 25_000);

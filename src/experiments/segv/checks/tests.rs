@@ -88,3 +88,34 @@ fn a_row_of_an_older_memlab_named_null_is_judged_as_null_page() {
     assert_eq!(v.len(), 5);
     assert_eq!(of(&v, "null_page_si_code"), Verdict::Holds);
 }
+
+#[test]
+fn the_words_of_the_data_are_shown_in_japanese() {
+    use crate::i18n::Lang;
+    use crate::output::checktext::measured;
+    let mut row = good("null-page", "0x0", "");
+    row.si_addr = String::new();
+    row.after_line_printed = true;
+    row.core_dumped = true;
+    let j = Fixture::new("segv").rows(&[row]).judge(judge);
+    let line = |name: &str| {
+        let c = j.checks.iter().find(|c| c.name == name).unwrap();
+        (c.measured.clone(), measured(c, Lang::Ja))
+    };
+    let (en, ja) = line("null_page_si_code");
+    assert_eq!(en, "no fault reported");
+    assert!(ja.contains("フォルトの報告なし"), "{ja}");
+    let (en, ja) = line("null_page_no_core_dump");
+    assert_eq!(en, "core dumped");
+    assert!(
+        ja.contains("コアダンプあり") && ja.contains("コアダンプなし"),
+        "{ja}"
+    );
+    let (en, ja) = line("null_page_after_line_never_printed");
+    assert_eq!(en, "both lines (the access did not fault!)");
+    assert!(
+        ja.contains("両方の行") && ja.contains("before は書かれ"),
+        "{ja}"
+    );
+    assert!(!ja.contains("both lines"), "{ja}");
+}

@@ -173,7 +173,12 @@ pub fn explain(name: &str) -> Result<i32> {
     };
     let lang = crate::i18n::current();
     if lang.is_ja() {
-        match experiments::find(name).and_then(|i| i.page_ja) {
+        let ja = if name == "all" {
+            Some(crate::lab::PAGE_JA)
+        } else {
+            experiments::find(name).and_then(|i| i.page_ja)
+        };
+        match ja {
             Some(ja) => {
                 crate::output::page::show(ja)?;
                 return Ok(exit::OK);

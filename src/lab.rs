@@ -39,6 +39,8 @@ struct Part {
 pub const SUMMARY: &str = "run every experiment with quick defaults into a lab report";
 /// `all`'s page.
 pub const PAGE: &str = include_str!("../experiments/all.md");
+/// The same page in Japanese.
+pub const PAGE_JA: &str = include_str!("../experiments/ja/all.md");
 
 pub fn run(args: &Args) -> Result<i32> {
     prepare_dir(&args.out)?;

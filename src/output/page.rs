@@ -89,6 +89,7 @@ pub fn render(page: &str, st: &Style) -> String {
             || l.starts_with('#')
             || l.starts_with('>')
             || trimmed.starts_with("- ")
+            || numbered(trimmed).is_some()
             || trimmed.starts_with("![");
         if starts_block {
             flush(&mut para, &mut out, st, w);
@@ -106,6 +107,9 @@ pub fn render(page: &str, st: &Style) -> String {
         } else if let Some(item) = trimmed.strip_prefix("- ") {
             let indent = " ".repeat(l.len() - trimmed.len());
             para.push(format!("{indent}- {item}"));
+        } else if numbered(trimmed).is_some() {
+            let indent = " ".repeat(l.len() - trimmed.len());
+            para.push(format!("{indent}{trimmed}"));
         } else if l.trim().is_empty() {
             if out.last().is_some_and(|p| !p.is_empty()) {
                 out.push(String::new());
@@ -174,6 +178,13 @@ fn quote(q: &str, out: &mut Vec<String>, st: &Style) {
 }
 
 /// A paragraph or a list, wrapped at the width.
+/// The width of the marker of a numbered item (`1. `, `12. `), when `t`
+/// starts one.
+fn numbered(t: &str) -> Option<usize> {
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && digits <= 3 && t[digits..].starts_with(". ")).then_some(digits + 2)
+}
+
 fn flush(para: &mut Vec<String>, out: &mut Vec<String>, st: &Style, w: usize) {
     if para.is_empty() {
         return;
@@ -184,7 +195,7 @@ fn flush(para: &mut Vec<String>, out: &mut Vec<String>, st: &Style, w: usize) {
         let t = l.trim_start();
         let indent = l.len() - t.len();
         match blocks.last_mut() {
-            Some((_, b)) if !t.starts_with("- ") => {
+            Some((_, b)) if !t.starts_with("- ") && numbered(t).is_none() => {
                 b.push(' ');
                 b.push_str(t);
             }
@@ -199,6 +210,8 @@ fn flush(para: &mut Vec<String>, out: &mut Vec<String>, st: &Style, w: usize) {
         let pad = " ".repeat(indent);
         let rest = if b.starts_with("- ") {
             format!("{pad}  ")
+        } else if let Some(n) = numbered(&b) {
+            format!("{pad}{}", " ".repeat(n))
         } else {
             pad.clone()
         };
@@ -384,6 +397,25 @@ mod tests {
         );
         assert!(!r.contains("!["), "{r}");
         assert!(r.contains("(the shared sampler, memlab's source):"), "{r}");
+    }
+
+    #[test]
+    fn numbered_items_start_their_own_lines_and_continue_under_their_text() {
+        let st = Style::plain();
+        let page = "1. first item that goes on\n   over two lines.\n2. second.\n12. twelfth.\nnot 3.14 a list\n";
+        let r = render(page, &st);
+        let lines: Vec<&str> = r.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "1. first item that goes on over two lines.",
+                "2. second.",
+                "12. twelfth. not 3.14 a list"
+            ],
+            "{r}"
+        );
+        assert_eq!(numbered("3.14 x"), None);
+        assert_eq!(numbered("12. x"), Some(4));
     }
 
     #[test]

@@ -230,7 +230,12 @@ fn all_in_japanese_under_a_japanese_locale() {
                 .map(|(k, v)| {
                     (
                         k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), String::from),
+                        // An argument made from a why.* entry is shown in
+                        // Japanese too.
+                        memlab::i18n::localize_in(
+                            Lang::Ja,
+                            &v.as_str().map_or_else(|| v.to_string(), String::from),
+                        ),
                     )
                 })
                 .collect();

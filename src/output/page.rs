@@ -196,7 +196,11 @@ fn flush(para: &mut Vec<String>, out: &mut Vec<String>, st: &Style, w: usize) {
         let indent = l.len() - t.len();
         match blocks.last_mut() {
             Some((_, b)) if !t.starts_with("- ") && numbered(t).is_none() => {
-                b.push(' ');
+                // Japanese runs on across a line break; English takes a space.
+                let cjk = |c: Option<char>| c.is_some_and(|c| c >= '\u{2e80}');
+                if !(cjk(b.chars().last()) && cjk(t.chars().next())) {
+                    b.push(' ');
+                }
                 b.push_str(t);
             }
             _ => blocks.push((indent, t.to_string())),
@@ -415,6 +419,8 @@ mod tests {
             "{r}"
         );
         assert_eq!(numbered("3.14 x"), None);
+        let ja = render("短い既定値\n（小さなサイズ）で\nrun `x`\nand y\n", &st);
+        assert_eq!(ja.trim_end(), "短い既定値（小さなサイズ）で run `x` and y");
         assert_eq!(numbered("12. x"), Some(4));
     }
 

@@ -147,7 +147,13 @@ pub fn chart(rec: &Recorded<'_>) -> Result<Option<Chart>> {
     let rate = p
         .rate_bytes_per_s
         .map_or(Rate::Max, |b| Rate::PerSecond(Size(b)));
-    let title = format!("demand paging: {} touched at {rate}", Size(p.size_bytes));
+    let title = crate::i18n::tr(
+        "demand_paging.title.chart",
+        &[
+            ("size", &Size(p.size_bytes).to_string()),
+            ("rate", &rate.to_string()),
+        ],
+    );
     Ok(Some(draw(&rows, title)))
 }
 
@@ -166,16 +172,16 @@ pub fn draw(rows: &[Row], title: String) -> Chart {
         }
     }
     let names = [
-        "VSZ (worker)",
-        "RSS (worker)",
-        "system used (adj.) above its lowest",
+        crate::i18n::tr("demand_paging.title.chart_vsz", &[]),
+        crate::i18n::tr("demand_paging.title.chart_rss", &[]),
+        crate::i18n::tr("demand_paging.title.chart_used", &[]),
     ];
     let series = series
         .iter()
         .zip(names)
         .enumerate()
         .map(|(k, (d, name))| Series {
-            name: name.into(),
+            name,
             points: d
                 .points()
                 .into_iter()
@@ -203,7 +209,7 @@ pub fn draw(rows: &[Row], title: String) -> Chart {
     }
     Chart {
         title,
-        x_label: "time (s)".into(),
+        x_label: crate::i18n::tr("demand_paging.title.chart_x", &[]),
         y_label: "MiB".into(),
         kind: ChartKind::Lines { series, bands },
     }

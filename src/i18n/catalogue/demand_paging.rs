@@ -4,6 +4,15 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- the chart ----
+    "demand_paging.title.chart" => "demand paging: {size} touched at {rate}",
+        "デマンドページング: {size} に {rate} で触れる";
+    "demand_paging.title.chart_vsz" => "VSZ (worker)", "VSZ（ワーカー）";
+    "demand_paging.title.chart_rss" => "RSS (worker)", "RSS（ワーカー）";
+    "demand_paging.title.chart_used" => "system used (adj.) above its lowest",
+        "システムの使用量（補正後）の最低値からの増加";
+    "demand_paging.title.chart_x" => "time (s)", "時間（秒）";
+
     "check.vsz_grows_by_size_on_reserve" => "mmap() enlarges the virtual address space by the size at once",
         "mmap() を呼ぶと、仮想アドレス空間はその大きさだけすぐに増える";
     "check.rss_flat_on_reserve" => "reserving memory gives no physical memory yet",

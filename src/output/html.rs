@@ -117,6 +117,18 @@ fn is_japanese_page(page: &str) -> bool {
 
 /// A short text that may be English inside a Japanese page: escaped, and
 /// marked `lang="en"` there when it holds no Japanese.
+/// An experiment's section of the document: the document's own heading,
+/// or memlab's words for it in the reader's language (`section.NAME`).
+fn section_of(name: &str, section: &str) -> String {
+    if section.chars().any(is_japanese) {
+        return fragment(section);
+    }
+    match crate::i18n::try_tr_in(crate::i18n::current(), &format!("section.{name}"), &[]) {
+        Some(t) => text(&t),
+        None => fragment(section),
+    }
+}
+
 fn fragment(s: &str) -> String {
     if en_attr().is_empty() || s.chars().any(is_japanese) {
         text(s)
@@ -272,7 +284,7 @@ fn summary(h: &mut String, sections: &[Section<'_>]) {
         let _ = writeln!(
             h,
             "<tr><td><a href=\"#{n}\">{n}</a></td><td>{status}</td><td>{}</td></tr>",
-            fragment(s.section),
+            section_of(s.name, s.section),
             n = escape(s.name)
         );
     }
@@ -283,7 +295,7 @@ fn section(h: &mut String, s: &Section<'_>) {
     let _ = writeln!(
         h,
         "<section id=\"{n}\">\n<h2>{n} — {}</h2>",
-        fragment(s.section),
+        section_of(s.name, s.section),
         n = escape(s.name)
     );
     let claim_text = s.page.map(claim_lines).unwrap_or_default();

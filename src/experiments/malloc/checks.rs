@@ -8,6 +8,7 @@ use anyhow::Result;
 use super::{Measurements, Params, Row, STAGES};
 use crate::error::usage;
 use crate::experiments::{Judgement, Recorded};
+use crate::i18n::{Lang, tr_in};
 use crate::report::Check;
 use crate::units::human_bytes;
 
@@ -224,8 +225,20 @@ fn unmapped_on_free(m: &Measurements) -> Check {
     Check::new(
         "free_of_large_block_unmaps_it",
         "a mapped chunk goes back to the kernel (munmap) as soon as it is freed",
-        format!("no maps line holds {:#x} after free", m.large_address),
-        if gone { "gone" } else { "still mapped" },
+        tr_in(
+            Lang::En,
+            "why.malloc.no_line_holds",
+            &[("addr", &format!("{:#x}", m.large_address))],
+        ),
+        tr_in(
+            Lang::En,
+            if gone {
+                "why.malloc.gone"
+            } else {
+                "why.malloc.still_mapped"
+            },
+            &[],
+        ),
         gone,
     )
 }

@@ -4,6 +4,12 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- why.*: words of the checks' data in English (checks.rs) ----
+    "why.malloc.no_line_holds" => "no maps line holds {addr} after free",
+        "free の後、{addr} を含む maps の行はない";
+    "why.malloc.gone" => "the mapping is gone", "マッピングはなくなった";
+    "why.malloc.still_mapped" => "the mapping is still there", "マッピングはまだ残っている";
+
     "check.small_blocks_share_a_pool" => "small blocks come from one pool",
         "小さなブロックは1つのプールから割り当てられる";
     "check.pool_grew_for_small_blocks" => "the pool grows for small blocks",

@@ -276,6 +276,9 @@ mod core {
         "html.not_run_here" => "Not run on this host: {why}", "このホストでは実行されませんでした: {why}";
         "html.checks" => "checks", "チェック";
         "html.section" => "section of the document", "文書の節";
+        "section.watch" => "(the document's ps loop)", "（文書の ps のループ）";
+        "section.faults" => "(every section: the page fault behind each mechanism)",
+            "（すべての節: それぞれのしくみの裏にあるページフォルト）";
         "html.interrupted" => "Interrupted: partial results.", "中断されました。途中までの結果です。";
         "html.interrupted_tally" => "interrupted: {tally}", "中断: {tally}";
         "html.parameters" => "Parameters:", "パラメータ:";

@@ -131,6 +131,28 @@ fn a_large_block_still_mapped_after_free_fails() {
 }
 
 #[test]
+fn the_unmap_check_s_words_read_in_japanese() {
+    use crate::i18n::{Lang, localize_in};
+    let (_, mut m) = healthy();
+    for (mapped, ja) in [(false, "なくなった"), (true, "まだ残っている")] {
+        m.large_mapped_after_free = mapped;
+        let c = unmapped_on_free(&m);
+        assert!(
+            !c.measured.chars().any(|c| c >= '\u{3040}'),
+            "the data stays English"
+        );
+        assert!(
+            localize_in(Lang::Ja, &c.measured).contains(ja),
+            "{}",
+            c.measured
+        );
+        assert!(localize_in(Lang::Ja, &c.expected).contains("maps の行はない"));
+        let line = crate::output::checktext::measured(&c, Lang::Ja);
+        assert!(!line.contains("mapping"), "{line}");
+    }
+}
+
+#[test]
 fn an_interrupted_run_has_no_checks() {
     let (rows, m) = healthy();
     assert!(verdicts(&rows[..2], &m).is_empty());

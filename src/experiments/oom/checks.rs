@@ -110,16 +110,25 @@ pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
         judge_physical(&p, &m, touched, &mut j);
     }
     if let Some(removed) = m.cgroup_removed {
-        j.check(
-            Check::new(
-                "cgroup_removed",
-                "the experiment leaves no cgroup behind",
-                format!("{} gone", m.cgroup_dir.as_deref().unwrap_or("the group")),
-                if removed { "gone" } else { "still present" },
-                removed,
-            )
-            .value(if removed { 1.0 } else { 0.0 }, ""),
-        );
+        j.check(Check::new(
+            "cgroup_removed",
+            "the experiment leaves no cgroup behind",
+            tr_in(
+                Lang::En,
+                "why.oom.group_removed",
+                &[("dir", m.cgroup_dir.as_deref().unwrap_or("-"))],
+            ),
+            tr_in(
+                Lang::En,
+                if removed {
+                    "why.oom.group_gone"
+                } else {
+                    "why.oom.group_still_there"
+                },
+                &[],
+            ),
+            removed,
+        ));
     }
     if let Some(c) = memory_returned(&p, &rows) {
         j.check(c);
@@ -216,7 +225,7 @@ pub fn oom_kills(m: &Measurements) -> Option<u64> {
 
 fn ending(signal: Option<&str>, code: Option<i32>) -> String {
     match (signal, code) {
-        (Some(s), _) => format!("killed by {s}"),
+        (Some(s), _) => tr_in(Lang::En, "why.oom.killed_by", &[("signal", s)]),
         (None, Some(0)) => tr_in(Lang::En, "why.oom.exit_finished", &[]),
         (None, Some(c)) => format!("exit {c} ({})", super::child::exit_meaning(c)),
         _ => "ended".into(),

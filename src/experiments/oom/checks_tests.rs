@@ -243,6 +243,25 @@ fn a_group_left_behind_fails() {
 }
 
 #[test]
+fn the_kill_and_the_group_read_in_japanese() {
+    use crate::i18n::{Lang, localize_in};
+    for removed in [true, false] {
+        let mut f = Fixture::quiet_true();
+        f.m.cgroup_removed = Some(removed);
+        let j = f.judge();
+        let find = |n: &str| j.checks.iter().find(|c| c.name == n).unwrap().clone();
+        let g = find("cgroup_removed");
+        let ja = localize_in(Lang::Ja, &g.measured);
+        assert!(ja.contains("グループ") && !ja.contains("group"), "{ja}");
+        assert!(localize_in(Lang::Ja, &g.expected).contains("もう存在しない"));
+        let k = find("physical_child_killed_by_sigkill");
+        assert_eq!(k.measured, "killed by SIGKILL", "the data stays English");
+        let line = crate::output::checktext::measured(&k, Lang::Ja);
+        assert!(line.contains("SIGKILL で強制終了された"), "{line}");
+    }
+}
+
+#[test]
 fn memory_not_returned_fails_unless_other_processes_explain_it() {
     // The child's 64 MiB stayed in use, and nothing else moved.
     let f = Fixture::quiet_true().shift_after(65_536, 0);

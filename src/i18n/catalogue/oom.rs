@@ -135,4 +135,9 @@ super::catalogue! {
         "期限になってもまだ動いていたので、memlab が強制終了しました";
     "why.oom.survive_expected" => "exit 0 after ENOMEM", "ENOMEM の後に exit 0 で終了";
     "why.oom.exit_finished" => "exit 0 (finished normally)", "exit 0（正常に終了）";
+    "why.oom.killed_by" => "killed by {signal}", "{signal} で強制終了された";
+    "why.oom.group_removed" => "the group memlab made ({dir}) no longer exists",
+        "memlab が作ったグループ（{dir}）はもう存在しない";
+    "why.oom.group_gone" => "the group is gone", "グループはなくなった";
+    "why.oom.group_still_there" => "the group is still there", "グループはまだ残っている";
 }

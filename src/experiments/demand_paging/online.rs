@@ -102,10 +102,17 @@ pub struct PhaseFigures {
     pub last: Option<Row>,
     /// The residual (system used less memlab's own memory).
     pub residual: Range,
-    /// The rows of the lowest and the highest residual (the later one on a
-    /// tie).
+    /// The lowest and the highest residual that lasted two samples in a
+    /// row (of each pair of neighbours, the one nearer the middle; the
+    /// later on a tie): one sample alone, skewed between the readings of
+    /// meminfo and the per-CPU free lists while other processes churn, is
+    /// not a departure. A phase of one row has that row.
     pub residual_low: Option<Extreme>,
     pub residual_high: Option<Extreme>,
+    /// Of the phase's last two rows, the one whose residual is nearer the
+    /// first row's (the last row in a phase of one).
+    #[serde(default)]
+    pub last_settled: Option<Extreme>,
     /// Median residual and median other processes' memory.
     pub residual_level_kib: f64,
     pub others_level_kib: f64,
@@ -142,6 +149,8 @@ struct PhaseFold {
     stride: u64,
     /// (index in the phase, residual, others) of the kept rows.
     levels: Vec<(u64, f64, f64)>,
+    /// The row before, as an extreme.
+    prev: Option<Extreme>,
 }
 
 impl PhaseFold {
@@ -155,16 +164,33 @@ impl PhaseFold {
             residual_kib: r.residual_kib(),
             others_kib: r.others_kib as f64,
         };
-        if f.residual_low
-            .is_none_or(|l| e.residual_kib <= l.residual_kib)
-        {
-            f.residual_low = Some(e);
+        if let Some(p) = self.prev {
+            // The pair's lower departure from above and from below.
+            let (up, down) = if p.residual_kib < e.residual_kib {
+                (e, p)
+            } else {
+                (p, e)
+            };
+            if f.residual_low
+                .is_none_or(|l| up.residual_kib <= l.residual_kib)
+            {
+                f.residual_low = Some(up);
+            }
+            if f.residual_high
+                .is_none_or(|h| down.residual_kib >= h.residual_kib)
+            {
+                f.residual_high = Some(down);
+            }
+            let first = f.first.map_or(e.residual_kib, |r| r.residual_kib());
+            f.last_settled = Some(
+                if (p.residual_kib - first).abs() < (e.residual_kib - first).abs() {
+                    p
+                } else {
+                    e
+                },
+            );
         }
-        if f.residual_high
-            .is_none_or(|h| e.residual_kib >= h.residual_kib)
-        {
-            f.residual_high = Some(e);
-        }
+        self.prev = Some(e);
         f.residual.push(e.residual_kib);
         if let Some(v) = r.vsz_kib {
             f.vsz.push(v as f64);
@@ -187,6 +213,11 @@ impl PhaseFold {
 
     fn figures(&self) -> PhaseFigures {
         let mut f = self.f.clone();
+        if f.rows == 1 {
+            f.residual_low = self.prev;
+            f.residual_high = self.prev;
+            f.last_settled = self.prev;
+        }
         f.residual_level_kib = median(self.levels.iter().map(|l| l.1).collect());
         f.others_level_kib = median(self.levels.iter().map(|l| l.2).collect());
         f

@@ -265,17 +265,25 @@ fn mark_args(info: &memlab::experiments::Info) -> Vec<&'static str> {
 
 /// Every experiment, run under the marking language: every line of
 /// narration, every note and skip reason, every title, every check line and
-/// the tally went through the catalogue. All offending lines of all
-/// experiments are reported at once.
+/// the tally went through the catalogue; and every column of its data is
+/// named in both its pages. All offending lines of all experiments are
+/// reported at once.
 #[test]
 fn every_experiment_speaks_only_through_the_catalogue() {
     let mut report = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
     for info in memlab::experiments::ALL {
-        let args = mark_args(info);
+        let json = dir.path().join(format!("{}.json", info.name));
+        let json = json.to_str().unwrap();
+        let mut args = mark_args(info);
+        // The data beside it (before a watched command's `--`).
+        let at = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+        args.splice(at..at, ["--json", json]);
         let o = {
             let _one = crate::common::one_at_a_time(&args);
             run_in(&[("LANG", "C.UTF-8")], &args)
         };
+        report.extend(columns_named_in_both_pages(info, json));
         let bad = unmarked_lines(info.name, &o);
         if !bad.is_empty() {
             report.push(format!(
@@ -292,6 +300,40 @@ fn every_experiment_speaks_only_through_the_catalogue() {
         "lines that did not go through the catalogue:\n{}",
         report.join("\n")
     );
+}
+
+/// Every column of the run's data is named in the experiment's English
+/// page and in its Japanese page (as a word: `x`, or in a list).
+fn columns_named_in_both_pages(info: &memlab::experiments::Info, json: &str) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(json) else {
+        return vec![format!("{}: no JSON written", info.name)];
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let named = |page: &str, col: &str| {
+        page.match_indices(col).any(|(i, _)| {
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !word(page[..i].chars().last()) && !word(page[i + col.len()..].chars().next())
+        })
+    };
+    let mut bad = Vec::new();
+    for col in v["columns"].as_array().into_iter().flatten() {
+        let col = col.as_str().unwrap();
+        if !named(info.page, col) {
+            bad.push(format!(
+                "{}: column {col} is not named in its page",
+                info.name
+            ));
+        }
+        if let Some(ja) = info.page_ja
+            && !named(ja, col)
+        {
+            bad.push(format!(
+                "{}: column {col} is not named in its Japanese page",
+                info.name
+            ));
+        }
+    }
+    bad
 }
 
 /// The flags themselves: a narration line said without the catalogue is

@@ -315,22 +315,35 @@ fn columns_named_in_both_pages(info: &memlab::experiments::Info, json: &str) -> 
             !word(page[..i].chars().last()) && !word(page[i + col.len()..].chars().next())
         })
     };
+    // A column empty in some row is marked optional where a page names it.
+    let marked = |page: &str, col: &str, words: &[&str]| {
+        page.lines()
+            .filter(|l| named(l, col))
+            .any(|l| words.iter().any(|w| l.contains(w)))
+    };
+    let rows = v["rows"].as_array().cloned().unwrap_or_default();
     let mut bad = Vec::new();
     for col in v["columns"].as_array().into_iter().flatten() {
         let col = col.as_str().unwrap();
+        let empty = rows.iter().any(|r| r.get(col).is_none_or(|x| x.is_null()));
+        let name = info.name;
         if !named(info.page, col) {
+            bad.push(format!("{name}: column {col} is not named in its page"));
+        } else if empty && !marked(info.page, col, &["optional", "empty"]) {
             bad.push(format!(
-                "{}: column {col} is not named in its page",
-                info.name
+                "{name}: column {col} is empty in a row, not marked optional"
             ));
         }
-        if let Some(ja) = info.page_ja
-            && !named(ja, col)
-        {
-            bad.push(format!(
-                "{}: column {col} is not named in its Japanese page",
-                info.name
-            ));
+        if let Some(ja) = info.page_ja {
+            if !named(ja, col) {
+                bad.push(format!(
+                    "{name}: column {col} is not named in its Japanese page"
+                ));
+            } else if empty && !marked(ja, col, &["任意", "省略可", "空"]) {
+                bad.push(format!(
+                    "{name}: column {col} is empty in a row, not marked 任意 in its Japanese page"
+                ));
+            }
         }
     }
     bad

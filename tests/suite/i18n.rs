@@ -2,26 +2,11 @@
 //! plain ASCII in the C locale; the data (CSV, JSON) the same in every
 //! language.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{memlab_path, stdout};
+use crate::common::lang::{JA, has_japanese, run_in};
+use crate::common::stdout;
 use serde_json::Value;
-
-fn run_in(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(memlab_path());
-    for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG"] {
-        c.env_remove(k);
-    }
-    c.envs(env.iter().copied()).args(args);
-    c.output().unwrap()
-}
-
-const JA: &[(&str, &str)] = &[("LANG", "ja_JP.UTF-8")];
-
-fn has_japanese(s: &str) -> bool {
-    s.chars()
-        .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
 
 /// The lines of the checks: those that start with a mark.
 fn check_lines(out: &str) -> Vec<&str> {
@@ -279,10 +264,7 @@ fn every_experiment_speaks_only_through_the_catalogue() {
         // The data beside it (before a watched command's `--`).
         let at = args.iter().position(|a| *a == "--").unwrap_or(args.len());
         args.splice(at..at, ["--json", json]);
-        let o = {
-            let _one = crate::common::one_at_a_time(&args);
-            run_in(&[("LANG", "C.UTF-8")], &args)
-        };
+        let o = run_in(&[("LANG", "C.UTF-8")], &args);
         report.extend(columns_named_in_both_pages(info, json));
         let bad = unmarked_lines(info.name, &o);
         if !bad.is_empty() {

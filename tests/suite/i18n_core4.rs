@@ -6,11 +6,11 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::{memlab_path, one_at_a_time, stderr, stdout};
+use crate::common::lang::{has_japanese, run_in};
+use crate::common::{stderr, stdout};
 
 /// The four experiments, with small quick arguments.
 const RUNS: &[&[&str]] = &[
@@ -24,22 +24,6 @@ const RUNS: &[&[&str]] = &[
     // More samples than the table keeps: a note says so.
     &["free", "--watch", "5ms", "--count", "30"],
 ];
-
-/// Run memlab under exactly these locale variables (the caller's removed).
-fn run_in(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let _one = one_at_a_time(args);
-    let mut c = Command::new(memlab_path());
-    for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG"] {
-        c.env_remove(k);
-    }
-    c.env("NO_COLOR", "1").envs(env.iter().copied()).args(args);
-    c.output().expect("running memlab")
-}
-
-fn has_japanese(s: &str) -> bool {
-    s.chars()
-        .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
 
 /// Lines joined with their wrapped continuations (indented four more than
 /// the line they continue).

@@ -5,9 +5,9 @@
 //! and `--help` are Japanese too.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
 
-use crate::common::{memlab_path, one_at_a_time, stderr, stdout};
+use crate::common::lang::{JA, has_japanese, run_in};
+use crate::common::{stderr, stdout};
 use serde_json::Value;
 
 /// Each experiment with options that make it quick and show all of its
@@ -18,23 +18,6 @@ const RUNS: &[&[&str]] = &[
     &["filemap", "--cold"],
     &["oom", "--limit", "32M"],
 ];
-
-fn run_in(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let _one = one_at_a_time(args);
-    let mut c = Command::new(memlab_path());
-    for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG"] {
-        c.env_remove(k);
-    }
-    c.env("NO_COLOR", "1").envs(env.iter().copied()).args(args);
-    c.output().unwrap()
-}
-
-const JA: &[(&str, &str)] = &[("LANG", "ja_JP.UTF-8")];
-
-fn has_japanese(s: &str) -> bool {
-    s.chars()
-        .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
 
 /// A maps line of a diff (`  + 0x…`, `  - 0x…`): data, not a message; only
 /// its `<- note` is one.

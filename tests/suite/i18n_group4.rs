@@ -10,11 +10,12 @@
 //! on a host without swap only its skip line is narrated.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{disk_tmpdir, memlab_path, one_at_a_time, stderr, stdout};
+use crate::common::lang::has_japanese;
+use crate::common::{disk_tmpdir, stderr, stdout};
 
 /// The three experiments, with small sizes.
 const RUNS: &[&[&str]] = &[
@@ -26,19 +27,10 @@ const RUNS: &[&[&str]] = &[
 /// Run memlab in a clean locale plus `env`, with its test files on a disk
 /// (`tmp`); experiments with system-wide checks one at a time.
 fn run_in(env: &[(&str, &str)], args: &[&str], tmp: &Path) -> Output {
-    let _one = one_at_a_time(args);
-    let mut c = Command::new(memlab_path());
-    for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG"] {
-        c.env_remove(k);
-    }
-    c.env("NO_COLOR", "1").env("TMPDIR", tmp);
-    c.envs(env.iter().copied()).args(args);
-    c.output().unwrap()
-}
-
-fn has_japanese(s: &str) -> bool {
-    s.chars()
-        .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
+    let tmp = tmp.to_str().unwrap();
+    let mut all = env.to_vec();
+    all.push(("TMPDIR", tmp));
+    crate::common::lang::run_in(&all, args)
 }
 
 /// The narration: every line before the report's header (`memlab NAME  ...`),

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::lang::{JA, has_japanese, run_in};
 use crate::common::{memlab_path, stderr, stdout, with_options};
 use serde_json::Value;
 
@@ -26,23 +27,6 @@ const RUNS: &[&[&str]] = &[
     ],
     &["watch", "--interval", "20ms", "--", "sh", "-c", "sleep 0.2"],
 ];
-
-fn run_in(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(memlab_path());
-    for k in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG"] {
-        c.env_remove(k);
-    }
-    c.env("NO_COLOR", "1");
-    c.envs(env.iter().copied()).args(args);
-    c.output().unwrap()
-}
-
-const JA: &[(&str, &str)] = &[("LANG", "ja_JP.UTF-8")];
-
-fn has_japanese(s: &str) -> bool {
-    s.chars()
-        .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
 
 /// Lines as memlab said them: a line it wrapped at the terminal width goes
 /// on, indented by four spaces, on the next.

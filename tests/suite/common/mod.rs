@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod lang;
 pub mod rejudge;
 
 use std::collections::HashMap;

@@ -137,7 +137,12 @@ fn part_line(p: &Part) -> String {
         Err(why) => return tr("lab.say.not_run", &[("why", why)]),
     };
     let (held, failed, unk) = r.tally();
-    let line = crate::output::checktext::tally(crate::i18n::current(), held, failed, unk);
+    let line = if r.checks.is_empty() && !r.skipped.is_empty() {
+        // Every part skipped (the reasons are in its JSON and the report).
+        tr("ui.tally.all_skipped", &[])
+    } else {
+        crate::output::checktext::tally(crate::i18n::current(), held, failed, unk)
+    };
     let how = match r.ended_by {
         _ if r.interrupted => "lab.say.interrupted",
         EndedBy::Interrupted => "lab.say.interrupted",

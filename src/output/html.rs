@@ -249,6 +249,10 @@ fn status(r: &Report) -> (&'static str, String) {
         let words = crate::i18n::tr("html.interrupted_tally", &[("tally", &words)]);
         return ("unk", words);
     }
+    if r.checks.is_empty() && !r.skipped.is_empty() {
+        // Nothing ran that could be checked: said as skipped, not as held.
+        return ("unk", crate::i18n::tr("ui.tally.all_skipped", &[]));
+    }
     let class = match super::table::worst(r) {
         Verdict::Fails => "fail",
         Verdict::Inconclusive => "unk",

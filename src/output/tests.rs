@@ -419,3 +419,16 @@ fn chromium_report_is_at_most_400_px_wide_at_400_px() {
     assert!(w1400 <= 1400);
     assert_eq!(sideways, 0, "a table scrolls sideways at 1400 px");
 }
+
+#[test]
+fn html_says_skipped_for_a_part_whose_checks_were_all_skipped() {
+    let mut r = Report::new("swap", &meta());
+    r.skipped.push("all parts: this host has no swap".into());
+    let h = html_page(&r);
+    let row = h
+        .lines()
+        .find(|l| l.contains("<a href=\"#cow\">"))
+        .expect("the summary row");
+    assert!(row.contains("class=\"unk\">skipped here"), "{row}");
+    assert!(!row.contains("class=\"ok\""), "{row}");
+}

@@ -82,6 +82,7 @@ mod core {
                             "中断されました: シグナルの前に測定できた分を以下に示します";
         "ui.skipped" => "skipped: {why}", "省略: {why}";
         "ui.tally.none" => "no checks", "チェックはありません";
+        "ui.tally.all_skipped" => "skipped here (no checks ran)", "このホストでは省略（チェックなし）";
         "ui.tally.held" => "{held} of {total} held", "{total} 件中 {held} 件の主張が成り立ちました";
         "ui.tally.failed" => ", {n} did not hold", "。{n} 件は成り立ちませんでした";
         "ui.tally.inconclusive" => ", {n} inconclusive", "。{n} 件は判定できませんでした";

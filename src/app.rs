@@ -190,6 +190,46 @@ pub fn explain(name: &str) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// Judge a run read from `path` again, from its rows: refused when rows
+/// were removed from it (the file of a streaming run holds every row it
+/// took; a run whose recorded checks its rows can no longer give).
+pub fn rejudge(report: &mut Report, path: &std::path::Path) -> Result<()> {
+    let shown = path.display().to_string();
+    if let Some(took) = rows_taken(&report.measurements)
+        && took != report.rows.len() as u64
+    {
+        return Err(usage_t(
+            "err.judge.rows_cut",
+            &[
+                ("path", &shown),
+                ("n", &report.rows.len().to_string()),
+                ("took", &took.to_string()),
+            ],
+        ));
+    }
+    let had = report.checks.len();
+    report.summary.clear();
+    report.checks.clear();
+    experiments::judge(report)?;
+    if had > 0 && report.checks.is_empty() {
+        return Err(usage_t(
+            "err.judge.nothing_left",
+            &[("path", &shown), ("had", &had.to_string())],
+        ));
+    }
+    Ok(())
+}
+
+/// How many rows the run took, where it recorded that beside them
+/// (the experiments that stream their rows: watch, demand-paging, free).
+fn rows_taken(m: &serde_json::Map<String, serde_json::Value>) -> Option<u64> {
+    let online = m.get("online");
+    m.get("rows")
+        .or_else(|| online.and_then(|o| o.get("rows")))
+        .or_else(|| online.and_then(|o| o.get("samples")))
+        .and_then(serde_json::Value::as_u64)
+}
+
 /// Read a JSON memlab wrote and check that it is one this memlab can judge.
 pub fn read_run(path: &std::path::Path) -> Result<Report> {
     let shown = path.display().to_string();
@@ -235,9 +275,7 @@ pub fn read_run(path: &std::path::Path) -> Result<Report> {
 pub fn judge(a: &JudgeArgs) -> Result<i32> {
     let plan = Plan::new(&a.out, None)?;
     let mut report = read_run(&a.path)?;
-    report.summary.clear();
-    report.checks.clear();
-    experiments::judge(&mut report)?;
+    rejudge(&mut report, &a.path)?;
     let emitted = plan.emit(&report);
     // The judged run's own ending (interrupted, worker died) is part of
     // the data; only this command's own writes decide 130 and 1 here.

@@ -108,13 +108,14 @@ fn read_lab(dir: &Path, label: String, rejudge: bool, quiet: bool) -> Result<Lab
     files.sort();
     let mut runs = Vec::new();
     for f in files {
-        match crate::app::read_run(&f) {
-            Ok(mut r) => {
-                if rejudge {
-                    r.summary.clear();
-                    r.checks.clear();
-                    experiments::judge(&mut r)?;
-                }
+        let read = crate::app::read_run(&f).and_then(|mut r| {
+            if rejudge {
+                crate::app::rejudge(&mut r, &f)?;
+            }
+            Ok(r)
+        });
+        match read {
+            Ok(r) => {
                 let svg = chart_svg(&r, &f.with_extension("svg"));
                 runs.push((r, svg));
             }

@@ -492,21 +492,28 @@ pub fn partial_path(path: &Path, notes: &mut Vec<Note>) -> PathBuf {
     if !first.exists() {
         return first;
     }
+    let mut left = vec![first.display().to_string()];
     let mut n = 2;
     let chosen = loop {
         let p = with(format!(".{n}.partial"));
         if !p.exists() {
             break p;
         }
+        left.push(p.display().to_string());
         n += 1;
     };
-    notes.push(Note::new(
-        "out.partial_kept",
-        &[
-            ("partial", first.display().to_string()),
-            ("chosen", chosen.display().to_string()),
-        ],
-    ));
+    let chosen_shown = chosen.display().to_string();
+    notes.push(if left.len() == 1 {
+        Note::new(
+            "out.partial_kept",
+            &[("partial", left[0].clone()), ("chosen", chosen_shown)],
+        )
+    } else {
+        Note::new(
+            "out.partials_kept",
+            &[("partials", left.join(", ")), ("chosen", chosen_shown)],
+        )
+    });
     chosen
 }
 
@@ -683,6 +690,16 @@ mod tests {
         assert_eq!(notes[0].id, "out.partial_kept");
         assert!(d.path().join("k.csv.2.partial").exists());
         hook.finish(&head()).unwrap();
+        // Two left: both named.
+        std::fs::write(d.path().join("k.csv.2.partial"), "old too").unwrap();
+        let mut notes = Vec::new();
+        let p = partial_path(&csv, &mut notes);
+        assert!(p.ends_with("k.csv.3.partial"), "{p:?}");
+        let said = notes[0].english();
+        assert!(
+            said.contains("k.csv.partial, ") && said.contains("k.csv.2.partial are there"),
+            "{said}"
+        );
         assert_eq!(
             std::fs::read_to_string(d.path().join("k.csv.partial")).unwrap(),
             "old"

@@ -190,7 +190,7 @@ pub struct TreeStat {
     pub ppid: i32,
     pub minflt: u64,
     /// Faults and CPU of the children this process has reaped (wait(2)):
-    /// proc(5) fields 10, 12, 16 and 17 (cutime, cstime).
+    /// proc(5) fields 11 and 13 (cminflt, cmajflt), 16 and 17 (cutime, cstime).
     pub cminflt: u64,
     pub majflt: u64,
     pub cmajflt: u64,

@@ -352,6 +352,22 @@ fn judge_gives_the_same_verdicts_and_can_fail() {
     let j = json_run(&["judge", qp.to_str().unwrap()], &[3]);
     assert_eq!(check(&j, "system_used_back_after_exit")["verdict"], "fails");
 
+    // A row removed (its edits would hide behind the figures beside the
+    // rows), or every row: exit 2, one line saying so.
+    for keep in [quiet["rows"].as_array().unwrap().len() - 1, 0] {
+        let mut cut = quiet.clone();
+        cut["rows"].as_array_mut().unwrap().truncate(keep);
+        let cp = dir.path().join("cut.json");
+        std::fs::write(&cp, serde_json::to_vec(&cut).unwrap()).unwrap();
+        let o = run(&["judge", cp.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{keep} rows: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("holds {keep} rows of the")),
+            "{}",
+            stderr(&o)
+        );
+    }
+
     // Rows that lack a field a check needs: exit 2, one line naming it.
     let mut broken = original;
     for row in broken["rows"].as_array_mut().unwrap() {

@@ -111,3 +111,18 @@ fn a_child_that_survived_is_judged_a_failure() {
         "fails"
     );
 }
+
+#[test]
+fn a_run_whose_rows_were_removed_is_not_judged_a_pass() {
+    // Its checks came from its rows: with none left, judge refuses (2),
+    // never a vacuous 0.
+    let mut r = json_run(&["segv"], &[0]);
+    r["rows"] = serde_json::Value::Array(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("run.json");
+    std::fs::write(&p, serde_json::to_vec(&r).unwrap()).unwrap();
+    let o = run(&["judge", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rows were removed"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}

@@ -113,6 +113,9 @@ pub struct PhaseFigures {
     /// first row's (the last row in a phase of one).
     #[serde(default)]
     pub last_settled: Option<Extreme>,
+    /// The phase's second row, as an extreme.
+    #[serde(default)]
+    pub second: Option<Extreme>,
     /// Median residual and median other processes' memory.
     pub residual_level_kib: f64,
     pub others_level_kib: f64,
@@ -164,6 +167,9 @@ impl PhaseFold {
             residual_kib: r.residual_kib(),
             others_kib: r.others_kib as f64,
         };
+        if index == 1 {
+            f.second = Some(e);
+        }
         if let Some(p) = self.prev {
             // The pair's lower departure from above and from below.
             let (up, down) = if p.residual_kib < e.residual_kib {

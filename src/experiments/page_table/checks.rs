@@ -115,6 +115,17 @@ pub fn table_pages(row: &Row) -> (u64, u64) {
 
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let rows: Vec<Row> = rec.rows_as()?;
+    // The checks read the kernel's two counters; the delta beside them is
+    // for the reader, and must be theirs.
+    if let Some(x) = rows
+        .iter()
+        .find(|x| x.pte_delta_kib != x.vm_pte_after_kib as i64 - x.vm_pte_before_kib as i64)
+    {
+        return Err(crate::error::usage(crate::i18n::tr(
+            "page_table.err.delta",
+            &[("case", &x.case)],
+        )));
+    }
     let m: Measured = rec.measurements_as()?;
     let page = rec.meta.page_size;
     let flat = FlatTable::of(m.virtual_address_bits, &rec.meta.arch, page);
@@ -313,6 +324,22 @@ mod tests {
             .measure("memlab_vm_pte_kib", 48)
             .rows(rows)
             .judge(judge)
+    }
+
+    #[test]
+    fn a_delta_that_is_not_the_counters_is_refused() {
+        let mut r = row("dense", 2 << 20, 4096, 2 << 20, 8);
+        let f = |r: &Row| {
+            Fixture::with_meta(crate::experiments::page_table::INFO.name, &Meta::default())
+                .measure("virtual_address_bits", Some(48))
+                .measure("memlab_vm_pte_kib", 48)
+                .rows(std::slice::from_ref(r))
+                .try_judge(judge)
+        };
+        assert!(f(&r).is_ok());
+        r.vm_pte_after_kib = r.vm_pte_before_kib;
+        let e = f(&r).unwrap_err().to_string();
+        assert!(e.contains("pte_delta_kib"), "{e}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! watch's summary and its one check, as a pure function of what a run
-//! recorded. The rows may be millions (they stream to the outputs), so
-//! everything here comes from the `measurements` the run computed online;
-//! `memlab judge` on a saved JSON gives the same verdict without reading
-//! the rows.
+//! recorded. The rows may be millions (they stream to the outputs): the
+//! run judges from the figures it computed online (`measurements`), and
+//! `memlab judge` on a saved JSON, which holds every row, folds the rows
+//! again the same way, so an edited row changes the verdict.
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -61,7 +61,24 @@ pub struct Measured {
 }
 
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
-    let m: Measured = rec.measurements_as()?;
+    let mut m: Measured = rec.measurements_as()?;
+    // A file holds every row the run took: its figures come from them, so
+    // that what is in the file is what is judged. The run's own report
+    // holds a selection, and keeps the figures it folded.
+    if m.rows > 0 && rec.rows.len() as u64 == m.rows {
+        let mut o = super::view::Online::default();
+        for r in rec.rows_as::<Row>()? {
+            o.push(&r);
+        }
+        m.peak_rss_kib = o.peak_rss.map(|p| p.0);
+        m.peak_rss_t_s = o.peak_rss.map(|p| p.1);
+        m.min_rss_kib = o.min_rss_kib;
+        m.peak_vsz_kib = o.peak_vsz_kib;
+        m.peak_pss_kib = o.peak_pss_kib;
+        m.nprocs_max = o.nprocs_max;
+        m.first_row = o.first;
+        m.last_row = o.last;
+    }
     let mut j = Judgement::default();
     summarize(&m, &mut j);
     j.check(peak_check(&m));
@@ -167,13 +184,24 @@ mod tests {
     use crate::report::EndedBy;
 
     fn judged(m: &Measured) -> Judgement {
+        judged_with(m, &[])
+    }
+
+    fn judged_with(m: &Measured, rows: &[Row]) -> Judgement {
         let Value::Object(map) = serde_json::to_value(m).unwrap() else {
             panic!()
         };
+        let rows: Vec<Map<String, Value>> = rows
+            .iter()
+            .map(|r| match serde_json::to_value(r).unwrap() {
+                Value::Object(o) => o,
+                _ => panic!(),
+            })
+            .collect();
         let params = Map::new();
         let meta = Meta::default();
         let rec = Recorded {
-            rows: &[],
+            rows: &rows,
             params: &params,
             measurements: &map,
             meta: &meta,
@@ -201,6 +229,34 @@ mod tests {
         let j = judged(&one_process(204_800, 205_000));
         assert_eq!(j.checks[0].verdict, Verdict::Holds);
         assert_eq!(j.summary["peak_rss_kernel_kib"], 205_000);
+    }
+
+    #[test]
+    fn a_file_with_every_row_is_judged_from_its_rows() {
+        // The figures say 204,800 KiB; the file's two rows say 10 and 20:
+        // judged from the rows, the peak is 20 KiB of the kernel's 205,000.
+        let mut m = one_process(204_800, 205_000);
+        m.rows = 2;
+        let rows = [
+            Row {
+                t_s: 0.0,
+                rss_kib: 10,
+                ..Row::default()
+            },
+            Row {
+                t_s: 0.1,
+                rss_kib: 20,
+                ..Row::default()
+            },
+        ];
+        let j = judged_with(&m, &rows);
+        assert_eq!(j.summary["peak_rss_kib"], 20);
+        assert_eq!(j.checks[0].verdict, Verdict::Fails);
+        // A selection of the rows (the run's own report): its figures.
+        m.rows = 3;
+        let j = judged_with(&m, &rows);
+        assert_eq!(j.summary["peak_rss_kib"], 204_800);
+        assert_eq!(j.checks[0].verdict, Verdict::Holds);
     }
 
     #[test]

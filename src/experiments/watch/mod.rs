@@ -517,10 +517,13 @@ fn measured(args: &Args, ctx: &Ctx, f: &Finish<'_>) -> Measured {
         tree.hwm_tree_kib
             .max(tree.reaped_maxrss_kib)
             .max(cmd_maxrss)
-    } else if had_children {
+    } else if had_children || tree.hwm_root_kib > 0 {
+        // The process alone: its own VmHWM. The command's ru_maxrss also
+        // covers the children it reaped, which memlab may not have seen;
+        // it stands in only when VmHWM was never read.
         tree.hwm_root_kib
     } else {
-        tree.hwm_root_kib.max(cmd_maxrss)
+        cmd_maxrss
     };
     let mut sampler = stats.map(|s| s.figures()).unwrap_or_default();
     sampler.insert("tree_scans".into(), tree.scans.into());

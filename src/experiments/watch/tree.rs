@@ -14,7 +14,7 @@
 //! that stay bound to it, so a reused pid can never mix two processes.
 //! Faults and CPU time are cumulative: a descendant that exited and was
 //! reaped still counts through its parent's `cminflt`/`cmajflt`/`cutime`/
-//! `cstime` (stat fields 10, 12, 16, 17), and through `wait4` for the
+//! `cstime` (proc(5) fields 11, 13, 16, 17), and through `wait4` for the
 //! processes memlab reaps itself (the command, and orphans when memlab is
 //! their subreaper).
 

@@ -263,6 +263,10 @@ mod core {
                                  "'{path}' には schema_version がありません（0.2 より前の memlab が書いたものです）。この memlab が読めるのは {reads} です";
         "err.judge.unknown_experiment" => "'{path}' is a run of '{name}', which this memlab does not know",
                                           "'{path}' は '{name}' の実行結果ですが、この memlab はその実験を知りません";
+        "err.judge.rows_cut" => "'{path}' holds {n} rows of the {took} its run took: rows were removed or the file was cut; memlab judges a whole file",
+            "'{path}' には、実行で取った {took} 行のうち {n} 行しかありません。行が消されたか、ファイルが途中で切れています。memlab が判定するのはファイル全体です";
+        "err.judge.nothing_left" => "'{path}' recorded {had} checks, but its rows now hold nothing to judge: rows were removed",
+            "'{path}' には {had} 件のチェックが記録されていますが、その行からはもう何も判定できません。行が消されています";
         "err.judge.unreadable" => "'{path}' is not a memlab JSON this memlab can read: {cause}",
                                   "'{path}' はこの memlab が読める memlab の JSON ではありません: {cause}";
 
@@ -289,6 +293,8 @@ mod core {
         // ---- output streams ----
         "out.partial_kept" => "{partial} is there, left by a run that did not finish; it is kept (this run writes {chosen} until it ends)",
                               "{partial} があります。終わらなかった実行が残したものなので、そのまま残します（この実行は終わるまで {chosen} に書きます）";
+        "out.partials_kept" => "{partials} are there, left by runs that did not finish; they are kept (this run writes {chosen} until it ends)",
+                              "{partials} があります。終わらなかった実行が残したものなので、そのまま残します（この実行は終わるまで {chosen} に書きます）";
         "out.last_rows_not_taken" => "{output}: the reader did not take the last rows; they were not written",
                                      "{output}: 読み手が最後の行を受け取らなかったため、それらの行は書き出されませんでした";
         "out.reader_left" => "the reader of the output left: sampling stopped there",

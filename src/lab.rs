@@ -119,7 +119,7 @@ pub fn run(args: &Args) -> Result<i32> {
             ],
         )),
         Err(e) => {
-            eprintln!("memlab: error: {e:#}");
+            crate::error::print(&format!("{e:#}"));
             status = exit::worst(status, exit::FAILED);
         }
     }
@@ -214,7 +214,13 @@ fn run_quick(info: &Info, dir: &Path) -> Part {
     let first_line = || {
         let msg = String::from_utf8_lossy(&stderr);
         let line = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        line.trim_start_matches("memlab: error: ").to_string()
+        // The part's own error prefix, in either language.
+        let mut line = line;
+        for lang in [crate::i18n::Lang::En, crate::i18n::current()] {
+            let prefix = crate::i18n::tr_in(lang, "err.line", &[("what", "")]);
+            line = line.strip_prefix(prefix.as_str()).unwrap_or(line);
+        }
+        line.to_string()
     };
     if let Some(sig) = signal {
         return not_run(

@@ -218,21 +218,25 @@ impl Cell {
         match self {
             Cell::Missing => ("", "-".into()),
             // For a person: sizes in their unit, digits grouped.
-            Cell::Value(k, v) => ("", html::text(&crate::output::table::human(k, v))),
+            Cell::Value(k, v) => ("n", html::text(&crate::output::table::human(k, v))),
             Cell::Check(v, m) => {
                 let (class, word) = match v {
                     Verdict::Holds => ("ok", tr("report.cell.held", &[])),
                     Verdict::Fails => ("fail", tr("report.cell.not_held", &[])),
                     Verdict::Inconclusive => ("unk", tr("report.cell.inconclusive", &[])),
                 };
+                // The figure never wraps inside itself (`1.0` / `MiB`).
                 let text = match m {
                     Some((x, unit)) => format!(
-                        "{word} ({})",
-                        format!("{} {unit}", crate::output::checktext::num(*x)).trim_end()
+                        "{} <span class=\"nw\">({})</span>",
+                        html::text(&word),
+                        html::escape(
+                            format!("{} {unit}", crate::output::checktext::num(*x)).trim_end()
+                        )
                     ),
-                    None => word,
+                    None => html::text(&word),
                 };
-                (class, html::text(&text))
+                (class, text)
             }
         }
     }

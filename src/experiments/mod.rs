@@ -78,22 +78,39 @@ impl Recorded<'_> {
             .enumerate()
             .map(|(i, row)| {
                 serde_json::from_value(Value::Object(row.clone()))
-                    .map_err(|e| usage(format!("row {} of the recorded data: {e}", i + 1)))
+                    .map_err(|e| usage(bad_row(i, &e)))
             })
             .collect()
     }
 
     /// The params as the experiment's params type.
     pub fn params_as<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_value(Value::Object(self.params.clone()))
-            .map_err(|e| usage(format!("params of the recorded data: {e}")))
+        serde_json::from_value(Value::Object(self.params.clone())).map_err(|e| {
+            usage(crate::i18n::tr(
+                "err.data.params",
+                &[("error", &e.to_string())],
+            ))
+        })
     }
 
     /// The measurements as the experiment's measurements type.
     pub fn measurements_as<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_value(Value::Object(self.measurements.clone()))
-            .map_err(|e| usage(format!("measurements of the recorded data: {e}")))
+        serde_json::from_value(Value::Object(self.measurements.clone())).map_err(|e| {
+            usage(crate::i18n::tr(
+                "err.data.measurements",
+                &[("error", &e.to_string())],
+            ))
+        })
     }
+}
+
+/// Row `i` (from 0) of the recorded data could not be read: why, in the
+/// reader's language around serde's own words.
+pub fn bad_row(i: usize, e: &dyn std::fmt::Display) -> String {
+    crate::i18n::tr(
+        "err.data.row",
+        &[("n", &(i + 1).to_string()), ("error", &e.to_string())],
+    )
 }
 
 /// What the checks conclude: the summary derived from rows and measurements,
@@ -153,9 +170,9 @@ pub struct Info {
 /// to the same verdicts.
 pub fn judge(r: &mut Report) -> Result<()> {
     let info = find(&r.experiment).ok_or_else(|| {
-        usage(format!(
-            "'{}' is not an experiment of this memlab",
-            r.experiment
+        usage(crate::i18n::tr(
+            "err.data.unknown_experiment",
+            &[("name", &r.experiment)],
         ))
     })?;
     // Judge from the JSON form, exactly as `memlab judge` reads it back.

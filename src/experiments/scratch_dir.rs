@@ -302,15 +302,18 @@ pub fn write_file(path: &Path, line: &[u8], size: u64, done: &dyn Fn(u64)) -> Re
 /// A user's `--file`, checked: it exists, is a regular file and is not
 /// empty (an empty file cannot be mapped). Returns its metadata.
 pub fn users_file(p: &Path) -> Result<std::fs::Metadata> {
-    let md = std::fs::metadata(p).map_err(|e| usage(format!("--file {}: {e}", p.display())))?;
+    let shown = p.display().to_string();
+    let md = std::fs::metadata(p).map_err(|e| {
+        usage(tr(
+            "err.file.cannot_open",
+            &[("path", &shown), ("error", &e.to_string())],
+        ))
+    })?;
     if !md.is_file() {
-        return Err(usage(format!("--file {}: not a regular file", p.display())));
+        return Err(usage(tr("err.file.not_regular", &[("path", &shown)])));
     }
     if md.len() == 0 {
-        return Err(usage(format!(
-            "--file {}: the file is empty, and an empty file cannot be mapped",
-            p.display()
-        )));
+        return Err(usage(tr("err.file.empty", &[("path", &shown)])));
     }
     Ok(md)
 }

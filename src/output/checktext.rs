@@ -76,13 +76,17 @@ pub fn num(v: f64) -> String {
 /// The line under the claim: what was measured and what was expected.
 pub fn measured(c: &Check, lang: Lang) -> String {
     if lang != Lang::Ja {
-        return i18n::tr_in(
+        // The data's text, its long integers grouped as the tables group
+        // them (the JSON keeps the text as it is).
+        return group_digits(&i18n::tr_in(
             lang,
             "ui.measured",
             &[("measured", &c.measured), ("expected", &c.expected)],
-        );
+        ));
     }
-    let unit = c.unit.as_str();
+    let (scale, unit) = shown_unit(c);
+    let unit = unit.as_str();
+    let num = |v: f64| num(v * scale);
     let (m, e) = match c.measured_value {
         Some(v) => {
             let m = format!("{} {unit}", num(v)).trim_end().to_string();
@@ -131,6 +135,73 @@ pub fn measured(c: &Check, lang: Lang) -> String {
         line += &i18n::tr_in(lang, "ui.why_unknown", &[("why", &why)]);
     }
     narrow(&line)
+}
+
+/// The unit a Japanese line shows a check's figures in, and the factor
+/// from the data's: large KiB and byte figures in MiB (as the English texts
+/// give them), counting words in Japanese (`unit.*`); units proper as
+/// they are.
+fn shown_unit(c: &Check) -> (f64, String) {
+    let largest = [c.measured_value, c.expected_min, c.expected_max]
+        .into_iter()
+        .flatten()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    match c.unit.as_str() {
+        "KiB" if largest >= 10.0 * 1024.0 => (1.0 / 1024.0, "MiB".into()),
+        "bytes" if largest >= 10.0 * 1024.0 * 1024.0 => (1.0 / 1048576.0, "MiB".into()),
+        u => (
+            1.0,
+            i18n::try_tr_in(Lang::Ja, &format!("unit.{u}"), &[]).unwrap_or_else(|| u.to_string()),
+        ),
+    }
+}
+
+/// `text` with every plain integer of five digits or more grouped by
+/// commas (`32768` as `32,768`); digits inside a word, a hex number, a
+/// path or after a decimal point are left alone.
+pub fn group_digits(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = &text[start..i];
+        let before = start.checked_sub(1).map(|k| b[k]);
+        let after = b.get(i).copied();
+        let inside_word = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
+        // A sign after a letter is a hyphen (`oom-12064`); a token with a
+        // slash is a path.
+        let signed_after_word =
+            matches!(before, Some(b'-' | b'+')) && start >= 2 && inside_word(Some(b[start - 2]));
+        let token_start = text[..start]
+            .rfind(char::is_whitespace)
+            .map_or(0, |k| k + 1);
+        let token_end = text[i..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |k| i + k);
+        let standalone = !inside_word(before)
+            && !signed_after_word
+            && !matches!(before, Some(b'.' | b'/' | b':' | b','))
+            && !inside_word(after)
+            && !matches!(after, Some(b'/' | b':'))
+            && !text[token_start..token_end].contains('/');
+        match run.parse::<i128>() {
+            Ok(n) if run.len() >= 5 && standalone && !run.starts_with('0') => {
+                out.push_str(&commas(n));
+            }
+            _ => out.push_str(run),
+        }
+    }
+    out
 }
 
 /// The tally line in `lang`.
@@ -191,12 +262,48 @@ mod tests {
     }
 
     #[test]
+    fn long_plain_integers_are_grouped_and_nothing_else() {
+        assert_eq!(
+            group_digits("measured +32768 KiB (expected 25600 ± 784; 1234)"),
+            "measured +32,768 KiB (expected 25,600 ± 784; 1234)"
+        );
+        for same in [
+            "0x7f7675391010",
+            "/sys/fs/cgroup/memory/memlab-oom-12064",
+            "pid12345",
+            "3.14159265",
+            "x_123456",
+            "12,345",
+            "2026-12-01T11:25:11Z",
+            "00001000",
+        ] {
+            assert_eq!(group_digits(same), same);
+        }
+        assert_eq!(group_digits("-166800.5 KiB"), "-166,800.5 KiB");
+    }
+
+    #[test]
+    fn japanese_lines_show_large_kib_in_mib_and_count_in_japanese() {
+        let c = Check::new("c", "claim", "e", "m", true)
+            .value(-170_776.0, "KiB")
+            .bounds(Some(-4104.4), Some(4104.4));
+        let m = measured(&c, Lang::Ja);
+        assert!(m.starts_with("測定値 -166.8 MiB"), "{m}");
+        assert!(m.contains("-4.01 MiB 以上 4.01 MiB 以下"), "{m}");
+        let c = Check::new("c", "claim", "e", "m", true)
+            .value(2048.0, "faults")
+            .bounds(Some(2047.0), Some(2049.0));
+        let m = measured(&c, Lang::Ja);
+        assert!(m.starts_with("測定値 2,048 回"), "{m}");
+    }
+
+    #[test]
     fn japanese_measured_line_is_built_from_the_numbers() {
         let c = check();
         let m = measured(&c, Lang::Ja);
         assert_eq!(
             m,
-            "測定値 25,612 faults（期待値 24,816 faults 以上 26,384 faults 以下）"
+            "測定値 25,612 回（期待値 24,816 回 以上 26,384 回 以下）"
         );
         assert_eq!(
             measured(&c, Lang::En),

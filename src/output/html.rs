@@ -46,7 +46,7 @@ code{overflow-wrap:anywhere}
 .wide{overflow-x:auto;max-width:100%;margin:.6em 0}
 table{border-collapse:collapse;font-size:.88em}
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}th{background:#f2f2f2;font-weight:600}
-td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}.nw{white-space:nowrap}
 blockquote{margin:.6em 0;padding:.4em 1em;border-left:4px solid #8aa;background:#f6f9f9}
 pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em;max-width:100%}
 .ok{color:#17732b}.fail{color:#b00020}.unk{color:#8a6d00}

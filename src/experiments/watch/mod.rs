@@ -625,7 +625,7 @@ fn start(cmd: &[String], stdout_taken: bool) -> Result<Result<(sys::Child, u64),
 /// and still write what there is (`ended_by: error`).
 fn exec_failed(args: &Args, ctx: &Ctx, (code, cmd, why): NotRun) -> Report {
     let a = [("cmd", cmd.as_str()), ("error", why.as_str())];
-    eprintln!("memlab: error: {}", tr("watch.err.cannot_run", &a));
+    crate::error::print(&tr("watch.err.cannot_run", &a));
     let mut r = report_head(args, ctx, 0);
     r.ended_by = EndedBy::Error;
     r.note_t("watch.err.cannot_run", &a);

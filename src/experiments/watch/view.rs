@@ -207,7 +207,7 @@ pub fn chart_of_recorded(rec: &Recorded<'_>) -> Result<Option<Chart>> {
     let mut data = ChartData::default();
     for (i, row) in rec.rows.iter().enumerate() {
         let row: Row = serde_json::from_value(serde_json::Value::Object(row.clone()))
-            .map_err(|e| crate::error::usage(format!("row {} of the recorded data: {e}", i + 1)))?;
+            .map_err(|e| crate::error::usage(crate::experiments::bad_row(i, &e)))?;
         data.push(&row);
     }
     let pid = rec

@@ -82,6 +82,12 @@ mod core {
                             "中断されました: シグナルの前に測定できた分を以下に示します";
         "ui.skipped" => "skipped: {why}", "省略: {why}";
         "ui.tally.none" => "no checks", "チェックはありません";
+        // Counting words a check's figure may carry (data keeps the English).
+        "unit.faults" => "faults", "回";
+        "unit.count" => "count", "個";
+        "unit.pages" => "pages", "ページ";
+        "unit.ratio" => "ratio", "倍";
+        "unit.bytes" => "bytes", "バイト";
         "ui.tally.all_skipped" => "skipped here (no checks ran)", "このホストでは省略（チェックなし）";
         "ui.tally.held" => "{held} of {total} held", "{total} 件中 {held} 件の主張が成り立ちました";
         "ui.tally.failed" => ", {n} did not hold", "。{n} 件は成り立ちませんでした";

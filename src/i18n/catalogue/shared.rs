@@ -9,6 +9,18 @@
 use super::Message;
 
 super::catalogue! {
+    // ---- a user's --file (filemap, page-cache) ----
+    "err.file.cannot_open" => "--file {path}: {error}", "--file {path} を開けません: {error}";
+    "err.file.not_regular" => "--file {path}: not a regular file", "--file {path} は通常のファイルではありません";
+    "err.file.empty" => "--file {path}: the file is empty, and an empty file cannot be mapped",
+        "--file {path} は空のファイルです。空のファイルはマップできません";
+    // ---- recorded data that cannot be read back (judge, report) ----
+    "err.data.row" => "row {n} of the recorded data: {error}", "記録されたデータの {n} 行目を読めません: {error}";
+    "err.data.params" => "params of the recorded data: {error}", "記録されたデータの params を読めません: {error}";
+    "err.data.measurements" => "measurements of the recorded data: {error}",
+        "記録されたデータの measurements を読めません: {error}";
+    "err.data.unknown_experiment" => "'{name}' is not an experiment of this memlab", "'{name}' はこの memlab の実験ではありません";
+
     // ---- the test folder of filemap and page-cache (experiments/scratch_dir.rs) ----
     "err.scratch.tmpdir_in_memory" => "TMPDIR {dir} is on {fs}, which keeps files in memory only: their pages are never dropped from the page cache; set TMPDIR to a folder on a disk",
         "TMPDIR {dir} はファイルをメモリにだけ置く {fs} の上にあり、そのページはページキャッシュから落とされません。TMPDIR にディスク上のフォルダを指定してください";

@@ -268,11 +268,21 @@ pub fn wrap(s: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         let mut w = word.as_str();
         while cols(&line) + cols(w) > width && cols(&line) < width {
             let room = width - cols(&line);
-            let cut = split_at_cols(w, room);
+            let hard = split_at_cols(w, room);
             let cut = if has_japanese(w) {
-                japanese_cut(w, cut)
+                match japanese_cut(w, hard) {
+                    Some(c) => c,
+                    // No place Japanese may break before the end of the
+                    // line (an English word there): the next line, when
+                    // this one holds anything; else cut where it ends.
+                    None if !line.trim().is_empty() => {
+                        lines.push(std::mem::replace(&mut line, rest.to_string()));
+                        continue;
+                    }
+                    None => hard,
+                }
             } else {
-                cut
+                hard
             };
             if cut == 0 {
                 break;
@@ -346,9 +356,8 @@ pub fn fit(line: &str, st: &Style) -> String {
 /// Where a line may break in `s` at or before byte `cut`: next to a
 /// Japanese character (never inside an English word or a number such as
 /// `null-page` or `8,192`), and not before closing punctuation (、。）」),
-/// which stays on the line it closes. `cut` itself when there is no such
-/// place (or no room for it at all).
-fn japanese_cut(s: &str, cut: usize) -> usize {
+/// which stays on the line it closes. `None` when there is no such place.
+fn japanese_cut(s: &str, cut: usize) -> Option<usize> {
     let closing = |c: char| "、。，．）」』】〕・ー！？：".contains(c);
     let ok = |i: usize| {
         let before = s[..i].chars().next_back();
@@ -362,7 +371,6 @@ fn japanese_cut(s: &str, cut: usize) -> usize {
         .rev()
         .filter(|&i| s.is_char_boundary(i))
         .find(|&i| ok(i))
-        .unwrap_or(cut)
 }
 
 /// The byte index where the first `room` columns of `s` end.
@@ -462,6 +470,17 @@ mod tests {
                 "{w}: {lines:?}"
             );
             assert!(lines.concat().contains("null-page"), "{w}: {lines:?}");
+        }
+        // An English identifier right after Japanese, at the line's end:
+        // it goes to the next line whole.
+        let text = "親プロセスは子プロセスを回収し（子プロセスの一生分の rusage: `child_wait4_minflt`）も記録します";
+        for w in 30..70 {
+            let lines = wrap(text, w, "", "   ");
+            assert!(lines.iter().all(|l| cols(l) <= w), "{w}: {lines:?}");
+            assert!(
+                lines.iter().any(|l| l.contains("`child_wait4_minflt`")),
+                "{w}: {lines:?}"
+            );
         }
     }
 

@@ -116,6 +116,15 @@ pub struct PhaseFigures {
     /// The phase's second row, as an extreme.
     #[serde(default)]
     pub second: Option<Extreme>,
+    /// The rows (of the kept selection) at the lower and the upper quartile
+    /// of the residual: where it stood for three quarters of the phase. A
+    /// departure that lasts is there; free memory held aside for a moment
+    /// by something no counter shows (a hypervisor's free page reporting
+    /// takes up to 64 MiB of free pages at a time here) is not.
+    #[serde(default)]
+    pub residual_q1: Option<Extreme>,
+    #[serde(default)]
+    pub residual_q3: Option<Extreme>,
     /// Median residual and median other processes' memory.
     pub residual_level_kib: f64,
     pub others_level_kib: f64,
@@ -226,6 +235,20 @@ impl PhaseFold {
         }
         f.residual_level_kib = median(self.levels.iter().map(|l| l.1).collect());
         f.others_level_kib = median(self.levels.iter().map(|l| l.2).collect());
+        let mut by_residual: Vec<Extreme> = self
+            .levels
+            .iter()
+            .map(|l| Extreme {
+                residual_kib: l.1,
+                others_kib: l.2,
+            })
+            .collect();
+        by_residual.sort_by(|a, b| a.residual_kib.total_cmp(&b.residual_kib));
+        if let Some(n) = by_residual.len().checked_sub(1) {
+            // Nearest rank, towards the middle.
+            f.residual_q1 = Some(by_residual[n.div_ceil(4)]);
+            f.residual_q3 = Some(by_residual[n - n.div_ceil(4)]);
+        }
         f
     }
 }

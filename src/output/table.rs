@@ -153,10 +153,12 @@ pub fn render_styled(r: &Report, st: &Style) -> String {
     out
 }
 
-/// `key=value ...` with plain numbers, as they would be typed again.
+/// `key=value ...` with plain numbers, as they would be typed again; a
+/// parameter not given (`null`: no interval, no duration) is left out.
 pub fn params_line(r: &Report) -> String {
     r.params
         .iter()
+        .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| format!("{k}={}", plain(v)))
         .collect::<Vec<_>>()
         .join(" ")

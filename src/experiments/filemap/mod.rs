@@ -269,9 +269,14 @@ fn ended_early(
         ("signal", now.as_str()),
         ("code", now.as_str()),
     ];
+    // Said once as it happens (under -q too, as cow and oom say a dead
+    // child: one line then), and kept as a note.
     let line = tr(id, &args);
-    ctx.ui.say(&line);
-    eprintln!("memlab: {line}");
+    if ctx.ui.quiet {
+        eprintln!("memlab: {line}");
+    } else {
+        ctx.ui.say(&line);
+    }
     r.note_t(id, &args);
     Ok(exit.signal.map(|s| s.as_str().to_string()))
 }

@@ -401,11 +401,26 @@ fn no_swap_check(j: &mut Judgement, rows: &[Row]) {
         Check::new(
             "no_swap_is_oom_killed",
             CLAIM_NO_SWAP,
-            "the same child, with swap denied to its cgroup, is killed by SIGKILL (oom_kill ≥ 1 where counted)",
-            format!(
-                "{}; oom_kill {}",
-                end.map_or("no end recorded", |e| e.outcome.as_str()),
-                counted.map_or("not counted by this kernel".into(), |n| n.to_string())
+            tr_in(Lang::En, "why.swap.no_swap_expected", &[]),
+            tr_in(
+                Lang::En,
+                "why.swap.no_swap_end",
+                &[
+                    (
+                        "outcome",
+                        &end.map_or_else(
+                            || tr_in(Lang::En, "why.swap.no_end", &[]),
+                            |e| e.outcome.clone(),
+                        ),
+                    ),
+                    (
+                        "count",
+                        &counted.map_or_else(
+                            || tr_in(Lang::En, "why.swap.not_counted", &[]),
+                            |n| n.to_string(),
+                        ),
+                    ),
+                ],
             ),
             holds,
         )
@@ -714,6 +729,26 @@ mod tests {
         rows[3].rss_kib = Some(67_000);
         let j = judge_of(&rows, &measured(Some(0.0)), &[]);
         assert_eq!(verdict(&j, "swapin_is_a_major_fault"), Verdict::Fails);
+    }
+
+    #[test]
+    fn the_no_swap_check_reads_in_japanese() {
+        use crate::i18n::localize_in;
+        let j = judge_of(&good_rows(), &measured(Some(0.0)), &[]);
+        let c = j
+            .checks
+            .iter()
+            .find(|c| c.name == "no_swap_is_oom_killed")
+            .unwrap();
+        assert!(
+            c.measured.starts_with("the child's end: "),
+            "{}",
+            c.measured
+        );
+        let m = localize_in(Lang::Ja, &c.measured);
+        assert!(m.starts_with("子プロセスの終わり方: "), "{m}");
+        let e = localize_in(Lang::Ja, &c.expected);
+        assert!(e.contains("強制終了される") && !e.contains("denied"), "{e}");
     }
 
     #[test]

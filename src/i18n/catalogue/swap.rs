@@ -4,6 +4,12 @@
 use super::Message;
 
 super::catalogue! {
+    "why.swap.no_swap_expected" => "the same child, with swap denied to its cgroup, is killed by SIGKILL (oom_kill ≥ 1 where counted)",
+        "スワップを使えない cgroup の中の同じ子プロセスは SIGKILL で強制終了される（数えられる場合は oom_kill が1以上）";
+    "why.swap.no_swap_end" => "the child's end: {outcome}; oom_kill {count}",
+        "子プロセスの終わり方: {outcome}。oom_kill {count}";
+    "why.swap.no_end" => "no end was recorded", "終わり方は記録されていない";
+    "why.swap.not_counted" => "not counted by this kernel", "このカーネルでは数えられない";
     // ---- what it needs (memlab list) ----
     "needs.swap" => "swap (or root with --swapfile); root or a delegated memory cgroup for the rescue",
         "スワップ（または root 権限で --swapfile）。救済の部分には root 権限か、委譲されたメモリ cgroup";

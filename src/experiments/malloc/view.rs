@@ -61,14 +61,25 @@ pub(super) fn notes(r: &mut Report, p: &Params, readings: &[Reading; 4]) {
             ("rss", &human_bytes(rss_total.max(0) as u64 * 1024)),
         ],
     );
-    let heap3 = heap_line(&maps::parse(&readings[3].maps_text))
-        .map(|l| l.size())
-        .unwrap_or(0);
+    let heap_of = |i: usize| {
+        heap_line(&maps::parse(&readings[i].maps_text))
+            .map(|l| l.size())
+            .unwrap_or(0)
+    };
+    let (heap_held, heap3) = (heap_of(2), heap_of(3));
+    // glibc gives the top of [heap] back (trims it) when enough free space
+    // gathers there; what it keeps is what the note says.
+    let id = if heap3 < heap_held {
+        "malloc.note.after_free_trimmed"
+    } else {
+        "malloc.note.after_free"
+    };
     r.note_t(
-        "malloc.note.after_free",
+        id,
         &[
             ("uordblks", &human_bytes(readings[3].uordblks)),
             ("heap", &human_bytes(heap3)),
+            ("held", &human_bytes(heap_held)),
             ("vsz", &human_bytes(readings[3].vsz_kib * 1024)),
             ("rss", &human_bytes(readings[3].rss_kib * 1024)),
         ],

@@ -37,6 +37,8 @@ super::catalogue! {
         "memlab 自身の管理用のメモリも glibc の malloc から取られます（Rust のアロケータはその上にあります）。maps を読むバッファは最初の測定の前に確保したので、測定の合間に同じプールから取られるのは /proc を読むための小さな文字列だけです";
     "malloc.note.side_by_side" => "side by side, all blocks held: the program asked for {asked}; glibc got {arena} from brk (arena) and {hblkhd} as mapped chunks (hblkhd); the kernel counts +{vsz} of address space (VSZ) and +{rss} resident (RSS)",
         "すべてのブロックを持っている時点で比べると、プログラムが求めたのは {asked} です。glibc は brk で {arena}（arena）、個別のマッピングで {hblkhd}（hblkhd）をカーネルから得ました。カーネルから見ると、仮想アドレス空間（VSZ）は +{vsz}、物理メモリ（RSS）は +{rss} 増えています";
+    "malloc.note.after_free_trimmed" => "after free(): glibc counts {uordblks} in use (uordblks); the freed small chunks merged at the top of [heap], and glibc gave that top back to the kernel (brk trimmed it from {held} to {heap}; VSZ {vsz} / RSS {rss}); the mapped large block went back at once",
+        "free() の後、glibc が使用中と数えるのは {uordblks}（uordblks）です。解放した小さなブロックは [heap] の終わり（アドレスの高い側）でひとつにまとまり、glibc はその部分をカーネルに返しました（brk で {held} から {heap} に縮めました。VSZ は {vsz}、RSS は {rss}）。個別にマップした大きなブロックはすぐに返りました";
     "malloc.note.after_free" => "after free(): glibc counts {uordblks} in use (uordblks) but keeps the pool: [heap] is {heap} and the kernel still counts VSZ {vsz} / RSS {rss}; freed small chunks sit in glibc's bins (tcache, fastbins) for reuse, only the mapped large block went back at once",
         "free() の後、glibc が使用中と数えるのは {uordblks}（uordblks）ですが、プールは手放しません。[heap] は {heap} のままで、カーネルから見た VSZ は {vsz}、RSS は {rss} です。解放した小さなブロックは再利用のために glibc のビン（tcache、fastbins）に残り、すぐにカーネルへ返ったのは個別にマップした大きなブロックだけです";
 

@@ -565,7 +565,12 @@ fn pageout_part(
         t_s: t0.elapsed().as_secs_f64(),
         step_ms: Some(waited.elapsed().as_secs_f64() * 1e3),
         writeback_kib: wb,
-        outcome: "meminfo Writeback waited for".into(),
+        // Data: the rows stay English in every language.
+        outcome: if wb.unwrap_or(0) > 0 {
+            "writeback still under way when memlab stopped waiting".into()
+        } else {
+            "waited until meminfo Writeback was 0".into()
+        },
         ..Row::default()
     });
     retouch_and_evict(&link, size, ctx, r, t0, pid)?;

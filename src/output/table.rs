@@ -326,7 +326,7 @@ const GAP: usize = 2;
 const INDENT: &str = "  ";
 
 /// Lay out a table of `heads` over `cells` in at most `width` columns:
-/// stack headers, then cut into blocks that repeat the first column, then
+/// stack headers, then cut into blocks that repeat the key column(s), then
 /// wrap text cells that are still too wide. Numbers align right.
 pub fn grid(heads: &[String], cells: &[Vec<String>], numeric: &[bool], width: usize) -> String {
     let n = heads.len();
@@ -348,23 +348,32 @@ pub fn grid(heads: &[String], cells: &[Vec<String>], numeric: &[bool], width: us
     let mut widths: Vec<usize> = (0..n)
         .map(|j| col_width(&head_lines[j], data_w[j]))
         .collect();
-    // Blocks: column 0 repeats in each, the others are packed greedily.
-    // A wide first column (a sentence, not a key) is not repeated: the
-    // text columns wrap inside themselves instead.
-    let key_small = widths[0] <= width / 3;
-    let blocks: Vec<Vec<usize>> = if total(&head_lines) <= width || n == 1 || !key_small {
+    // Blocks: the key repeats in each, the others are packed greedily. The
+    // key is column 0, or columns 0 and 1 when column 0 alone names two
+    // rows alike (cow's stage, then its process). A wide key (a sentence,
+    // not a key) is not repeated: the text columns wrap inside themselves
+    // instead.
+    let key_of = |k: usize| widths[..k].iter().sum::<usize>() + GAP * (k - 1);
+    let keys = if n > 2 && !unique(cells, 1) && unique(cells, 2) && key_of(2) <= width / 3 {
+        2
+    } else {
+        1
+    };
+    let key_w = key_of(keys);
+    let key_small = key_w <= width / 3;
+    let blocks: Vec<Vec<usize>> = if total(&head_lines) <= width || n <= keys || !key_small {
         vec![(0..n).collect()]
     } else {
         // A text column wider than a block's room is wrapped inside it.
         let room = width
-            .saturating_sub(INDENT.len() + widths[0] + GAP)
+            .saturating_sub(INDENT.len() + key_w + GAP)
             .max(TEXT_MIN);
-        for j in 1..n {
+        for j in keys..n {
             if widths[j] > room && !numeric[j] {
                 widths[j] = room;
             }
         }
-        balanced_blocks(&widths, width)
+        balanced_blocks(&widths, width, keys)
     };
     // A single block may still be too wide: its widest text column gives
     // up a column at a time.
@@ -428,18 +437,27 @@ const TEXT_MIN: usize = 8;
 /// Stacked headers are at least this wide (`fork_us` stays one word).
 const STACK_MIN: usize = 8;
 
-/// Columns 1.. packed into blocks that each repeat column 0 and fit in
-/// `width`: as few blocks as greedy packing needs, as even as they can be
-/// (12 columns in two blocks of 6 and 6, not 10 and 2).
-fn balanced_blocks(widths: &[usize], width: usize) -> Vec<Vec<usize>> {
+/// Whether the first `k` columns tell every row apart.
+fn unique(cells: &[Vec<String>], k: usize) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    cells.iter().all(|r| seen.insert(&r[..k.min(r.len())]))
+}
+
+/// Columns `keys..` packed into blocks that each repeat the key columns
+/// (`0..keys`) and fit in `width`: as few blocks as greedy packing needs,
+/// as even as they can be (12 columns in two blocks of 6 and 6, not 10
+/// and 2).
+fn balanced_blocks(widths: &[usize], width: usize, keys: usize) -> Vec<Vec<usize>> {
+    let key: Vec<usize> = (0..keys).collect();
+    let key_w = INDENT.len() + widths[..keys].iter().sum::<usize>() + GAP * (keys - 1);
     let pack = |limit: usize| {
         let mut blocks: Vec<Vec<usize>> = Vec::new();
-        let mut cur = vec![0];
-        let mut used = INDENT.len() + widths[0];
-        for (j, &w) in widths.iter().enumerate().skip(1) {
-            if cur.len() > 1 && used + GAP + w > limit {
-                blocks.push(std::mem::replace(&mut cur, vec![0]));
-                used = INDENT.len() + widths[0];
+        let mut cur = key.clone();
+        let mut used = key_w;
+        for (j, &w) in widths.iter().enumerate().skip(keys) {
+            if cur.len() > keys && used + GAP + w > limit {
+                blocks.push(std::mem::replace(&mut cur, key.clone()));
+                used = key_w;
             }
             cur.push(j);
             used += GAP + w;
@@ -449,8 +467,8 @@ fn balanced_blocks(widths: &[usize], width: usize) -> Vec<Vec<usize>> {
     };
     let greedy = pack(width);
     let k = greedy.len();
-    let rest: usize = widths.iter().skip(1).map(|w| w + GAP).sum();
-    let mut limit = INDENT.len() + widths[0] + rest.div_ceil(k);
+    let rest: usize = widths.iter().skip(keys).map(|w| w + GAP).sum();
+    let mut limit = key_w + rest.div_ceil(k);
     while limit < width {
         let b = pack(limit);
         if b.len() <= k {

@@ -19,9 +19,11 @@
 //!   memlab's own) changed across the effect window.
 //!
 //! The rule ([`judge_system`]):
-//! 1. The background hides the effect (`K × background ≥ effect`): `?`,
-//!    saying so. Noise is measured outside the effect, so a real departure
-//!    cannot turn the check inconclusive this way.
+//! 1. The background hides the effect (`K × background ≥ effect`, or the
+//!    allowance of rule 2 is half the effect or more, so that a run without
+//!    the effect could pass): `?`, saying so. Noise is measured outside the
+//!    effect, so a real departure cannot turn the check inconclusive this
+//!    way.
 //! 2. The residual's change is within `max(K × background, FLOOR_KIB,
 //!    tolerance) + OTHERS_FRACTION × |others|` of what the claim predicts:
 //!    `✓`. The last term is the residual's own imprecision while other
@@ -85,6 +87,21 @@ pub fn judge_system(e: &SystemEffect) -> (Verdict, String) {
     let mib = |kib: f64| format!("{:.1}", kib / 1024.0);
     let signed = |kib: f64| format!("{:+.1}", kib / 1024.0);
     let dev = e.measured_kib - e.expected_kib;
+    // A verdict needs the claim and its absence apart: the allowance must
+    // be under half the effect, or a run without the effect could pass.
+    if K * e.background_kib < e.effect_kib.abs() && 2.0 * e.allowed_kib() >= e.effect_kib.abs() {
+        return (
+            Verdict::Inconclusive,
+            tr_in(
+                Lang::En,
+                "why.system.too_small",
+                &[
+                    ("effect", &mib(e.effect_kib.abs())),
+                    ("allowed", &mib(e.allowed_kib())),
+                ],
+            ),
+        );
+    }
     if K * e.background_kib >= e.effect_kib.abs() {
         return (
             Verdict::Inconclusive,
@@ -196,6 +213,44 @@ mod tests {
         // A large departure is not excused by churn.
         let (v, _) = judge_system(&effect(0.0, 40_960.0, 100.0, -81_920.0));
         assert_eq!(v, Verdict::Fails);
+    }
+
+    #[test]
+    fn an_effect_the_allowance_could_swallow_is_inconclusive_never_held() {
+        // 16 MiB written, used +1 MiB, background 3.9 MiB: 4 × background
+        // (15.6 MiB) is under the effect, but a run without the effect
+        // would pass such an allowance: `?`, not ✓.
+        let e = SystemEffect {
+            expected_kib: 16_384.0,
+            measured_kib: 1_024.0,
+            effect_kib: 16_384.0,
+            tolerance_kib: 0.0,
+            background_kib: 3_994.0,
+            others_kib: 0.0,
+        };
+        let (v, why) = judge_system(&e);
+        assert_eq!(v, Verdict::Inconclusive);
+        assert!(why.contains("look alike"), "{why}");
+        // A 1 MiB effect under the 4 MiB floor: the same.
+        let small = SystemEffect {
+            expected_kib: 0.0,
+            measured_kib: 0.0,
+            effect_kib: 1_024.0,
+            background_kib: 10.0,
+            ..e
+        };
+        assert_eq!(judge_system(&small).0, Verdict::Inconclusive);
+        // Quiet enough, the same 16 MiB decides: held, or not.
+        let quiet = SystemEffect {
+            background_kib: 200.0,
+            ..e
+        };
+        assert_eq!(judge_system(&quiet).0, Verdict::Fails);
+        let held = SystemEffect {
+            measured_kib: 16_000.0,
+            ..quiet
+        };
+        assert_eq!(judge_system(&held).0, Verdict::Holds);
     }
 
     #[test]

@@ -271,12 +271,14 @@ fn judge_gives_the_same_verdicts_and_can_fail() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dp.json");
     let p = path.to_str().unwrap();
+    // 16 MiB: twice the system rule's 4 MiB floor and more, so that its
+    // system checks can hold or fail (a smaller effect is `?` by rule).
     let o = run(&[
         "demand-paging",
         "--size",
-        "4M",
+        "16M",
         "--rate",
-        "32M/s",
+        "64M/s",
         "--interval",
         "10ms",
         "--hold",

@@ -1001,7 +1001,14 @@ mod tests {
             let j = run(&sim(size, rate));
             assert_eq!(j.checks.len(), 11);
             for c in &j.checks {
-                assert_eq!(c.verdict, Verdict::Holds, "{}: {}", c.name, c.measured);
+                // 1 MiB is under twice the system rule's 4 MiB floor: its
+                // presence and absence look alike in system used.
+                let want = if size < 8 << 20 && c.name.starts_with("system_") {
+                    Verdict::Inconclusive
+                } else {
+                    Verdict::Holds
+                };
+                assert_eq!(c.verdict, want, "{}: {}", c.name, c.measured);
             }
         }
     }

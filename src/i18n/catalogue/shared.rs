@@ -36,6 +36,8 @@ super::catalogue! {
 
     "why.system.background" => "the host's background moved system used by up to {bg} MiB where memlab was idle, which hides an effect of {effect} MiB",
         "memlab が何もしていない間にも、ホストのほかの動きでシステムの使用量が最大 {bg} MiB 動いており、{effect} MiB の効果が隠れてしまいます";
+    "why.system.too_small" => "an effect of {effect} MiB is under twice the departure the rule must allow ({allowed} MiB: counter granularity, background, other processes), so the claim and its absence look alike here; a larger size shows it",
+        "{effect} MiB の効果は、規則が許さなければならないずれ（{allowed} MiB: カウンタの粒度、背景の動き、ほかのプロセス）の2倍に届かないため、ここでは主張が成り立つ場合と成り立たない場合の区別がつきません。大きなサイズで実行すると示せます";
     "why.system.others" => "other processes' memory moved by {others} MiB in the same window, which explains the departure of {dev} MiB",
         "同じ区間にほかのプロセスのメモリが {others} MiB 動いており、{dev} MiB のずれはそれで説明できます";
     "why.system.departs" => "departs by {dev} MiB (allowed ±{allowed} MiB); background {bg} MiB and other processes {others} MiB do not explain it",

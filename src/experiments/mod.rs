@@ -113,6 +113,18 @@ pub fn bad_row(i: usize, e: &dyn std::fmt::Display) -> String {
     )
 }
 
+/// A row's `pte_delta_kib` must be its two VmPTE counters' difference (the
+/// checks read the delta; an edited row is refused, not judged).
+pub fn pte_delta_is_the_counters(case: &str, before: u64, after: u64, delta: i64) -> Result<()> {
+    if delta == after as i64 - before as i64 {
+        return Ok(());
+    }
+    Err(usage(crate::i18n::tr(
+        "err.data.pte_delta",
+        &[("case", case)],
+    )))
+}
+
 /// What the checks conclude: the summary derived from rows and measurements,
 /// and the checks.
 #[derive(Debug, Default)]

@@ -135,9 +135,12 @@ fn bounds(row: &Row) -> Bounds {
 
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let m: Measurements = rec.measurements_as()?;
+    // A file holds every row its run took: folded again from them, so that
+    // what is in the file is what is judged. The run's own report keeps a
+    // selection of rows, and the figures it folded as they came.
     let online = match m.online {
-        Some(o) => o,
-        None => {
+        Some(o) if o.samples != rec.rows.len() as u64 => o,
+        _ => {
             let mut o = Online::default();
             for row in rec.rows_as::<Row>()? {
                 o.push(&row);

@@ -68,6 +68,14 @@ struct Measured {
 
 pub fn judge(rec: &Recorded<'_>) -> Result<Judgement> {
     let rows: Vec<Row> = rec.rows_as()?;
+    for x in &rows {
+        crate::experiments::pte_delta_is_the_counters(
+            &x.variant,
+            x.vm_pte_before_kib,
+            x.vm_pte_after_kib,
+            x.pte_delta_kib,
+        )?;
+    }
     let m: Measured = rec.measurements_as()?;
     let page = rec.meta.page_size.max(1);
     let mut j = Judgement::default();

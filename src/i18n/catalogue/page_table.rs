@@ -4,8 +4,6 @@
 use super::Message;
 
 super::catalogue! {
-    "page_table.err.delta" => "the {case} row's pte_delta_kib is not vm_pte_after_kib - vm_pte_before_kib: the row was edited",
-        "{case} の行の pte_delta_kib が vm_pte_after_kib - vm_pte_before_kib と一致しません。行が書き換えられています";
     "check.real_tables_far_smaller_than_flat" => "real page tables are far smaller than one flat table",
         "実際のページテーブルは、1段の平らな表よりずっと小さい";
     "check.flat_table_would_be_256_gib" => "one flat table for the whole address space would take 256 GiB",

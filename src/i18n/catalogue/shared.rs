@@ -15,6 +15,8 @@ super::catalogue! {
     "err.file.empty" => "--file {path}: the file is empty, and an empty file cannot be mapped",
         "--file {path} は空のファイルです。空のファイルはマップできません";
     // ---- recorded data that cannot be read back (judge, report) ----
+    "err.data.pte_delta" => "the {case} row's pte_delta_kib is not vm_pte_after_kib - vm_pte_before_kib: the row was edited",
+        "{case} の行の pte_delta_kib が vm_pte_after_kib - vm_pte_before_kib と一致しません。行が書き換えられています";
     "err.data.row" => "row {n} of the recorded data: {error}", "記録されたデータの {n} 行目を読めません: {error}";
     "err.data.params" => "params of the recorded data: {error}", "記録されたデータの params を読めません: {error}";
     "err.data.measurements" => "measurements of the recorded data: {error}",

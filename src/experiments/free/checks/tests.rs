@@ -168,3 +168,34 @@ fn rows_without_the_new_fields_still_parse() {
     let j = f.judge(judge);
     assert!(j.checks.iter().all(|c| c.verdict == Verdict::Inconclusive));
 }
+
+#[test]
+fn a_file_with_every_row_is_judged_from_its_rows_not_its_stored_figures() {
+    // The stored fold says the good row; the file's one row is far below
+    // the reserve: judged from the row, it fails.
+    let free = 1_000_000;
+    let good = row(free, free - 159_104 + 20_000 + 25_000);
+    let mut stored = Online::default();
+    stored.push(&good);
+    let j = Fixture::new("free")
+        .page_size(4096)
+        .rows(&[row(free, 500_000)])
+        .measure("online_cpus", Some(2))
+        .measure("online", &stored)
+        .judge(judge);
+    assert_eq!(
+        of(&verdicts(&j), "available_at_least_free_less_reserve"),
+        Verdict::Fails
+    );
+    // A report that kept fewer rows than it folded: the stored figures.
+    let j = Fixture::new("free")
+        .page_size(4096)
+        .rows(&[row(free, 500_000), row(free, 500_000)])
+        .measure("online_cpus", Some(2))
+        .measure("online", &stored)
+        .judge(judge);
+    assert_eq!(
+        of(&verdicts(&j), "available_at_least_free_less_reserve"),
+        Verdict::Holds
+    );
+}

@@ -209,3 +209,16 @@ fn inconclusive_reasons_are_shown_in_japanese() {
     let j = judged(&[base(), t()], &[("4k", &SLOW[..2]), ("thp", &FAST[..2])]);
     assert_reason_in_japanese(check(&j, "thp_fork_is_faster"), "how much they scatter");
 }
+
+#[test]
+fn a_pte_delta_that_is_not_the_counters_is_refused() {
+    let mut r = base();
+    r.vm_pte_after_kib = r.vm_pte_before_kib;
+    let e = Fixture::new("hugepage")
+        .measure("hugepages_free_before", 0)
+        .rows(&[r])
+        .try_judge(judge)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("pte_delta_kib"), "{e}");
+}

@@ -157,3 +157,21 @@ fn an_interrupted_run_has_no_checks() {
     let (rows, m) = healthy();
     assert!(verdicts(&rows[..2], &m).is_empty());
 }
+
+#[test]
+fn the_recorded_diff_decides_how_many_lines_were_added() {
+    use crate::probe::maps::{Change, DiffEntry};
+    let (rows, mut m) = healthy();
+    // The count says 1; the diff the run recorded holds 50 added lines.
+    m.maps_diff_small = (0..50)
+        .map(|i| DiffEntry {
+            change: Change::Added,
+            start: format!("{:#x}", 0x7f00_0000_0000u64 + i * 0x1000),
+            ..DiffEntry::default()
+        })
+        .collect();
+    assert_eq!(
+        of(&verdicts(&rows, &m), "small_blocks_share_a_pool"),
+        Verdict::Fails
+    );
+}

@@ -195,7 +195,7 @@ pub fn explain(name: &str) -> Result<i32> {
 /// took; a run whose recorded checks its rows can no longer give).
 pub fn rejudge(report: &mut Report, path: &std::path::Path) -> Result<()> {
     let shown = path.display().to_string();
-    if let Some(took) = rows_taken(&report.measurements)
+    if let Some(took) = report.row_count.or(rows_taken(&report.measurements))
         && took != report.rows.len() as u64
     {
         return Err(usage_t(

@@ -97,8 +97,8 @@ impl Sandbox {
         let name = format!("{PREFIX}{}", std::process::id());
         let (base, placement) = base_for(own).map_err(Refusal)?;
         let swept = sweep_stale_in(&base);
-        let dir = base.join(&name);
-        let lock = make_locked(&dir).map_err(|e| Refusal(mkdir_refusal(&base, own.version, &e)))?;
+        let (dir, lock) = make_locked(&base, &name)
+            .map_err(|e| Refusal(mkdir_refusal(&base, own.version, &e)))?;
         Ok(Sandbox {
             version: own.version,
             dir,
@@ -209,21 +209,27 @@ pub fn lock_group(dir: &Path) -> Option<Flock<fs::File>> {
     Flock::lock(f, FlockArg::LockExclusiveNonblock).ok()
 }
 
-/// Create `dir` and lock it. A sweeping memlab may remove a folder between
-/// its creation and the lock (it is empty and unlocked then): try again.
-fn make_locked(dir: &Path) -> io::Result<Flock<fs::File>> {
-    for _ in 0..5 {
-        fs::create_dir(dir)?;
-        match lock_group(dir) {
-            Some(l) if dir.exists() => return Ok(l),
+/// Create the group `name` under `base` and lock it. A sweeping memlab may
+/// take the lock of a folder between its creation and ours (it is empty and
+/// unlocked then) and remove it: try again under another name, so that the
+/// sweeper's removal cannot fall on the folder made again.
+fn make_locked(base: &Path, name: &str) -> io::Result<(PathBuf, Flock<fs::File>)> {
+    for attempt in 1..=5 {
+        let dir = match attempt {
+            1 => base.join(name),
+            n => base.join(format!("{name}-{n}")),
+        };
+        fs::create_dir(&dir)?;
+        match lock_group(&dir) {
+            Some(l) if still_locked_folder(&dir, &l) => return Ok((dir, l)),
             _ => {
-                let _ = fs::remove_dir(dir);
+                let _ = fs::remove_dir(&dir);
             }
         }
     }
     Err(io::Error::other(format!(
         "{} kept vanishing while memlab locked it",
-        dir.display()
+        base.join(name).display()
     )))
 }
 
@@ -234,8 +240,21 @@ fn make_locked(dir: &Path) -> io::Result<Flock<fs::File>> {
 pub fn sweep_stale_in(base: &Path) -> Vec<PathBuf> {
     stale_groups(base)
         .into_iter()
-        .filter_map(|(path, _lock)| fs::remove_dir(&path).is_ok().then_some(path))
+        .filter_map(|(path, lock)| {
+            (still_locked_folder(&path, &lock) && fs::remove_dir(&path).is_ok()).then_some(path)
+        })
         .collect()
+}
+
+/// Whether `path` is still the folder `lock` was taken on: a group of the
+/// same name made again since (a memlab that lost the race to lock its new
+/// group makes it again under the same name) is not the one found stale.
+fn still_locked_folder(path: &Path, lock: &Flock<fs::File>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (lock.metadata(), fs::symlink_metadata(path)) {
+        (Ok(held), Ok(now)) => held.ino() == now.ino() && held.dev() == now.dev(),
+        _ => false,
+    }
 }
 
 /// The `memlab-oom-*` folders under `base` that nobody holds the lock of
@@ -261,7 +280,7 @@ pub fn stale_groups(base: &Path) -> Vec<(PathBuf, Flock<fs::File>)> {
         let empty = fs::read_to_string(path.join("cgroup.procs"))
             .map(|t| t.trim().is_empty())
             .unwrap_or(false);
-        if empty {
+        if empty && still_locked_folder(&path, &lock) {
             stale.push((path, lock));
         }
     }
@@ -655,6 +674,24 @@ mod tests {
         let found: Vec<PathBuf> = stale_groups(t.path()).into_iter().map(|(p, _)| p).collect();
         assert_eq!(found, vec![stale]);
         assert!(busy.exists());
+    }
+
+    #[test]
+    fn a_sweeper_never_removes_a_group_made_again_under_the_same_name() {
+        // A sweeper locked a group, found it stale; meanwhile the group was
+        // removed and made again (a new folder, the same name): the sweep
+        // leaves the new one alone.
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join(format!("{PREFIX}77"));
+        fs::create_dir(&d).unwrap();
+        let old = lock_group(&d).unwrap();
+        assert!(still_locked_folder(&d, &old));
+        fs::remove_dir(&d).unwrap();
+        fs::create_dir(&d).unwrap();
+        assert!(!still_locked_folder(&d, &old));
+        // A memlab that makes a group takes a name nobody holds.
+        let (dir, _l) = make_locked(t.path(), &format!("{PREFIX}78")).unwrap();
+        assert_eq!(dir, t.path().join(format!("{PREFIX}78")));
     }
 
     #[test]

@@ -365,6 +365,12 @@ pub struct Report {
     /// The view: columns to leave out of the human table (still in CSV/JSON).
     #[serde(default)]
     pub table_hide: Vec<String>,
+    /// How many rows the file holds, written last by the JSON writers (a
+    /// streamed file: the rows it streamed, not the report's selection);
+    /// `memlab judge` refuses a file whose `rows` are not that many. Never
+    /// serialised from here (`None` in a report being made).
+    #[serde(default, skip_serializing)]
+    pub row_count: Option<u64>,
     #[serde(skip, default)]
     pub chart: Option<Chart>,
     /// The status memlab exits with when it is not the checks' to decide:
@@ -393,6 +399,7 @@ impl Report {
             interrupted: false,
             table_rows: None,
             table_hide: Vec::new(),
+            row_count: None,
             chart: None,
             exit_status: None,
         }

@@ -282,7 +282,9 @@ impl Hook {
         for mut s in st.sinks {
             let tail = match s.format {
                 Format::Csv => Vec::new(),
-                Format::Json => json_tail(report, st.view_rows.as_deref())?,
+                // The rows this file holds: those handed to its writer and
+                // the last batch, which closing writes.
+                Format::Json => json_tail(report, st.view_rows.as_deref(), s.sent + s.batch_rows)?,
             };
             if let Err(e) = s.close(&tail, &mut notes) {
                 first_err.get_or_insert(e);
@@ -552,7 +554,7 @@ fn json_head(head: &Report) -> Result<Vec<u8>> {
 
 /// `]`, every key of `report` not in the head (with `table_rows` from
 /// `view_rows` when given), and `}`.
-fn json_tail(report: &Report, view_rows: Option<&[usize]>) -> Result<Vec<u8>> {
+fn json_tail(report: &Report, view_rows: Option<&[usize]>, row_count: u64) -> Result<Vec<u8>> {
     let Value::Object(m) = serde_json::to_value(report)? else {
         return Err(anyhow!("a report serialises to an object"));
     };
@@ -567,6 +569,8 @@ fn json_tail(report: &Report, view_rows: Option<&[usize]>) -> Result<Vec<u8>> {
             _ => push_key(&mut out, k, v)?,
         }
     }
+    out.push(b',');
+    push_key(&mut out, "row_count", &row_count.into())?;
     out.extend_from_slice(b"\n}\n");
     Ok(out)
 }

@@ -159,3 +159,36 @@ fn three_mib_owns_both_of_its_pte_pages() {
         assert_eq!(check(&r, "dense_costs_8_bytes_per_page")["holds"], true);
     }
 }
+
+#[test]
+fn a_file_that_lost_a_row_is_refused_not_judged_on_what_is_left() {
+    // The file says how many rows it holds (`row_count`): one case's row
+    // removed is exit 2, never "4 of 4 held".
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pt.json");
+    let o = run(&[
+        "page-table",
+        "--size",
+        "16M",
+        "--reserve",
+        "4G",
+        "--json",
+        path.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let n = v["rows"].as_array().unwrap().len();
+    assert_eq!(v["row_count"], n);
+    let again = run(&["judge", path.to_str().unwrap(), "-q"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    v["rows"].as_array_mut().unwrap().pop();
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    let cut = run(&["judge", path.to_str().unwrap()]);
+    assert_eq!(cut.status.code(), Some(2), "{}", stderr(&cut));
+    assert!(
+        stderr(&cut).contains(&format!("holds {} rows of the {n}", n - 1)),
+        "{}",
+        stderr(&cut)
+    );
+}

@@ -155,7 +155,10 @@ fn three_mib_owns_both_of_its_pte_pages() {
     for _ in 0..3 {
         let r = json_run(&["page-table", "--size", "3M", "--reserve", "2G"], &[0]);
         let d = row(&r, "dense").expect("dense row");
-        assert_eq!(field(d, "pte_delta_kib"), 8.0, "{d}");
+        // Its two PTE pages, and a PMD page when the region opened a new
+        // 1 GiB range of the address space (where mmap put it).
+        let delta = field(d, "pte_delta_kib");
+        assert!((8.0..=12.0).contains(&delta), "{d}");
         assert_eq!(check(&r, "dense_costs_8_bytes_per_page")["holds"], true);
     }
 }

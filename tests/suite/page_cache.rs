@@ -395,6 +395,8 @@ fn it_is_listed_and_explained() {
 /// drop is not reclaim; see the page.)
 #[test]
 fn two_runs_at_once_leave_each_other_alone() {
+    // The two disturb each other on purpose, not the rest of the suite.
+    let _alone = system_wide_lock();
     let tmp = disk_tmpdir();
     let spawn = || {
         Command::new(memlab_path())
@@ -417,13 +419,13 @@ fn two_runs_at_once_leave_each_other_alone() {
         let r: Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(r["summary"]["resident_after_read_kib"], 65536);
         assert_eq!(r["summary"]["resident_after_drop_kib"], 0);
-        for c in [
-            "resident_after_read_is_size",
-            "drop_empties_the_file_cache",
-            "cold_read_from_device",
-            "warm_read_from_cache",
-        ] {
+        for c in ["resident_after_read_is_size", "drop_empties_the_file_cache"] {
             assert_eq!(check(&r, c)["verdict"], "holds", "{}", check(&r, c));
+        }
+        // The reads may find their file's pages reclaimed meanwhile (the
+        // host's memory pressure, said so): `?`, never ✗.
+        for c in ["cold_read_from_device", "warm_read_from_cache"] {
+            assert_ne!(check(&r, c)["verdict"], "fails", "{}", check(&r, c));
         }
     }
     assert!(

@@ -420,9 +420,12 @@ mod tests {
             }
 
             #[test]
-            fn intervals_round_trip(us in 1u64..10_000_000) {
+            fn intervals_round_trip(us in 1_000u64..10_000_000, below in 1u64..1_000) {
+                // 1 ms and more round-trips; below 1 ms is refused.
                 let i = Interval(Duration::from_micros(us));
                 prop_assert_eq!(i.to_string().parse::<Interval>(), Ok(i));
+                let short = Interval(Duration::from_micros(below));
+                prop_assert!(short.to_string().parse::<Interval>().is_err());
             }
 
             #[test]

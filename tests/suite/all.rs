@@ -263,8 +263,11 @@ fn all_in_japanese_under_a_japanese_locale() {
     }
     println!("{shown} notes and skip reasons said through the catalogue, all shown in Japanese");
     for width in [400, 1400] {
-        if let Some(w) = browser::page_width(&html, width) {
+        if let Some((w, sideways)) = browser::measure(&html, width) {
             assert!(w <= width, "report.html is {w} px wide at {width} px");
+            if width == 1400 {
+                assert_eq!(sideways, 0, "a table scrolls sideways at 1400 px");
+            }
         }
     }
 }

@@ -13,10 +13,16 @@ pub fn chromium() -> Option<&'static str> {
         })
 }
 
-/// Lay `html` out in Chromium in an iframe `width` px wide (headless
-/// Chromium's window is at least 500 px) and return the page's
-/// scrollWidth; `None` (with the reason printed) without Chromium.
+/// The page's scrollWidth at `width` px ([`measure`]).
 pub fn page_width(html: &str, width: u32) -> Option<u32> {
+    measure(html, width).map(|m| m.0)
+}
+
+/// Lay `html` out in Chromium in an iframe `width` px wide (headless
+/// Chromium's window is at least 500 px) and return the page's scrollWidth
+/// and how many table boxes (`.wide`) scroll sideways; `None` (with the
+/// reason printed) without Chromium.
+pub fn measure(html: &str, width: u32) -> Option<(u32, u32)> {
     let Some(chromium) = chromium() else {
         println!(
             "skipped the browser check: no chromium on this host (Debian: apt-get install chromium)"
@@ -26,8 +32,9 @@ pub fn page_width(html: &str, width: u32) -> Option<u32> {
     // Chromium is a large program: a system-wide run waits for it.
     let _turn = crate::common::one_at_a_time(&["chromium"]);
     let dir = tempfile::tempdir().unwrap();
-    let probe = "<script>addEventListener('load',()=>\
-                 parent.postMessage(String(document.documentElement.scrollWidth),'*'));</script></body>";
+    let probe = "<script>addEventListener('load',()=>{let n=0;\
+                 document.querySelectorAll('.wide').forEach(b=>{if(b.scrollWidth>b.clientWidth+1)n++});\
+                 parent.postMessage(document.documentElement.scrollWidth+' '+n,'*')});</script></body>";
     std::fs::write(dir.path().join("page.html"), html.replace("</body>", probe)).unwrap();
     std::fs::write(
         dir.path().join("frame.html"),
@@ -65,5 +72,6 @@ pub fn page_width(html: &str, width: u32) -> Option<u32> {
         .unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
     let m = dom.split("data-measure=\"").nth(1)?.split('"').next()?;
-    m.parse().ok()
+    let mut it = m.split(' ').map(|v| v.parse::<u32>().ok());
+    Some((it.next()??, it.next()??))
 }
